@@ -1,0 +1,195 @@
+"""The ``reserva`` command line: parse, make one library call, print, exit code.
+
+Errors of the engine become lines on stderr and a non-zero exit code (2 invalid input or
+assumptions, 3 store, 4 computation, 70 internal error), never a traceback
+(``RESERVA_DEBUG=1`` shows one for an internal error).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from engine.errors import EngineError
+
+DEFAULT_STORE = "reserva.duckdb"
+store_option = click.option(
+    "--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help=f"DuckDB store (default: {DEFAULT_STORE} beside the data for close, in the current folder otherwise).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="reserva")
+def cli() -> None:
+    """Reserva: period-end reserving, statements and KPIs for microinsurance programmes."""
+
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--policies", type=click.IntRange(min=100), default=20_000, show_default=True,
+              help="Number of policy rows (coverage terms) to generate.")
+@click.option("--seed", type=int, default=20251231, show_default=True, help="Random seed.")
+@click.option("--valuation-date", default="2025-12-31", show_default=True,
+              help="Last day of the history (the extract date).")
+@click.option("--history-start", default="2021-01-01", show_default=True,
+              help="First day of the history.")
+def sample(out_dir: Path, policies: int, seed: int, valuation_date: str, history_start: str) -> None:
+    """Write a deterministic sample data pack for the five-product sample programme."""
+    from engine.sample.generate import write_sample
+
+    s = write_sample(out_dir, policies=policies, seed=seed, history_start=history_start,
+                     valuation_date=valuation_date)
+    counts = ", ".join(f"{k} {v:,}" for k, v in s.rows.items())
+    click.echo(f"sample data pack written to {out_dir} ({counts}) in {s.seconds:.1f} s")
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def validate(data_dir: Path) -> None:
+    """Check every table of DATA_DIR; list every bad cell (exit 2) or say it is clean."""
+    from engine.io.readers import read_pack
+
+    pack = read_pack(data_dir)
+    counts = ", ".join(f"{k} {len(v):,}" for k, v in pack.tables.items())
+    click.echo(f"{data_dir}: valid ({counts})")
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--valuation-date", "valuation_dates", multiple=True, required=True,
+              help="Valuation date YYYY-MM-DD; repeat it to close several periods in order.")
+@click.option("--assumptions", default="default", show_default=True,
+              help="Assumption set: a folder name under assumptions/ or a path.")
+@store_option
+@click.option("--edition", type=click.Choice(["1", "2"]), default=None,
+              help="Handbook edition for KPI order, definitions and thresholds (default: the set's).")
+@click.option("--quiet", is_flag=True, help="Print only one line per closed period.")
+def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet) -> None:
+    """Close the period(s) ending at the valuation date(s): reserves, statements, KPIs, stored."""
+    from engine.close import close_many
+    from engine.io.arrays import day
+    from engine.report import terminal
+
+    for d in valuation_dates:
+        try:
+            day(d)
+        except (ValueError, TypeError):
+            raise click.BadParameter(f"{d!r} is not a date YYYY-MM-DD", param_hint="--valuation-date") from None
+    store = store or data_dir / DEFAULT_STORE
+    err = terminal.console(stderr=True)
+    progress = None
+    if err.is_terminal:
+        status = err.status("reading data pack")
+        status.start()
+        progress = lambda stage: status.update(f"closing: {stage} done")  # noqa: E731
+    try:
+        results = close_many(data_dir, valuation_dates, assumptions=assumptions, store=store,
+                             edition=int(edition) if edition else None, progress=progress)
+    finally:
+        if progress:
+            status.stop()
+    out = terminal.console()
+    for r in results:
+        out.print(
+            f"run {r.run_id}: closed {r.period_start} .. {r.valuation_date} "
+            f"(opening from {r.opening_source}) in {r.timings['total']:.2f} s -> {store}"
+        )
+    last = results[-1]
+    if not quiet:
+        from engine.store.runs import read_results
+
+        _, reserves = read_results(store, "reserves", last.run_id)
+        out.print(terminal.reserves_table(reserves, f"Reserves at {last.valuation_date}"))
+        out.print(terminal.kpi_table(last.kpis, f"KPIs, period {last.period_start} .. {last.valuation_date} (run {last.run_id})"))
+        for note in last.notes:
+            out.print(f"note: {note}")
+
+
+@cli.command()
+@store_option
+def runs(store) -> None:
+    """List the runs in the store."""
+    from engine.report import terminal
+    from engine.store.runs import list_runs
+
+    terminal.console().print(terminal.runs_table(list_runs(store or Path(DEFAULT_STORE))))
+
+
+@cli.command()
+@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest completed run).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@store_option
+def kpi(run_id, fmt, store) -> None:
+    """Print a run's KPI table."""
+    from engine.report import terminal
+    from engine.store.runs import read_results, run_record
+
+    store = store or Path(DEFAULT_STORE)
+    rid, kpis = read_results(store, "kpis", run_id)
+    if fmt == "csv":
+        click.echo(kpis.drop(columns=["position"]).to_csv(index=False), nl=False)
+    elif fmt == "json":
+        rows = json.loads(kpis.drop(columns=["position"]).to_json(orient="records"))
+        click.echo(json.dumps({"run_id": rid, "kpis": rows}, indent=1))
+    else:
+        rec = run_record(store, rid)
+        terminal.console().print(terminal.kpi_table(
+            kpis, f"KPIs, period {rec['period_start'].date()} .. {rec['valuation_date'].date()} (run {rid}, edition {rec['edition']})"))
+
+
+@cli.group()
+def assumptions() -> None:
+    """Assumption sets: hash after editing, check before use."""
+
+
+@assumptions.command("hash")
+@click.argument("set_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def assumptions_hash(set_dir: Path) -> None:
+    """Write SET_DIR/manifest.toml with the sha256 of every file of the set."""
+    from engine.io.assumptions import write_manifest
+
+    click.echo(f"{set_dir}: set hash {write_manifest(set_dir)}")
+
+
+@assumptions.command("check")
+@click.argument("set_id", default="default")
+def assumptions_check(set_id: str) -> None:
+    """Verify a set against its manifest and read it."""
+    from engine.io.assumptions import load_assumptions
+
+    a = load_assumptions(set_id)
+    click.echo(f"assumption set {a.set_id}: ok, hash {a.set_hash}, {len(a.file_hashes)} files")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turn every error into stderr lines and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="reserva", standalone_mode=False)
+        return 0
+    except EngineError as exc:
+        for line in exc.lines():
+            click.echo(f"reserva: {line}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        click.echo("reserva: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        click.echo(f"reserva: {exc.format_message()}", err=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        if os.environ.get("RESERVA_DEBUG"):
+            raise
+        click.echo(f"reserva: internal error: {type(exc).__name__}: {exc} "
+                   "(set RESERVA_DEBUG=1 for the traceback)", err=True)
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,482 @@
+"""The period-end close: data pack -> reserves -> statements -> KPIs -> one stored run.
+
+Everything is computed in memory first; the run and all its results are then written to the
+store in one transaction, so a failure at any stage leaves the store exactly as it was.
+
+Opening reserves (for the reserve changes P04, P13, P14, P15) come from, in order: the latest
+completed run valued at the period start in the store; the ``opening_balances`` table of the
+data pack; or, failing both, the reserves recomputed at the period start from the same data
+(``opening_source`` in the run records which).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import engine
+from engine.errors import ComputationError, EngineError, InputError
+from engine.io.arrays import NEVER, codes, day, days, money, to_date
+from engine.io.assumptions import AssumptionSet, load_assumptions
+from engine.io.readers import DataPack, read_pack
+from engine.kpi.assemble import KpiInputs, kpi_table
+from engine.reserves.accrued.savings import accrued_savings
+from engine.reserves.claims.ibnr import IbnrResult, compute_ibnr
+from engine.reserves.claims.ocs import (
+    OCS_BASES,
+    STATUS_CODES,
+    Payments,
+    ocs_at,
+    single_payments,
+)
+from engine.reserves.upr._kernels import add_months
+from engine.reserves.upr.upr import UprResult, compute_upr, policy_arrays
+from engine.statements import Statement
+from engine.statements.balance import balance_sheet
+from engine.statements.income import income_statement
+from engine.store import runs as store_runs
+
+PROGRAMME = "ALL"
+RESERVES = ("upr", "ibnr", "ocs", "alr")
+
+
+@dataclass(frozen=True)
+class Reserves:
+    """Reserves by product at one date (arrays over products)."""
+
+    upr: np.ndarray
+    ibnr: np.ndarray
+    ocs: np.ndarray
+    alr: np.ndarray
+
+    def get(self, name: str) -> np.ndarray:
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    run_id: int | None
+    store: Path | None
+    valuation_date: dt.date
+    period_start: dt.date
+    products: tuple[str, ...]
+    opening: Reserves
+    closing: Reserves
+    opening_source: str
+    upr: UprResult
+    ibnr: IbnrResult
+    income: Statement
+    balance: Statement
+    kpis: pd.DataFrame
+    timings: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+def period_start_of(valuation_day: int, months: int) -> int:
+    """The day before the period: v + 1 day - ``months`` months - 1 day (Dec 31 -> Sep 30)."""
+    return int(add_months(valuation_day + 1, -months)) - 1
+
+
+class _Clock:
+    def __init__(self, progress: Callable[[str], None] | None):
+        self.timings: dict[str, float] = {}
+        self._t = time.perf_counter()
+        self._start = self._t
+        self._progress = progress
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = round(now - self._t, 4)
+        self._t = now
+        if self._progress:
+            self._progress(stage)
+
+    def total(self) -> float:
+        return round(time.perf_counter() - self._start, 4)
+
+
+@dataclass(frozen=True)
+class _Claims:
+    product: np.ndarray
+    event: np.ndarray
+    report: np.ndarray
+    decision: np.ndarray
+    receipt: np.ndarray
+    status: np.ndarray  # codes of STATUS_CODES as at the extract
+    claimed: np.ndarray
+    paid: np.ndarray
+    case: np.ndarray
+    payments: Payments
+    basis: np.ndarray
+    probability: np.ndarray
+
+    def ocs(self, v: int) -> np.ndarray:
+        return ocs_at(
+            self.report, self.decision, self.status, self.claimed, self.case, self.paid,
+            self.payments.to_date(len(self.product), v), v,
+            basis=self.basis, probability=self.probability,
+        )
+
+
+def _claim_arrays(pack: DataPack, products: np.ndarray, kinds: np.ndarray, a: AssumptionSet) -> _Claims:
+    claims = pack["claims"]
+    product, _ = codes(claims["product_id"], categories=products)
+    decision, receipt = days(claims["decision_date"]), days(claims["receipt_date"])
+    paid = money(claims["paid_amount"])
+    if pack.has("claim_payments"):
+        cp = pack["claim_payments"]
+        index = pd.Index(claims["claim_id"].astype(str))
+        payments = Payments(
+            index.get_indexer(cp["claim_id"].astype(str)).astype(np.int64),
+            days(cp["payment_date"]),
+            money(cp["amount"]),
+        )
+    else:
+        payments = single_payments(paid, decision, receipt, NEVER)
+    bases = np.array([OCS_BASES[a.basis(k).ocs_basis] for k in kinds], dtype=np.int8)
+    probs = np.array([a.basis(k).ocs_payment_probability for k in kinds])
+    case = pd.to_numeric(claims["case_reserve"], errors="coerce").to_numpy(np.float64)
+    return _Claims(
+        product=product,
+        event=days(claims["event_date"]),
+        report=days(claims["report_date"]),
+        decision=decision,
+        receipt=receipt,
+        status=claims["status"].astype(str).map(STATUS_CODES).to_numpy(np.int8),
+        claimed=money(claims["claimed_amount"]),
+        paid=paid,
+        case=case,
+        payments=payments,
+        basis=bases[product] if len(product) else np.empty(0, np.int8),
+        probability=probs[product] if len(product) else np.empty(0),
+    )
+
+
+def _by_product(product: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    return np.bincount(product, weights=values, minlength=n)[:n]
+
+
+def _alr(pack: DataPack, products: np.ndarray, kinds: np.ndarray, a: AssumptionSet, v: int) -> np.ndarray:
+    n = len(products)
+    if not pack.has("savings_accounts"):
+        return np.zeros(n)
+    sa = pack["savings_accounts"]
+    product, _ = codes(sa["product_id"], categories=products)
+    account, _ = codes(sa["account_id"])
+    per_row = accrued_savings(
+        account, days(sa["balance_date"]), money(sa["balance"]), money(sa["credited_rate"]), v
+    )
+    use = np.array([a.basis(k).alr_method == "savings" for k in kinds])
+    return _by_product(product, per_row, n) * use
+
+
+def _ibnr(claims: _Claims, products, kinds, a: AssumptionSet, v: int, first_day: int) -> IbnrResult:
+    return compute_ibnr(
+        claims.product, products, claims.event, claims.report, claims.claimed, v,
+        grain_months=int(a.setting("ibnr", "origin_grain_months")),
+        methods=[a.basis(k).ibnr_method for k in kinds],
+        min_claims=[a.basis(k).min_claims_for_chain_ladder for k in kinds],
+        first_day=first_day,
+        average=str(a.setting("ibnr", "average")),
+    )
+
+
+def _opening(pack: DataPack, store: Path | None, products: np.ndarray, ps: int, recomputed: Reserves):
+    """Opening reserves by product and where they came from."""
+    n = len(products)
+    index = {p: i for i, p in enumerate(products)}
+    ps_date = to_date(ps)
+    found = store_runs.opening_reserves(store, ps_date) if store is not None else None
+    if found is not None:
+        run_id, frame = found
+        source = "store"
+    elif pack.has("opening_balances"):
+        ob = pack["opening_balances"]
+        frame = ob[pd.to_datetime(ob["valuation_date"]).dt.date == ps_date].rename(
+            columns={"reserve": "reserve", "amount": "amount"}
+        )
+        run_id, source = None, "opening_balances"
+        if frame.empty:
+            frame, source = None, "recomputed"
+    else:
+        frame, run_id, source = None, None, "recomputed"
+    if frame is None:
+        return recomputed, source, None
+    values = {r: np.zeros(n) for r in RESERVES}
+    for row in frame.itertuples(index=False):
+        if row.product_id in index and row.reserve in values:
+            values[row.reserve][index[row.product_id]] += float(row.amount)
+    return Reserves(**values), source, run_id
+
+
+def _ledger_lines(pack: DataPack, products, a: AssumptionSet, ps: int, v: int) -> dict[str, np.ndarray]:
+    n = len(products)
+    ledger = pack["ledger"]
+    when = days(ledger["period_end"])
+    in_period = (when > ps) & (when <= v)
+    led = ledger[in_period]
+    product, _ = codes(led["product_id"], categories=products)
+    lmap = a.ledger_map.set_index("line")
+    unknown = sorted(set(led["line"].astype(str)) - set(lmap.index))
+    if unknown:
+        raise ComputationError(
+            f"ledger lines {', '.join(unknown)} have no P-code in ledger_map.csv of assumption "
+            f"set {a.set_id}; fix: add them"
+        )
+    p_code = led["line"].astype(str).map(lmap["p_code"]).to_numpy()
+    signed = money(led["amount"]) * led["line"].astype(str).map(lmap["sign"]).to_numpy(float)
+    out: dict[str, np.ndarray] = {}
+    for code in np.unique(p_code):
+        mask = p_code == code
+        out[str(code)] = _by_product(product[mask], signed[mask], n)
+    return out
+
+
+def _with_programme(per_product: np.ndarray, unallocated: float = 0.0) -> np.ndarray:
+    return np.append(per_product, per_product.sum() + unallocated)
+
+
+def _balance_inputs(pack: DataPack, products, a: AssumptionSet, v: int, closing: Reserves, p37):
+    """Asset and liability lines from the latest snapshots on or before v (plus the reserves)."""
+    n = len(products)
+    lines: dict[str, np.ndarray] = {}
+
+    def add(code: str, idx: np.ndarray, amount: np.ndarray) -> None:
+        col = np.where(idx < 0, n, idx)  # unallocated -> programme column only
+        acc = np.bincount(col, weights=amount, minlength=n + 1)
+        acc[n] += acc[:n].sum()
+        lines[code] = lines.get(code, np.zeros(n + 1)) + acc
+
+    assets = pack["assets"]
+    as_of = days(assets["as_of_date"])
+    known = as_of[as_of <= v]
+    if known.size:
+        snap = assets[as_of == known.max()]
+        amap = a.asset_map.set_index("asset_class")
+        idx, _ = codes(snap["product_id"].fillna("").astype(str), categories=products)
+        # conservative value: lower of book and market (E2 L2895-2899)
+        value = np.minimum(money(snap["book_value"]), money(snap["market_value"]))
+        admitted = value * money(snap["admitted_fraction"])
+        cls = snap["asset_class"].astype(str)
+        adm_code = cls.map(amap["admitted_code"]).to_numpy()
+        non_code = cls.map(amap["non_admitted_code"]).to_numpy()
+        liquid = cls.map(amap["liquid_share"]).to_numpy(float)
+        for code in np.unique(np.concatenate([adm_code, non_code])):
+            add(str(code), idx, np.where(adm_code == code, admitted, 0.0)
+                + np.where(non_code == code, value - admitted, 0.0))
+        add("_liquid", idx, np.where(adm_code == "B02", admitted, admitted * liquid))
+    liabilities = pack["liabilities"]
+    l_as_of = days(liabilities["as_of_date"])
+    l_known = l_as_of[l_as_of <= v]
+    horizon = int(add_months(v, int(a.setting("liquidity", "horizon_months"))))
+    if l_known.size:
+        snap = liabilities[l_as_of == l_known.max()]
+        idx, _ = codes(snap["product_id"].fillna("").astype(str), categories=products)
+        amount = money(snap["amount"])
+        short = days(snap["due_date"]) <= horizon
+        kind = snap["kind"].astype(str).to_numpy()
+        insurance = kind == "insurance_obligation"
+        reins = kind == "reinsurance_payable"
+        other = ~insurance & ~reins
+        add("B21", idx, np.where(reins, amount, 0.0))
+        add("B26", idx, np.where(insurance & short, amount, 0.0))
+        add("B30", idx, np.where(insurance & ~short, amount, 0.0))
+        add("B28", idx, np.where(other & short, amount, 0.0))
+        add("B32", idx, np.where(other & ~short, amount, 0.0))
+    for code, name in (("B14", "upr"), ("B17", "ibnr"), ("B20", "ocs"), ("B23", "alr")):
+        lines[code] = _with_programme(closing.get(name))
+    lines["B35"] = np.asarray(p37, dtype=float)
+    liquid = lines.pop("_liquid", np.zeros(n + 1))
+    allocated = np.zeros(n + 1, dtype=bool)
+    if known.size:
+        snap_products = set(assets.loc[as_of == known.max(), "product_id"].dropna().astype(str))
+        allocated[:n] = [p in snap_products for p in products]
+    allocated[n] = True
+    return lines, liquid, allocated
+
+
+def close(
+    data_dir: Path | str,
+    valuation_date: str | dt.date,
+    *,
+    assumptions: str | AssumptionSet = "default",
+    store: Path | str | None = None,
+    edition: int | None = None,
+    pack: DataPack | None = None,
+    write: bool = True,
+    progress: Callable[[str], None] | None = None,
+    fail_after: str | None = None,
+) -> CloseResult:
+    """Close one period ending at ``valuation_date`` and store it (when ``write``).
+
+    ``fail_after`` names a stage after which to raise (used by the tests to prove rollback).
+    """
+    clock = _Clock(progress)
+    data_dir = Path(data_dir)
+    a = assumptions if isinstance(assumptions, AssumptionSet) else load_assumptions(assumptions)
+    edition = int(edition or a.setting("kpi", "default_edition"))
+    if edition not in (1, 2):
+        raise InputError([], summary=f"edition {edition} unknown; expected 1 or 2")
+    pack = pack or read_pack(data_dir)
+    store = Path(store) if store is not None else data_dir / "reserva.duckdb"
+    clock.lap("read")
+
+    v = day(valuation_date)
+    months = int(a.setting("period", "months"))
+    ps = period_start_of(v, months)
+    prod = pack["products"]
+    products = prod["product_id"].astype(str).to_numpy()
+    kinds = prod["kind"].astype(str).to_numpy()
+    n = len(products)
+    policies = pack["policies"]
+    first_day = int(min(days(policies["start_date"]).min(), v)) if len(policies) else v
+
+    def stage_done(stage: str) -> None:
+        clock.lap(stage)
+        if fail_after == stage:
+            raise ComputationError(f"stage {stage} failed on purpose (test)")
+
+    # UPR
+    parr = policy_arrays(policies, prod, a)
+    upr = compute_upr(parr, ps, v)
+    upr_by = upr.by_product()
+    stage_done("upr")
+
+    # claims: OCS, IBNR, paid
+    claims = _claim_arrays(pack, products, kinds, a)
+    ocs_v = _by_product(claims.product, claims.ocs(v), n)
+    ocs_ps = _by_product(claims.product, claims.ocs(ps), n)
+    paid = _by_product(claims.product, claims.payments.in_period(len(claims.product), ps, v), n) \
+        if len(claims.product) else np.zeros(n)
+    ibnr_v = _ibnr(claims, products, kinds, a, v, first_day)
+    ibnr_ps = _ibnr(claims, products, kinds, a, ps, first_day)
+    stage_done("claims")
+
+    alr_v = _alr(pack, products, kinds, a, v)
+    alr_ps = _alr(pack, products, kinds, a, ps)
+    stage_done("accrued")
+
+    closing = Reserves(upr_by["upr"].to_numpy(), ibnr_v.ibnr, ocs_v, alr_v)
+    recomputed = Reserves(upr_by["upr_opening"].to_numpy(), ibnr_ps.ibnr, ocs_ps, alr_ps)
+    opening, opening_source, opening_run = _opening(pack, store, products, ps, recomputed)
+
+    # statements
+    columns = (*products, PROGRAMME)
+    ledger = _ledger_lines(pack, products, a, ps, v)
+    inc = {code: _with_programme(vals) for code, vals in ledger.items()}
+    inc["P03"] = _with_programme(upr_by["written"].to_numpy() - upr_by["cancelled"].to_numpy())
+    inc["P04"] = _with_programme(closing.upr - opening.upr)
+    inc["P12"] = _with_programme(paid)
+    inc["P13"] = _with_programme(closing.ibnr - opening.ibnr)
+    inc["P14"] = _with_programme(closing.ocs - opening.ocs)
+    inc["P15"] = _with_programme(closing.alr - opening.alr)
+    income = income_statement(inc, columns)
+    bal_lines, liquid, allocated = _balance_inputs(pack, products, a, v, closing, income["P37"])
+    balance = balance_sheet(bal_lines, columns)
+    stage_done("statements")
+
+    kpis = kpi_table(KpiInputs(
+        pack=pack, assumptions=a, edition=edition, products=products, kinds=kinds,
+        participation=prod["participation"].astype(str).to_numpy(),
+        period_start_day=ps, valuation_day=v, period_months=months,
+        income=income, balance=balance, closing=closing, liquid_assets=liquid,
+        assets_allocated=allocated, claims_status_codes=STATUS_CODES,
+    ))
+    stage_done("kpi")
+
+    notes = tuple(
+        f"{products[i]}: {ibnr_v.note[i]}" for i in range(n) if ibnr_v.note[i]
+    )
+    if opening_source == "recomputed":
+        notes += ("opening reserves recomputed at the period start from this data pack "
+                  "(no stored run at that date and no opening_balances rows)",)
+    result = CloseResult(
+        run_id=None, store=store if write else None, valuation_date=to_date(v),
+        period_start=to_date(ps), products=tuple(products), opening=opening, closing=closing,
+        opening_source=opening_source, upr=upr, ibnr=ibnr_v, income=income, balance=balance,
+        kpis=kpis, timings=clock.timings, notes=notes,
+    )
+    if not write:
+        return result
+    tables = results_tables(result)
+    stage_done("assemble")
+    timings = dict(clock.timings)
+    timings["total"] = clock.total()
+    record = store_runs.RunRecord(
+        valuation_date=to_date(v), period_start=to_date(ps), edition=edition,
+        assumption_set=a.set_id, assumption_hash=a.set_hash, data_dir=str(data_dir.resolve()),
+        input_hashes=dict(pack.file_hashes), engine_version=engine.__version__,
+        opening_source=opening_source, opening_run_id=opening_run, timings=timings,
+        notes="; ".join(notes),
+    )
+    run_id = store_runs.save_run(store, record, tables)
+    clock.lap("store")
+    timings["store"] = clock.timings["store"]
+    timings["total"] = clock.total()
+    return CloseResult(**{**result.__dict__, "run_id": run_id, "timings": timings})
+
+
+def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
+    """The run's results as the store's tables (without run_id)."""
+    products = np.asarray(r.products)
+    n = len(products)
+    reserves = pd.DataFrame([
+        {
+            "product_id": products[i], "reserve": name,
+            "opening": float(r.opening.get(name)[i]), "closing": float(r.closing.get(name)[i]),
+            "change": float(r.closing.get(name)[i] - r.opening.get(name)[i]),
+            "method": r.ibnr.method[i] if name == "ibnr" else None,
+            "note": r.ibnr.note[i] if name == "ibnr" else None,
+        }
+        for i in range(n) for name in RESERVES
+    ])
+    roll = r.upr.by_product()
+    upr_policy = pd.DataFrame({
+        "policy_id": r.upr.policy_id, "product_id": products[r.upr.product],
+        "upr": r.upr.upr, "earned": r.upr.earned, "written": r.upr.written,
+        "cancelled": r.upr.cancelled,
+    })
+    tri = r.ibnr.triangle
+    n_o = tri.n_origins
+    ibnr_origin = pd.DataFrame({
+        "product_id": np.repeat(products, n_o),
+        "origin_start": np.tile(tri.origin_start, n),
+        "reported": r.ibnr.by_origin_latest.ravel(),
+        "reported_count": np.nansum(tri.count, axis=2).ravel(),
+        "cdf": np.divide(r.ibnr.by_origin_ultimate, r.ibnr.by_origin_latest,
+                         out=np.ones_like(r.ibnr.by_origin_latest),
+                         where=r.ibnr.by_origin_latest > 0).ravel(),
+        "ultimate": r.ibnr.by_origin_ultimate.ravel(),
+        "ibnr": r.ibnr.by_origin_ibnr.ravel(),
+    })
+    statements = pd.concat([
+        pd.DataFrame({
+            "statement": name,
+            "code": np.repeat(st.codes, len(st.columns)),
+            "product_id": np.tile(st.columns, len(st.codes)),
+            "value": st.values.ravel(),
+        })
+        for name, st in (("income", r.income), ("balance", r.balance))
+    ], ignore_index=True)
+    return {
+        "reserves": reserves, "upr_rollforward": roll, "upr_policy": upr_policy,
+        "ibnr_origin": ibnr_origin, "statements": statements, "kpis": r.kpis,
+    }
+
+
+def close_many(data_dir, valuation_dates, **kwargs) -> list[CloseResult]:
+    """Close several valuation dates in order, reading and validating the pack once."""
+    pack = kwargs.pop("pack", None) or read_pack(Path(data_dir))
+    out = []
+    for d in sorted(valuation_dates, key=day):
+        try:
+            out.append(close(data_dir, d, pack=pack, **kwargs))
+        except EngineError:
+            raise
+    return out

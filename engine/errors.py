@@ -1,0 +1,84 @@
+"""One error hierarchy for the whole engine.
+
+Every error says where, what, what was expected and how to fix it. The CLI turns an
+``EngineError`` into lines on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_CELL_LINES = 20
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    exit_code = 1
+
+    def lines(self) -> list[str]:
+        """The message as lines for stderr (one line unless the error lists cells)."""
+        return [str(self)]
+
+
+@dataclass(frozen=True)
+class BadCell:
+    """One bad cell of an input table: where it is, what it holds, what was expected."""
+
+    file: str
+    row: int | None  # line number in the file (header = line 1); None = the whole file/column
+    column: str | None
+    value: str
+    expected: str
+    fix: str = ""
+
+    def line(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.column is not None:
+            where += f" column {self.column}"
+        text = f"{where}: value {self.value!r}, expected {self.expected}"
+        if self.fix:
+            text += f" (fix: {self.fix})"
+        return text
+
+
+class InputError(EngineError):
+    """The data pack (or a single input) is invalid; lists every bad cell at once."""
+
+    exit_code = 2
+
+    def __init__(self, cells: list[BadCell] | BadCell, *, summary: str | None = None):
+        self.cells = [cells] if isinstance(cells, BadCell) else list(cells)
+        n = len(self.cells)
+        files = sorted({c.file for c in self.cells})
+        self.summary = summary or (
+            f"invalid input: {n} bad cell{'s' if n != 1 else ''} in {', '.join(files)}"
+        )
+        super().__init__(self.summary)
+
+    def lines(self) -> list[str]:
+        shown = [c.line() for c in self.cells[:MAX_CELL_LINES]]
+        rest = len(self.cells) - len(shown)
+        if rest > 0:
+            shown.append(f"... and {rest} more bad cell{'s' if rest != 1 else ''}")
+        return [self.summary, *shown]
+
+
+class AssumptionError(EngineError):
+    """The assumption set is missing, altered (hash mismatch) or inconsistent."""
+
+    exit_code = 2
+
+
+class StoreError(EngineError):
+    """The DuckDB store cannot be read or written, or a requested run does not exist."""
+
+    exit_code = 3
+
+
+class ComputationError(EngineError):
+    """A stage of a run failed on valid input; the run is rolled back."""
+
+    exit_code = 4

@@ -1,0 +1,250 @@
+"""Assumption sets: ``assumptions/<set_id>/`` with ``manifest.toml`` listing every file and its sha256.
+
+A set is read only if every file matches its recorded hash, so a run's (set id, set hash) pins the
+numbers it used. ``set hash = sha256("name:sha256\\n" for each file, sorted by name)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import pandas as pd
+
+from engine.errors import AssumptionError
+
+MANIFEST = "manifest.toml"
+# The files every set must have, with the columns each must hold.
+REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "reserving.csv": (
+        "product_kind", "earning_basis", "ibnr_method", "ocs_basis", "ocs_payment_probability",
+        "alr_method", "renewal_applicable", "min_claims_for_chain_ladder",
+    ),
+    "ledger_map.csv": ("line", "p_code", "sign"),
+    "asset_map.csv": ("asset_class", "admitted_code", "non_admitted_code", "liquid_share"),
+    "liquidity_factors.csv": ("item", "factor"),
+    "kpi_thresholds.csv": (
+        "edition", "indicator", "lower", "upper", "lower_inclusive", "upper_inclusive",
+    ),
+    "settings.toml": (),
+})
+EARNING_BASES = ("daily", "monthly")
+IBNR_METHODS = ("chain_ladder", "none")
+OCS_BASES = ("claimed", "case_reserve", "max")
+ALR_METHODS = ("none", "savings")
+
+
+def default_root() -> Path:
+    """The ``assumptions/`` folder of the source tree (the bundled sets)."""
+    return Path(__file__).resolve().parents[2] / "assumptions"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def set_hash(file_hashes: Mapping[str, str]) -> str:
+    """sha256 over ``name:hash`` lines sorted by name."""
+    text = "".join(f"{k}:{file_hashes[k]}\n" for k in sorted(file_hashes))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def write_manifest(set_dir: Path, *, description: str | None = None) -> str:
+    """Hash every data file of a set into its manifest; returns the set hash."""
+    set_dir = Path(set_dir)
+    old = _read_manifest(set_dir) if (set_dir / MANIFEST).exists() else {}
+    description = description or old.get("description", f"assumption set {set_dir.name}")
+    files = sorted(p.name for p in set_dir.iterdir() if p.is_file() and p.name != MANIFEST)
+    hashes = {name: sha256_file(set_dir / name) for name in files}
+    lines = [
+        "# Written by `reserva assumptions hash`: every file of the set and its sha256.",
+        f'set_id = "{set_dir.name}"',
+        f'description = "{description}"',
+        "",
+        "[files]",
+        *[f'"{name}" = "{hashes[name]}"' for name in files],
+        "",
+    ]
+    (set_dir / MANIFEST).write_text("\n".join(lines))
+    return set_hash(hashes)
+
+
+def _read_manifest(set_dir: Path) -> dict:
+    try:
+        return tomllib.loads((set_dir / MANIFEST).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise AssumptionError(
+            f"assumption set {set_dir}: cannot read {MANIFEST} ({exc}); "
+            "fix: run `reserva assumptions hash SET`"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class ReservingBasis:
+    """How one product kind is reserved."""
+
+    product_kind: str
+    earning_basis: str
+    ibnr_method: str
+    ocs_basis: str
+    ocs_payment_probability: float
+    alr_method: str
+    renewal_applicable: bool
+    min_claims_for_chain_ladder: int
+
+
+@dataclass(frozen=True)
+class Threshold:
+    indicator: str
+    lower: float | None
+    upper: float | None
+    lower_inclusive: bool
+    upper_inclusive: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class AssumptionSet:
+    set_id: str
+    set_hash: str
+    path: Path
+    file_hashes: Mapping[str, str]
+    reserving: Mapping[str, ReservingBasis]  # by product kind
+    ledger_map: pd.DataFrame  # line, p_code, sign
+    asset_map: pd.DataFrame  # asset_class, admitted_code, non_admitted_code, liquid_share
+    liquidity_factors: Mapping[str, float]  # item -> share payable within the horizon
+    thresholds: Mapping[int, Mapping[str, Threshold]]  # edition -> indicator -> threshold
+    settings: Mapping
+
+    def basis(self, product_kind: str) -> ReservingBasis:
+        try:
+            return self.reserving[product_kind]
+        except KeyError:
+            raise AssumptionError(
+                f"assumption set {self.set_id}: reserving.csv has no row for product kind "
+                f"{product_kind!r}; fix: add a row for it"
+            ) from None
+
+    def setting(self, section: str, key: str):
+        try:
+            return self.settings[section][key]
+        except KeyError:
+            raise AssumptionError(
+                f"assumption set {self.set_id}: settings.toml has no [{section}] {key}; "
+                "fix: add it"
+            ) from None
+
+
+def _bool(value) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+def _opt_float(value) -> float | None:
+    return None if pd.isna(value) or value == "" else float(value)
+
+
+def load_assumptions(set_id: str = "default", root: Path | None = None) -> AssumptionSet:
+    """Read and verify an assumption set; raises AssumptionError naming what is wrong."""
+    root = Path(root) if root else default_root()
+    set_dir = Path(set_id) if Path(set_id).is_dir() else root / set_id
+    if not set_dir.is_dir():
+        raise AssumptionError(
+            f"assumption set {set_id!r} not found under {root}; "
+            "fix: pass --assumptions with a set folder name or path"
+        )
+    manifest = _read_manifest(set_dir)
+    listed: dict = manifest.get("files", {})
+    problems = []
+    for name in REQUIRED_FILES:
+        if name not in listed:
+            problems.append(f"{name} is not in the manifest")
+    for name, expected in listed.items():
+        path = set_dir / name
+        if not path.exists():
+            problems.append(f"{name} is listed but missing")
+        elif sha256_file(path) != expected:
+            problems.append(f"{name} does not match its sha256 in the manifest")
+    unlisted = sorted(
+        p.name for p in set_dir.iterdir() if p.is_file() and p.name != MANIFEST and p.name not in listed
+    )
+    problems += [f"{name} is not listed in the manifest" for name in unlisted]
+    if problems:
+        raise AssumptionError(
+            f"assumption set {set_dir.name}: {'; '.join(problems)}; "
+            f"fix: restore the files or, if the change is intended, run "
+            f"`reserva assumptions hash {set_dir}`"
+        )
+
+    frames = {}
+    for name, columns in REQUIRED_FILES.items():
+        if not name.endswith(".csv"):
+            continue
+        frame = pd.read_csv(set_dir / name, dtype=str, keep_default_na=False)
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise AssumptionError(
+                f"assumption set {set_dir.name}: {name} lacks column(s) {', '.join(missing)}"
+            )
+        frames[name] = frame
+    settings = tomllib.loads((set_dir / "settings.toml").read_text())
+
+    reserving = {}
+    for row in frames["reserving.csv"].to_dict("records"):
+        basis = ReservingBasis(
+            product_kind=row["product_kind"],
+            earning_basis=row["earning_basis"],
+            ibnr_method=row["ibnr_method"],
+            ocs_basis=row["ocs_basis"],
+            ocs_payment_probability=float(row["ocs_payment_probability"]),
+            alr_method=row["alr_method"],
+            renewal_applicable=_bool(row["renewal_applicable"]),
+            min_claims_for_chain_ladder=int(row["min_claims_for_chain_ladder"]),
+        )
+        for field, allowed in (
+            ("earning_basis", EARNING_BASES), ("ibnr_method", IBNR_METHODS),
+            ("ocs_basis", OCS_BASES), ("alr_method", ALR_METHODS),
+        ):
+            if getattr(basis, field) not in allowed:
+                raise AssumptionError(
+                    f"assumption set {set_dir.name}: reserving.csv {basis.product_kind} "
+                    f"{field} = {getattr(basis, field)!r}, expected one of {', '.join(allowed)}"
+                )
+        reserving[basis.product_kind] = basis
+
+    ledger_map = frames["ledger_map.csv"].assign(sign=lambda d: d["sign"].astype(float))
+    asset_map = frames["asset_map.csv"].assign(
+        liquid_share=lambda d: d["liquid_share"].astype(float)
+    )
+    factors = {
+        r["item"]: float(r["factor"]) for r in frames["liquidity_factors.csv"].to_dict("records")
+    }
+    thresholds: dict[int, dict[str, Threshold]] = {}
+    for r in frames["kpi_thresholds.csv"].to_dict("records"):
+        thresholds.setdefault(int(r["edition"]), {})[r["indicator"]] = Threshold(
+            indicator=r["indicator"],
+            lower=_opt_float(r["lower"]),
+            upper=_opt_float(r["upper"]),
+            lower_inclusive=_bool(r["lower_inclusive"]),
+            upper_inclusive=_bool(r["upper_inclusive"]),
+            source=r.get("source", ""),
+        )
+    return AssumptionSet(
+        set_id=manifest.get("set_id", set_dir.name),
+        set_hash=set_hash(listed),
+        path=set_dir,
+        file_hashes=MappingProxyType(dict(listed)),
+        reserving=MappingProxyType(reserving),
+        ledger_map=ledger_map,
+        asset_map=asset_map,
+        liquidity_factors=MappingProxyType(factors),
+        thresholds=MappingProxyType({k: MappingProxyType(v) for k, v in thresholds.items()}),
+        settings=MappingProxyType(settings),
+    )

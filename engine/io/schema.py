@@ -1,0 +1,257 @@
+"""The data-pack schema, as data: one ``TableSpec`` per input table.
+
+Types: ``str`` (text id or code), ``date`` (ISO ``YYYY-MM-DD``), ``money`` (decimal number,
+programme currency), ``float``, ``int``. ``min`` is an inclusive lower bound, ``choices`` the
+allowed codes. A table's ``row_rules`` compare two columns of a row (``left op right``, skipped
+when either is empty); ``refs`` name columns whose values must exist in another table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    type: str  # str | date | money | float | int
+    required: bool = True  # the column must be present
+    nullable: bool = False  # cells may be empty
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] | None = None
+    unique: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class RowRule:
+    left: str
+    op: str  # ">=" or ">"
+    right: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[ColumnSpec, ...]
+    required: bool = True  # the file must be in the pack
+    row_rules: tuple[RowRule, ...] = ()
+    refs: tuple[tuple[str, str, str], ...] = ()  # (column, other table, other column)
+    doc: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def column(self, name: str) -> ColumnSpec:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+C = ColumnSpec
+
+PRODUCT_KINDS = (
+    "credit_life", "group_life", "individual_life", "endowment", "whole_life",
+    "savings_life", "pension", "health", "other",
+)
+PREMIUM_FREQUENCIES = ("single", "annual", "semiannual", "quarterly", "monthly")
+POLICY_STATUSES = ("active", "expired", "cancelled", "lapsed", "claimed")
+CLAIM_STATUSES = ("open", "paid", "rejected", "partial")
+EXIT_REASONS = ("death", "max_age", "lapse", "migration", "other", "unknown")
+LEDGER_LINES = (
+    "personnel", "administration", "distribution", "other_operating",
+    "reinsurance_premium", "reinsurance_recoveries", "membership_fees",
+    "commissions_received", "investment_income", "other_income",
+    "non_operating_income", "non_operating_expense", "extraordinary_income",
+    "extraordinary_expense", "donations", "taxes", "claims_handling",
+)
+ASSET_CLASSES = (
+    "cash", "deposit", "government_bond", "corporate_bond", "equity",
+    "real_estate", "fixed_assets", "receivable", "other",
+)
+LIABILITY_KINDS = ("insurance_obligation", "reinsurance_payable", "payable", "other")
+RESERVES = ("upr", "ibnr", "ocs", "alr")
+
+PRODUCTS = TableSpec(
+    "products",
+    (
+        C("product_id", "str", unique=True),
+        C("name", "str"),
+        C("kind", "str", choices=PRODUCT_KINDS),
+        C("participation", "str", choices=("voluntary", "compulsory")),
+    ),
+    doc="One row per product; `kind` selects the reserving assumptions of the product.",
+)
+
+POLICIES = TableSpec(
+    "policies",
+    (
+        C("policy_id", "str", unique=True),
+        C("member_id", "str"),
+        C("household_id", "str", required=False, nullable=True),
+        C("product_id", "str"),
+        C("start_date", "date"),
+        C("end_date", "date"),
+        C("written_premium", "money", min=0, doc="gross premium for the whole term"),
+        C("premium_frequency", "str", choices=PREMIUM_FREQUENCIES),
+        C("commission", "money", required=False, nullable=True, min=0),
+        C("sum_insured", "money", min=0),
+        C("birth_date", "date", required=False, nullable=True),
+        C("sex", "str", required=False, nullable=True, choices=("F", "M")),
+        C("status", "str", choices=POLICY_STATUSES),
+        C("cancel_date", "date", required=False, nullable=True),
+        C("refund", "money", required=False, nullable=True, min=0),
+    ),
+    row_rules=(
+        RowRule("end_date", ">=", "start_date", "a term ends on or after its start"),
+        RowRule("cancel_date", ">=", "start_date", "a cancellation falls on or after the start"),
+        RowRule("written_premium", ">=", "refund", "a refund cannot exceed the premium"),
+    ),
+    refs=(("product_id", "products", "product_id"),),
+    doc="One row per coverage term (certificate); a renewal is a new row of the same member.",
+)
+
+CLAIMS = TableSpec(
+    "claims",
+    (
+        C("claim_id", "str", unique=True),
+        C("policy_id", "str"),
+        C("member_id", "str"),
+        C("product_id", "str"),
+        C("event_date", "date", doc="A: the insured event"),
+        C("report_date", "date", doc="B: the claim is reported"),
+        C("decision_date", "date", nullable=True, doc="C: decision to pay or not"),
+        C("receipt_date", "date", nullable=True, doc="D: benefit received or denial notified"),
+        C("status", "str", choices=CLAIM_STATUSES),
+        C("claimed_amount", "money", min=0),
+        C("paid_amount", "money", min=0),
+        C("case_reserve", "money", nullable=True, min=0),
+        C("cause", "str", required=False, nullable=True),
+    ),
+    row_rules=(
+        RowRule("report_date", ">=", "event_date", "a claim is reported on or after its event"),
+        RowRule("decision_date", ">=", "report_date", "a decision follows the report"),
+        RowRule("receipt_date", ">=", "decision_date", "receipt follows the decision"),
+    ),
+    refs=(
+        ("product_id", "products", "product_id"),
+        ("policy_id", "policies", "policy_id"),
+    ),
+    doc="One row per claim, with the four dates A-B-C-D of the timeliness clock.",
+)
+
+CLAIM_PAYMENTS = TableSpec(
+    "claim_payments",
+    (
+        C("claim_id", "str"),
+        C("payment_date", "date"),
+        C("amount", "money", min=0),
+    ),
+    required=False,
+    refs=(("claim_id", "claims", "claim_id"),),
+    doc="Optional: one row per payment, for claims paid in several parts.",
+)
+
+EXITS = TableSpec(
+    "exits",
+    (
+        C("member_id", "str"),
+        C("product_id", "str"),
+        C("exit_date", "date"),
+        C("reason", "str", choices=EXIT_REASONS),
+    ),
+    refs=(("product_id", "products", "product_id"),),
+    doc="One row per member exit from a product, with a coded reason.",
+)
+
+LEDGER = TableSpec(
+    "ledger",
+    (
+        C("product_id", "str"),
+        C("period_end", "date"),
+        C("line", "str", choices=LEDGER_LINES),
+        C("amount", "money", min=0),
+    ),
+    refs=(("product_id", "products", "product_id"),),
+    doc="Accounting amounts per product, period and line (all positive; the line says the sign).",
+)
+
+ASSETS = TableSpec(
+    "assets",
+    (
+        C("as_of_date", "date", doc="the holding as at this date (snapshot)"),
+        C("asset_id", "str"),
+        C("asset_class", "str", choices=ASSET_CLASSES),
+        C("admitted_fraction", "float", min=0, max=1),
+        C("book_value", "money", min=0),
+        C("market_value", "money", min=0),
+        C("face", "money", required=False, nullable=True, min=0),
+        C("coupon_rate", "float", required=False, nullable=True, min=0),
+        C("coupon_frequency", "int", required=False, nullable=True, min=0),
+        C("maturity_date", "date", required=False, nullable=True),
+        C("rating", "str", required=False, nullable=True),
+        C("product_id", "str", required=False, nullable=True),
+    ),
+    refs=(("product_id", "products", "product_id"),),
+    doc="Asset holdings, one snapshot per as_of_date; product_id when allocated to a product.",
+)
+
+LIABILITIES = TableSpec(
+    "liabilities",
+    (
+        C("as_of_date", "date"),
+        C("liability_id", "str"),
+        C("kind", "str", choices=LIABILITY_KINDS),
+        C("amount", "money", min=0),
+        C("due_date", "date"),
+        C("product_id", "str", required=False, nullable=True),
+    ),
+    refs=(("product_id", "products", "product_id"),),
+    doc="Liabilities other than reserves, one snapshot per as_of_date.",
+)
+
+TARGETS = TableSpec(
+    "targets",
+    (
+        C("product_id", "str"),
+        C("period_end", "date"),
+        C("target_population", "int", min=0),
+    ),
+    refs=(("product_id", "products", "product_id"),),
+    doc="Target population per product and period (business plan).",
+)
+
+SAVINGS_ACCOUNTS = TableSpec(
+    "savings_accounts",
+    (
+        C("account_id", "str"),
+        C("member_id", "str"),
+        C("product_id", "str"),
+        C("balance_date", "date", doc="date of the balance (last crediting)"),
+        C("balance", "money", min=0),
+        C("credited_rate", "float", min=0, max=1, doc="annual effective rate"),
+    ),
+    required=False,
+    refs=(("product_id", "products", "product_id"),),
+    doc="Optional: savings balances per account and balance date.",
+)
+
+OPENING_BALANCES = TableSpec(
+    "opening_balances",
+    (
+        C("product_id", "str"),
+        C("valuation_date", "date"),
+        C("reserve", "str", choices=RESERVES),
+        C("amount", "money", min=0),
+    ),
+    required=False,
+    refs=(("product_id", "products", "product_id"),),
+    doc="Optional: reserves at the start of the first period closed with Reserva.",
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    PRODUCTS, POLICIES, CLAIMS, CLAIM_PAYMENTS, EXITS, LEDGER, ASSETS, LIABILITIES,
+    TARGETS, SAVINGS_ACCOUNTS, OPENING_BALANCES,
+)
+TABLES_BY_NAME = {t.name: t for t in TABLES}

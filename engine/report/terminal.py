@@ -1,0 +1,98 @@
+"""Terminal tables (rich): KPIs, reserves, runs. No calculations here, only presentation.
+
+Ratios are stored as fractions and shown as percentages rounded half-up to one decimal
+(spec §0.4); an undefined value shows as ``n/a``; a value outside its edition's threshold is
+marked ``▼`` (below) or ``▲`` (above).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+MARK = {"below": " ▼", "above": " ▲"}
+LABELS = {
+    "incurred_expense_ratio": "Incurred expense ratio",
+    "incurred_claims_ratio": "Incurred claims ratio",
+    "net_income_ratio": "Net income ratio",
+    "renewal_ratio": "Renewal ratio",
+    "renewal_ratio_modified": "  modified (excl. migration)",
+    "renewal_ratio_deaths_only": "  deaths-only variant",
+    "coverage_ratio": "Coverage ratio",
+    "growth_ratio": "Growth ratio (period)",
+    "growth_ratio_annualised": "  annualised",
+    "timeliness_mean_days": "Claims settlement, mean days",
+    "rejection_ratio": "Claims rejection ratio",
+    "rejection_ratio_provisional": "  over decided claims",
+    "partial_rejection_ratio": "  partial rejections",
+    "solvency_ratio": "Solvency ratio",
+    "liquidity_ratio": "Liquidity ratio (3 months)",
+}
+
+
+def half_up(value: float, places: int) -> str:
+    q = Decimal(1).scaleb(-places)
+    return str(Decimal(repr(value)).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def fmt_value(indicator: str, value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if indicator.endswith("_days"):
+        return half_up(value, 1)
+    return half_up(100 * value, 1) + "%"
+
+
+def _label(indicator: str) -> str:
+    if indicator.startswith("timeliness_") and indicator != "timeliness_mean_days":
+        return "  " + indicator.removeprefix("timeliness_").replace("_plus", "+").replace("_", "-") + " days"
+    return LABELS.get(indicator, indicator)
+
+
+def kpi_table(kpis: pd.DataFrame, title: str) -> Table:
+    """Indicators as rows (edition order), products then the programme as columns."""
+    columns = list(dict.fromkeys(kpis["product_id"]))
+    order = list(dict.fromkeys(kpis.sort_values("position")["indicator"]))
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("Indicator", no_wrap=True)
+    for c in columns:
+        table.add_column(c, justify="right", no_wrap=True)
+    cells = {(r.indicator, r.product_id): (r.value, r.flag) for r in kpis.itertuples()}
+    for ind in order:
+        row = []
+        for c in columns:
+            value, fl = cells.get((ind, c), (math.nan, "n/a"))
+            text = fmt_value(ind, value) + MARK.get(fl, "")
+            row.append(f"[red]{text}[/red]" if fl in MARK else text)
+        table.add_row(_label(ind), *row)
+    return table
+
+
+def reserves_table(reserves: pd.DataFrame, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("Product")
+    for name in ("upr", "ibnr", "ocs", "alr"):
+        table.add_column(name.upper(), justify="right")
+    wide = reserves.pivot_table(index="product_id", columns="reserve", values="closing", sort=False)
+    for product, row in wide.iterrows():
+        table.add_row(str(product), *[f"{row.get(n, 0.0):,.0f}" for n in ("upr", "ibnr", "ocs", "alr")])
+    total = wide.sum()
+    table.add_row("ALL", *[f"{total.get(n, 0.0):,.0f}" for n in ("upr", "ibnr", "ocs", "alr")])
+    return table
+
+
+def runs_table(runs: pd.DataFrame) -> Table:
+    table = Table(title="Runs", title_justify="left")
+    for col in runs.columns:
+        table.add_column(col, justify="right" if runs[col].dtype.kind in "if" else "left")
+    for row in runs.itertuples(index=False):
+        table.add_row(*["" if pd.isna(x) else (f"{x:.2f}" if isinstance(x, float) else str(x)) for x in row])
+    return table
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, width=160 if not Console().is_terminal else None)

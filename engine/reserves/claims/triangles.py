@@ -1,0 +1,158 @@
+"""Reporting-lag triangles from claim records, and chain ladder through chainladder.
+
+The ONLY module that imports chainladder: it receives dense aggregated arrays and returns plain
+arrays at once.
+
+Periods are blocks of ``grain`` calendar months ending with the month of the valuation date
+(quarter ends with a quarterly grain give calendar quarters). A date's period index counts
+back from that anchor: ``p(x) = (month_index(anchor) - month_index(x)) // grain`` (0 = latest).
+The reporting triangle cell ``[origin o, lag d]`` holds the claims whose event lies in origin
+period ``o`` and whose report lies ``d`` periods later; a claim reported after the valuation
+date is not known and not counted. Cells inside the triangle (``d <= latest lag of o``) are
+0 when empty, never missing; cells outside are NaN.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+NEVER = np.int64(2**62)
+
+
+def month_index(day_numbers: np.ndarray) -> np.ndarray:
+    """year * 12 + month - 1 of day numbers."""
+    m = np.asarray(day_numbers, dtype="datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return m
+
+
+def period_index(day_numbers: np.ndarray, anchor_day: int, grain: int) -> np.ndarray:
+    """Period index of each day counted back from the anchor's month (0 = latest period)."""
+    anchor = month_index(np.array([anchor_day]))[0]
+    return (anchor - month_index(day_numbers)) // grain
+
+
+@dataclass(frozen=True)
+class Triangle:
+    """Dense incremental triangles ``values[segment, origin, lag]`` (origin 0 = oldest)."""
+
+    segments: np.ndarray
+    origin_start: np.ndarray  # first day of each origin period (datetime64[D])
+    grain_months: int
+    amount: np.ndarray  # incremental claimed amounts, NaN outside the known triangle
+    count: np.ndarray  # incremental claim counts, NaN outside
+
+    @property
+    def n_origins(self) -> int:
+        return self.amount.shape[1]
+
+    def cumulative(self, values: np.ndarray) -> np.ndarray:
+        return np.cumsum(np.nan_to_num(values), axis=2) + np.where(np.isnan(values), np.nan, 0)
+
+    def latest(self, values: np.ndarray) -> np.ndarray:
+        """The latest diagonal (cumulative to date) per segment and origin."""
+        return np.nansum(values, axis=2)
+
+
+def reporting_triangle(
+    segment: np.ndarray,
+    segments: np.ndarray,
+    event_day: np.ndarray,
+    report_day: np.ndarray,
+    amount: np.ndarray,
+    valuation_day: int,
+    grain: int,
+    first_day: int | None = None,
+) -> Triangle:
+    """Event period x report lag triangles per segment, by np.bincount (no groupby)."""
+    known = (report_day <= valuation_day) & (event_day <= valuation_day)
+    p_event = period_index(event_day[known], valuation_day, grain)
+    p_report = period_index(report_day[known], valuation_day, grain)
+    if first_day is not None:
+        n_origins = int(period_index(np.array([first_day]), valuation_day, grain)[0]) + 1
+    else:
+        n_origins = int(p_event.max()) + 1 if p_event.size else 1
+    n_origins = max(n_origins, 1)
+    keep = p_event < n_origins
+    origin = (n_origins - 1 - p_event[keep]).astype(np.int64)
+    lag = (p_event[keep] - p_report[keep]).astype(np.int64)
+    seg = segment[known][keep].astype(np.int64)
+    n_seg = len(segments)
+    flat = (seg * n_origins + origin) * n_origins + lag
+    size = n_seg * n_origins * n_origins
+    amt = np.bincount(flat, weights=amount[known][keep], minlength=size)
+    cnt = np.bincount(flat, minlength=size).astype(np.float64)
+    shape = (n_seg, n_origins, n_origins)
+    outside = (np.arange(n_origins)[None, :] + np.arange(n_origins)[:, None]) >= n_origins
+    amt = amt.reshape(shape)
+    cnt = cnt.reshape(shape)
+    amt[:, outside] = np.nan
+    cnt[:, outside] = np.nan
+    anchor_month = month_index(np.array([valuation_day]))[0]
+    first_month = anchor_month - grain * n_origins + 1
+    starts = (np.arange(n_origins) * grain + first_month).astype("datetime64[M]")
+    return Triangle(
+        segments=np.asarray(segments),
+        origin_start=starts.astype("datetime64[D]"),
+        grain_months=grain,
+        amount=amt,
+        count=cnt,
+    )
+
+
+@dataclass(frozen=True)
+class ChainLadderResult:
+    """Chain ladder per segment and origin (arrays shaped [segment, origin])."""
+
+    latest: np.ndarray
+    ultimate: np.ndarray
+    ibnr: np.ndarray
+    cdf: np.ndarray  # cumulative development factor to ultimate applied to each origin
+    ldf: np.ndarray  # [segment, lag] age-to-age factors
+
+
+def chain_ladder(
+    incremental: np.ndarray, grain_months: int, average: str = "volume"
+) -> ChainLadderResult:
+    """Chain ladder on each segment's triangle (chainladder.Development + Chainladder).
+
+    f_d = sum_o C[o, d+1] / sum_o C[o, d] (volume-weighted), CDF_d = prod_{k>=d} f_k,
+    ult_o = latest_o x CDF_(latest lag of o), IBNR_o = ult_o - latest_o.
+    Factors that cannot be estimated (no data at a lag) are taken as 1.
+    """
+    import chainladder as cl  # heavy import kept local to this module
+
+    n_seg, n_o, _ = incremental.shape
+    cum = np.cumsum(np.nan_to_num(incremental), axis=2)
+    latest = cum[:, np.arange(n_o), n_o - 1 - np.arange(n_o)]
+    if n_o < 2:
+        ones = np.ones((n_seg, n_o))
+        return ChainLadderResult(latest, latest.copy(), np.zeros_like(latest), ones, np.ones((n_seg, 0)))
+    start = pd.Period("2000-01", freq="M")
+    o_idx, d_idx = np.nonzero(np.add.outer(np.arange(n_o), np.arange(n_o)) < n_o)
+    origin = pd.PeriodIndex([start + int(k) * grain_months for k in range(n_o)])
+    frame = pd.DataFrame({
+        "segment": np.repeat(np.arange(n_seg), len(o_idx)),
+        "origin": np.tile(origin[o_idx].to_timestamp(), n_seg),
+        "development": np.tile(
+            (origin[o_idx] + (d_idx + 1) * grain_months - 1).to_timestamp(how="end"), n_seg
+        ),
+        "value": np.nan_to_num(incremental[:, o_idx, d_idx]).ravel(),
+    })
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tri = cl.Triangle(
+            frame, origin="origin", development="development", columns="value",
+            index="segment", cumulative=False,
+        ).incr_to_cum()
+        dev = cl.Development(average=average).fit(tri)
+        ldf = np.asarray(dev.ldf_.values, dtype=float)[:, 0, 0, :]
+    ldf = np.where(np.isfinite(ldf) & (ldf > 0), ldf, 1.0)
+    # CDF from lag d to ultimate; the latest lag of origin o is n_o - 1 - o
+    cdf_from = np.concatenate([np.cumprod(ldf[:, ::-1], axis=1)[:, ::-1], np.ones((n_seg, 1))], axis=1)
+    cdf = cdf_from[:, n_o - 1 - np.arange(n_o)]
+    ultimate = latest * cdf
+    return ChainLadderResult(latest, ultimate, ultimate - latest, cdf, ldf)

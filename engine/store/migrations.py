@@ -1,0 +1,56 @@
+"""Named, ordered migrations of the DuckDB store; each runs once, in its own transaction."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "runs and results", """
+        CREATE SEQUENCE run_id_seq START 1;
+        CREATE TABLE runs (
+            run_id          BIGINT PRIMARY KEY DEFAULT nextval('run_id_seq'),
+            created_at      TIMESTAMP NOT NULL,
+            valuation_date  DATE NOT NULL,
+            period_start    DATE NOT NULL,
+            edition         INTEGER NOT NULL,
+            assumption_set  VARCHAR NOT NULL,
+            assumption_hash VARCHAR NOT NULL,
+            data_dir        VARCHAR NOT NULL,
+            input_hashes    JSON NOT NULL,
+            engine_version  VARCHAR NOT NULL,
+            opening_source  VARCHAR NOT NULL,
+            opening_run_id  BIGINT,
+            timings         JSON NOT NULL,
+            status          VARCHAR NOT NULL,
+            notes           VARCHAR
+        );
+        CREATE TABLE reserves (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, reserve VARCHAR NOT NULL,
+            opening DOUBLE NOT NULL, closing DOUBLE NOT NULL, change DOUBLE NOT NULL,
+            method VARCHAR, note VARCHAR,
+            PRIMARY KEY (run_id, product_id, reserve)
+        );
+        CREATE TABLE upr_rollforward (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL,
+            upr_opening DOUBLE, written DOUBLE, cancelled DOUBLE, earned DOUBLE, upr DOUBLE,
+            PRIMARY KEY (run_id, product_id)
+        );
+        CREATE TABLE upr_policy (
+            run_id BIGINT NOT NULL, policy_id VARCHAR NOT NULL, product_id VARCHAR NOT NULL,
+            upr DOUBLE, earned DOUBLE, written DOUBLE, cancelled DOUBLE
+        );
+        CREATE TABLE ibnr_origin (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, origin_start DATE NOT NULL,
+            reported DOUBLE, reported_count DOUBLE, cdf DOUBLE, ultimate DOUBLE, ibnr DOUBLE
+        );
+        CREATE TABLE statements (
+            run_id BIGINT NOT NULL, statement VARCHAR NOT NULL, code VARCHAR NOT NULL,
+            product_id VARCHAR NOT NULL, value DOUBLE NOT NULL,
+            PRIMARY KEY (run_id, statement, code, product_id)
+        );
+        CREATE TABLE kpis (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, indicator VARCHAR NOT NULL,
+            value DOUBLE, numerator DOUBLE, denominator DOUBLE, lower DOUBLE, upper DOUBLE,
+            flag VARCHAR NOT NULL, note VARCHAR, position INTEGER NOT NULL,
+            PRIMARY KEY (run_id, product_id, indicator)
+        );
+    """),
+)
