@@ -33,9 +33,17 @@ def to_date(day_number: int) -> dt.date:
 
 
 def codes(values, categories=None) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (int32) of a text column and the sorted categories they index."""
-    cat = pd.Categorical(pd.Series(values).astype(str), categories=categories)
-    return cat.codes.astype(np.int32), np.asarray(cat.categories, dtype=object)
+    """Integer codes (int32) of a text column and the categories they index.
+
+    Without ``categories`` they are the sorted distinct values; with them, a value not among
+    the categories gets code -1.
+    """
+    text = pd.Series(values).astype(str)
+    if categories is None:
+        cat = pd.Categorical(text)
+        return cat.codes.astype(np.int32), np.asarray(cat.categories, dtype=object)
+    cats = np.asarray(categories, dtype=object)
+    return pd.Index(cats).get_indexer(text).astype(np.int32), cats
 
 
 def money(values) -> np.ndarray:

@@ -1,0 +1,60 @@
+"""Vocabulary shared by the KPI kernels: category code lists and the empty-date day number.
+
+The values repeat those of the data-pack schema and the array edge (a convention test pins
+them equal) so that the kernels import nothing from the io layer.
+
+Categories may be given as text (``"paid"``) or as integer codes indexing a vocabulary tuple
+(``1`` = ``CLAIM_STATUSES[1]`` = ``"paid"``); ``as_codes`` turns either into int codes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.errors import BadCell, InputError
+
+NEVER = np.int64(2**62)  # day number of an empty date (later than any real date)
+
+CLAIM_STATUSES = ("open", "paid", "rejected", "partial")
+EXIT_REASONS = ("death", "max_age", "lapse", "migration", "other", "unknown")
+
+
+def as_codes(values, vocabulary: tuple[str, ...], *, table: str, column: str) -> np.ndarray:
+    """Int codes (int64, index into ``vocabulary``) of a text or integer-code array.
+
+    Raises ``InputError`` listing every distinct value that is not in the vocabulary.
+    """
+    arr = np.asarray(values)
+    expected = "one of " + ", ".join(vocabulary)
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if arr.dtype.kind in "iu":
+        codes = arr.astype(np.int64, copy=False)
+        bad = np.unique(codes[(codes < 0) | (codes >= len(vocabulary))])
+        if bad.size:
+            raise InputError(
+                [BadCell(table, None, column, str(int(b)), f"a code 0..{len(vocabulary) - 1}")
+                 for b in bad],
+                summary=f"{table}.{column}: {bad.size} unknown code(s); expected {expected}",
+            )
+        return codes
+    names, inverse = np.unique(arr.astype(str), return_inverse=True)
+    lookup = {name: i for i, name in enumerate(vocabulary)}
+    bad = [n for n in names.tolist() if n not in lookup]
+    if bad:
+        raise InputError(
+            [BadCell(table, None, column, n, expected) for n in bad],
+            summary=f"{table}.{column}: {len(bad)} unknown value(s); expected {expected}",
+        )
+    name_codes = np.array([lookup[n] for n in names.tolist()], dtype=np.int64)
+    return name_codes[inverse.reshape(-1)]
+
+
+def code_of(name: str, vocabulary: tuple[str, ...], *, what: str) -> int:
+    """The code of one category name; an ``InputError`` if the name is not in the vocabulary."""
+    if name not in vocabulary:
+        raise InputError(
+            BadCell(what, None, None, name, "one of " + ", ".join(vocabulary)),
+            summary=f"{what}: unknown category {name!r}",
+        )
+    return vocabulary.index(name)

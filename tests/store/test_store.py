@@ -1,0 +1,81 @@
+"""The DuckDB store: migrations, append-only runs, atomic writes, rollback on failure."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+import engine.close as engine_close
+from engine.close import close
+from engine.errors import ComputationError, StoreError
+from engine.store import runs as store_runs
+from engine.store.db import connect, migrate
+from engine.store.migrations import MIGRATIONS
+
+
+def _runs_snapshot(path):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+            for t in ("runs", *store_runs.RESULT_TABLES)
+        }
+    finally:
+        con.close()
+
+
+def test_migrations_run_once_in_order(tmp_path):
+    con = connect(tmp_path / "s.duckdb")
+    assert migrate(con) == []  # connect already applied them
+    versions = [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()]
+    assert versions == [m[0] for m in MIGRATIONS]
+    con.close()
+
+
+def test_rerun_is_a_new_run_and_opening_comes_from_the_store(tiny_pack, tmp_path):
+    store = tmp_path / "s.duckdb"
+    first = close(tiny_pack, "2024-09-30", store=store)
+    second = close(tiny_pack, "2024-12-31", store=store)
+    again = close(tiny_pack, "2024-12-31", store=store)
+    assert (first.run_id, second.run_id, again.run_id) == (1, 2, 3)
+    assert first.opening_source == "recomputed"
+    assert second.opening_source == "store"
+    runs = store_runs.list_runs(store)
+    assert list(runs["run_id"]) == [1, 2, 3]
+    assert list(runs["opening_run_id"].fillna(0).astype(int)) == [0, 1, 1]
+
+
+def test_failure_in_a_late_stage_writes_nothing(tiny_pack, tmp_path):
+    store = tmp_path / "s.duckdb"
+    close(tiny_pack, "2024-09-30", store=store)
+    before = _runs_snapshot(store)
+    for stage in ("upr", "claims", "statements", "kpi", "assemble"):
+        with pytest.raises(ComputationError):
+            close(tiny_pack, "2024-12-31", store=store, fail_after=stage)
+        assert _runs_snapshot(store) == before
+
+
+def test_failure_inside_the_write_transaction_rolls_back(tiny_pack, tmp_path, monkeypatch):
+    store = tmp_path / "s.duckdb"
+    close(tiny_pack, "2024-09-30", store=store)
+    before = _runs_snapshot(store)
+    real = engine_close.results_tables
+
+    def corrupt(result):  # the last table inserted carries a column the store does not have
+        tables = real(result)
+        tables["kpis"] = tables["kpis"].assign(bogus=1.0)
+        return tables
+
+    monkeypatch.setattr(engine_close, "results_tables", corrupt)
+    with pytest.raises(StoreError, match="cannot write run"):
+        close(tiny_pack, "2024-12-31", store=store)
+    assert _runs_snapshot(store) == before
+
+
+def test_reading_a_missing_run_is_a_store_error(tiny_pack, tmp_path):
+    store = tmp_path / "s.duckdb"
+    close(tiny_pack, "2024-12-31", store=store)
+    with pytest.raises(StoreError, match="run 99 is not in the store"):
+        store_runs.read_results(store, "kpis", 99)
+    with pytest.raises(StoreError, match="does not exist"):
+        connect(tmp_path / "missing.duckdb", read_only=True)
