@@ -138,6 +138,7 @@ CLAIMS = TableSpec(
         ("product_id", "products", "product_id"),
         ("policy_id", "policies", "policy_id"),
     ),
+    extra={"may_be_empty": True},  # a young programme may have none yet
     doc="One row per claim, with the four dates A-B-C-D of the timeliness clock.",
 )
 
@@ -150,6 +151,7 @@ CLAIM_PAYMENTS = TableSpec(
     ),
     required=False,
     refs=(("claim_id", "claims", "claim_id"),),
+    extra={"may_be_empty": True},  # a young programme may have none yet
     doc="Optional: one row per payment, for claims paid in several parts.",
 )
 
@@ -162,6 +164,7 @@ EXITS = TableSpec(
         C("reason", "str", choices=EXIT_REASONS),
     ),
     refs=(("product_id", "products", "product_id"),),
+    extra={"may_be_empty": True},  # a young programme may have none yet
     doc="One row per member exit from a product, with a coded reason.",
 )
 
@@ -208,6 +211,7 @@ LIABILITIES = TableSpec(
         C("product_id", "str", required=False, nullable=True),
     ),
     refs=(("product_id", "products", "product_id"),),
+    extra={"may_be_empty": True},  # a young programme may have none yet
     doc="Liabilities other than reserves, one snapshot per as_of_date.",
 )
 

@@ -1,0 +1,185 @@
+"""The command line: exit codes, the exact error lines for bad input, the store untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import duckdb
+import pytest
+
+from engine.cli import main
+from tests.conftest import TINY_PACK, write_pack
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _runs(path):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT * FROM runs ORDER BY run_id").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def closed_pack(tmp_path, capsys):
+    """A valid pack with one stored run, and its store."""
+    pack = write_pack(tmp_path / "pack")
+    store = tmp_path / "store.duckdb"
+    code, _, err = run(capsys, "close", str(pack), "--valuation-date", "2024-12-31",
+                       "--store", str(store), "--quiet")
+    assert code == 0, err
+    return pack, store
+
+
+def _edit(table: str, old: str, new: str) -> dict[str, str]:
+    assert old in TINY_PACK[table]
+    return {**TINY_PACK, table: TINY_PACK[table].replace(old, new, 1)}
+
+
+BAD_INPUTS = {
+    "missing column": (
+        {**TINY_PACK, "products": TINY_PACK["products"].replace(",participation", "").replace(",compulsory", "").replace(",voluntary", "")},
+        "reserva: products.csv column participation: value '', expected column present "
+        "(fix: add a column named participation to the header)",
+    ),
+    "unparsable date": (
+        _edit("policies", "2024-03-15", "2024-13-15"),
+        "reserva: policies.csv row 3 column start_date: value '2024-13-15', expected a date YYYY-MM-DD "
+        "(fix: correct the date, written as YYYY-MM-DD)",
+    ),
+    "negative premium": (
+        _edit("policies", "2024-12-31,120.00", "2024-12-31,-120.00"),
+        "reserva: policies.csv row 2 column written_premium: value '-120.00', expected a number >= 0 "
+        "(fix: correct the value; amounts are never negative)",
+    ),
+    "end before start": (
+        _edit("policies", "2024-07-01,2025-06-30", "2024-07-01,2024-06-30"),
+        "reserva: policies.csv row 7 column end_date: value '2024-06-30', expected end_date >= "
+        "start_date (2024-07-01): a term ends on or after its start (fix: correct end_date or start_date)",
+    ),
+    "unknown product": (
+        _edit("targets", "GL,2024-12-31", "XX,2024-12-31"),
+        "reserva: targets.csv row 3 column product_id: value 'XX', expected a product_id listed in "
+        "products.csv (fix: add the product to products.csv or correct the product_id)",
+    ),
+    "duplicate policy id": (
+        _edit("policies", "P6,M6", "P5,M6"),
+        "reserva: policies.csv row 7 column policy_id: value 'P5', expected a unique policy_id "
+        "(P5 is already on line 6) (fix: remove the repeated row or give it its own policy_id)",
+    ),
+    "claim reported before its event": (
+        _edit("claims", "2024-08-15,2024-08-30", "2024-08-15,2024-08-10"),
+        "reserva: claims.csv row 5 column report_date: value '2024-08-10', expected report_date >= "
+        "event_date (2024-08-15): a claim is reported on or after its event (fix: correct report_date or event_date)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_gives_the_exact_line_exit_2_and_leaves_the_store(case, closed_pack, capsys):
+    pack, store = closed_pack
+    tables, expected = BAD_INPUTS[case]
+    write_pack(pack, tables)
+    before, runs_before = _digest(store), _runs(store)
+    for argv in (["validate", str(pack)],
+                 ["close", str(pack), "--valuation-date", "2025-03-31", "--store", str(store)]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2
+        lines = err.splitlines()
+        assert lines[0].startswith(f"reserva: invalid data pack {pack}: ")
+        assert expected in lines, "\n".join(lines)
+        assert "Traceback" not in err
+    assert _digest(store) == before
+    assert _runs(store) == runs_before
+
+
+def test_empty_and_non_csv_files(closed_pack, capsys):
+    pack, store = closed_pack
+    (pack / "exits.csv").write_text("")
+    (pack / "ledger.csv").write_bytes(b"PK\x03\x04\x00\x00binary zip content\x00\x01")
+    before = _digest(store)
+    code, _, err = run(capsys, "close", str(pack), "--valuation-date", "2025-03-31", "--store", str(store))
+    assert code == 2
+    assert err.splitlines()[1:] == [
+        "reserva: exits.csv: value 'empty file', expected a header line and at least one data row "
+        "(fix: export the table again with its header line)",
+        "reserva: ledger.csv: value 'not a CSV text file (a zip archive, e.g. an Excel .xlsx "
+        "workbook)', expected a CSV text file encoded as UTF-8 (fix: export the table as 'CSV "
+        "UTF-8' (comma delimited) and save it under this name)",
+    ]
+    assert _digest(store) == before
+
+
+def test_many_bad_cells_are_capped_at_20_lines(tmp_path, capsys):
+    rows = "".join(f"Q{i},M{i},,CL,2024-01-{i:02d},2023-01-01,-1,single,,5,,,active,,\n" for i in range(1, 16))
+    tables = {**TINY_PACK, "policies": TINY_PACK["policies"] + rows}
+    pack = write_pack(tmp_path / "pack", tables)
+    code, _, err = run(capsys, "validate", str(pack))
+    lines = err.splitlines()
+    assert code == 2
+    assert lines[0] == f"reserva: invalid data pack {pack}: 30 bad cells in policies.csv"
+    assert len(lines) == 22 and lines[-1] == "reserva: ... and 10 more bad cells"
+
+
+def test_close_prints_kpis_and_kpi_command_reads_them(closed_pack, capsys):
+    pack, store = closed_pack
+    code, out, _ = run(capsys, "close", str(pack), "--valuation-date", "2025-03-31", "--store", str(store))
+    assert code == 0
+    assert "run 2: closed 2024-12-31 .. 2025-03-31 (opening from store)" in out
+    assert "Incurred claims ratio" in out and "Solvency ratio" in out
+    code, out, _ = run(capsys, "kpi", "--store", str(store), "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["run_id"] == 2
+    assert {r["indicator"] for r in data["kpis"]} >= {"incurred_claims_ratio", "solvency_ratio"}
+    code, out, _ = run(capsys, "kpi", "--store", str(store), "--run", "1", "--format", "csv")
+    assert code == 0 and out.startswith("product_id,indicator,value")
+    code, out, _ = run(capsys, "runs", "--store", str(store))
+    assert code == 0 and "recomputed" in out and "store" in out
+
+
+def test_store_and_usage_errors_are_one_line(tmp_path, closed_pack, capsys):
+    _, store = closed_pack
+    code, _, err = run(capsys, "kpi", "--store", str(store), "--run", "42")
+    assert (code, err) == (3, "reserva: run 42 is not in the store; fix: see `reserva runs`\n")
+    code, _, err = run(capsys, "runs", "--store", str(tmp_path / "none.duckdb"))
+    assert code == 3 and len(err.splitlines()) == 1
+    code, _, err = run(capsys, "close", str(tmp_path), "--valuation-date", "2024-02-30")
+    assert code == 2 and len(err.splitlines()) == 1 and "not a date" in err
+
+
+def test_altered_assumption_set_is_refused(tmp_path, tiny_pack, capsys):
+    import shutil
+
+    from engine.io.assumptions import default_root
+
+    set_dir = tmp_path / "mine"
+    shutil.copytree(default_root() / "default", set_dir)
+    (set_dir / "liquidity_factors.csv").write_text("item,factor\nupr,0.3\n")
+    store = tmp_path / "s.duckdb"
+    code, _, err = run(capsys, "close", str(tiny_pack), "--valuation-date", "2024-12-31",
+                       "--assumptions", str(set_dir), "--store", str(store))
+    assert code == 2 and "does not match its sha256" in err and len(err.splitlines()) == 1
+    assert not store.exists()
+
+
+def test_internal_error_is_one_line_exit_70(monkeypatch, tiny_pack, capsys):
+    import engine.close
+
+    def boom(*a, **k):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(engine.close, "close_many", boom)
+    code, _, err = run(capsys, "close", str(tiny_pack), "--valuation-date", "2024-12-31")
+    assert code == 70
+    assert err == "reserva: internal error: ZeroDivisionError: boom (set RESERVA_DEBUG=1 for the traceback)\n"

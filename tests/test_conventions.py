@@ -1,0 +1,116 @@
+"""House conventions that keep the code base coherent (DESIGN.md, house style)."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINE = ROOT / "engine"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def _modules():
+    return sorted(p for p in ENGINE.rglob("*.py"))
+
+
+def test_kernels_import_no_io_store_cli_or_pandas():
+    kernels = [ENGINE / "reserves/upr/_kernels.py", ENGINE / "reserves/accrued/savings.py",
+               ENGINE / "reserves/accrued/apv.py", ENGINE / "reserves/claims/ocs.py"]
+    kernels += [p for p in (ENGINE / "kpi").glob("*.py") if p.name != "assemble.py"]
+    for path in kernels:
+        bad = {m for m in _imports(path)
+               if m.startswith(("engine.io", "engine.store", "engine.cli", "engine.report",
+                                "engine.close", "pandas", "duckdb"))}
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_only_triangles_imports_chainladder():
+    users = [p.relative_to(ROOT).as_posix() for p in _modules()
+             if any(m.split(".")[0] == "chainladder" for m in _imports(p))]
+    assert users == ["engine/reserves/claims/triangles.py"]
+
+
+def test_imports_point_one_way():
+    # lower layers never import the layers above them
+    above = {
+        "engine/io": ("engine.reserves", "engine.statements", "engine.kpi", "engine.store",
+                      "engine.report", "engine.close", "engine.cli"),
+        "engine/reserves": ("engine.statements", "engine.kpi", "engine.store", "engine.report",
+                            "engine.close", "engine.cli"),
+        "engine/statements": ("engine.kpi", "engine.store", "engine.report", "engine.close",
+                              "engine.cli"),
+        "engine/store": ("engine.report", "engine.close", "engine.cli", "engine.kpi"),
+        "engine/report": ("engine.close", "engine.cli"),
+    }
+    for folder, forbidden in above.items():
+        for path in (ROOT / folder).rglob("*.py"):
+            bad = {m for m in _imports(path) if m.startswith(forbidden)}
+            assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_errors_come_from_one_hierarchy():
+    for path in _modules():
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and any(
+                isinstance(b, ast.Name) and b.id in ("Exception", "ValueError", "RuntimeError")
+                for b in node.bases
+            ):
+                assert path.name == "errors.py", f"{path}: exception class {node.name} outside engine/errors.py"
+
+
+def test_every_assumption_file_is_in_the_manifest_and_read():
+    from engine.io.assumptions import MANIFEST, REQUIRED_FILES, load_assumptions
+
+    a = load_assumptions("default")
+    files = {p.name for p in (ROOT / "assumptions/default").iterdir() if p.name != MANIFEST}
+    assert files == set(a.file_hashes)
+    assert files == set(REQUIRED_FILES)  # every file is read by the loader
+
+
+def test_every_cli_command_is_documented_in_the_readme():
+    from engine.cli import cli
+
+    readme = (ROOT / "README.md").read_text()
+    for name, command in cli.commands.items():
+        subs = getattr(command, "commands", None)
+        for full in ([f"{name} {s}" for s in subs] if subs else [name]):
+            assert f"reserva {full}" in readme, f"`reserva {full}` is not documented in README.md"
+
+
+PUBLIC_API = {
+    "engine.close": ["close", "close_many", "CloseResult", "period_start_of"],
+    "engine.io.readers": ["read_pack", "DataPack"],
+    "engine.io.assumptions": ["load_assumptions", "write_manifest", "AssumptionSet"],
+    "engine.reserves.upr.upr": ["policy_arrays", "compute_upr", "UprResult"],
+    "engine.reserves.claims.ibnr": ["compute_ibnr", "IbnrResult"],
+    "engine.reserves.claims.triangles": ["reporting_triangle", "chain_ladder"],
+    "engine.reserves.claims.ocs": ["ocs_at", "Payments"],
+    "engine.reserves.accrued.savings": ["accrued_savings"],
+    "engine.reserves.accrued.apv": ["apv"],
+    "engine.statements.income": ["income_statement"],
+    "engine.statements.balance": ["balance_sheet"],
+    "engine.kpi.assemble": ["kpi_table"],
+    "engine.store.runs": ["save_run", "list_runs", "read_results", "opening_reserves"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(PUBLIC_API))
+def test_public_api_is_pinned(module):
+    mod = importlib.import_module(module)
+    for name in PUBLIC_API[module]:
+        assert hasattr(mod, name), f"{module}.{name} is part of the public API"
