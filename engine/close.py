@@ -159,7 +159,7 @@ def _claim_arrays(pack: DataPack, products: np.ndarray, kinds: np.ndarray, a: As
 
 
 def _by_product(product: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    return np.bincount(product, weights=values, minlength=n)[:n]
+    return np.bincount(product, weights=values, minlength=n)[:n].astype(np.float64)
 
 
 def _alr(pack: DataPack, products: np.ndarray, kinds: np.ndarray, a: AssumptionSet, v: int) -> np.ndarray:

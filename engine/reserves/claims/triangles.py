@@ -20,7 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine.errors import AssumptionError
+
 NEVER = np.int64(2**62)
+ZERO_GUARD = 1e-9  # relative stand-in for a cumulative 0 inside the triangle (see chain_ladder)
 
 
 def month_index(day_numbers: np.ndarray) -> np.ndarray:
@@ -83,7 +86,7 @@ def reporting_triangle(
     n_seg = len(segments)
     flat = (seg * n_origins + origin) * n_origins + lag
     size = n_seg * n_origins * n_origins
-    amt = np.bincount(flat, weights=amount[known][keep], minlength=size)
+    amt = np.bincount(flat, weights=amount[known][keep], minlength=size).astype(np.float64)
     cnt = np.bincount(flat, minlength=size).astype(np.float64)
     shape = (n_seg, n_origins, n_origins)
     outside = (np.arange(n_origins)[None, :] + np.arange(n_origins)[:, None]) >= n_origins
@@ -122,8 +125,19 @@ def chain_ladder(
     f_d = sum_o C[o, d+1] / sum_o C[o, d] (volume-weighted), CDF_d = prod_{k>=d} f_k,
     ult_o = latest_o x CDF_(latest lag of o), IBNR_o = ult_o - latest_o.
     Factors that cannot be estimated (no data at a lag) are taken as 1.
+
+    chainladder reads a cumulative 0 as missing and would drop that origin from both sums of
+    f_d; cells inside the triangle whose cumulative value is 0 are therefore passed as
+    ``ZERO_GUARD`` (1e-9 of the triangle's largest value), which restores the volume-weighted
+    factor to within 1e-9 relative. The latest diagonal and the ultimates are computed here
+    from the exact values. Only the volume-weighted average is exact under this guard.
     """
     import chainladder as cl  # heavy import kept local to this module
+
+    if average != "volume":
+        raise AssumptionError(
+            f"chain ladder average {average!r} is not supported yet; use 'volume'"
+        )
 
     n_seg, n_o, _ = incremental.shape
     cum = np.cumsum(np.nan_to_num(incremental), axis=2)
@@ -140,14 +154,16 @@ def chain_ladder(
         "development": np.tile(
             (origin[o_idx] + (d_idx + 1) * grain_months - 1).to_timestamp(how="end"), n_seg
         ),
-        "value": np.nan_to_num(incremental[:, o_idx, d_idx]).ravel(),
+        "value": cum[:, o_idx, d_idx].ravel(),
     })
+    scale = max(float(np.abs(frame["value"]).max()), 1.0)
+    frame.loc[frame["value"] == 0.0, "value"] = ZERO_GUARD * scale
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tri = cl.Triangle(
             frame, origin="origin", development="development", columns="value",
-            index="segment", cumulative=False,
-        ).incr_to_cum()
+            index="segment", cumulative=True,
+        )
         dev = cl.Development(average=average).fit(tri)
         ldf = np.asarray(dev.ldf_.values, dtype=float)[:, 0, 0, :]
     ldf = np.where(np.isfinite(ldf) & (ldf > 0), ldf, 1.0)

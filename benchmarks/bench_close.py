@@ -1,0 +1,83 @@
+"""Benchmark: full period-end close of sample packs, time per stage, peak memory.
+
+    python benchmarks/bench_close.py [--sizes 100000 1000000] [--repeat 3]
+
+For each size a sample pack is generated once (not timed), then each repeat runs in a fresh
+process pinned to one core: read + validate, UPR, claims (OCS, IBNR at both dates), accrued,
+statements, KPIs, and the store write (a new DuckDB file per repeat). Prints the median time
+per stage, the total, the peak resident memory of the process, the result totals (to catch
+drift) and the ratio to the issue's target (1,000,000 policies in 30 s and 4 GiB on one core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+TARGET_SECONDS = 30.0  # issue target for 1,000,000 policies
+TARGET_GIB = 4.0
+VALUATION = "2025-12-31"
+HERE = Path(__file__).resolve().parent
+
+
+def worker(data_dir: str, store: str) -> None:
+    """One close in this process (pinned to one core); prints a JSON line."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    import resource
+
+    from engine.close import close
+
+    r = close(data_dir, VALUATION, store=store)
+    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    totals = {name: float(r.closing.get(name).sum()) for name in ("upr", "ibnr", "ocs", "alr")}
+    print(json.dumps({"timings": r.timings, "peak_gib": peak_gib, "totals": totals,
+                      "policies": int(len(r.upr.upr))}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, default=HERE / "_data",
+                        help="folder for the generated packs (reused when present)")
+    args = parser.parse_args()
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    from engine.sample.generate import write_sample
+
+    for size in args.sizes:
+        pack = args.keep / f"sample_{size}"
+        if not (pack / "policies.csv").exists():
+            write_sample(pack, policies=size)
+        runs = []
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory() as tmp:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--worker", str(pack), str(Path(tmp) / "s.duckdb")],
+                    env=env, check=True, capture_output=True, text=True,
+                )
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        stages = [k for k in runs[0]["timings"] if k != "total"]
+        med = {k: statistics.median(r["timings"][k] for r in runs) for k in stages}
+        total = statistics.median(r["timings"]["total"] for r in runs)
+        peak = max(r["peak_gib"] for r in runs)
+        print(f"\npolicies {runs[0]['policies']:,} (pack {pack.name}), {args.repeat} runs, one core")
+        for k in stages:
+            print(f"  {k:<12} {med[k]:8.3f} s")
+        print(f"  {'total':<12} {total:8.3f} s   (target {TARGET_SECONDS:.0f} s at 1M: "
+              f"ratio {total / TARGET_SECONDS:.2f})")
+        print(f"  peak memory  {peak:8.3f} GiB (target {TARGET_GIB:.0f} GiB: ratio {peak / TARGET_GIB:.2f})")
+        print("  totals       " + ", ".join(f"{k} {v:,.2f}" for k, v in runs[0]["totals"].items()))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        worker(sys.argv[2], sys.argv[3])
+    else:
+        main()
