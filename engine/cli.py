@@ -31,7 +31,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--policies", type=click.IntRange(min=100), default=20_000, show_default=True,
+@click.option("--policies", type=click.IntRange(min=1), default=500_000, show_default=True,
               help="Number of policy rows (coverage terms) to generate.")
 @click.option("--seed", type=int, default=20251231, show_default=True, help="Random seed.")
 @click.option("--valuation-date", default="2025-12-31", show_default=True,

@@ -305,8 +305,17 @@ def test_reference_into_optional_table(tiny_pack):
 
 
 def test_header_only_file(tiny_pack):
-    (tiny_pack / "exits.csv").write_text("member_id,product_id,exit_date,reason\n")
-    assert where(bad_cells(tiny_pack)) == [("exits.csv", None, None, "no data rows")]
+    (tiny_pack / "targets.csv").write_text("product_id,period_end,target_population\n")
+    assert where(bad_cells(tiny_pack)) == [("targets.csv", None, None, "no data rows")]
+
+
+def test_header_only_file_is_fine_where_a_table_may_be_empty(tiny_pack):
+    # a young programme may have no claims, exits or other liabilities yet
+    for name in ("claims", "exits", "liabilities"):
+        header = (tiny_pack / f"{name}.csv").read_text().splitlines()[0]
+        (tiny_pack / f"{name}.csv").write_text(header + "\n")
+    pack = read_pack(tiny_pack)
+    assert len(pack["claims"]) == len(pack["exits"]) == len(pack["liabilities"]) == 0
 
 
 def test_duplicate_header(tiny_pack):

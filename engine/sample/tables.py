@@ -1,0 +1,230 @@
+"""Assemble the generated arrays into the pack's tables (Arrow columns in schema order).
+
+Numbering is fixed by sort orders, so the same generation gives the same ids:
+members by first start day; policies by (start, product, member, renewal); claims by (event,
+product, policy); savings accounts by (opening day, product, member); employer groups by first
+start day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from engine.io.schema import (
+    CLAIM_STATUSES,
+    EXIT_REASONS,
+    LEDGER_LINES,
+    PREMIUM_FREQUENCIES,
+    TABLES_BY_NAME,
+)
+
+from . import csvout as out
+from .claims import Claims
+from .dates import Calendar
+from .members import CANCELLED, LAPSED, NEVER, STATUS, Book, Persons
+from .programme import Programme
+from .savings import Savings
+
+Columns = dict[str, pa.Array]
+
+
+def _width(n: int) -> int:
+    return max(7, len(str(n)))
+
+
+def _rank(keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """0-based position of each row in the lexicographic order of ``keys`` (last key first)."""
+    rank = np.empty(keys[0].size, dtype=np.int64)
+    rank[np.lexsort(keys)] = np.arange(keys[0].size)
+    return rank
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """All terms of all products in one set of arrays, with member and policy numbers."""
+
+    terms: dict[str, np.ndarray]  # the Terms fields, concatenated over products
+    product: np.ndarray  # per term
+    chain: np.ndarray  # per term: chain number over all products
+    chain_person: np.ndarray
+    chain_product: np.ndarray
+    chain_group: np.ndarray
+    chain_frequency: np.ndarray
+    chain_offset: np.ndarray  # first chain number of each product
+    term_offset: np.ndarray  # first term number of each product
+    persons: np.ndarray  # sorted person numbers that hold a term
+    member_rank: np.ndarray  # member number - 1 of each of ``persons``
+    policy_rank: np.ndarray  # policy number - 1 of each term
+
+    def member(self, person: np.ndarray) -> np.ndarray:
+        """Member numbers (1-based) of person numbers."""
+        return self.member_rank[np.searchsorted(self.persons, person)] + 1
+
+    @property
+    def member_width(self) -> int:
+        return _width(self.persons.size)
+
+    @property
+    def policy_width(self) -> int:
+        return _width(self.policy_rank.size)
+
+
+def number(books: list[Book]) -> Numbering:
+    fields = books[0].terms.__dataclass_fields__
+    terms = {f: np.concatenate([getattr(b.terms, f) for b in books]) for f in fields}
+    sizes = [b.terms.start.size for b in books]
+    chain_offset = np.cumsum([0] + [b.n_chains for b in books])[:-1]
+    chain = terms["chain"] + np.repeat(chain_offset, sizes)
+    chain_person = np.concatenate([b.person for b in books])
+    person = chain_person[chain]
+    persons, inverse = np.unique(person, return_inverse=True)
+    first_start = np.full(persons.size, NEVER)
+    np.minimum.at(first_start, inverse, terms["start"])
+    member_rank = _rank((persons, first_start))
+    product = np.concatenate([np.full(n, b.product.index) for n, b in zip(sizes, books, strict=True)])
+    policy_rank = _rank((terms["k"], member_rank[inverse], product, terms["start"]))
+    return Numbering(
+        terms, product, chain, chain_person,
+        np.concatenate([np.full(b.n_chains, b.product.index) for b in books]),
+        np.concatenate([b.group for b in books]),
+        np.concatenate([b.frequency for b in books]),
+        chain_offset, np.cumsum([0] + sizes)[:-1], persons, member_rank, policy_rank,
+    )
+
+
+def policies_table(prog: Programme, persons: Persons, num: Numbering) -> Columns:
+    t = num.terms
+    birth, sex, _ = persons.arrays()
+    o = np.argsort(num.policy_rank)
+    person = num.chain_person[num.chain[o]]
+    product = num.product[o]
+    # employer groups: numbered by first start
+    group = num.chain_group[num.chain]
+    grouped = group >= 0
+    key = num.chain_product[num.chain] * (1 << 40) + group
+    keys, inverse = np.unique(key[grouped], return_inverse=True)
+    first = np.full(keys.size, NEVER)
+    np.minimum.at(first, inverse, t["start"][grouped])
+    group_no = np.full(group.size, -1, dtype=np.int64)
+    group_no[grouped] = _rank((keys, first))[inverse] + 1
+    cut = np.isin(t["outcome"][o], (CANCELLED, LAPSED))
+    commission_rate = np.array([p["commission_rate"] for p in prog.products])
+    n = o.size
+    return {
+        "policy_id": out.ids("P", np.arange(1, n + 1), num.policy_width),
+        "member_id": out.ids("M", num.member(person), num.member_width),
+        "household_id": out.ids("G", group_no[o], 5, missing=group_no[o] < 0),
+        "product_id": out.text(product, [p.id for p in prog.products]),
+        "start_date": out.dates(t["start"][o]),
+        "end_date": out.dates(t["end"][o]),
+        "written_premium": out.money(t["written"][o]),
+        "premium_frequency": out.text(num.chain_frequency[num.chain[o]], PREMIUM_FREQUENCIES),
+        "commission": out.money(np.round(t["written"][o] * commission_rate[product], 2)),
+        "sum_insured": out.money(t["sum_insured"][o]),
+        "birth_date": out.dates(birth[person]),
+        "sex": out.text(sex[person], ("F", "M")),
+        "status": out.text(t["outcome"][o], STATUS),
+        "cancel_date": out.dates(np.where(cut, t["event_day"][o], NEVER)),
+        "refund": out.money(t["refund"][o]),
+    }
+
+
+def claims_table(prog: Programme, claims: list[Claims], num: Numbering) -> Columns:
+    causes: list[str] = []
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in Claims.__dataclass_fields__ if k != "cause_names"}
+    for c, offset in zip(claims, num.term_offset, strict=True):
+        for name in c.cause_names:
+            if name not in causes:
+                causes.append(name)
+        to_global = np.array([causes.index(name) for name in c.cause_names], dtype=np.int64)
+        for k in cols:
+            value = getattr(c, k)
+            cols[k].append(value + offset if k == "term" else to_global[value] if k == "cause" else value)
+    cl = {k: np.concatenate(v) for k, v in cols.items()}
+    policy = num.policy_rank[cl["term"]]
+    product = num.product[cl["term"]]
+    o = np.lexsort((np.arange(policy.size), policy, product, cl["event"]))
+    n = o.size
+    return {
+        "claim_id": out.ids("C", np.arange(1, n + 1), _width(n)),
+        "policy_id": out.ids("P", policy[o] + 1, num.policy_width),
+        "member_id": out.ids("M", num.member(num.chain_person[num.chain[cl["term"][o]]]), num.member_width),
+        "product_id": out.text(product[o], [p.id for p in prog.products]),
+        "event_date": out.dates(cl["event"][o]),
+        "report_date": out.dates(cl["report"][o]),
+        "decision_date": out.dates(cl["decision"][o]),
+        "receipt_date": out.dates(cl["receipt"][o]),
+        "status": out.text(cl["status"][o], CLAIM_STATUSES),
+        "claimed_amount": out.money(cl["claimed"][o]),
+        "paid_amount": out.money(cl["paid"][o]),
+        "case_reserve": out.money(cl["case_reserve"][o]),
+        "cause": out.text(cl["cause"][o], causes),
+    }
+
+
+def exits_table(prog: Programme, books: list[Book], num: Numbering) -> Columns:
+    chain = np.concatenate([b.exits.chain + off for b, off in zip(books, num.chain_offset, strict=True)])
+    day = np.concatenate([b.exits.day for b in books])
+    reason = np.concatenate([b.exits.reason for b in books])
+    member = num.member(num.chain_person[chain])
+    product = num.chain_product[chain]
+    o = np.lexsort((member, product, day))
+    return {
+        "member_id": out.ids("M", member[o], num.member_width),
+        "product_id": out.text(product[o], [p.id for p in prog.products]),
+        "exit_date": out.dates(day[o]),
+        "reason": out.text(reason[o], EXIT_REASONS),
+    }
+
+
+def savings_table(prog: Programme, savings: list[Savings | None], num: Numbering) -> Columns:
+    parts = [(s, off) for s, off in zip(savings, num.chain_offset, strict=True) if s is not None]
+    chain = np.concatenate([s.chain + off for s, off in parts] or [np.empty(0, np.int64)])
+    day = np.concatenate([s.day for s, _ in parts] or [np.empty(0, np.int64)])
+    balance = np.concatenate([s.balance for s, _ in parts] or [np.empty(0)])
+    rate = np.concatenate([s.rate for s, _ in parts] or [np.empty(0)])
+    accounts, inverse = np.unique(chain, return_inverse=True)
+    opened = np.full(accounts.size, NEVER)
+    np.minimum.at(opened, inverse, day)
+    member = num.member(num.chain_person[accounts])
+    account_no = _rank((member, num.chain_product[accounts], opened))[inverse] + 1
+    o = np.lexsort((day, account_no))
+    return {
+        "account_id": out.ids("S", account_no[o], _width(accounts.size)),
+        "member_id": out.ids("M", member[inverse][o], num.member_width),
+        "product_id": out.text(num.chain_product[chain[o]], [p.id for p in prog.products]),
+        "balance_date": out.dates(day[o]),
+        "balance": out.money(balance[o]),
+        "credited_rate": out.floats(rate[o]),
+    }
+
+
+def ledger_table(prog: Programme, cal: Calendar, rows: dict[str, np.ndarray]) -> Columns:
+    return {
+        "product_id": out.text(rows["product"], [p.id for p in prog.products]),
+        "period_end": out.dates(cal.period_end[rows["period"]]),
+        "line": out.text(rows["line"], LEDGER_LINES),
+        "amount": out.money(rows["amount"]),
+    }
+
+
+def targets_table(prog: Programme, cal: Calendar, rows: dict[str, np.ndarray]) -> Columns:
+    return {
+        "product_id": out.text(rows["product"], [p.id for p in prog.products]),
+        "period_end": out.dates(cal.period_end[rows["period"]]),
+        "target_population": out.ints(rows["value"]),
+    }
+
+
+def listed_table(name: str, rows: dict[str, list]) -> Columns:
+    """A small table given as Python lists per column (assets, liabilities)."""
+    return {c.name: out.from_values(c, rows[c.name]) for c in TABLES_BY_NAME[name].columns}
+
+
+def products_table(prog: Programme) -> Columns:
+    rows = {k: [p.id if k == "product_id" else p[k] for p in prog.products]
+            for k in ("product_id", "name", "kind", "participation")}
+    return listed_table("products", rows)

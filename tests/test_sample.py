@@ -1,0 +1,403 @@
+"""The sample data pack (``reserva sample``): deterministic, schema-shaped, internally consistent.
+
+Targets checked here are the sample programme's design (the handbook's five sample products,
+E2, spec section 8 row 34): expense ratios by product, every exit reason code, claims with the
+A <= B <= C <= D dates of the timeliness clock (E2 L2434-2447), nothing after the extract date.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.errors import InputError
+from engine.io.schema import TABLES_BY_NAME
+from engine.sample import write_sample
+from engine.sample.generate import TABLE_ORDER
+from engine.sample.programme import load_programme
+
+VALUATION = pd.Timestamp("2025-12-31")
+QUARTER_ENDS = pd.date_range("2021-03-31", "2025-12-31", freq="QE")
+SMALL = 3000
+LIFE = ("CL", "LS", "ILE", "GL")  # products with a death benefit
+SAVINGS = ("LS", "ILE")
+
+
+def _read(folder: Path, table: str) -> pd.DataFrame:
+    frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+    spec = TABLES_BY_NAME[table]
+    for c in spec.columns:
+        if c.type == "date":
+            frame[c.name] = pd.to_datetime(frame[c.name].replace("", None), format="%Y-%m-%d")
+        elif c.type in ("money", "float", "int"):
+            frame[c.name] = pd.to_numeric(frame[c.name].replace("", None))
+        else:
+            frame[c.name] = frame[c.name].mask(frame[c.name] == "")
+    return frame
+
+
+class Pack:
+    def __init__(self, folder: Path, summary):
+        self.folder = folder
+        self.summary = summary
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        if table not in self._cache:
+            self._cache[table] = _read(self.folder, table)
+        return self._cache[table]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Pack:
+    folder = tmp_path_factory.mktemp("small")
+    return Pack(folder, write_sample(folder, policies=SMALL))
+
+
+@pytest.fixture(scope="module")
+def default(tmp_path_factory) -> Pack:
+    """The default pack (20,000 policy rows): enough deaths for every life product."""
+    folder = tmp_path_factory.mktemp("default")
+    return Pack(folder, write_sample(folder))
+
+
+# ---------------------------------------------------------------- determinism and shape
+
+
+def test_same_arguments_write_identical_bytes(small, tmp_path):
+    again = write_sample(tmp_path, policies=SMALL)
+    for table in TABLE_ORDER:
+        assert (tmp_path / f"{table}.csv").read_bytes() == (small.folder / f"{table}.csv").read_bytes(), table
+    assert dict(again.rows) == dict(small.summary.rows)
+
+
+def test_another_seed_writes_other_data(small, tmp_path):
+    write_sample(tmp_path, policies=SMALL, seed=7)
+    for table in ("policies", "claims", "exits", "savings_accounts", "ledger"):
+        assert (tmp_path / f"{table}.csv").read_bytes() != (small.folder / f"{table}.csv").read_bytes(), table
+
+
+def test_every_file_has_the_schema_columns_in_order(small):
+    for table in TABLE_ORDER:
+        lines = (small.folder / f"{table}.csv").read_text().splitlines()
+        assert lines[0].split(",") == [c.name for c in TABLES_BY_NAME[table].columns], table
+        assert len(lines) - 1 == small.summary.rows[table], table
+
+
+def test_policy_rows_match_the_requested_count(small):
+    assert abs(len(small["policies"]) - SMALL) <= SMALL // 100
+    assert small.summary.rows["policies"] == len(small["policies"])
+
+
+def test_cells_are_iso_dates_and_money_with_two_decimals(small):
+    iso = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+    cents = re.compile(r"-?\d+\.\d{2}\Z")
+    for table in TABLE_ORDER:
+        raw = pd.read_csv(small.folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        for c in TABLES_BY_NAME[table].columns:
+            cells = raw[c.name][raw[c.name] != ""]
+            if c.type == "date":
+                assert cells.map(lambda x: bool(iso.match(x))).all(), (table, c.name)
+            elif c.type == "money":
+                assert cells.map(lambda x: bool(cents.match(x))).all(), (table, c.name)
+            if not c.nullable:
+                assert len(cells) == len(raw), f"{table}.{c.name} has empty cells"
+
+
+def test_bad_arguments_raise_one_input_error(tmp_path):
+    with pytest.raises(InputError) as err:
+        write_sample(tmp_path, policies=0, valuation_date="2025-13-01")
+    assert {c.file for c in err.value.cells} == {"policies", "valuation_date"}
+    with pytest.raises(InputError):
+        write_sample(tmp_path, history_start="2025-01-01", valuation_date="2024-12-31")
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_a_rewritten_folder_holds_one_pack(tmp_path):
+    (tmp_path / "claim_payments.csv").write_text("claim_id,payment_date,amount\nC9,2024-01-01,5\n")
+    (tmp_path / "policies.parquet").write_bytes(b"old")
+    write_sample(tmp_path, policies=200)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in TABLE_ORDER)
+
+
+def test_numbers_come_from_the_programme_file(tmp_path):
+    source = resources.files("engine.sample").joinpath(load_programme().source).read_text()
+    assert "claim_frequency = 0.5 " in source
+    doubled = tmp_path / "programme.toml"
+    doubled.write_text(source.replace("claim_frequency = 0.5 ", "claim_frequency = 1.0 "))
+    base = write_sample(tmp_path / "base", policies=SMALL)
+    more = write_sample(tmp_path / "more", policies=SMALL, programme=doubled)
+    he = [(_read(p.out_dir, "claims")["product_id"] == "HE").sum() for p in (base, more)]
+    assert 1.6 < he[1] / he[0] < 2.4
+
+
+# ---------------------------------------------------------------- policies, claims, exits
+
+
+def test_ids_are_unique(default):
+    assert default["policies"]["policy_id"].is_unique
+    assert default["claims"]["claim_id"].is_unique
+    assert default["products"]["product_id"].is_unique
+    assert not default["savings_accounts"].duplicated(["account_id", "balance_date"]).any()
+    assert not default["assets"].duplicated(["as_of_date", "asset_id"]).any()
+    assert not default["liabilities"].duplicated(["as_of_date", "liability_id"]).any()
+    assert not default["ledger"].duplicated(["product_id", "period_end", "line"]).any()
+    assert not default["exits"].duplicated(["member_id", "product_id"]).any()
+
+
+def test_nothing_happens_after_the_valuation_date(default):
+    happened = {
+        "policies": ("start_date", "cancel_date"),
+        "claims": ("event_date", "report_date", "decision_date", "receipt_date"),
+        "exits": ("exit_date",),
+        "savings_accounts": ("balance_date",),
+        "ledger": ("period_end",),
+        "assets": ("as_of_date",),
+        "liabilities": ("as_of_date",),
+        "targets": ("period_end",),
+    }
+    for table, columns in happened.items():
+        for column in columns:
+            assert (default[table][column].dropna() <= VALUATION).all(), (table, column)
+
+
+def test_claim_dates_run_event_report_decision_receipt(default):
+    c = default["claims"]
+    assert (c["report_date"] >= c["event_date"]).all()
+    decided = c["decision_date"].notna()
+    assert (c.loc[decided, "decision_date"] >= c.loc[decided, "report_date"]).all()
+    received = c["receipt_date"].notna()
+    assert not (received & ~decided).any()
+    assert (c.loc[received, "receipt_date"] >= c.loc[received, "decision_date"]).all()
+
+
+def test_claims_fall_inside_the_term_of_an_existing_policy(default):
+    c = default["claims"].merge(default["policies"], on="policy_id", how="left",
+                                suffixes=("", "_policy"), indicator=True)
+    assert (c["_merge"] == "both").all()
+    assert (c["member_id"] == c["member_id_policy"]).all()
+    assert (c["product_id"] == c["product_id_policy"]).all()
+    assert ((c["event_date"] >= c["start_date"]) & (c["event_date"] <= c["end_date"])).all()
+    cut = c["cancel_date"].notna()
+    assert (c.loc[cut, "event_date"] <= c.loc[cut, "cancel_date"]).all()
+
+
+def test_claim_status_agrees_with_dates_and_amounts(default):
+    c = default["claims"]
+    open_ = c["status"] == "open"
+    assert c.loc[open_, ["decision_date", "receipt_date"]].isna().all().all()
+    assert (c.loc[open_, "paid_amount"] == 0).all()
+    assert (c.loc[open_, "case_reserve"] - (0.9 * c.loc[open_, "claimed_amount"]).round(2)).abs().max() < 0.011
+    assert c.loc[~open_, "decision_date"].notna().all()
+    assert c.loc[~open_, "case_reserve"].isna().all()
+    assert (c.loc[c["status"] == "rejected", "paid_amount"] == 0).all()
+    paid = c[c["status"] == "paid"]
+    assert (paid["paid_amount"] == paid["claimed_amount"]).all()
+    partial = c[c["status"] == "partial"]
+    assert ((partial["paid_amount"] > 0) & (partial["paid_amount"] < partial["claimed_amount"])).all()
+    he = c[c["product_id"] == "HE"]
+    decided = he[he["status"] != "open"]
+    # health: about 8% rejected and 10% partially paid (programme.toml)
+    assert 0.04 < (decided["status"] == "rejected").mean() < 0.12
+    assert 0.06 < (decided["status"] == "partial").mean() < 0.14
+
+
+def test_policy_status_agrees_with_the_dates(default):
+    p = default["policies"]
+    assert (p["end_date"] >= p["start_date"]).all()
+    assert (p["written_premium"] >= 0).all() and (p["sum_insured"] > 0).all()
+    status = p["status"]
+    active = status == "active"
+    assert ((p.loc[active, "start_date"] <= VALUATION) & (p.loc[active, "end_date"] >= VALUATION)).all()
+    assert (p.loc[status == "expired", "end_date"] < VALUATION).all()
+    cut = status.isin(["cancelled", "lapsed"])
+    assert p.loc[cut, "cancel_date"].notna().all() and p.loc[~cut, "cancel_date"].isna().all()
+    assert p.loc[cut, "refund"].notna().all() and p.loc[~cut, "refund"].isna().all()
+    q = p[cut]
+    assert ((q["cancel_date"] > q["start_date"]) & (q["cancel_date"] <= q["end_date"])).all()
+    assert (q["refund"] <= q["written_premium"]).all()
+    assert (p.loc[status == "lapsed", "refund"] == 0).all()
+    # refunds: pro-rata unearned premium for CL and HE, nothing for LS, ILE and GL
+    refund = p[status == "cancelled"].groupby("product_id")["refund"]
+    assert (refund.max()[["CL", "HE"]] > 0).all() and (refund.max()[["LS", "ILE", "GL"]] == 0).all()
+    share = (p["commission"] / p["written_premium"]).groupby(p["product_id"]).median()
+    assert share[["LS", "ILE", "HE"]].between(0.10, 0.20).all()  # voluntary products
+    claimed = set(p.loc[status == "claimed", "policy_id"])
+    c = default["claims"]
+    assert claimed <= set(c.loc[c["product_id"].isin(LIFE), "policy_id"])
+
+
+def test_a_members_terms_form_a_chain_ending_at_the_exit(default):
+    p = default["policies"].sort_values(["member_id", "product_id", "start_date"])
+    same = (p["member_id"].values[1:] == p["member_id"].values[:-1]) & (
+        p["product_id"].values[1:] == p["product_id"].values[:-1])
+    gap = (p["start_date"].values[1:] - p["end_date"].values[:-1])[same]
+    assert (gap == np.timedelta64(1, "D")).all()  # renewal: start = previous end + 1 day
+    assert not p.iloc[:-1][same]["status"].isin(["active", "cancelled", "lapsed", "claimed"]).any()
+    last = p.groupby(["member_id", "product_id"]).tail(1)
+    e = default["exits"].merge(last, on=["member_id", "product_id"], how="left", indicator=True)
+    assert (e["_merge"] == "both").all()
+    assert ((e["exit_date"] >= e["start_date"]) & (e["exit_date"] <= e["end_date"])).all()
+    assert not (e["status"] == "active").any()
+    ended = last[last["status"] != "active"]
+    exited = ended.merge(default["exits"], on=["member_id", "product_id"], how="left")
+    assert exited["exit_date"].notna().all()  # every chain that ended has its exit
+
+
+def test_deaths_in_life_products_come_with_a_death_claim(default):
+    e = default["exits"]
+    deaths = e[(e["reason"] == "death") & e["product_id"].isin(LIFE)]
+    c = default["claims"]
+    found = deaths.merge(c, left_on=["member_id", "product_id", "exit_date"],
+                         right_on=["member_id", "product_id", "event_date"], how="left")
+    assert found["claim_id"].notna().all()
+    assert len(deaths) > 0
+    # some members die after a renewal, during a renewed term
+    p = default["policies"]
+    first = p.groupby(["member_id", "product_id"])["start_date"].transform("min")
+    renewed = set(p.loc[p["start_date"] > first, "policy_id"])
+    assert found["policy_id"].isin(renewed).any()
+
+
+def test_exits_use_every_reason_code(small):
+    assert {"death", "max_age", "lapse", "migration", "unknown"} <= set(small["exits"]["reason"])
+
+
+def test_members_enter_aged_18_to_65_with_one_birth_date_and_sex(default):
+    p = default["policies"]
+    first = p.sort_values("start_date").groupby(["member_id", "product_id"]).head(1)
+    age = (first["start_date"] - first["birth_date"]).dt.days / 365.2425
+    assert age.between(18, 66).all()
+    assert (p.groupby("member_id")[["birth_date", "sex"]].nunique() == 1).all().all()
+    assert (p.groupby("member_id")["product_id"].nunique() > 1).any()  # some hold several products
+    gl = p[p["product_id"] == "GL"]
+    assert gl["household_id"].notna().all() and p.loc[p["product_id"] != "GL", "household_id"].isna().all()
+
+
+def test_every_product_has_policies_claims_and_ledger_in_every_quarter(default):
+    p, c, led = default["policies"], default["claims"], default["ledger"]
+    assert list(default["products"]["product_id"]) == ["CL", "LS", "ILE", "HE", "GL"]
+    for product in default["products"]["product_id"]:
+        q = p[p["product_id"] == product]
+        for d in QUARTER_ENDS:
+            in_force = (q["start_date"] <= d) & (q["end_date"] >= d) & ~(q["cancel_date"] <= d)
+            assert in_force.any(), (product, d)
+        assert set(led.loc[led["product_id"] == product, "period_end"]) == set(QUARTER_ENDS)
+        assert (c["product_id"] == product).any(), product
+    # health claims are frequent: reported in every quarter (life deaths are too rare for that)
+    he = c[c["product_id"] == "HE"]
+    assert set(he["report_date"].dt.to_period("Q")) == set(QUARTER_ENDS.to_period("Q"))
+
+
+def test_growth_of_the_insured_is_positive_each_year(default):
+    p = default["policies"]
+    for product in default["products"]["product_id"]:
+        q = p[p["product_id"] == product]
+        counts = [((q["start_date"] <= d) & (q["end_date"] >= d) & ~(q["cancel_date"] <= d)).sum()
+                  for d in pd.to_datetime([f"{y}-12-31" for y in range(2021, 2026)])]
+        assert all(b > a for a, b in zip(counts, counts[1:], strict=False)), (product, counts)
+
+
+# ---------------------------------------------------------------- savings, accounts, assets
+
+
+def test_savings_accounts_belong_to_savings_products_and_close_at_the_exit(default):
+    s = default["savings_accounts"]
+    assert set(s["product_id"]) == set(SAVINGS)
+    assert (s["balance"] >= 0).all() and s["credited_rate"].between(0.04, 0.06).all()
+    assert (s.groupby("account_id")[["member_id", "product_id"]].nunique() == 1).all().all()
+    last = s.sort_values("balance_date").groupby("account_id").tail(1)
+    e = default["exits"]
+    closed = last.merge(e, on=["member_id", "product_id"], how="inner")
+    assert len(closed) > 0
+    assert ((closed["balance"] == 0) & (closed["balance_date"] == closed["exit_date"])).all()
+    open_ = last.merge(e, on=["member_id", "product_id"], how="left")
+    open_ = open_[open_["exit_date"].isna()]
+    assert (open_["balance"] > 0).all()
+    assert set(s["balance_date"].dt.day) >= {1}
+    quarter_rows = s[s["balance_date"].dt.is_quarter_start]
+    assert len(quarter_rows) > len(s) / 2  # balances are quarterly, plus openings and closings
+
+
+def test_ledger_lines_by_product(default):
+    led = default["ledger"]
+    lines = led.groupby("product_id")["line"].agg(set)
+    assert {p for p, s in lines.items() if "reinsurance_recoveries" in s} == {"CL", "GL"}
+    assert {p for p, s in lines.items() if "membership_fees" in s} == {"LS", "HE"}
+    assert {p for p, s in lines.items() if "donations" in s} == {"HE"}
+    assert (led["amount"] >= 0).all()
+
+
+def _earned_premium(p: pd.DataFrame) -> pd.Series:
+    """Earned premium over the history per product: written - refund, cut at the cancel day
+    (a simple full-history total: E2 L1301-1323, EP = premium income - change in UPR)."""
+    days = (p["end_date"] - p["start_date"]).dt.days + 1
+    upto = p["cancel_date"].fillna(p["end_date"] + pd.Timedelta(days=1)) - pd.Timedelta(days=1)
+    upto = upto.clip(upper=VALUATION)
+    share = (((upto - p["start_date"]).dt.days + 1) / days).clip(0, 1)
+    cut = p["cancel_date"].notna()
+    earned = np.where(cut, 0.0, p["written_premium"] * share)
+    # cancelled terms: earned up to the cancel day = the premium kept
+    kept = p["written_premium"] * share - p["refund"].fillna(0)
+    earned = np.where(cut, np.maximum(kept, 0), earned)
+    return pd.Series(earned, index=p.index).groupby(p["product_id"]).sum()
+
+
+def test_expense_ratios_land_in_the_programme_ranges(default):
+    # incurred expense ratio = P16 / P02 (E2 L1113-1114): operating lines + net reinsurance
+    led = default["ledger"]
+    sign = {"personnel": 1, "administration": 1, "distribution": 1, "other_operating": 1,
+            "claims_handling": 1, "reinsurance_premium": 1, "reinsurance_recoveries": -1}
+    x = led[led["line"].isin(sign)]
+    expenses = (x["amount"] * x["line"].map(sign)).groupby(x["product_id"]).sum()
+    ratio = expenses / _earned_premium(default["policies"])
+    ranges = {"CL": (0.15, 0.25), "LS": (0.20, 0.35), "ILE": (0.30, 0.60), "HE": (0.35, 0.80),
+              "GL": (0.10, 0.25)}
+    for product, (lo, hi) in ranges.items():
+        assert lo <= ratio[product] <= hi, (product, ratio[product])
+
+
+def test_assets_keep_their_ids_and_mix(default):
+    a = default["assets"]
+    assert set(a["as_of_date"]) == set(QUARTER_ENDS)
+    assert a["product_id"].isna().all()
+    fixed = ["asset_class", "face", "coupon_rate", "coupon_frequency", "maturity_date", "rating"]
+    held = a[a["asset_class"].isin(["deposit", "government_bond"])]
+    assert (held.groupby("asset_id")[fixed].nunique(dropna=False) == 1).all().all()
+    assert (held["maturity_date"] > held["as_of_date"]).all()
+    assert (a.loc[a["asset_class"] == "real_estate", "admitted_fraction"] == 0.5).all()
+    assert (a.loc[a["asset_class"] == "fixed_assets", "admitted_fraction"] == 0).all()
+    assert (a.loc[a["asset_class"] == "government_bond", "coupon_frequency"] == 2).all()
+    last = a[a["as_of_date"] == VALUATION]
+    share = last.groupby("asset_class")["book_value"].sum() / last["book_value"].sum()
+    assert 0.05 <= share["real_estate"] <= 0.08
+
+
+def test_liabilities_fall_due_within_a_year(default):
+    li = default["liabilities"]
+    assert set(li["as_of_date"]) == set(QUARTER_ENDS)
+    wait = (li["due_date"] - li["as_of_date"]).dt.days
+    assert wait.between(0, 366).all()
+    assert {"payable", "insurance_obligation", "reinsurance_payable"} <= set(li["kind"])
+
+
+def test_targets_are_three_to_eight_times_the_insured(default):
+    p, t = default["policies"], default["targets"]
+    for row in t.itertuples():
+        q = p[p["product_id"] == row.product_id]
+        n = ((q["start_date"] <= row.period_end) & (q["end_date"] >= row.period_end)
+             & ~(q["cancel_date"] <= row.period_end)).sum()
+        assert 2.9 * n <= row.target_population <= 8.1 * n + 1, (row.product_id, row.period_end)
+
+
+def test_the_pack_passes_read_pack(default):
+    from engine.io.readers import read_pack
+
+    pack = read_pack(default.folder)
+    for table in TABLE_ORDER:
+        assert len(pack[table]) == default.summary.rows[table], table
