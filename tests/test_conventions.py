@@ -114,3 +114,13 @@ def test_public_api_is_pinned(module):
     mod = importlib.import_module(module)
     for name in PUBLIC_API[module]:
         assert hasattr(mod, name), f"{module}.{name} is part of the public API"
+
+
+def test_every_data_pack_column_is_documented_in_the_readme():
+    from engine.io.schema import TABLES
+
+    readme = (ROOT / "README.md").read_text()
+    for table in TABLES:
+        assert f"`{table.name}.csv`" in readme
+        for column in table.columns:
+            assert f"| `{column.name}` |" in readme, f"{table.name}.{column.name} not in README.md"

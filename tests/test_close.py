@@ -1,0 +1,149 @@
+"""End to end: sample programme -> closes of consecutive quarter ends -> stored results."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pytest
+
+from engine.close import close, close_many, period_start_of
+from engine.io.arrays import day
+from engine.io.readers import read_pack
+from engine.sample.generate import write_sample
+from tests.conftest import TINY_PACK, write_pack
+
+QUARTERS = ["2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"]
+
+
+@pytest.fixture(scope="module")
+def sample_closes(tmp_path_factory):
+    data = tmp_path_factory.mktemp("sample")
+    write_sample(data, policies=40_000, seed=7)
+    store = data / "reserva.duckdb"
+    results = close_many(data, QUARTERS, store=store)
+    return data, store, results
+
+
+def _stored(store, sql, params=()):
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        return con.execute(sql, list(params)).df()
+    finally:
+        con.close()
+
+
+def test_period_start_is_the_previous_quarter_end():
+    assert period_start_of(day("2025-12-31"), 3) == day("2025-09-30")
+    assert period_start_of(day("2024-03-31"), 3) == day("2023-12-31")
+    assert period_start_of(day("2024-05-31"), 3) == day("2024-02-29")
+
+
+def test_reserve_changes_equal_the_difference_of_stored_reserves(sample_closes):
+    _, store, results = sample_closes
+    res = _stored(store, "SELECT run_id, product_id, reserve, opening, closing, change FROM reserves")
+    for prev, cur in zip(results, results[1:], strict=False):
+        a = res[res.run_id == prev.run_id].set_index(["product_id", "reserve"])
+        b = res[res.run_id == cur.run_id].set_index(["product_id", "reserve"])
+        np.testing.assert_allclose(b["opening"], a.loc[b.index, "closing"], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(b["change"], b["closing"] - a.loc[b.index, "closing"], atol=1e-9)
+        inc = _stored(store, "SELECT code, product_id, value FROM statements WHERE run_id = ? "
+                      "AND statement = 'income'", [cur.run_id]).set_index(["code", "product_id"])["value"]
+        for code, reserve in (("P04", "upr"), ("P13", "ibnr"), ("P14", "ocs"), ("P15", "alr")):
+            for p in cur.products:
+                assert inc[(code, p)] == pytest.approx(b.loc[(p, reserve), "change"], abs=1e-6)
+    assert [r.opening_source for r in results] == ["recomputed", "store", "store", "store"]
+
+
+def test_accounting_identities_hold_in_every_stored_run(sample_closes):
+    _, store, results = sample_closes
+    for r in results:
+        inc, bs = r.income, r.balance
+        np.testing.assert_allclose(inc["P02"], inc["P03"] - inc["P04"], atol=1e-6)
+        np.testing.assert_allclose(inc["P11"], inc["P12"] + inc["P13"] + inc["P14"] + inc["P15"], atol=1e-6)
+        np.testing.assert_allclose(inc["P28"], inc["P02"] + inc["P05"] - inc["P11"] - inc["P16"], atol=1e-6)
+        np.testing.assert_allclose(bs["B01"], bs["B02"] + bs["B03"] + bs["B04"], atol=1e-6)
+        # the programme column adds up the products (all income lines are allocated)
+        np.testing.assert_allclose(inc.values[:, -1], inc.values[:, :-1].sum(axis=1), rtol=1e-12, atol=1e-6)
+
+
+def test_upr_roll_forward_per_product_over_the_quarters(sample_closes):
+    _, store, results = sample_closes
+    roll = _stored(store, "SELECT * FROM upr_rollforward ORDER BY run_id, product_id")
+    np.testing.assert_allclose(
+        roll.upr_opening + roll.written - roll.cancelled - roll.earned, roll.upr, atol=1e-6)
+    # the stored closing UPR of one quarter is the opening of the next
+    for prev, cur in zip(results, results[1:], strict=False):
+        a = roll[roll.run_id == prev.run_id].set_index("product_id")
+        b = roll[roll.run_id == cur.run_id].set_index("product_id")
+        np.testing.assert_allclose(b.upr_opening, a.loc[b.index, "upr"], atol=1e-6)
+    per_policy = _stored(store, "SELECT product_id, sum(upr) AS upr FROM upr_policy WHERE run_id = ? "
+                         "GROUP BY ALL", [results[-1].run_id]).set_index("product_id")["upr"]
+    last = roll[roll.run_id == results[-1].run_id].set_index("product_id")["upr"]
+    np.testing.assert_allclose(per_policy.loc[last.index], last, rtol=1e-12)
+
+
+def test_ultimate_is_reported_plus_ibnr(sample_closes):
+    _, store, results = sample_closes
+    tri = _stored(store, "SELECT * FROM ibnr_origin WHERE run_id = ?", [results[-1].run_id])
+    np.testing.assert_allclose(tri.ultimate, tri.reported + tri.ibnr, atol=1e-6)
+    by_product = tri.groupby("product_id").ibnr.sum()
+    for i, p in enumerate(results[-1].products):
+        assert by_product[p] == pytest.approx(results[-1].closing.ibnr[i])
+
+
+def test_sample_kpis_are_plausible_for_each_product_kind(sample_closes):
+    _, _, results = sample_closes
+    k = results[-1].kpis.set_index(["product_id", "indicator"])["value"]
+    for p in ("CL", "LS", "ILE", "HE", "GL", "ALL"):
+        assert 0.05 < k[(p, "incurred_expense_ratio")] < 0.9, p
+        assert 0.0 < k[(p, "incurred_claims_ratio")] < 1.5, p
+    for p in ("LS", "HE", "GL"):
+        assert 0.6 < k[(p, "renewal_ratio")] < 1.0, p
+    assert np.isnan(k[("CL", "renewal_ratio")])  # not applicable to credit life
+    assert 1.0 < k[("ALL", "solvency_ratio")] < 3.0
+    assert k[("ALL", "liquidity_ratio")] > 0.5
+    assert k[("ALL", "growth_ratio")] > 0
+
+
+def test_edition_changes_order_and_thresholds(sample_closes):
+    data, _, _ = sample_closes
+    pack = read_pack(data)
+    e1 = close(data, "2025-12-31", edition=1, pack=pack, write=False).kpis
+    e2 = close(data, "2025-12-31", edition=2, pack=pack, write=False).kpis
+    first = lambda k: list(dict.fromkeys(k[k.product_id == "ALL"].indicator))[:3]  # noqa: E731
+    assert first(e1) == ["net_income_ratio", "incurred_expense_ratio", "incurred_claims_ratio"]
+    assert first(e2) == ["incurred_expense_ratio", "incurred_claims_ratio", "net_income_ratio"]
+    sol = lambda k: k[(k.product_id == "ALL") & (k.indicator == "solvency_ratio")].lower.item()  # noqa: E731
+    assert (sol(e1), sol(e2)) == (1.15, 1.20)
+    exp = lambda k: k[(k.product_id == "ALL") & (k.indicator == "incurred_expense_ratio")].upper.item()  # noqa: E731
+    assert np.isnan(exp(e1)) and exp(e2) == 0.20  # the 20% target exists only in edition 2
+
+
+def test_same_inputs_give_identical_results(sample_closes):
+    data, _, _ = sample_closes
+    pack = read_pack(data)
+    a = close(data, "2025-09-30", pack=pack, write=False)
+    b = close(data, "2025-09-30", pack=pack, write=False)
+    assert np.array_equal(a.income.values, b.income.values)
+    assert a.kpis.equals(b.kpis)
+
+
+def test_a_pack_without_claims_exits_or_liabilities_closes(tmp_path):
+    tables = {**TINY_PACK}
+    for name in ("claims", "exits", "liabilities"):
+        tables[name] = TINY_PACK[name].splitlines()[0] + "\n"
+    pack = write_pack(tmp_path / "pack", tables)
+    r = close(pack, "2024-12-31", store=tmp_path / "s.duckdb")
+    assert r.run_id == 1
+    assert r.closing.ocs.sum() == 0 and r.closing.ibnr.sum() == 0
+
+
+def test_opening_balances_table_is_used_for_the_first_period(tmp_path):
+    tables = {**TINY_PACK, "opening_balances": (
+        "product_id,valuation_date,reserve,amount\nCL,2024-09-30,upr,1000\nCL,2024-09-30,ocs,50\n")}
+    pack = write_pack(tmp_path / "pack", tables)
+    r = close(pack, "2024-12-31", store=tmp_path / "s.duckdb")
+    assert r.opening_source == "opening_balances"
+    i = r.products.index("CL")
+    assert r.opening.upr[i] == 1000 and r.opening.ocs[i] == 50 and r.opening.ibnr[i] == 0
+    assert r.income.value("P04", "CL") == pytest.approx(r.closing.upr[i] - 1000)
