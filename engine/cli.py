@@ -72,14 +72,10 @@ def validate(data_dir: Path) -> None:
 def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet) -> None:
     """Close the period(s) ending at the valuation date(s): reserves, statements, KPIs, stored."""
     from engine.close import close_many
-    from engine.io.arrays import day
     from engine.report import terminal
 
     for d in valuation_dates:
-        try:
-            day(d)
-        except (ValueError, TypeError):
-            raise click.BadParameter(f"{d!r} is not a date YYYY-MM-DD", param_hint="--valuation-date") from None
+        _check_date(d)
     store = store or data_dir / DEFAULT_STORE
     err = terminal.console(stderr=True)
     progress = None
@@ -105,9 +101,58 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet) -
 
         _, reserves = read_results(store, "reserves", last.run_id)
         out.print(terminal.reserves_table(reserves, f"Reserves at {last.valuation_date}"))
+        _, roll = read_results(store, "upr_rollforward", last.run_id)
+        out.print(terminal.frame_table(
+            terminal.rollforward_frame(roll),
+            f"UPR roll-forward {last.period_start} .. {last.valuation_date}: "
+            "opening + written - cancelled - earned = closing"))
         out.print(terminal.kpi_table(last.kpis, f"KPIs, period {last.period_start} .. {last.valuation_date} (run {last.run_id})"))
         for note in last.notes:
             out.print(f"note: {note}")
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--valuation-date", required=True, help="Valuation date YYYY-MM-DD.")
+@click.option("--basis", default=None,
+              help="Earning basis or profile for every product (default: each product kind's, "
+                   "from the assumption set): daily, monthly, 24ths, 8ths, 12ths, expiry_month, "
+                   "immediate, at_expiry, or a profile of earning_profiles.csv.")
+@click.option("--perspective", type=click.Choice(["overall", "insurer", "agent"]), default=None,
+              help="Perspective for premium components (default: the set's, overall).")
+@click.option("--by", type=click.Choice(["product", "policy"]), default="product", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.option("--assumptions", default="default", show_default=True)
+def upr(data_dir, valuation_date, basis, perspective, by, fmt, assumptions) -> None:
+    """Spot-check the UPR at a date (nothing is stored): by product or by policy."""
+    from engine.close import spot_upr
+    from engine.report import terminal
+
+    _check_date(valuation_date)
+    result, names = spot_upr(data_dir, valuation_date, assumptions=assumptions, basis=basis,
+                             perspective=perspective)
+    if by == "policy":
+        frame = terminal.upr_by_policy(result)
+    else:
+        frame = terminal.upr_by_product(result, names)
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(frame.to_json(orient="records", double_precision=10))
+    else:
+        terminal.console().print(terminal.frame_table(
+            frame, f"UPR at {valuation_date} (period from {terminal.day_text(result.period_start_day)})"))
+
+
+def _check_date(text: str) -> None:
+    from engine.io.arrays import day
+
+    try:
+        day(text)
+    except (ValueError, TypeError):
+        raise click.BadParameter(f"{text!r} is not a date YYYY-MM-DD",
+                                 param_hint="--valuation-date") from None
 
 
 @cli.command()

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 import engine
-from engine.errors import ComputationError, EngineError, InputError
+from engine.errors import ComputationError, InputError
 from engine.io.arrays import NEVER, codes, day, days, money, to_date
 from engine.io.assumptions import AssumptionSet, load_assumptions
 from engine.io.readers import DataPack, read_pack
@@ -473,10 +473,25 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
 def close_many(data_dir, valuation_dates, **kwargs) -> list[CloseResult]:
     """Close several valuation dates in order, reading and validating the pack once."""
     pack = kwargs.pop("pack", None) or read_pack(Path(data_dir))
-    out = []
-    for d in sorted(valuation_dates, key=day):
-        try:
-            out.append(close(data_dir, d, pack=pack, **kwargs))
-        except EngineError:
-            raise
-    return out
+    return [close(data_dir, d, pack=pack, **kwargs) for d in sorted(valuation_dates, key=day)]
+
+
+def spot_upr(
+    data_dir: Path | str,
+    valuation_date: str | dt.date,
+    *,
+    assumptions: str | AssumptionSet = "default",
+    basis: str | None = None,
+    perspective: str | None = None,
+) -> tuple[UprResult, tuple[tuple[str, ...], ...]]:
+    """UPR per policy at a date (nothing stored), on the set's bases or one ``basis`` for all.
+
+    Returns the result and, per product, the earning basis and its components.
+    """
+    a = assumptions if isinstance(assumptions, AssumptionSet) else load_assumptions(assumptions)
+    pack = read_pack(Path(data_dir), tables=["products", "policies"])
+    v = day(valuation_date)
+    ps = period_start_of(v, int(a.setting("period", "months")))
+    arrays = policy_arrays(pack["policies"], pack["products"], a, basis=basis,
+                           perspective=perspective)
+    return compute_upr(arrays, ps, v), arrays.earning.names

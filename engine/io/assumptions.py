@@ -30,9 +30,15 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "kpi_thresholds.csv": (
         "edition", "indicator", "lower", "upper", "lower_inclusive", "upper_inclusive",
     ),
+    "earning_profiles.csv": ("profile", "component", "share", "basis", "param", "perspective"),
+    "earning_curves.csv": ("curve", "elapsed_fraction", "earned_fraction"),
     "settings.toml": (),
 })
-EARNING_BASES = ("daily", "monthly")
+EARNING_BASES = (
+    "daily", "monthly", "24ths", "8ths", "12ths", "expiry_month", "loan", "curve", "immediate",
+    "at_expiry",
+)
+PERSPECTIVES = ("overall", "insurer", "agent")
 IBNR_METHODS = ("chain_ladder", "none")
 OCS_BASES = ("claimed", "case_reserve", "max")
 ALR_METHODS = ("none", "savings")
@@ -102,6 +108,16 @@ class ReservingBasis:
 
 
 @dataclass(frozen=True)
+class EarningComponent:
+    """One premium component of an earning profile, as earned from one perspective."""
+
+    component: str
+    share: float
+    basis: str
+    param: str  # loan: annual interest rate; curve: curve name; else empty
+
+
+@dataclass(frozen=True)
 class Threshold:
     indicator: str
     lower: float | None
@@ -123,6 +139,20 @@ class AssumptionSet:
     liquidity_factors: Mapping[str, float]  # item -> share payable within the horizon
     thresholds: Mapping[int, Mapping[str, Threshold]]  # edition -> indicator -> threshold
     settings: Mapping
+    earning_profiles: Mapping[tuple[str, str], tuple[EarningComponent, ...]]  # (profile, perspective)
+    earning_curves: Mapping[str, tuple[tuple[float, ...], tuple[float, ...]]]  # name -> (x, y)
+
+    def earning(self, name: str, perspective: str) -> tuple[EarningComponent, ...]:
+        """The components of an earning basis or profile; a plain basis is one component."""
+        if (name, perspective) in self.earning_profiles:
+            return self.earning_profiles[(name, perspective)]
+        if name in EARNING_BASES and name not in ("loan", "curve"):
+            return (EarningComponent("premium", 1.0, name, ""),)
+        raise AssumptionError(
+            f"assumption set {self.set_id}: earning basis {name!r} is neither a basis "
+            f"({', '.join(EARNING_BASES)}) nor a profile of earning_profiles.csv for the "
+            f"{perspective} perspective; fix: add it"
+        )
 
     def basis(self, product_kind: str) -> ReservingBasis:
         try:
@@ -209,7 +239,7 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
             min_claims_for_chain_ladder=int(row["min_claims_for_chain_ladder"]),
         )
         for field, allowed in (
-            ("earning_basis", EARNING_BASES), ("ibnr_method", IBNR_METHODS),
+            ("ibnr_method", IBNR_METHODS),
             ("ocs_basis", OCS_BASES), ("alr_method", ALR_METHODS),
         ):
             if getattr(basis, field) not in allowed:
@@ -236,6 +266,17 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
             upper_inclusive=_bool(r["upper_inclusive"]),
             source=r.get("source", ""),
         )
+    curves = _curves(set_dir.name, frames["earning_curves.csv"])
+    profiles = _profiles(set_dir.name, frames["earning_profiles.csv"], curves)
+    for basis in reserving.values():
+        if basis.earning_basis not in EARNING_BASES and not any(
+            p == basis.earning_basis for p, _ in profiles
+        ):
+            raise AssumptionError(
+                f"assumption set {set_dir.name}: reserving.csv {basis.product_kind} "
+                f"earning_basis {basis.earning_basis!r} is neither a basis nor a profile of "
+                "earning_profiles.csv"
+            )
     return AssumptionSet(
         set_id=manifest.get("set_id", set_dir.name),
         set_hash=set_hash(listed),
@@ -247,4 +288,64 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
         liquidity_factors=MappingProxyType(factors),
         thresholds=MappingProxyType({k: MappingProxyType(v) for k, v in thresholds.items()}),
         settings=MappingProxyType(settings),
+        earning_profiles=MappingProxyType(profiles),
+        earning_curves=MappingProxyType(curves),
     )
+
+
+def _curves(set_name: str, frame: pd.DataFrame) -> dict:
+    """Cumulative earning curves: x strictly increasing in (0, 1] ending at 1, y rising to 1."""
+    curves = {}
+    for name, rows in frame.groupby("curve", sort=True):
+        x = tuple(float(v) for v in rows["elapsed_fraction"])
+        y = tuple(float(v) for v in rows["earned_fraction"])
+        ok = (
+            all(b > a for a, b in zip((0.0, *x), x, strict=False))
+            and all(b >= a for a, b in zip((0.0, *y), y, strict=False))
+            and x[-1] == 1.0 and y[-1] == 1.0
+        )
+        if not ok:
+            raise AssumptionError(
+                f"assumption set {set_name}: earning_curves.csv curve {name!r} must have elapsed "
+                "fractions rising strictly to 1 and earned fractions rising to 1"
+            )
+        curves[str(name)] = (x, y)
+    return curves
+
+
+def _profiles(set_name: str, frame: pd.DataFrame, curves: dict) -> dict:
+    """(profile, perspective) -> components; rows of perspective `all` apply to every one."""
+    out: dict = {}
+    for name, rows in frame.groupby("profile", sort=True):
+        for perspective in PERSPECTIVES:
+            comps = []
+            for component, crow in rows.groupby("component", sort=False):
+                pick = crow[crow["perspective"] == perspective]
+                if pick.empty:
+                    pick = crow[crow["perspective"] == "all"]
+                if pick.empty:
+                    raise AssumptionError(
+                        f"assumption set {set_name}: earning profile {name!r} component "
+                        f"{component!r} has no row for the {perspective} perspective (or all)"
+                    )
+                r = pick.iloc[0]
+                if r["basis"] not in EARNING_BASES:
+                    raise AssumptionError(
+                        f"assumption set {set_name}: earning profile {name!r} basis "
+                        f"{r['basis']!r}, expected one of {', '.join(EARNING_BASES)}"
+                    )
+                if r["basis"] == "curve" and r["param"] not in curves:
+                    raise AssumptionError(
+                        f"assumption set {set_name}: earning profile {name!r} uses curve "
+                        f"{r['param']!r}, which earning_curves.csv does not define"
+                    )
+                comps.append(EarningComponent(str(component), float(r["share"]), r["basis"],
+                                              str(r["param"])))
+            total = sum(c.share for c in comps)
+            if abs(total - 1.0) > 1e-9:
+                raise AssumptionError(
+                    f"assumption set {set_name}: earning profile {name!r} shares add up to "
+                    f"{total:g} for the {perspective} perspective, expected 1"
+                )
+            out[(str(name), perspective)] = tuple(comps)
+    return out

@@ -85,6 +85,42 @@ def reserves_table(reserves: pd.DataFrame, title: str) -> Table:
     return table
 
 
+def day_text(day_number: int) -> str:
+    return str(pd.Timestamp(int(day_number), unit="D").date())
+
+
+def upr_by_policy(result) -> pd.DataFrame:
+    """policy_id, product_id, upr, earned, written (period flows)."""
+    return pd.DataFrame({
+        "policy_id": result.policy_id, "product_id": result.products[result.product],
+        "upr": result.upr, "earned": result.earned, "written": result.written,
+    })
+
+
+def upr_by_product(result, names) -> pd.DataFrame:
+    """Totals by product with the earning basis (and its components) used."""
+    frame = result.by_product()
+    frame.insert(1, "earning_basis", [n[0] for n in names])
+    frame.insert(2, "components", [" + ".join(n[1:]) for n in names])
+    return frame
+
+
+def rollforward_frame(roll: pd.DataFrame) -> pd.DataFrame:
+    total = roll.drop(columns=["product_id"]).sum()
+    return pd.concat([roll, pd.DataFrame([{"product_id": "ALL", **total.to_dict()}])],
+                     ignore_index=True)
+
+
+def frame_table(frame: pd.DataFrame, title: str) -> Table:
+    """Any small frame as a table; money with thousands separators and no decimals."""
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "if" else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[f"{x:,.0f}" if isinstance(x, float) else str(x) for x in row])
+    return table
+
+
 def runs_table(runs: pd.DataFrame) -> Table:
     table = Table(title="Runs", title_justify="left")
     for col in runs.columns:

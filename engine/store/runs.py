@@ -111,9 +111,11 @@ def list_runs(store: Path) -> pd.DataFrame:
         if con is None or not _has_runs(con):
             raise StoreError(f"store {store} has no runs; fix: run `reserva close` first")
         return con.execute(
-            "SELECT run_id, valuation_date, period_start, status, edition, assumption_set, "
-            "left(assumption_hash, 12) AS assumption_hash, opening_source, opening_run_id, "
-            "engine_version, created_at, "
+            "SELECT run_id, CAST(valuation_date AS VARCHAR) AS valuation_date, "
+            "CAST(period_start AS VARCHAR) AS period_start, status, edition, "
+            "assumption_set || ':' || left(assumption_hash, 8) AS assumptions, "
+            "opening_source AS opening, opening_run_id AS opening_run, engine_version AS engine, "
+            "strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_utc, "
             "CAST(json_extract(timings, '$.total') AS DOUBLE) AS seconds "
             "FROM runs ORDER BY run_id"
         ).df()

@@ -42,7 +42,7 @@ def test_rerun_is_a_new_run_and_opening_comes_from_the_store(tiny_pack, tmp_path
     assert second.opening_source == "store"
     runs = store_runs.list_runs(store)
     assert list(runs["run_id"]) == [1, 2, 3]
-    assert list(runs["opening_run_id"].fillna(0).astype(int)) == [0, 1, 1]
+    assert list(runs["opening_run"].fillna(0).astype(int)) == [0, 1, 1]
 
 
 def test_failure_in_a_late_stage_writes_nothing(tiny_pack, tmp_path):

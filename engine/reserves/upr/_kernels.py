@@ -4,9 +4,27 @@ Conventions (one vocabulary with the rest of the engine):
 - a term covers the days ``start .. end`` inclusive; a valuation at day ``v`` is at the END of v;
 - ``written_premium`` ``W`` is the premium of the whole term, paid in ``n`` instalments of
   ``W / n`` due at ``start + k * interval`` months (``interval = 0``: single premium, ``n = 1``);
-- earned fraction ``f(v)``: daily basis ``clip((v + 1 - start) / (end - start + 1), 0, 1)``;
-  monthly basis ``clip(m(start, v + 1) / m(start, end + 1), 0, 1)`` with ``m`` = whole months
-  elapsed (reproduces E1 L642-645: 1,200 -> 1,000, E2 L4023-4025: 1,200 -> 500);
+- the premium is split into components ``k`` (share ``a_k``, earning basis ``b_k``) per product
+  (E2 Table 8, L3955-4101); ``f(v) = sum_k a_k f_k(v)`` with, for ``start <= v < end`` and
+  ``x = (v + 1 - start) / (end - start + 1)`` the elapsed share of the term in days:
+  - ``daily``: ``x`` (the default: actual days);
+  - ``monthly``: ``m(start, v + 1) / m(start, end + 1)``, ``m`` = whole months elapsed
+    (reproduces E1 L642-645: 1,200 -> 1,000 and E2 L4023-4025: 1,200 -> 500);
+  - ``24ths``: policies grouped by month of inception, all written mid-month: elapsed months
+    ``M(v) - M(start) + d(v) - 1/2`` over the term T in months, ``M`` the month index and
+    ``d(v)`` the share of v's month elapsed (at a month end a policy of the valuation month has
+    earned 1/24 of an annual premium);
+  - ``12ths``: the same with all policies written on the 1st of their month (DECISION);
+  - ``8ths``: grouped by quarter of inception, all written mid-quarter;
+  - ``expiry_month``: grouped by month of expiry, all expiring mid-month (E2 L4062-4063):
+    unearned ``(M(end) - M(v) + 1/2 - d(v)) / T``;
+  - ``loan``: decreasing cover of a level-repayment loan at annual rate ``i`` (``param``): the sum
+    at risk ``B(u) ~ 1 - exp(-a (1 - u))``, ``a = T/12 ln(1 + i)``, earned
+    ``int_0^x B / int_0^1 B`` (``i = 0``: ``1 - (1 - x)^2``) (E1 L645-649 and footnote 11);
+  - ``curve``: a custom cumulative earning curve, linear between its points (``param`` = curve);
+  - ``immediate``: earned at inception (e.g. commission, insurer's perspective);
+  - ``at_expiry``: earned at expiry (e.g. profit);
+  every basis gives 0 before the start and 1 from the end day on;
 - before cancellation: ``written = W/n * #instalments due by v``, ``earned = min(W f(v), written)``;
 - from the cancel day ``c`` on: instalments stop at c, ``refunded = refund``, ``earned = written -
   refunded`` (the cover has ended, nothing is unearned);
@@ -21,7 +39,19 @@ from numba import njit
 
 DAILY = 0
 MONTHLY = 1
-BASIS_CODES = {"daily": DAILY, "monthly": MONTHLY}
+M24 = 2
+M8 = 3
+M12 = 4
+EXPIRY = 5
+LOAN = 6
+CURVE = 7
+IMMEDIATE = 8
+AT_EXPIRY = 9
+BASIS_CODES = {
+    "daily": DAILY, "monthly": MONTHLY, "24ths": M24, "8ths": M8, "12ths": M12,
+    "expiry_month": EXPIRY, "loan": LOAN, "curve": CURVE, "immediate": IMMEDIATE,
+    "at_expiry": AT_EXPIRY,
+}
 NEVER = np.int64(2**62)
 
 
@@ -92,10 +122,96 @@ def whole_months(start, t):
     return k
 
 
+@njit(cache=True, inline="always")
+def _month_fraction(day):
+    """(month index, fraction of the month elapsed at the END of ``day``)."""
+    y, m, d = civil(day)
+    last = 31
+    if m == 2:
+        last = 29 if ((y % 4 == 0 and y % 100 != 0) or (y % 400 == 0)) else 28
+    elif m == 4 or m == 6 or m == 9 or m == 11:
+        last = 30
+    return y * 12 + m - 1, d / last
+
+
+@njit(cache=True, inline="always")
+def term_months(s, e):
+    """Term in months, a part month counting as a month (at least 1)."""
+    k = whole_months(s, e + 1)
+    if add_months(s, k) < e + 1:
+        k += 1
+    return k if k > 0 else 1
+
+
+@njit(cache=True, inline="always")
+def _clip01(x):
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
 @njit(cache=True)
-def upr_at(start, end, cancel, written_premium, refund, interval_months, basis, v):
-    """Per policy at the end of day ``v``: (written, refunded, earned, upr) to date."""
+def earned_fraction(code, param, s, e, v, curve_x, curve_y, curve_n):
+    """Share of a premium component earned by the end of day v, for s <= v < e (see docstring)."""
+    if code == IMMEDIATE:
+        return 1.0
+    if code == AT_EXPIRY:
+        return 0.0
+    x = (v + 1 - s) / (e - s + 1)  # elapsed share of the term, in days
+    if code == DAILY:
+        return x
+    if code == MONTHLY:
+        t = whole_months(s, e + 1)
+        if t <= 0:
+            return x
+        return _clip01(whole_months(s, v + 1) / t)
+    if code == LOAN:
+        # sum at risk of a level-repayment loan: B(u) ~ 1 - exp(-a (1 - u)), a = n ln(1 + i_m)
+        a = term_months(s, e) / 12.0 * np.log1p(param)
+        if a < 1e-9:
+            return 1.0 - (1.0 - x) * (1.0 - x)
+        ea = np.exp(-a)
+        return (x - (np.exp(-a * (1.0 - x)) - ea) / a) / (1.0 - (1.0 - ea) / a)
+    if code == CURVE:
+        c = int(param)
+        n = curve_n[c]
+        if x <= curve_x[c, 0]:
+            return curve_y[c, 0] * x / curve_x[c, 0] if curve_x[c, 0] > 0 else curve_y[c, 0]
+        for k in range(1, n):
+            if x <= curve_x[c, k]:
+                x0, x1 = curve_x[c, k - 1], curve_x[c, k]
+                y0, y1 = curve_y[c, k - 1], curve_y[c, k]
+                return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+        return curve_y[c, n - 1]
+    t = float(term_months(s, e))
+    mv, fv = _month_fraction(v)
+    ms, _ = _month_fraction(s)
+    if code == M24:  # grouped by month of inception, all written mid-month
+        return _clip01((mv - ms + fv - 0.5) / t)
+    if code == M12:  # grouped by month of inception, all written on the 1st
+        return _clip01((mv - ms + fv) / t)
+    if code == M8:  # grouped by quarter of inception, all written mid-quarter
+        qv = (mv // 3) * 3
+        qs = (ms // 3) * 3
+        return _clip01(((qv - qs) + (mv - qv) + fv - 1.5) / t)
+    if code == EXPIRY:  # grouped by month of expiry, all expiring mid-month
+        me, _ = _month_fraction(e)
+        return 1.0 - _clip01((me - mv + 0.5 - fv) / t)
+    return x
+
+
+@njit(cache=True)
+def upr_at(start, end, cancel, written_premium, refund, interval_months, product,
+           comp_code, comp_share, comp_param, curve_x, curve_y, curve_n, v):
+    """Per policy at the end of day ``v``: (written, refunded, earned, upr) to date.
+
+    ``comp_code/share/param[product, k]``: the earning components of each product (code -1 =
+    unused slot); a policy earns ``W x sum_k share_k x f_k(v)``, capped at what is written.
+    """
     n = start.shape[0]
+    n_comp = comp_code.shape[1]
     written = np.empty(n)
     refunded = np.empty(n)
     earned = np.empty(n)
@@ -106,19 +222,13 @@ def upr_at(start, end, cancel, written_premium, refund, interval_months, basis, 
         c = cancel[i]
         w = written_premium[i]
         t = v if v < c else c  # instalments and earning stop at cancellation
-        # instalments due by t
         iv = interval_months[i]
         if t < s:
             due_frac = 0.0
         elif iv <= 0:
             due_frac = 1.0
         else:
-            term_m = whole_months(s, e + 1)
-            if add_months(s, term_m) < e + 1:  # a part month counts as a month
-                term_m += 1
-            n_inst = (term_m + iv - 1) // iv
-            if n_inst < 1:
-                n_inst = 1
+            n_inst = (term_months(s, e) + iv - 1) // iv
             k = whole_months(s, t) // iv + 1
             if k > n_inst:
                 k = n_inst
@@ -126,23 +236,24 @@ def upr_at(start, end, cancel, written_premium, refund, interval_months, basis, 
         wr = w * due_frac
         if v >= c:
             rf = refund[i]
-            er = wr - rf
             written[i] = wr
             refunded[i] = rf
-            earned[i] = er
+            earned[i] = wr - rf
             upr[i] = 0.0
             continue
-        # earned fraction at v
         if v < s:
             f = 0.0
         elif v >= e:
             f = 1.0
-        elif basis[i] == MONTHLY and whole_months(s, e + 1) > 0:
-            f = whole_months(s, v + 1) / whole_months(s, e + 1)
-            if f > 1.0:
-                f = 1.0
         else:
-            f = (v + 1 - s) / (e - s + 1)
+            p = product[i]
+            f = 0.0
+            for k in range(n_comp):
+                code = comp_code[p, k]
+                if code < 0:
+                    break
+                f += comp_share[p, k] * earned_fraction(
+                    code, comp_param[p, k], s, e, v, curve_x, curve_y, curve_n)
         er = w * f
         if er > wr:
             er = wr

@@ -21,6 +21,67 @@ INTERVAL_MONTHS = {"single": 0, "annual": 12, "semiannual": 6, "quarterly": 3, "
 
 
 @dataclass(frozen=True)
+class EarningTables:
+    """Earning components per product: ``code/share/param[product, k]`` (code -1 = unused),
+    and the custom curves padded to one length (``curve_n`` points each)."""
+
+    names: tuple[tuple[str, ...], ...]  # per product: the basis (or profile) and its components
+    code: np.ndarray
+    share: np.ndarray
+    param: np.ndarray
+    curve_x: np.ndarray
+    curve_y: np.ndarray
+    curve_n: np.ndarray
+
+    @classmethod
+    def single(cls, codes_per_product, params=None) -> EarningTables:
+        """One component per product with the given basis codes (for tests and spot checks)."""
+        n = len(codes_per_product)
+        param = np.zeros((n, 1)) if params is None else np.asarray(params, float).reshape(n, 1)
+        return cls(
+            names=tuple(("",) for _ in range(n)),
+            code=np.asarray(codes_per_product, np.int8).reshape(n, 1),
+            share=np.ones((n, 1)), param=param,
+            curve_x=np.ones((1, 1)), curve_y=np.ones((1, 1)), curve_n=np.ones(1, np.int64),
+        )
+
+
+def earning_tables(
+    kinds, assumptions: AssumptionSet, *, basis: str | None = None,
+    perspective: str | None = None,
+) -> EarningTables:
+    """The components of each product kind's earning basis (or of ``basis`` for all)."""
+    perspective = perspective or str(assumptions.setting("upr", "perspective"))
+    curve_names = sorted(assumptions.earning_curves)
+    n_pts = max([len(assumptions.earning_curves[c][0]) for c in curve_names] or [1])
+    cx = np.ones((max(len(curve_names), 1), n_pts))
+    cy = np.ones_like(cx)
+    cn = np.ones(cx.shape[0], np.int64)
+    for j, name in enumerate(curve_names):
+        x, y = assumptions.earning_curves[name]
+        cx[j, : len(x)], cy[j, : len(y)], cn[j] = x, y, len(x)
+    comps = [assumptions.earning(basis or assumptions.basis(k).earning_basis, perspective)
+             for k in kinds]
+    width = max([len(c) for c in comps] or [1])
+    code = np.full((len(comps), width), -1, np.int8)
+    share = np.zeros((len(comps), width))
+    param = np.zeros((len(comps), width))
+    for i, cs in enumerate(comps):
+        for k, c in enumerate(cs):
+            code[i, k] = BASIS_CODES[c.basis]
+            share[i, k] = c.share
+            if c.basis == "curve":
+                param[i, k] = curve_names.index(c.param)
+            elif c.param:
+                param[i, k] = float(c.param)
+    names = tuple(
+        (basis or assumptions.basis(k).earning_basis, *[f"{c.component}:{c.basis}" for c in cs])
+        for k, cs in zip(kinds, comps, strict=True)
+    )
+    return EarningTables(names, code, share, param, cx, cy, cn)
+
+
+@dataclass(frozen=True)
 class PolicyArrays:
     """The policy columns the UPR kernel reads, as arrays (built once per run)."""
 
@@ -33,7 +94,7 @@ class PolicyArrays:
     written_premium: np.ndarray
     refund: np.ndarray
     interval_months: np.ndarray
-    basis: np.ndarray
+    earning: EarningTables
 
 
 def policy_arrays(
@@ -42,18 +103,13 @@ def policy_arrays(
     assumptions: AssumptionSet,
     *,
     basis: str | None = None,
+    perspective: str | None = None,
 ) -> PolicyArrays:
     """Arrays of the policies table; the earning basis comes per product kind (or ``basis``)."""
     product_ids = products["product_id"].astype(str).to_numpy()
     product, _ = codes(policies["product_id"], categories=product_ids)
-    if basis is None:
-        kinds = products["kind"].astype(str).to_numpy()
-        per_product = np.array(
-            [BASIS_CODES[assumptions.basis(k).earning_basis] for k in kinds], dtype=np.int8
-        )
-        basis_codes = per_product[product] if len(product) else np.empty(0, np.int8)
-    else:
-        basis_codes = np.full(len(policies), BASIS_CODES[basis], dtype=np.int8)
+    earning = earning_tables(products["kind"].astype(str).to_numpy(), assumptions, basis=basis,
+                             perspective=perspective)
     interval = (
         policies["premium_frequency"].astype(str).map(INTERVAL_MONTHS).to_numpy(np.int64)
     )
@@ -67,7 +123,7 @@ def policy_arrays(
         written_premium=money(policies["written_premium"]),
         refund=money(policies["refund"]),
         interval_months=interval,
-        basis=basis_codes,
+        earning=earning,
     )
 
 
@@ -98,9 +154,11 @@ class UprResult:
 
 def compute_upr(arrays: PolicyArrays, period_start_day: int, valuation_day: int) -> UprResult:
     """UPR at ``valuation_day`` and flows over ``(period_start_day, valuation_day]``."""
+    e = arrays.earning
     args = (
         arrays.start, arrays.end, arrays.cancel, arrays.written_premium, arrays.refund,
-        arrays.interval_months, arrays.basis,
+        arrays.interval_months, arrays.product.astype(np.int64), e.code, e.share, e.param,
+        e.curve_x, e.curve_y, e.curve_n,
     )
     w0, r0, e0, u0 = upr_at(*args, np.int64(period_start_day))
     w1, r1, e1, u1 = upr_at(*args, np.int64(valuation_day))
