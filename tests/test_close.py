@@ -12,7 +12,8 @@ from engine.io.readers import read_pack
 from engine.sample.generate import write_sample
 from tests.conftest import TINY_PACK, write_pack
 
-QUARTERS = ["2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"]
+QUARTERS = ["2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31",
+            "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def test_reserve_changes_equal_the_difference_of_stored_reserves(sample_closes):
         for code, reserve in (("P04", "upr"), ("P13", "ibnr"), ("P14", "ocs"), ("P15", "alr")):
             for p in cur.products:
                 assert inc[(code, p)] == pytest.approx(b.loc[(p, reserve), "change"], abs=1e-6)
-    assert [r.opening_source for r in results] == ["recomputed", "store", "store", "store"]
+    assert [r.opening_source for r in results] == ["recomputed"] + ["store"] * 7
 
 
 def test_accounting_identities_hold_in_every_stored_run(sample_closes):
@@ -66,7 +67,7 @@ def test_accounting_identities_hold_in_every_stored_run(sample_closes):
         np.testing.assert_allclose(inc.values[:, -1], inc.values[:, :-1].sum(axis=1), rtol=1e-12, atol=1e-6)
 
 
-def test_upr_roll_forward_per_product_over_the_quarters(sample_closes):
+def test_upr_roll_forward_per_product_over_eight_quarters(sample_closes):
     _, store, results = sample_closes
     roll = _stored(store, "SELECT * FROM upr_rollforward ORDER BY run_id, product_id")
     np.testing.assert_allclose(
