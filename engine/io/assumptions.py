@@ -22,7 +22,7 @@ MANIFEST = "manifest.toml"
 REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "reserving.csv": (
         "product_kind", "earning_basis", "ibnr_method", "ocs_basis", "ocs_payment_probability",
-        "alr_method", "renewal_applicable", "min_claims_for_chain_ladder",
+        "alr_method", "renewal_applicable", "min_claims_for_chain_ladder", "refund_rule",
     ),
     "ledger_map.csv": ("line", "p_code", "sign"),
     "asset_map.csv": ("asset_class", "admitted_code", "non_admitted_code", "liquid_share"),
@@ -42,6 +42,7 @@ PERSPECTIVES = ("overall", "insurer", "agent")
 IBNR_METHODS = ("chain_ladder", "none")
 OCS_BASES = ("claimed", "case_reserve", "max")
 ALR_METHODS = ("none", "savings")
+REFUND_RULES = ("data", "pro_rata", "none")
 
 
 def default_root() -> Path:
@@ -105,6 +106,7 @@ class ReservingBasis:
     alr_method: str
     renewal_applicable: bool
     min_claims_for_chain_ladder: int
+    refund_rule: str  # data | pro_rata | none: the refund of a cancelled policy
 
 
 @dataclass(frozen=True)
@@ -237,10 +239,12 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
             alr_method=row["alr_method"],
             renewal_applicable=_bool(row["renewal_applicable"]),
             min_claims_for_chain_ladder=int(row["min_claims_for_chain_ladder"]),
+            refund_rule=row["refund_rule"],
         )
         for field, allowed in (
             ("ibnr_method", IBNR_METHODS),
             ("ocs_basis", OCS_BASES), ("alr_method", ALR_METHODS),
+            ("refund_rule", REFUND_RULES),
         ):
             if getattr(basis, field) not in allowed:
                 raise AssumptionError(

@@ -93,6 +93,8 @@ POLICIES = TableSpec(
         C("product_id", "str"),
         C("start_date", "date"),
         C("end_date", "date"),
+        C("issue_date", "date", required=False, nullable=True,
+          doc="premium booked before the cover starts (default: start_date)"),
         C("written_premium", "money", min=0, doc="gross premium for the whole term"),
         C("premium_frequency", "str", choices=PREMIUM_FREQUENCIES),
         C("commission", "money", required=False, nullable=True, min=0),
@@ -105,6 +107,7 @@ POLICIES = TableSpec(
     ),
     row_rules=(
         RowRule("end_date", ">=", "start_date", "a term ends on or after its start"),
+        RowRule("start_date", ">=", "issue_date", "a policy is issued on or before its start"),
         RowRule("cancel_date", ">=", "start_date", "a cancellation falls on or after the start"),
         RowRule("written_premium", ">=", "refund", "a refund cannot exceed the premium"),
     ),

@@ -120,6 +120,7 @@ def policies_table(prog: Programme, persons: Persons, num: Numbering) -> Columns
         "product_id": out.text(product, [p.id for p in prog.products]),
         "start_date": out.dates(t["start"][o]),
         "end_date": out.dates(t["end"][o]),
+        "issue_date": out.dates(np.full(n, NEVER)),  # premium is booked when the cover starts
         "written_premium": out.money(t["written"][o]),
         "premium_frequency": out.text(num.chain_frequency[num.chain[o]], PREMIUM_FREQUENCIES),
         "commission": out.money(np.round(t["written"][o] * commission_rate[product], 2)),

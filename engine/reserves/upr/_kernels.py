@@ -26,8 +26,11 @@ Conventions (one vocabulary with the rest of the engine):
   - ``at_expiry``: earned at expiry (e.g. profit);
   every basis gives 0 before the start and 1 from the end day on;
 - before cancellation: ``written = W/n * #instalments due by v``, ``earned = min(W f(v), written)``;
-- from the cancel day ``c`` on: instalments stop at c, ``refunded = refund``, ``earned = written -
-  refunded`` (the cover has ended, nothing is unearned);
+- from the cancel day ``c`` on (no cover on day c): instalments stop at c, ``refunded`` = the
+  refund of the data, or pro rata ``written - W f(c - 1)``, or nothing (the product's refund
+  rule), ``earned = written - refunded`` (the cover has ended, nothing is unearned);
+- premium paid before the cover starts (``issue < start``): the first instalment is written from
+  the issue day and stays fully unearned until the start;
 - ``upr = written - refunded - earned``; so over a period ``opening upr + written - refunded -
   earned = closing upr`` policy by policy.
 """
@@ -203,57 +206,63 @@ def earned_fraction(code, param, s, e, v, curve_x, curve_y, curve_n):
 
 
 @njit(cache=True)
-def upr_at(start, end, cancel, written_premium, refund, interval_months, product,
-           comp_code, comp_share, comp_param, curve_x, curve_y, curve_n, v):
-    """Per policy at the end of day ``v``: (written, refunded, earned, upr) to date.
+def instalments(start, end, interval_months):
+    """Number of instalments per policy: ceil(term months / interval), 1 for a single premium."""
+    n = start.shape[0]
+    out = np.empty(n, np.int32)
+    for i in range(n):
+        iv = interval_months[i]
+        out[i] = 1 if iv <= 0 else (term_months(start[i], end[i]) + iv - 1) // iv
+    return out
 
-    ``comp_code/share/param[product, k]``: the earning components of each product (code -1 =
-    unused slot); a policy earns ``W x sum_k share_k x f_k(v)``, capped at what is written.
-    """
+
+REFUND_RULES = {"data": 0, "pro_rata": 1, "none": 2}
+
+
+@njit(cache=True)
+def _upr_into(start, end, cancel, issue, written_premium, refund, interval_months, n_instalments,
+              product, refund_rule, comp_code, comp_share, comp_param, curve_x, curve_y,
+              curve_n, v, written, refunded, earned, upr):
     n = start.shape[0]
     n_comp = comp_code.shape[1]
-    written = np.empty(n)
-    refunded = np.empty(n)
-    earned = np.empty(n)
-    upr = np.empty(n)
     for i in range(n):
         s = start[i]
         e = end[i]
         c = cancel[i]
         w = written_premium[i]
+        p = product[i]
         t = v if v < c else c  # instalments and earning stop at cancellation
         iv = interval_months[i]
         if t < s:
-            due_frac = 0.0
+            # before cover starts: the first instalment is written from the issue date on
+            due_frac = 1.0 / n_instalments[i] if t >= issue[i] else 0.0
         elif iv <= 0:
             due_frac = 1.0
         else:
-            n_inst = (term_months(s, e) + iv - 1) // iv
+            n_inst = n_instalments[i]
             k = whole_months(s, t) // iv + 1
             if k > n_inst:
                 k = n_inst
             due_frac = k / n_inst
         wr = w * due_frac
         if v >= c:
-            rf = refund[i]
+            rule = refund_rule[p]
+            if rule == 0:
+                rf = refund[i]
+            elif rule == 2:
+                rf = 0.0
+            else:  # pro rata: the unearned part of what is written at the end of day c - 1
+                fc = _fraction(p, s, e, c - 1, comp_code, comp_share, comp_param, n_comp,
+                               curve_x, curve_y, curve_n)
+                ec = w * fc
+                rf = wr - ec if ec < wr else 0.0
             written[i] = wr
             refunded[i] = rf
             earned[i] = wr - rf
             upr[i] = 0.0
             continue
-        if v < s:
-            f = 0.0
-        elif v >= e:
-            f = 1.0
-        else:
-            p = product[i]
-            f = 0.0
-            for k in range(n_comp):
-                code = comp_code[p, k]
-                if code < 0:
-                    break
-                f += comp_share[p, k] * earned_fraction(
-                    code, comp_param[p, k], s, e, v, curve_x, curve_y, curve_n)
+        f = _fraction(p, s, e, v, comp_code, comp_share, comp_param, n_comp, curve_x, curve_y,
+                      curve_n)
         er = w * f
         if er > wr:
             er = wr
@@ -261,4 +270,49 @@ def upr_at(start, end, cancel, written_premium, refund, interval_months, product
         refunded[i] = 0.0
         earned[i] = er
         upr[i] = wr - er
-    return written, refunded, earned, upr
+
+
+@njit(cache=True, inline="always")
+def _fraction(p, s, e, v, comp_code, comp_share, comp_param, n_comp, curve_x, curve_y, curve_n):
+    """Earned share of policy (product p, term s..e) at the end of day v, all components."""
+    if v < s:
+        return 0.0
+    if v >= e:
+        return 1.0
+    code = comp_code[p, 0]
+    if code == DAILY and (n_comp == 1 or comp_code[p, 1] < 0):  # the common case, inline
+        return (v + 1 - s) / (e - s + 1)
+    f = 0.0
+    for k in range(n_comp):
+        code = comp_code[p, k]
+        if code < 0:
+            break
+        f += comp_share[p, k] * earned_fraction(
+            code, comp_param[p, k], s, e, v, curve_x, curve_y, curve_n)
+    return f
+
+
+def upr_at(start, end, cancel, written_premium, refund, interval_months, product,
+           comp_code, comp_share, comp_param, curve_x, curve_y, curve_n, v, *,
+           n_instalments=None, issue=None, refund_rule=None):
+    """Per policy at the end of day ``v``: (written, refunded, earned, upr) to date.
+
+    ``comp_code/share/param[product, k]``: the earning components of each product (code -1 =
+    unused slot); a policy earns ``W x sum_k share_k x f_k(v)``, capped at what is written.
+    ``issue`` (default: the start) is the day the first instalment is written when it precedes
+    the start (premium paid in advance: fully unearned until the cover starts).
+    ``refund_rule[product]``: 0 the refund of the data, 1 pro rata (the unearned part at the end
+    of the day before the cancel day), 2 none. The outputs are allocated here by numpy.
+    """
+    n = start.shape[0]
+    if n_instalments is None:
+        n_instalments = instalments(start, end, interval_months)
+    if issue is None:
+        issue = start
+    if refund_rule is None:
+        refund_rule = np.zeros(comp_code.shape[0], np.int8)
+    out = [np.empty(n) for _ in range(4)]
+    _upr_into(start, end, cancel, issue, written_premium, refund, interval_months,
+              n_instalments, product, refund_rule, comp_code, comp_share, comp_param, curve_x,
+              curve_y, curve_n, np.int64(v), *out)
+    return tuple(out)

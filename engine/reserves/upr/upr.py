@@ -15,7 +15,7 @@ import pandas as pd
 
 from engine.io.arrays import codes, days, money
 from engine.io.assumptions import AssumptionSet
-from engine.reserves.upr._kernels import BASIS_CODES, upr_at
+from engine.reserves.upr._kernels import BASIS_CODES, REFUND_RULES, instalments, upr_at
 
 INTERVAL_MONTHS = {"single": 0, "annual": 12, "semiannual": 6, "quarterly": 3, "monthly": 1}
 
@@ -94,7 +94,10 @@ class PolicyArrays:
     written_premium: np.ndarray
     refund: np.ndarray
     interval_months: np.ndarray
+    n_instalments: np.ndarray
+    issue: np.ndarray
     earning: EarningTables
+    refund_rule: np.ndarray  # per product: 0 data, 1 pro rata, 2 none
 
 
 def policy_arrays(
@@ -113,17 +116,26 @@ def policy_arrays(
     interval = (
         policies["premium_frequency"].astype(str).map(INTERVAL_MONTHS).to_numpy(np.int64)
     )
+    start, end = days(policies["start_date"]), days(policies["end_date"])
+    issue = days(policies["issue_date"]) if "issue_date" in policies else start
+    issue = np.minimum(issue, start)  # an empty issue date (NEVER) means the start
+    rules = np.array(
+        [REFUND_RULES[assumptions.basis(k).refund_rule]
+         for k in products["kind"].astype(str).to_numpy()], dtype=np.int8)
     return PolicyArrays(
         policy_id=policies["policy_id"].astype(str).to_numpy(),
         product=product,
         products=product_ids,
-        start=days(policies["start_date"]),
-        end=days(policies["end_date"]),
+        start=start,
+        end=end,
         cancel=days(policies["cancel_date"]),
         written_premium=money(policies["written_premium"]),
         refund=money(policies["refund"]),
         interval_months=interval,
+        n_instalments=instalments(start, end, interval),
+        issue=issue,
         earning=earning,
+        refund_rule=rules,
     )
 
 
@@ -160,8 +172,10 @@ def compute_upr(arrays: PolicyArrays, period_start_day: int, valuation_day: int)
         arrays.interval_months, arrays.product.astype(np.int64), e.code, e.share, e.param,
         e.curve_x, e.curve_y, e.curve_n,
     )
-    w0, r0, e0, u0 = upr_at(*args, np.int64(period_start_day))
-    w1, r1, e1, u1 = upr_at(*args, np.int64(valuation_day))
+    extra = {"n_instalments": arrays.n_instalments, "issue": arrays.issue,
+             "refund_rule": arrays.refund_rule}
+    w0, r0, e0, u0 = upr_at(*args, np.int64(period_start_day), **extra)
+    w1, r1, e1, u1 = upr_at(*args, np.int64(valuation_day), **extra)
     return UprResult(
         period_start_day=int(period_start_day),
         valuation_day=int(valuation_day),
