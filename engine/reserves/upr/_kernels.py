@@ -261,8 +261,15 @@ def _upr_into(start, end, cancel, issue, written_premium, refund, interval_month
             earned[i] = wr - rf
             upr[i] = 0.0
             continue
-        f = _fraction(p, s, e, v, comp_code, comp_share, comp_param, n_comp, curve_x, curve_y,
-                      curve_n)
+        if v < s:
+            f = 0.0
+        elif v >= e:
+            f = 1.0
+        elif comp_code[p, 0] == DAILY and (n_comp == 1 or comp_code[p, 1] < 0):
+            f = (v + 1 - s) / (e - s + 1)  # the common case, kept in the loop
+        else:
+            f = _fraction(p, s, e, v, comp_code, comp_share, comp_param, n_comp, curve_x,
+                          curve_y, curve_n)
         er = w * f
         if er > wr:
             er = wr
@@ -272,16 +279,13 @@ def _upr_into(start, end, cancel, issue, written_premium, refund, interval_month
         upr[i] = wr - er
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _fraction(p, s, e, v, comp_code, comp_share, comp_param, n_comp, curve_x, curve_y, curve_n):
     """Earned share of policy (product p, term s..e) at the end of day v, all components."""
     if v < s:
         return 0.0
     if v >= e:
         return 1.0
-    code = comp_code[p, 0]
-    if code == DAILY and (n_comp == 1 or comp_code[p, 1] < 0):  # the common case, inline
-        return (v + 1 - s) / (e - s + 1)
     f = 0.0
     for k in range(n_comp):
         code = comp_code[p, k]

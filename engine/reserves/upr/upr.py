@@ -169,7 +169,7 @@ def compute_upr(arrays: PolicyArrays, period_start_day: int, valuation_day: int)
     e = arrays.earning
     args = (
         arrays.start, arrays.end, arrays.cancel, arrays.written_premium, arrays.refund,
-        arrays.interval_months, arrays.product.astype(np.int64), e.code, e.share, e.param,
+        arrays.interval_months, arrays.product, e.code, e.share, e.param,
         e.curve_x, e.curve_y, e.curve_n,
     )
     extra = {"n_instalments": arrays.n_instalments, "issue": arrays.issue,
