@@ -273,6 +273,12 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
     curves = _curves(set_dir.name, frames["earning_curves.csv"])
     profiles = _profiles(set_dir.name, frames["earning_profiles.csv"], curves)
     for basis in reserving.values():
+        if basis.earning_basis in ("loan", "curve"):
+            raise AssumptionError(
+                f"assumption set {set_dir.name}: reserving.csv {basis.product_kind} earning_basis "
+                f"{basis.earning_basis!r} needs a parameter (loan rate or curve name); fix: "
+                "define a profile in earning_profiles.csv and name it instead"
+            )
         if basis.earning_basis not in EARNING_BASES and not any(
             p == basis.earning_basis for p, _ in profiles
         ):
@@ -295,6 +301,14 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
         earning_profiles=MappingProxyType(profiles),
         earning_curves=MappingProxyType(curves),
     )
+
+
+def _number(text) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value else None  # NaN is not a number here
 
 
 def _curves(set_name: str, frame: pd.DataFrame) -> dict:
@@ -338,6 +352,20 @@ def _profiles(set_name: str, frame: pd.DataFrame, curves: dict) -> dict:
                         f"assumption set {set_name}: earning profile {name!r} basis "
                         f"{r['basis']!r}, expected one of {', '.join(EARNING_BASES)}"
                     )
+                share = _number(r["share"])
+                if share is None or share < 0:
+                    raise AssumptionError(
+                        f"assumption set {set_name}: earning profile {name!r} component "
+                        f"{component!r} share {r['share']!r}, expected a number >= 0"
+                    )
+                if r["basis"] == "loan":
+                    rate = _number(r["param"])
+                    if rate is None or rate < 0:
+                        raise AssumptionError(
+                            f"assumption set {set_name}: earning profile {name!r} component "
+                            f"{component!r} uses the loan basis with param {r['param']!r}, "
+                            "expected the loan's annual interest rate as a number >= 0 (0.24)"
+                        )
                 if r["basis"] == "curve" and r["param"] not in curves:
                     raise AssumptionError(
                         f"assumption set {set_name}: earning profile {name!r} uses curve "

@@ -155,6 +155,14 @@ def _clip01(x):
     return x
 
 
+@njit(cache=True, inline="always")
+def _h(z):
+    """z - 1 + exp(-z), accurate for small z (series below 1e-2)."""
+    if z < 1e-2:
+        return z * z * (0.5 - z * (1.0 / 6.0 - z * (1.0 / 24.0 - z / 120.0)))
+    return np.expm1(-z) + z
+
+
 @njit(cache=True)
 def earned_fraction(code, param, s, e, v, curve_x, curve_y, curve_n):
     """Share of a premium component earned by the end of day v, for s <= v < e (see docstring)."""
@@ -171,12 +179,12 @@ def earned_fraction(code, param, s, e, v, curve_x, curve_y, curve_n):
             return x
         return _clip01(whole_months(s, v + 1) / t)
     if code == LOAN:
-        # sum at risk of a level-repayment loan: B(u) ~ 1 - exp(-a (1 - u)), a = n ln(1 + i_m)
+        # sum at risk of a level-repayment loan: B(u) ~ 1 - exp(-a (1 - u)), a = n ln(1 + i_m);
+        # f = 1 - h(a (1 - x)) / h(a) with h(z) = z - 1 + exp(-z) (i = 0: 1 - (1 - x)^2)
         a = term_months(s, e) / 12.0 * np.log1p(param)
-        if a < 1e-9:
+        if a <= 0.0:
             return 1.0 - (1.0 - x) * (1.0 - x)
-        ea = np.exp(-a)
-        return (x - (np.exp(-a * (1.0 - x)) - ea) / a) / (1.0 - (1.0 - ea) / a)
+        return 1.0 - _h(a * (1.0 - x)) / _h(a)
     if code == CURVE:
         c = int(param)
         n = curve_n[c]
