@@ -183,3 +183,28 @@ def test_internal_error_is_one_line_exit_70(monkeypatch, tiny_pack, capsys):
     code, _, err = run(capsys, "close", str(tiny_pack), "--valuation-date", "2024-12-31")
     assert code == 70
     assert err == "reserva: internal error: ZeroDivisionError: boom (set RESERVA_DEBUG=1 for the traceback)\n"
+
+
+def test_upr_spot_check_by_policy_and_product(tiny_pack, capsys):
+    code, out, err = run(capsys, "upr", str(tiny_pack), "--valuation-date", "2024-12-31",
+                         "--by", "policy", "--format", "csv")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "policy_id,product_id,upr,earned,written"
+    assert len(lines) == 1 + 6
+    code, out, _ = run(capsys, "upr", str(tiny_pack), "--valuation-date", "2024-12-31",
+                       "--basis", "monthly", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and {r["earning_basis"] for r in rows} == {"monthly"}
+    np_upr = sum(r["upr"] for r in rows)
+    code, out, _ = run(capsys, "upr", str(tiny_pack), "--valuation-date", "2024-12-31",
+                       "--basis", "monthly", "--by", "policy", "--format", "json")
+    assert sum(r["upr"] for r in json.loads(out)) == pytest.approx(np_upr)
+    code, out, _ = run(capsys, "upr", str(tiny_pack), "--valuation-date", "2024-12-31")
+    assert code == 0 and "credit_life_components" in out
+
+
+def test_upr_unknown_basis_is_one_line(tiny_pack, capsys):
+    code, _, err = run(capsys, "upr", str(tiny_pack), "--valuation-date", "2024-12-31",
+                       "--basis", "weekly")
+    assert code == 2 and len(err.splitlines()) == 1 and "weekly" in err
