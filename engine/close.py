@@ -27,6 +27,7 @@ from engine.io.assumptions import AssumptionSet, load_assumptions
 from engine.io.readers import DataPack, read_pack
 from engine.kpi.assemble import KpiInputs, kpi_table
 from engine.reserves.accrued.savings import accrued_savings
+from engine.reserves.claims.cashflows import UnpaidCashflows, unpaid_cashflows
 from engine.reserves.claims.ibnr import IbnrResult, compute_ibnr
 from engine.reserves.claims.ocs import (
     OCS_BASES,
@@ -71,6 +72,7 @@ class CloseResult:
     opening_source: str
     upr: UprResult
     ibnr: IbnrResult
+    cashflows: UnpaidCashflows
     income: Statement
     balance: Statement
     kpis: pd.DataFrame
@@ -356,6 +358,13 @@ def close(
         if len(claims.product) else np.zeros(n)
     ibnr_v = _ibnr(claims, products, kinds, a, v, first_day)
     ibnr_ps = _ibnr(claims, products, kinds, a, ps, first_day)
+    pay = claims.payments
+    cashflows = unpaid_cashflows(
+        claims.product[pay.claim], products, claims.event[pay.claim], pay.day, pay.amount, v,
+        ocs_v + ibnr_v.ibnr, grain_months=int(a.setting("ibnr", "origin_grain_months")),
+        first_day=first_day, fallback_periods=int(a.setting("cashflows", "fallback_periods")),
+        horizon_months=int(a.setting("cashflows", "horizon_months")),
+    )
     stage_done("claims")
 
     alr_v = _alr(pack, products, kinds, a, v)
@@ -399,7 +408,8 @@ def close(
     result = CloseResult(
         run_id=None, store=store if write else None, valuation_date=to_date(v),
         period_start=to_date(ps), products=tuple(products), opening=opening, closing=closing,
-        opening_source=opening_source, upr=upr, ibnr=ibnr_v, income=income, balance=balance,
+        opening_source=opening_source, upr=upr, ibnr=ibnr_v, cashflows=cashflows,
+        income=income, balance=balance,
         kpis=kpis, timings=clock.timings, notes=notes,
     )
     if not write:
@@ -464,9 +474,16 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
         })
         for name, st in (("income", r.income), ("balance", r.balance))
     ], ignore_index=True)
+    cf = r.cashflows
+    claims_cashflows = pd.DataFrame({
+        "product_id": np.repeat(products, cf.months),
+        "month": np.tile(np.arange(1, cf.months + 1, dtype=np.int32), n),
+        "amount": cf.amount.ravel(),
+    })
     return {
         "reserves": reserves, "upr_rollforward": roll, "upr_policy": upr_policy,
         "ibnr_origin": ibnr_origin, "statements": statements, "kpis": r.kpis,
+        "claims_cashflows": claims_cashflows,
     }
 
 

@@ -148,3 +148,13 @@ def test_opening_balances_table_is_used_for_the_first_period(tmp_path):
     i = r.products.index("CL")
     assert r.opening.upr[i] == 1000 and r.opening.ocs[i] == 50 and r.opening.ibnr[i] == 0
     assert r.income.value("P04", "CL") == pytest.approx(r.closing.upr[i] - 1000)
+
+
+def test_unpaid_cashflows_add_up_to_ocs_plus_ibnr(sample_closes):
+    _, store, results = sample_closes
+    last = results[-1]
+    cf = _stored(store, "SELECT product_id, sum(amount) AS amount FROM claims_cashflows "
+                 "WHERE run_id = ? GROUP BY ALL", [last.run_id]).set_index("product_id")["amount"]
+    for i, p in enumerate(last.products):
+        assert cf[p] == pytest.approx(last.closing.ocs[i] + last.closing.ibnr[i], abs=1e-6)
+    assert last.cashflows.amount.shape[1] == 120

@@ -53,4 +53,11 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             PRIMARY KEY (run_id, product_id, indicator)
         );
     """),
+    (2, "unpaid claims cashflows", """
+        CREATE TABLE claims_cashflows (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, month INTEGER NOT NULL,
+            amount DOUBLE NOT NULL,
+            PRIMARY KEY (run_id, product_id, month)
+        );
+    """),
 )

@@ -17,7 +17,10 @@ import pandas as pd
 from engine.errors import StoreError
 from engine.store.db import connect, reading
 
-RESULT_TABLES = ("reserves", "upr_rollforward", "upr_policy", "ibnr_origin", "statements", "kpis")
+RESULT_TABLES = (
+    "reserves", "upr_rollforward", "upr_policy", "ibnr_origin", "statements", "claims_cashflows",
+    "kpis",
+)
 
 
 @dataclass(frozen=True)
