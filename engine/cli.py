@@ -106,6 +106,10 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet) -
             terminal.rollforward_frame(roll),
             f"UPR roll-forward {last.period_start} .. {last.valuation_date}: "
             "opening + written - cancelled - earned = closing"))
+        _, change = read_results(store, "ibnr_change", last.run_id)
+        out.print(terminal.frame_table(
+            terminal.change_frame(change),
+            f"IBNR analysis of change {last.period_start} .. {last.valuation_date}"))
         out.print(terminal.kpi_table(last.kpis, f"KPIs, period {last.period_start} .. {last.valuation_date} (run {last.run_id})"))
         for note in last.notes:
             out.print(f"note: {note}")

@@ -28,6 +28,7 @@ from engine.io.readers import DataPack, read_pack
 from engine.kpi.assemble import KpiInputs, kpi_table
 from engine.reserves.accrued.savings import accrued_savings
 from engine.reserves.claims.cashflows import UnpaidCashflows, unpaid_cashflows
+from engine.reserves.claims.change import IbnrChange, ibnr_change
 from engine.reserves.claims.ibnr import IbnrResult, compute_ibnr
 from engine.reserves.claims.ocs import (
     OCS_BASES,
@@ -73,6 +74,7 @@ class CloseResult:
     upr: UprResult
     ibnr: IbnrResult
     cashflows: UnpaidCashflows
+    ibnr_change: IbnrChange
     income: Statement
     balance: Statement
     kpis: pd.DataFrame
@@ -215,6 +217,33 @@ def _opening(pack: DataPack, store: Path | None, products: np.ndarray, ps: int, 
         if row.product_id in index and row.reserve in values:
             values[row.reserve][index[row.product_id]] += float(row.amount)
     return Reserves(**values), source, run_id
+
+
+def _ibnr_change(store, opening_run, products, ibnr_ps: IbnrResult, ibnr_v: IbnrResult) -> IbnrChange:
+    """Previous IBNR by origin from the opening run when there is one, else recomputed."""
+    n, tri = len(products), ibnr_ps.triangle
+    if opening_run is not None:
+        _, prev = store_runs.read_results(store, "ibnr_origin", opening_run)
+        width = max(int(prev.groupby("product_id").size().max()), 1) if len(prev) else 1
+        starts = np.full((n, width), np.datetime64("NaT"), dtype="datetime64[D]")
+        latest, cdf, ibnr = (np.zeros((n, width)) for _ in range(3))
+        index = {p: i for i, p in enumerate(products)}
+        for p, rows in prev.groupby("product_id", sort=False):
+            if p not in index:
+                continue
+            i, k = index[p], len(rows)
+            starts[i, :k] = rows["origin_start"].to_numpy().astype("datetime64[D]")
+            latest[i, :k] = rows["reported"].to_numpy()
+            cdf[i, :k] = rows["cdf"].to_numpy()
+            ibnr[i, :k] = rows["ibnr"].to_numpy()
+    else:
+        starts = np.tile(tri.origin_start, (n, 1))
+        latest = ibnr_ps.by_origin_latest
+        cdf = np.divide(ibnr_ps.by_origin_ultimate, latest, out=np.ones_like(latest),
+                        where=latest > 0)
+        ibnr = ibnr_ps.by_origin_ibnr
+    return ibnr_change(starts, latest, cdf, ibnr, ibnr_v.triangle.origin_start,
+                       ibnr_v.by_origin_latest, ibnr_v.by_origin_ibnr, products)
 
 
 def _ledger_lines(pack: DataPack, products, a: AssumptionSet, ps: int, v: int) -> dict[str, np.ndarray]:
@@ -374,6 +403,7 @@ def close(
     closing = Reserves(upr_by["upr"].to_numpy(), ibnr_v.ibnr, ocs_v, alr_v)
     recomputed = Reserves(upr_by["upr_opening"].to_numpy(), ibnr_ps.ibnr, ocs_ps, alr_ps)
     opening, opening_source, opening_run = _opening(pack, store, products, ps, recomputed)
+    change = _ibnr_change(store, opening_run, products, ibnr_ps, ibnr_v)
 
     # statements
     columns = (*products, PROGRAMME)
@@ -409,6 +439,7 @@ def close(
         run_id=None, store=store if write else None, valuation_date=to_date(v),
         period_start=to_date(ps), products=tuple(products), opening=opening, closing=closing,
         opening_source=opening_source, upr=upr, ibnr=ibnr_v, cashflows=cashflows,
+        ibnr_change=change,
         income=income, balance=balance,
         kpis=kpis, timings=clock.timings, notes=notes,
     )
@@ -480,10 +511,17 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
         "month": np.tile(np.arange(1, cf.months + 1, dtype=np.int32), n),
         "amount": cf.amount.ravel(),
     })
+    steps = r.ibnr_change.steps()
+    ibnr_change_frame = pd.DataFrame({
+        "product_id": np.tile(products, len(steps)),
+        "step": np.repeat(list(steps), n),
+        "position": np.repeat(np.arange(len(steps), dtype=np.int32), n),
+        "amount": np.concatenate([steps[k] for k in steps]),
+    })
     return {
         "reserves": reserves, "upr_rollforward": roll, "upr_policy": upr_policy,
-        "ibnr_origin": ibnr_origin, "statements": statements, "kpis": r.kpis,
-        "claims_cashflows": claims_cashflows,
+        "ibnr_origin": ibnr_origin, "ibnr_change": ibnr_change_frame, "statements": statements,
+        "kpis": r.kpis, "claims_cashflows": claims_cashflows,
     }
 
 

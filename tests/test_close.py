@@ -158,3 +158,18 @@ def test_unpaid_cashflows_add_up_to_ocs_plus_ibnr(sample_closes):
     for i, p in enumerate(last.products):
         assert cf[p] == pytest.approx(last.closing.ocs[i] + last.closing.ibnr[i], abs=1e-6)
     assert last.cashflows.amount.shape[1] == 120
+
+
+def test_ibnr_analysis_of_change_links_consecutive_closes(sample_closes):
+    _, store, results = sample_closes
+    steps = _stored(store, "SELECT run_id, product_id, step, amount FROM ibnr_change")
+    res = _stored(store, "SELECT run_id, product_id, reserve, opening, closing FROM reserves "
+                  "WHERE reserve = 'ibnr'")
+    for r in results:
+        s = steps[steps.run_id == r.run_id].pivot(index="product_id", columns="step", values="amount")
+        q = res[res.run_id == r.run_id].set_index("product_id")
+        np.testing.assert_allclose(s["closing"], q.loc[s.index, "closing"], atol=1e-6)
+        np.testing.assert_allclose(s["opening"], q.loc[s.index, "opening"], atol=1e-6)
+        np.testing.assert_allclose(
+            s["opening"] + s["expected_emergence"] + s["new_origins"] + s["remeasurement"],
+            s["closing"], atol=1e-6)

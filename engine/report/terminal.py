@@ -111,6 +111,14 @@ def rollforward_frame(roll: pd.DataFrame) -> pd.DataFrame:
                      ignore_index=True)
 
 
+def change_frame(change: pd.DataFrame) -> pd.DataFrame:
+    """Products as rows, the steps of the IBNR analysis of change as columns (in order)."""
+    order = list(dict.fromkeys(change.sort_values("position")["step"]))
+    wide = change.pivot(index="product_id", columns="step", values="amount")[order]
+    wide.loc["ALL"] = wide.sum()
+    return wide.reset_index()
+
+
 def frame_table(frame: pd.DataFrame, title: str) -> Table:
     """Any small frame as a table; money with thousands separators and no decimals."""
     table = Table(title=title, title_justify="left")

@@ -60,4 +60,11 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             PRIMARY KEY (run_id, product_id, month)
         );
     """),
+    (3, "ibnr analysis of change", """
+        CREATE TABLE ibnr_change (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, step VARCHAR NOT NULL,
+            position INTEGER NOT NULL, amount DOUBLE NOT NULL,
+            PRIMARY KEY (run_id, product_id, step)
+        );
+    """),
 )

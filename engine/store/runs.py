@@ -18,8 +18,8 @@ from engine.errors import StoreError
 from engine.store.db import connect, reading
 
 RESULT_TABLES = (
-    "reserves", "upr_rollforward", "upr_policy", "ibnr_origin", "statements", "claims_cashflows",
-    "kpis",
+    "reserves", "upr_rollforward", "upr_policy", "ibnr_origin", "ibnr_change", "statements",
+    "claims_cashflows", "kpis",
 )
 
 
@@ -144,7 +144,7 @@ def read_results(store: Path, table: str, run_id: int | None = None) -> tuple[in
         if con is None or not _has_runs(con):
             raise StoreError(f"store {store} has no runs; fix: run `reserva close` first")
         rid = resolve_run(con, run_id)
-        order = "position" if table == "kpis" else "1"
+        order = "position, product_id" if table in ("kpis", "ibnr_change") else "ALL"
         frame = con.execute(
             f"SELECT * EXCLUDE (run_id) FROM {table} WHERE run_id = ? ORDER BY {order}", [rid]
         ).df()
