@@ -120,11 +120,23 @@ class _Claims:
     basis: np.ndarray
     probability: np.ndarray
 
-    def ocs(self, v: int) -> np.ndarray:
+    def payment_probability(self, v: int, n_products: int, lookback_days: int) -> np.ndarray:
+        """Per claim: the set's probability, or 1 - the rejection rate of the product's claims
+        decided in the ``lookback_days`` up to v (1 when none was decided)."""
+        window = (self.decision <= v) & (self.decision > v - lookback_days)
+        decided = np.bincount(self.product[window], minlength=n_products)[:n_products]
+        rejected = np.bincount(self.product[window & (self.status == STATUS_CODES["rejected"])],
+                               minlength=n_products)[:n_products]
+        experience = 1.0 - np.divide(rejected, decided, out=np.zeros(n_products),
+                                     where=decided > 0)
+        return np.where(np.isnan(self.probability), experience[self.product], self.probability)
+
+    def ocs(self, v: int, n_products: int, lookback_days: int) -> np.ndarray:
         return ocs_at(
             self.report, self.decision, self.status, self.claimed, self.case, self.paid,
             self.payments.to_date(len(self.product), v), v,
-            basis=self.basis, probability=self.probability,
+            basis=self.basis,
+            probability=self.payment_probability(v, n_products, lookback_days),
         )
 
 
@@ -381,8 +393,9 @@ def close(
 
     # claims: OCS, IBNR, paid
     claims = _claim_arrays(pack, products, kinds, a)
-    ocs_v = _by_product(claims.product, claims.ocs(v), n)
-    ocs_ps = _by_product(claims.product, claims.ocs(ps), n)
+    lookback = int(a.setting("ocs", "experience_days"))
+    ocs_v = _by_product(claims.product, claims.ocs(v, n, lookback), n)
+    ocs_ps = _by_product(claims.product, claims.ocs(ps, n, lookback), n)
     paid = _by_product(claims.product, claims.payments.in_period(len(claims.product), ps, v), n) \
         if len(claims.product) else np.zeros(n)
     ibnr_v = _ibnr(claims, products, kinds, a, v, first_day)

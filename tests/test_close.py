@@ -173,3 +173,22 @@ def test_ibnr_analysis_of_change_links_consecutive_closes(sample_closes):
         np.testing.assert_allclose(
             s["opening"] + s["expected_emergence"] + s["new_origins"] + s["remeasurement"],
             s["closing"], atol=1e-6)
+
+
+def test_ocs_probability_of_payment_from_the_rejection_experience(tmp_path):
+    import shutil
+
+    from engine.io.assumptions import default_root, write_manifest
+
+    set_dir = tmp_path / "exp"
+    shutil.copytree(default_root() / "default", set_dir)
+    text = (set_dir / "reserving.csv").read_text().replace(
+        "group_life,daily,chain_ladder,claimed,1.0,", "group_life,daily,chain_ladder,claimed,experience,")
+    (set_dir / "reserving.csv").write_text(text)
+    write_manifest(set_dir)
+    # GL has 2 decided claims (1 rejected, 1 partial): p = 1 - 1/2; one open claim of 1,000
+    claims = TINY_PACK["claims"] + "C5,P6,M6,GL,2024-11-20,2024-12-01,,,open,1000,0,,disability\n"
+    pack = write_pack(tmp_path / "pack", {**TINY_PACK, "claims": claims})
+    r = close(pack, "2024-12-31", assumptions=str(set_dir), write=False)
+    assert r.closing.ocs[r.products.index("GL")] == pytest.approx(500.0)
+    assert r.closing.ocs[r.products.index("CL")] == pytest.approx(5000.0)  # fixed p = 1

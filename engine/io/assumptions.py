@@ -102,7 +102,7 @@ class ReservingBasis:
     earning_basis: str
     ibnr_method: str
     ocs_basis: str
-    ocs_payment_probability: float
+    ocs_payment_probability: float  # NaN = "experience": 1 - rejection rate of decided claims
     alr_method: str
     renewal_applicable: bool
     min_claims_for_chain_ladder: int
@@ -175,6 +175,19 @@ class AssumptionSet:
             ) from None
 
 
+def _probability(row) -> float:
+    text = str(row["ocs_payment_probability"]).strip()
+    if text == "experience":
+        return float("nan")
+    value = _number(text)
+    if value is None or not 0.0 <= value <= 1.0:
+        raise AssumptionError(
+            f"reserving.csv {row['product_kind']}: ocs_payment_probability {text!r}, expected a "
+            "probability between 0 and 1 or 'experience'"
+        )
+    return value
+
+
 def _bool(value) -> bool:
     return str(value).strip().lower() in ("true", "1", "yes")
 
@@ -235,7 +248,7 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
             earning_basis=row["earning_basis"],
             ibnr_method=row["ibnr_method"],
             ocs_basis=row["ocs_basis"],
-            ocs_payment_probability=float(row["ocs_payment_probability"]),
+            ocs_payment_probability=_probability(row),
             alr_method=row["alr_method"],
             renewal_applicable=_bool(row["renewal_applicable"]),
             min_claims_for_chain_ladder=int(row["min_claims_for_chain_ladder"]),
