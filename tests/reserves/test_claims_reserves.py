@@ -184,8 +184,8 @@ def month_no(d: date) -> int:
 def ref_reporting_triangle(seg, n_seg, event, report, amount, v, grain, first=None):
     """Per claim: origin = event period, lag = report period - event period (dates in)."""
 
-    def period(d: date) -> int:  # periods counted back from the valuation month, 0 = latest
-        return (month_no(v) - month_no(d)) // grain
+    def period(d: date) -> int:  # calendar periods counted back from v's period, 0 = latest
+        return month_no(v) // grain - month_no(d) // grain
 
     known = [i for i in range(len(event)) if report[i] <= v]
     if first is not None:
@@ -262,7 +262,8 @@ def test_reporting_triangle_matches_per_claim_reference(c, v, grain, first):
     # each origin period is `grain` months; the newest one ends with the valuation month
     starts = [ds(int(x)) for x in tri.origin_start.astype(np.int64)]
     assert all(s.day == 1 for s in starts)
-    assert month_no(starts[-1]) + grain - 1 == month_no(v)
+    # the latest origin is the calendar period holding v
+    assert month_no(starts[-1]) == (month_no(v) // grain) * grain
     assert all(month_no(b) - month_no(a) == grain for a, b in zip(starts, starts[1:], strict=False))
 
 

@@ -3,9 +3,10 @@
 The ONLY module that imports chainladder: it receives dense aggregated arrays and returns plain
 arrays at once.
 
-Periods are blocks of ``grain`` calendar months ending with the month of the valuation date
-(quarter ends with a quarterly grain give calendar quarters). A date's period index counts
-back from that anchor: ``p(x) = (month_index(anchor) - month_index(x)) // grain`` (0 = latest).
+Periods are calendar blocks of ``grain`` months (calendar quarters, half-years, years); the
+latest one is the block holding the valuation date, partial when the valuation falls inside it
+(e.g. 1 Jul .. 15 Aug at a 15 August valuation with a quarterly grain). A date's period index
+counts back from it: ``p(x) = month_index(v) // grain - month_index(x) // grain`` (0 = latest).
 The reporting triangle cell ``[origin o, lag d]`` holds the claims whose event lies in origin
 period ``o`` and whose report lies ``d`` periods later; a claim reported after the valuation
 date is not known and not counted. Cells inside the triangle (``d <= latest lag of o``) are
@@ -33,9 +34,19 @@ def month_index(day_numbers: np.ndarray) -> np.ndarray:
 
 
 def period_index(day_numbers: np.ndarray, anchor_day: int, grain: int) -> np.ndarray:
-    """Period index of each day counted back from the anchor's month (0 = latest period)."""
-    anchor = month_index(np.array([anchor_day]))[0]
-    return (anchor - month_index(day_numbers)) // grain
+    """Calendar period index of each day counted back from the anchor's period (0 = latest).
+
+    Days are mapped through a day -> period table over their range (one small table instead
+    of a calendar conversion per record).
+    """
+    day_numbers = np.asarray(day_numbers, dtype=np.int64)
+    if day_numbers.size == 0:
+        return np.zeros(0, np.int64)
+    lo, hi = int(day_numbers.min()), int(max(day_numbers.max(), anchor_day))
+    table_days = np.arange(lo, hi + 1, dtype=np.int64)
+    table = month_index(table_days) // grain
+    anchor = month_index(np.array([anchor_day]))[0] // grain
+    return anchor - table[day_numbers - lo]
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,8 @@ def reporting_triangle(
     cnt = cnt.reshape(shape)
     amt[:, outside] = np.nan
     cnt[:, outside] = np.nan
-    anchor_month = month_index(np.array([valuation_day]))[0]
-    first_month = anchor_month - grain * n_origins + 1
+    anchor_period = month_index(np.array([valuation_day]))[0] // grain
+    first_month = (anchor_period - n_origins + 1) * grain
     starts = (np.arange(n_origins) * grain + first_month).astype("datetime64[M]")
     return Triangle(
         segments=np.asarray(segments),
