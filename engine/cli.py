@@ -149,6 +149,43 @@ def upr(data_dir, valuation_date, basis, perspective, by, fmt, assumptions) -> N
             frame, f"UPR at {valuation_date} (period from {terminal.day_text(result.period_start_day)})"))
 
 
+@cli.command()
+@click.argument("triangle_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--origin", default=None, help="Origin column of a long CSV (default: origin).")
+@click.option("--development", default=None, help="Development-age column of a long CSV (default: development).")
+@click.option("--value", default=None, help="Cumulative value column of a long CSV (default: value).")
+@click.option("--method", type=click.Choice(["chainladder", "mack", "bf", "capecod", "benktander"]),
+              default="chainladder", show_default=True)
+@click.option("--exposure", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV with columns origin, exposure (e.g. earned premium) for bf, capecod, benktander.")
+@click.option("--apriori", type=float, default=None, help="Expected loss ratio for bf and benktander.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, fmt) -> None:
+    """IBNR of a cumulative triangle CSV: long (origin, development, value) or wide."""
+    from engine.io.triangle_csv import read_exposure_csv, read_triangle_csv
+    from engine.report import terminal
+    from engine.reserves.claims.triangle_ibnr import triangle_ibnr
+
+    tri = read_triangle_csv(triangle_csv, origin=origin, development=development, value=value)
+    exp = read_exposure_csv(exposure, tri.origins) if exposure else None
+    r = triangle_ibnr(tri.cumulative, method, exposure=exp, apriori=apriori)
+    frame = terminal.triangle_ibnr_frame(tri.origins, r)
+    if fmt == "json":
+        totals = {k: float(frame[k].sum()) for k in ("latest", "ultimate", "ibnr")}
+        if r.total_std_err is not None:
+            totals["std_err"] = r.total_std_err
+        click.echo(json.dumps({"method": method, "origins": json.loads(frame.to_json(orient="records")),
+                               "totals": totals, "ldf": r.ldf.tolist()}, indent=1))
+    else:
+        total = frame.drop(columns=["origin"]).sum(numeric_only=True)
+        if r.total_std_err is not None:
+            total["std_err"] = r.total_std_err
+        total["cdf"] = float("nan")
+        shown = frame.copy()
+        shown.loc[len(shown)] = {"origin": "total", **total.to_dict()}
+        terminal.console().print(terminal.frame_table(shown, f"IBNR of {triangle_csv.name} ({method})"))
+
+
 def _check_date(text: str) -> None:
     from engine.io.arrays import day
 

@@ -119,14 +119,30 @@ def change_frame(change: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
+def triangle_ibnr_frame(origins, r) -> pd.DataFrame:
+    frame = pd.DataFrame({"origin": list(origins), "latest": r.latest, "cdf": r.cdf,
+                          "ultimate": r.ultimate, "ibnr": r.ibnr})
+    if r.std_err is not None:
+        frame["std_err"] = r.std_err
+    return frame
+
+
 def frame_table(frame: pd.DataFrame, title: str) -> Table:
     """Any small frame as a table; money with thousands separators and no decimals."""
     table = Table(title=title, title_justify="left")
     for col in frame.columns:
         table.add_column(str(col), justify="right" if frame[col].dtype.kind in "if" else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*[f"{x:,.0f}" if isinstance(x, float) else str(x) for x in row])
+        table.add_row(*[_cell(x) for x in row])
     return table
+
+
+def _cell(x) -> str:
+    if isinstance(x, float):
+        if math.isnan(x):
+            return ""
+        return f"{x:,.4f}" if abs(x) < 100 and x != int(x) else f"{x:,.0f}"
+    return str(x)
 
 
 def runs_table(runs: pd.DataFrame) -> Table:

@@ -306,6 +306,7 @@ def _exponential_tail(ldf: np.ndarray, n_lags: int, periods: int):
         b = np.where(ok, (n * sxy - sx * sy) / np.where(ok, det, 1.0), 0.0)
         a = np.where(ok, (sy - b * sx) / np.where(ok, n, 1), 0.0)
     ok &= b < 0
+    a, b = np.where(ok, a, 0.0), np.where(ok, b, 0.0)
     future = np.arange(n_lags, n_lags + periods, dtype=np.float64)
     log_tail = np.sum(np.log1p(np.exp(a[:, None] + b[:, None] * future[None, :])), axis=1)
     return np.where(ok, np.exp(log_tail), 1.0), ok
@@ -424,13 +425,16 @@ def mack(C, factors: Factors, *, sigma_extrapolation: str = "mack") -> Mack:
     se(f_d)^2 = sigma_d^2 / sum_o x^(2-a) over the used pairs.
 
     Per origin, over the future steps k >= L_o, with C_ok the projected (or latest) value and
-    G_k = CDF_{k+1} (Mack 1993 Theorem 3, in the recursive form of Mack 1999 eq. 4-5):
+    G_k = CDF_{k+1} (Mack 1993 Theorem 3, written as the recursion of Mack 1999 that
+    chainladder's MackChainladder evaluates; both give the same numbers):
     process_o^2 = sum_k sigma_k^2 C_ok^a G_k^2, parameter_o^2 = sum_k C_ok^2 se(f_k)^2 G_k^2,
     mack_o^2 = process_o^2 + parameter_o^2.
     Total reserve (Mack 1993 Corollary to Theorem 3, the covariance across origins included):
     total^2 = sum_o process_o^2 + sum_k (sum_{o: L_o <= k} C_ok)^2 se(f_k)^2 G_k^2.
-    The tail factor scales the errors but carries no variance of its own. A term whose C_ok is
-    0 adds nothing (zero mean, zero variance under the model, a > 0).
+    The tail factor scales the errors but carries no variance of its own (chainladder adds a
+    tail sigma from its tail estimators; with tail = 1 the two agree). A term whose C_ok is 0
+    adds nothing (zero mean, zero variance under the model, a > 0). An origin with no known
+    cell gives NaN for the origin and the segment total.
     """
     C, known, latest_lag = _triangle(C)
     _check_factors(C, factors)
@@ -457,24 +461,22 @@ def mack(C, factors: Factors, *, sigma_extrapolation: str = "mack") -> Mack:
     with np.errstate(divide="ignore", invalid="ignore"):
         se2 = np.where(den > 0, sigma2 / np.where(den > 0, den, 1.0), np.nan)
 
-    # projected triangle: C_full[o, d+1] = C_full[o, d] * f_d beyond the latest lag
-    full = C.copy()
-    for d in range(n_d - 1):
-        full[:, :, d + 1] = np.where(known[:, :, d + 1], C[:, :, d + 1], full[:, :, d] * f[:, None, d])
+    # projected triangle: C_full[o, d] = C[o, L_o] * prod_{L_o <= k < d} f_k beyond the latest lag
     latest = _at_lag(C, latest_lag)
+    step = ~known[..., 1:]  # step k (lag k -> k+1) lies in the future: k >= L_o
+    grow = np.concatenate([np.ones((n_seg, n_o, 1)), np.where(step, f[:, None, :], 1.0)], axis=2)
+    full = np.where(known, C, latest[..., None] * np.cumprod(grow, axis=2))
     cdf_applied = _cdf_at(factors.cdf, latest_lag)
     ultimate = latest * cdf_applied
 
-    step = ~known[..., 1:]  # step k (lag k -> k+1) lies in the future: k >= L_o
-    cx = full[..., :-1]
-    g2 = (factors.cdf[:, 1:] ** 2)[:, None, :]
+    cx = np.where(step, full[..., :-1], 0.0)  # C_ok on the future steps, 0 elsewhere
+    g2 = factors.cdf[:, 1:] ** 2
+    weight = {0: step.astype(np.float64), 1: cx, 2: cx * cx}[a]
+    process_var = _weighted_sum(weight, sigma2 * g2)
+    parameter_var = _weighted_sum(cx * cx, se2 * g2)
+    col = cx.sum(axis=1)  # sum over the origins with L_o <= k of C_ok
     with np.errstate(invalid="ignore"):
-        proc = np.where(step & ((cx != 0) | (a == 0)), sigma2[:, None, :] * cx**a * g2, 0.0)
-        par = np.where(step & (cx != 0), cx**2 * se2[:, None, :] * g2, 0.0)
-        process_var = proc.sum(axis=2)
-        parameter_var = par.sum(axis=2)
-        col = np.sum(np.where(step, cx, 0.0), axis=1)  # sum over origins of C_ok, L_o <= k
-        total_par = np.where(col != 0, col**2 * se2 * factors.cdf[:, 1:] ** 2, 0.0).sum(axis=1)
+        total_par = np.where(col != 0, col**2 * se2 * g2, 0.0).sum(axis=1)
         total_se = np.sqrt(process_var.sum(axis=1) + total_par)
     return Mack(
         latest=latest, ultimate=ultimate, ibnr=ultimate - latest, cdf_applied=cdf_applied,
@@ -482,6 +484,16 @@ def mack(C, factors: Factors, *, sigma_extrapolation: str = "mack") -> Mack:
         mack_se=np.sqrt(process_var + parameter_var), total_se=total_se,
         sigma2=sigma2, sigma2_extrapolated=extrapolated, ldf_se2=se2,
     )
+
+
+def _weighted_sum(weight: np.ndarray, term: np.ndarray) -> np.ndarray:
+    """sum_k weight[s, o, k] * term[s, k]; a zero weight adds nothing even if the term is NaN."""
+    bad = np.isnan(term)
+    out = np.einsum("sok,sk->so", weight, np.where(bad, 0.0, term))
+    if bad.any():
+        hit = np.einsum("sok,sk->so", (weight != 0).astype(np.float64), bad.astype(np.float64))
+        out = np.where(hit > 0, np.nan, out)
+    return out
 
 
 def _mack_sigma_rule(sigma2: np.ndarray, missing: np.ndarray) -> np.ndarray:
