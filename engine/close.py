@@ -29,7 +29,7 @@ from engine.kpi.assemble import KpiInputs, kpi_table
 from engine.reserves.accrued.savings import accrued_savings
 from engine.reserves.claims.cashflows import UnpaidCashflows, unpaid_cashflows
 from engine.reserves.claims.change import IbnrChange, ibnr_change
-from engine.reserves.claims.ibnr import IbnrResult, compute_ibnr
+from engine.reserves.claims.ibnr import NEEDS_EXPOSURE, IbnrResult, compute_ibnr
 from engine.reserves.claims.ocs import (
     OCS_BASES,
     STATUS_CODES,
@@ -37,8 +37,15 @@ from engine.reserves.claims.ocs import (
     ocs_at,
     single_payments,
 )
+from engine.reserves.claims.triangles import month_index, period_index
 from engine.reserves.upr._kernels import add_months
-from engine.reserves.upr.upr import UprResult, compute_upr, policy_arrays
+from engine.reserves.upr.upr import (
+    PolicyArrays,
+    UprResult,
+    compute_upr,
+    earned_to_dates,
+    policy_arrays,
+)
 from engine.statements import Statement
 from engine.statements.balance import balance_sheet
 from engine.statements.income import income_statement
@@ -192,12 +199,27 @@ def _alr(pack: DataPack, products: np.ndarray, kinds: np.ndarray, a: AssumptionS
     return _by_product(product, per_row, n) * use
 
 
-def _ibnr(claims: _Claims, products, kinds, a: AssumptionSet, v: int, first_day: int) -> IbnrResult:
+def _ibnr(claims: _Claims, products, kinds, a: AssumptionSet, v: int, first_day: int,
+          parr: PolicyArrays) -> IbnrResult:
+    bases = [a.basis(k) for k in kinds]
+    grain = int(a.setting("ibnr", "origin_grain_months"))
+    exposure = None
+    if any(b.ibnr_method in NEEDS_EXPOSURE or b.thin_fallback in NEEDS_EXPOSURE for b in bases):
+        # earned premium of each origin period: calendar periods of `grain` months up to v
+        first = int(period_index(np.array([first_day]), v, grain)[0])
+        starts = (
+            (month_index(np.array([v]))[0] // grain - np.arange(first, -1, -1)) * grain
+        ).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        edges = np.append(starts - 1, v)
+        exposure = np.diff(earned_to_dates(parr, edges), axis=1)
     return compute_ibnr(
         claims.product, products, claims.event, claims.report, claims.claimed, v,
-        grain_months=int(a.setting("ibnr", "origin_grain_months")),
-        methods=[a.basis(k).ibnr_method for k in kinds],
-        min_claims=[a.basis(k).min_claims_for_chain_ladder for k in kinds],
+        grain_months=grain,
+        methods=[b.ibnr_method for b in bases],
+        min_claims=[b.min_claims_for_chain_ladder for b in bases],
+        fallback=[b.thin_fallback for b in bases],
+        expected_loss_ratio=np.array([b.expected_loss_ratio for b in bases]),
+        exposure=exposure,
         first_day=first_day,
         average=str(a.setting("ibnr", "average")),
     )
@@ -398,8 +420,8 @@ def close(
     ocs_ps = _by_product(claims.product, claims.ocs(ps, n, lookback), n)
     paid = _by_product(claims.product, claims.payments.in_period(len(claims.product), ps, v), n) \
         if len(claims.product) else np.zeros(n)
-    ibnr_v = _ibnr(claims, products, kinds, a, v, first_day)
-    ibnr_ps = _ibnr(claims, products, kinds, a, ps, first_day)
+    ibnr_v = _ibnr(claims, products, kinds, a, v, first_day, parr)
+    ibnr_ps = _ibnr(claims, products, kinds, a, ps, first_day, parr)
     pay = claims.payments
     cashflows = unpaid_cashflows(
         claims.product[pay.claim], products, claims.event[pay.claim], pay.day, pay.amount, v,
@@ -487,6 +509,7 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
             "change": float(r.closing.get(name)[i] - r.opening.get(name)[i]),
             "method": r.ibnr.method[i] if name == "ibnr" else None,
             "note": r.ibnr.note[i] if name == "ibnr" else None,
+            "std_err": float(r.ibnr.std_err[i]) if name == "ibnr" else float("nan"),
         }
         for i in range(n) for name in RESERVES
     ])
@@ -508,6 +531,7 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
                          where=r.ibnr.by_origin_latest > 0).ravel(),
         "ultimate": r.ibnr.by_origin_ultimate.ravel(),
         "ibnr": r.ibnr.by_origin_ibnr.ravel(),
+        "std_err": r.ibnr.by_origin_std_err.ravel(),
     })
     statements = pd.concat([
         pd.DataFrame({

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
 from engine.close import close, close_many, period_start_of
@@ -136,7 +137,11 @@ def test_a_pack_without_claims_exits_or_liabilities_closes(tmp_path):
     pack = write_pack(tmp_path / "pack", tables)
     r = close(pack, "2024-12-31", store=tmp_path / "s.duckdb")
     assert r.run_id == 1
-    assert r.closing.ocs.sum() == 0 and r.closing.ibnr.sum() == 0
+    assert r.closing.ocs.sum() == 0
+    # no claims known: the thin fallback (expected claims = earned premium x ELR) says so
+    assert r.ibnr.method == ("expected", "expected")
+    assert all(n.startswith("thin: 0 claims known") for n in r.ibnr.note)
+    assert (r.closing.ibnr > 0).all()
 
 
 def test_opening_balances_table_is_used_for_the_first_period(tmp_path):
@@ -182,9 +187,9 @@ def test_ocs_probability_of_payment_from_the_rejection_experience(tmp_path):
 
     set_dir = tmp_path / "exp"
     shutil.copytree(default_root() / "default", set_dir)
-    text = (set_dir / "reserving.csv").read_text().replace(
-        "group_life,daily,chain_ladder,claimed,1.0,", "group_life,daily,chain_ladder,claimed,experience,")
-    (set_dir / "reserving.csv").write_text(text)
+    frame = pd.read_csv(set_dir / "reserving.csv", dtype=str, keep_default_na=False)
+    frame.loc[frame.product_kind == "group_life", "ocs_payment_probability"] = "experience"
+    frame.to_csv(set_dir / "reserving.csv", index=False)
     write_manifest(set_dir)
     # GL has 2 decided claims (1 rejected, 1 partial): p = 1 - 1/2; one open claim of 1,000
     claims = TINY_PACK["claims"] + "C5,P6,M6,GL,2024-11-20,2024-12-01,,,open,1000,0,,disability\n"
@@ -192,3 +197,16 @@ def test_ocs_probability_of_payment_from_the_rejection_experience(tmp_path):
     r = close(pack, "2024-12-31", assumptions=str(set_dir), write=False)
     assert r.closing.ocs[r.products.index("GL")] == pytest.approx(500.0)
     assert r.closing.ocs[r.products.index("CL")] == pytest.approx(5000.0)  # fixed p = 1
+
+
+def test_ibnr_method_per_product_from_the_assumption_set(sample_closes):
+    _, store, results = sample_closes
+    last = results[-1]
+    method = dict(zip(last.products, last.ibnr.method, strict=True))
+    assert method["HE"] == "mack" and method["GL"] in ("bf", "expected")
+    res = _stored(store, "SELECT product_id, std_err, method FROM reserves WHERE run_id = ? AND "
+                  "reserve = 'ibnr'", [last.run_id]).set_index("product_id")
+    assert res.loc["HE", "std_err"] > 0 and np.isnan(res.loc["CL", "std_err"])
+    origin = _stored(store, "SELECT product_id, std_err FROM ibnr_origin WHERE run_id = ? AND "
+                     "product_id = 'HE'", [last.run_id])
+    assert origin.std_err.notna().all()

@@ -23,6 +23,7 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "reserving.csv": (
         "product_kind", "earning_basis", "ibnr_method", "ocs_basis", "ocs_payment_probability",
         "alr_method", "renewal_applicable", "min_claims_for_chain_ladder", "refund_rule",
+        "expected_loss_ratio", "thin_fallback",
     ),
     "ledger_map.csv": ("line", "p_code", "sign"),
     "asset_map.csv": ("asset_class", "admitted_code", "non_admitted_code", "liquid_share"),
@@ -39,7 +40,7 @@ EARNING_BASES = (
     "at_expiry",
 )
 PERSPECTIVES = ("overall", "insurer", "agent")
-IBNR_METHODS = ("chain_ladder", "none")
+IBNR_METHODS = ("chain_ladder", "mack", "bf", "cape_cod", "benktander", "expected", "none")
 OCS_BASES = ("claimed", "case_reserve", "max")
 ALR_METHODS = ("none", "savings")
 REFUND_RULES = ("data", "pro_rata", "none")
@@ -107,6 +108,8 @@ class ReservingBasis:
     renewal_applicable: bool
     min_claims_for_chain_ladder: int
     refund_rule: str  # data | pro_rata | none: the refund of a cancelled policy
+    expected_loss_ratio: float  # a priori loss ratio of BF, Benktander and expected claims
+    thin_fallback: str  # IBNR method when too few claims are known for ibnr_method
 
 
 @dataclass(frozen=True)
@@ -253,9 +256,11 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
             renewal_applicable=_bool(row["renewal_applicable"]),
             min_claims_for_chain_ladder=int(row["min_claims_for_chain_ladder"]),
             refund_rule=row["refund_rule"],
+            expected_loss_ratio=float(row["expected_loss_ratio"]),
+            thin_fallback=row["thin_fallback"],
         )
         for field, allowed in (
-            ("ibnr_method", IBNR_METHODS),
+            ("ibnr_method", IBNR_METHODS), ("thin_fallback", IBNR_METHODS),
             ("ocs_basis", OCS_BASES), ("alr_method", ALR_METHODS),
             ("refund_rule", REFUND_RULES),
         ):

@@ -67,4 +67,8 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             PRIMARY KEY (run_id, product_id, step)
         );
     """),
+    (4, "ibnr standard errors", """
+        ALTER TABLE reserves ADD COLUMN std_err DOUBLE;
+        ALTER TABLE ibnr_origin ADD COLUMN std_err DOUBLE;
+    """),
 )

@@ -558,3 +558,25 @@ def test_errors():
         bornhuetter_ferguson(C, f, np.ones(3), 0.7)
     with pytest.raises(InputError, match="factors"):
         chain_ladder(np.concatenate([C, C]), f)
+
+
+def test_compute_ibnr_bf_uses_the_earned_premium_of_each_origin():
+    # one product, quarterly origins 2025Q1..Q3; BF: ult = latest + EP x ELR x (1 - 1/CDF)
+    from datetime import date as _date
+
+    from engine.io.arrays import day as _day
+    from engine.reserves.claims.ibnr import compute_ibnr
+
+    ev = [_date(2025, 2, 1), _date(2025, 2, 1), _date(2025, 5, 1), _date(2025, 8, 1)]
+    rp = [_date(2025, 2, 10), _date(2025, 5, 10), _date(2025, 5, 10), _date(2025, 8, 10)]
+    r = compute_ibnr(
+        np.zeros(4, np.int32), np.array(["GL"]), np.array([_day(d) for d in ev]),
+        np.array([_day(d) for d in rp]), np.array([100.0, 50.0, 80.0, 60.0]), _day("2025-09-30"),
+        grain_months=3, methods=["bf"], min_claims=[1], fallback=["none"],
+        expected_loss_ratio=np.array([0.5]), exposure=np.array([[400.0, 400.0, 400.0]]),
+        first_day=_day("2025-01-01"))
+    # cumulative: Q1 100, 150, 150; Q2 80, 80; Q3 60 -> f0 = 230/180, f1 = 1
+    f0 = 230 / 180
+    expected = [0.0, 0.0, 400 * 0.5 * (1 - 1 / f0)]
+    np.testing.assert_allclose(r.by_origin_ibnr[0], expected, rtol=1e-12, atol=1e-12)
+    assert r.method == ("bf",)

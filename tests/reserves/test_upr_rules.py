@@ -56,10 +56,9 @@ def test_refund_rules():
 def test_rules_come_from_the_assumption_set_and_keep_the_roll_forward(tmp_path):
     set_dir = tmp_path / "mine"
     shutil.copytree(default_root() / "default", set_dir)
-    text = (set_dir / "reserving.csv").read_text().replace(
-        "health,daily,chain_ladder,claimed,1.0,none,true,10,data",
-        "health,daily,chain_ladder,claimed,1.0,none,true,10,pro_rata")
-    (set_dir / "reserving.csv").write_text(text)
+    frame = pd.read_csv(set_dir / "reserving.csv", dtype=str, keep_default_na=False)
+    frame.loc[frame.product_kind == "health", "refund_rule"] = "pro_rata"
+    frame.to_csv(set_dir / "reserving.csv", index=False)
     write_manifest(set_dir)
     a = load_assumptions(str(set_dir))
     products = pd.DataFrame({"product_id": ["HE"], "kind": ["health"]})

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.reserves.claims.triangles import chain_ladder, reporting_triangle
+from engine.reserves.claims import methods
+from engine.reserves.claims.triangles import reporting_triangle
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,10 @@ def unpaid_cashflows(
     n_periods = max(tri.n_origins - 1, fallback_periods, 1)
     increments = np.zeros((n_p, n_periods))
     if tri.n_origins >= 2:
-        cl = chain_ladder(tri.amount, grain_months)
-        inc = future_increments(cl.latest, cl.ldf)
+        C = np.where(np.isnan(tri.amount), np.nan, np.cumsum(np.nan_to_num(tri.amount), axis=2))
+        factors = methods.development_factors(C)
+        latest = np.nan_to_num(methods.chain_ladder(C, factors).latest)
+        inc = future_increments(latest, factors.ldf)
         increments[:, : inc.shape[1]] = np.maximum(inc, 0.0)
     totals = increments.sum(axis=1)
     pattern = np.zeros_like(increments)

@@ -188,3 +188,25 @@ def compute_upr(arrays: PolicyArrays, period_start_day: int, valuation_day: int)
         cancelled=r1 - r0,
         earned=e1 - e0,
     )
+
+
+def earned_to_dates(arrays: PolicyArrays, day_numbers) -> np.ndarray:
+    """Premium earned from inception to the end of each day, by product: ``[product, day]``.
+
+    earned to date = written - refunded - upr; the difference of two columns is the premium
+    earned between the two days (the exposure of IBNR methods that need earned premium).
+    """
+    e = arrays.earning
+    args = (
+        arrays.start, arrays.end, arrays.cancel, arrays.written_premium, arrays.refund,
+        arrays.interval_months, arrays.product, e.code, e.share, e.param,
+        e.curve_x, e.curve_y, e.curve_n,
+    )
+    extra = {"n_instalments": arrays.n_instalments, "issue": arrays.issue,
+             "refund_rule": arrays.refund_rule}
+    n = len(arrays.products)
+    out = np.zeros((n, len(day_numbers)))
+    for j, d in enumerate(day_numbers):
+        _, _, earned, _ = upr_at(*args, np.int64(d), **extra)
+        out[:, j] = np.bincount(arrays.product, weights=earned, minlength=n)[:n]
+    return out
