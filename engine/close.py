@@ -221,7 +221,7 @@ def _ibnr(claims: _Claims, products, kinds, a: AssumptionSet, v: int, first_day:
         expected_loss_ratio=np.array([b.expected_loss_ratio for b in bases]),
         exposure=exposure,
         first_day=first_day,
-        average=str(a.setting("ibnr", "average")),
+        options=[a.ibnr(k) for k in kinds],
     )
 
 
@@ -466,6 +466,9 @@ def close(
 
     notes = tuple(
         f"{products[i]}: {ibnr_v.note[i]}" for i in range(n) if ibnr_v.note[i]
+    ) + tuple(
+        f"{products[i]}: IBNR triangle to review: {ibnr_v.warnings[i]}"
+        for i in range(n) if ibnr_v.warnings[i]
     )
     if opening_source == "recomputed":
         notes += ("opening reserves recomputed at the period start from this data pack "
@@ -508,7 +511,8 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
             "opening": float(r.opening.get(name)[i]), "closing": float(r.closing.get(name)[i]),
             "change": float(r.closing.get(name)[i] - r.opening.get(name)[i]),
             "method": r.ibnr.method[i] if name == "ibnr" else None,
-            "note": r.ibnr.note[i] if name == "ibnr" else None,
+            "note": "; ".join(x for x in (r.ibnr.note[i], r.ibnr.warnings[i]) if x)
+            if name == "ibnr" else None,
             "std_err": float(r.ibnr.std_err[i]) if name == "ibnr" else float("nan"),
         }
         for i in range(n) for name in RESERVES

@@ -1,10 +1,14 @@
-"""The claims benchmark's part (a) runs end to end on 20,000 claims, so it cannot rot.
+"""The claims benchmark runs end to end at small sizes, so it cannot rot: part (a) on 20,000
+claims, parts (b) and (c) on 5 triangles of 24 x 24.
 
 Not a timing test: no target is asserted. What is asserted is what makes the numbers
 meaningful: ``reporting_triangle`` and ``chainladder.Triangle`` built from the same long table
 give the same cumulative triangle (cell by cell to 1e-6 relative, nothing outside the known
-triangle; spec §3.4: origin = event period, development = report lag), the synthetic claims
-are what the script says, and the comparison would notice a difference.
+triangle; spec §3.4: origin = event period, development = report lag); ``mack`` and
+chainladder's ``MackChainladder`` give the same total IBNR and total Mack standard error per
+segment (1e-6 relative; Mack 1993 Corollary to Theorem 3, chainladder's default log-linear
+sigma extrapolation); the synthetic claims and triangles are what the script says, and the
+comparisons would notice a difference.
 """
 
 from __future__ import annotations
@@ -119,3 +123,74 @@ def test_chainladder_triangle_is_placed_on_our_grid(bench, monkeypatch):
     ours = np.array([[[nan] * 3] * 3, [[5, 7, 7], [0, 0, nan], [0, nan, nan]]])
     c = bench.compare(ours, got)
     assert c["max_rel"] == 0 and c["stray_outside"] == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Parts (b) and (c): Mack on many triangles
+
+SEGMENTS, SIZE = 5, 24
+
+
+def test_mack_parts_ours_equal_chainladder(bench):
+    r = bench.run_mack(SEGMENTS, SIZE, repeat=1)
+    check = r["check"]
+    assert check["segments"] == SEGMENTS
+    assert check["ibnr_rel"] <= 1e-6 and check["se_rel"] <= 1e-6
+    ours, theirs = r["ours"], r["chainladder"]
+    assert ours["cells"] == theirs["cells"] == theirs["rows"] == SEGMENTS * SIZE * (SIZE + 1) // 2
+    assert round(ours["ibnr"], 2) == round(theirs["ibnr"], 2) > 0
+    assert round(ours["se"], 2) == round(theirs["se"], 2) > 0
+    assert ours["runs"] == 1 and theirs["runs"] == 1
+    assert ours["seconds"] > 0 and theirs["seconds"] > 0
+    assert ours["peak_bytes"] >= ours["rss_before"] > 0 and theirs["peak_bytes"] > 0
+    for text, labels in ((bench.report_b(r), ["chainladder / ours", "same per segment"]),
+                         (bench.report_c(r), ["ours time", "ours peak memory",
+                                              "same per segment"])):
+        for label in labels:
+            line = next(x for x in text.splitlines() if label in x)
+            assert "PASS" in line or "MISS" in line, line
+
+
+def test_synthetic_triangles_are_as_described(bench):
+    C = bench.synthetic_triangles(SEGMENTS, SIZE, seed=7)
+    assert np.array_equal(C, bench.synthetic_triangles(SEGMENTS, SIZE, seed=7), equal_nan=True)
+    # the first segments do not depend on how many follow
+    assert np.array_equal(C[:2], bench.synthetic_triangles(2, SIZE, seed=7), equal_nan=True)
+    after = np.add.outer(np.arange(SIZE), np.arange(SIZE)) >= SIZE
+    assert np.isnan(C[:, after]).all() and not np.isnan(C[:, ~after]).any()
+    incremental = np.diff(C, axis=2, prepend=0.0)[:, ~after]
+    assert incremental.min() >= 0.01 and np.allclose(incremental, np.round(incremental, 2))
+    # development: lag 0 holds on average well under half of the 24-month amount, with speeds
+    # differing by segment (median lag 1 to 12 months), and the last lags still grow
+    first_share = C[:, 0, 0] / C[:, 0, SIZE - 1]
+    assert first_share.mean() < 0.3 and first_share.max() > 2 * first_share.min()
+    assert (C[:, 0, SIZE - 1] > C[:, 0, SIZE - 2]).all()
+
+
+def test_development_pattern_is_a_distribution(bench):
+    p = bench.development_pattern(3.0, 1.0, 0.1, 60.0, 2000)
+    assert (p > 0).all() and abs(p.sum() - 1.0) < 1e-9
+    # median of the lognormal part: P(T < 3) = 0.9 * 0.5 + 0.1 * (1 - exp(-3 / 60))
+    assert abs(p[:3].sum() - (0.45 + 0.1 * -np.expm1(-3 / 60))) < 1e-12
+
+
+def test_long_table_places_cells_by_month(bench):
+    C = bench.synthetic_triangles(2, 3, seed=1)
+    frame = bench.triangles_frame(C)
+    assert len(frame) == 2 * 6
+    row = frame[(frame["segment"] == 1) & (frame["origin"] == np.datetime64("2025-10-01"))]
+    assert row["development"].tolist() == [np.datetime64("2025-10-31"), np.datetime64("2025-11-30"),
+                                           np.datetime64("2025-12-31")]
+    np.testing.assert_array_equal(row["amount"].to_numpy(), C[1, 0])
+
+
+def test_totals_comparison_notices_a_difference(bench):
+    mine = np.array([[100.0, 200.0], [10.0, 20.0]])
+    assert bench.compare_totals(mine, mine.copy()) == {"segments": 2, "ibnr_rel": 0.0,
+                                                       "se_rel": 0.0}
+    other = mine.copy()
+    other[1, 1] = 20.0 * (1 + 2e-6)
+    got = bench.compare_totals(mine, other)
+    assert got["ibnr_rel"] == 0.0 and got["se_rel"] > 1e-6
+    other[0, 0] = np.nan  # a NaN from either side never passes
+    assert bench.compare_totals(mine, other)["ibnr_rel"] == np.inf

@@ -33,6 +33,10 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     ),
     "earning_profiles.csv": ("profile", "component", "share", "basis", "param", "perspective"),
     "earning_curves.csv": ("curve", "elapsed_fraction", "earned_fraction"),
+    "ibnr_options.csv": (
+        "product_kind", "average", "n_periods", "drop_high", "drop_low", "tail",
+        "sigma_extrapolation", "max_link_ratio",
+    ),
     "settings.toml": (),
 })
 EARNING_BASES = (
@@ -113,6 +117,19 @@ class ReservingBasis:
 
 
 @dataclass(frozen=True)
+class IbnrOptions:
+    """How the development factors of one product kind are selected (ibnr_options.csv)."""
+
+    average: str  # volume | simple | regression
+    n_periods: int | None  # last-n diagonals; None = all
+    drop_high: int
+    drop_low: int
+    tail: float | str  # a factor, or "exponential"
+    sigma_extrapolation: str  # mack | log-linear
+    max_link_ratio: float  # link ratios above this are flagged
+
+
+@dataclass(frozen=True)
 class EarningComponent:
     """One premium component of an earning profile, as earned from one perspective."""
 
@@ -146,6 +163,16 @@ class AssumptionSet:
     settings: Mapping
     earning_profiles: Mapping[tuple[str, str], tuple[EarningComponent, ...]]  # (profile, perspective)
     earning_curves: Mapping[str, tuple[tuple[float, ...], tuple[float, ...]]]  # name -> (x, y)
+    ibnr_options: Mapping[str, IbnrOptions]  # by product kind
+
+    def ibnr(self, product_kind: str) -> IbnrOptions:
+        try:
+            return self.ibnr_options[product_kind]
+        except KeyError:
+            raise AssumptionError(
+                f"assumption set {self.set_id}: ibnr_options.csv has no row for product kind "
+                f"{product_kind!r}; fix: add one"
+            ) from None
 
     def earning(self, name: str, perspective: str) -> tuple[EarningComponent, ...]:
         """The components of an earning basis or profile; a plain basis is one component."""
@@ -318,7 +345,33 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
         settings=MappingProxyType(settings),
         earning_profiles=MappingProxyType(profiles),
         earning_curves=MappingProxyType(curves),
+        ibnr_options=MappingProxyType(_ibnr_options(set_dir.name, frames["ibnr_options.csv"])),
     )
+
+
+def _ibnr_options(set_name: str, frame: pd.DataFrame) -> dict:
+    out = {}
+    for r in frame.to_dict("records"):
+        where = f"assumption set {set_name}: ibnr_options.csv {r['product_kind']}"
+        n_periods = _number(r["n_periods"]) if r["n_periods"] != "" else None
+        numbers = [_number(r[c]) for c in ("drop_high", "drop_low", "max_link_ratio")]
+        tail = r["tail"] if r["tail"] == "exponential" else _number(r["tail"])
+        if (r["average"] not in ("volume", "simple", "regression")
+                or r["sigma_extrapolation"] not in ("mack", "log-linear")
+                or any(x is None or x < 0 for x in numbers)
+                or (n_periods is not None and n_periods < 1)
+                or tail is None or (not isinstance(tail, str) and tail < 1.0)):
+            raise AssumptionError(
+                f"{where}: expected average volume|simple|regression, n_periods empty or >= 1, "
+                "drop_high/drop_low >= 0, tail >= 1 or 'exponential', sigma_extrapolation "
+                "mack|log-linear, max_link_ratio >= 0"
+            )
+        out[r["product_kind"]] = IbnrOptions(
+            average=r["average"], n_periods=None if n_periods is None else int(n_periods),
+            drop_high=int(numbers[0]), drop_low=int(numbers[1]), tail=tail,
+            sigma_extrapolation=r["sigma_extrapolation"], max_link_ratio=float(numbers[2]),
+        )
+    return out
 
 
 def _number(text) -> float | None:

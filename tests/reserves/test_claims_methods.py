@@ -580,3 +580,29 @@ def test_compute_ibnr_bf_uses_the_earned_premium_of_each_origin():
     expected = [0.0, 0.0, 400 * 0.5 * (1 - 1 / f0)]
     np.testing.assert_allclose(r.by_origin_ibnr[0], expected, rtol=1e-12, atol=1e-12)
     assert r.method == ("bf",)
+
+
+def test_compute_ibnr_applies_each_products_options_and_flags_the_triangle():
+    from datetime import date as _date
+
+    from engine.io.arrays import day as _day
+    from engine.io.assumptions import IbnrOptions
+    from engine.reserves.claims.ibnr import compute_ibnr
+
+    # two identical products; B uses only the last diagonal for its factors
+    ev = [_date(2025, 2, 1)] * 3 + [_date(2025, 5, 1)] * 2 + [_date(2025, 8, 1)]
+    rp = [_date(2025, 2, 10), _date(2025, 5, 10), _date(2025, 8, 10),
+          _date(2025, 5, 10), _date(2025, 8, 10), _date(2025, 8, 10)]
+    amt = [100.0, 50.0, 10.0, 80.0, 400.0, 60.0]  # Q2 develops x6: a link ratio above 5
+    prod = np.array([0] * 6 + [1] * 6, np.int32)
+    days_ = lambda ds: np.array([_day(d) for d in ds] * 2)  # noqa: E731
+    all_ = IbnrOptions("volume", None, 0, 0, 1.0, "mack", 5.0)
+    last1 = IbnrOptions("volume", 1, 0, 0, 1.0, "mack", 5.0)
+    r = compute_ibnr(prod, np.array(["A", "B"]), days_(ev), days_(rp), np.array(amt * 2),
+                     _day("2025-09-30"), grain_months=3, methods=["chain_ladder"] * 2,
+                     min_claims=[1, 1], first_day=_day("2025-01-01"), options=[all_, last1])
+    # f0: all diagonals (150 + 480) / (100 + 80) = 3.5; last diagonal only 480 / 80 = 6
+    assert r.ldf[0, 0] == pytest.approx(3.5) and r.ldf[1, 0] == pytest.approx(6.0)
+    # IBNR: Q2 480 x 160/150 - 480 = 32; Q3 60 x 3.5 x 160/150 - 60 = 164
+    assert r.ibnr[0] == pytest.approx(32 + 164)
+    assert "1 link ratios above the limit" in r.warnings[0]

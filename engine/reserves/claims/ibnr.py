@@ -15,7 +15,9 @@ core (``methods``):
 ``EP_o`` is the earned premium of the origin period (the exposure, from the UPR engine) and
 ``ELR`` the product kind's ``expected_loss_ratio``. A product with fewer known claims than
 ``min_claims_for_chain_ladder`` uses its ``thin_fallback`` method instead, and the note says so
-(never a silent zero). IBNR_p = sum over origins of ultimate - reported to date.
+(never a silent zero). IBNR_p = sum over origins of ultimate - reported to date. The triangle
+diagnostics (negative incrementals, link ratios above the kind's limit, origins and lags
+without data) are returned and summarised per product in ``warnings``.
 """
 
 from __future__ import annotations
@@ -45,11 +47,32 @@ class IbnrResult:
     std_err: np.ndarray  # total Mack standard error by product; NaN unless mack
     ldf: np.ndarray  # [product, lag]
     diagnostics: m.Diagnostics
+    warnings: tuple[str, ...]  # by product: what the diagnostics flag, "" when nothing
 
 
 def cumulative(incremental: np.ndarray) -> np.ndarray:
     """Cumulative triangle from an incremental one (NaN outside the known triangle kept)."""
     return np.where(np.isnan(incremental), np.nan, np.cumsum(np.nan_to_num(incremental), axis=2))
+
+
+def _factor_kwargs(options) -> dict:
+    if options is None:
+        return {}
+    return {"average": options.average, "n_periods": options.n_periods,
+            "drop_high": options.drop_high, "drop_low": options.drop_low, "tail": options.tail}
+
+
+def diagnostic_warnings(diag: m.Diagnostics, i: int) -> str:
+    """One line of what to review in segment i's triangle ("" when nothing)."""
+    parts = []
+    for name, arr in (("negative incremental cells", diag.negative_incremental[i]),
+                      ("link ratios above the limit", diag.high_link_ratio[i]),
+                      ("origins with no claims", diag.origin_no_data[i]),
+                      ("lags without a factor (set to 1)", diag.lag_no_data[i])):
+        k = int(np.count_nonzero(arr))
+        if k:
+            parts.append(f"{k} {name}")
+    return "; ".join(parts)
 
 
 def compute_ibnr(
@@ -67,21 +90,32 @@ def compute_ibnr(
     expected_loss_ratio: np.ndarray | None = None,
     exposure: np.ndarray | None = None,
     first_day: int | None = None,
-    average: str = "volume",
-    max_link_ratio: float = 10.0,
+    options: list | None = None,
 ) -> IbnrResult:
-    """IBNR per product on the claims known at ``valuation_day`` (``exposure[p, origin]``)."""
+    """IBNR per product on the claims known at ``valuation_day`` (``exposure[p, origin]``).
+
+    ``options[p]`` (``IbnrOptions``: average, last-n diagonals, drops, tail, sigma rule, link
+    ratio limit) selects each product's factors; None = volume-weighted on every diagonal.
+    """
     n = len(products)
     fallback = fallback or ["none"] * n
+    options = options or [None] * n
     tri = reporting_triangle(
         product, products, event_day, report_day, claimed_amount, valuation_day, grain_months,
         first_day=first_day,
     )
     C = cumulative(tri.amount)
     n_o = C.shape[1]
-    factors = m.development_factors(C, average=average)
     known_counts = np.nansum(tri.count, axis=(1, 2))
+    elr = np.zeros(n) if expected_loss_ratio is None else np.asarray(expected_loss_ratio, float)
+    ep = np.zeros((n, n_o)) if exposure is None else np.asarray(exposure, float)
     chosen, note = [], []
+    latest = np.zeros((n, n_o))
+    ult = np.zeros((n, n_o))
+    se = np.full((n, n_o), np.nan)
+    se_total = np.full(n, np.nan)
+    ldf = np.ones((n, max(n_o - 1, 0)))
+    diags = []
     for i in range(n):
         method = methods[i]
         if method == "none":
@@ -95,28 +129,35 @@ def compute_ibnr(
         else:
             note.append("")
         chosen.append(method)
-    elr = np.zeros(n) if expected_loss_ratio is None else np.asarray(expected_loss_ratio, float)
-    ep = np.zeros((n, n_o)) if exposure is None else np.asarray(exposure, float)
-    with np.errstate(all="ignore"):
-        cl = m.chain_ladder(C, factors)
-        latest = np.nan_to_num(cl.latest)
-        ultimate = np.where(np.isfinite(cl.ultimate), cl.ultimate, latest)
-        se = np.full((n, n_o), np.nan)
-        se_total = np.full(n, np.nan)
-        if "mack" in chosen:
-            mk = m.mack(C, factors)
-            se = np.where(np.array([c == "mack" for c in chosen])[:, None], mk.mack_se, np.nan)
-            se_total = np.where(np.array([c == "mack" for c in chosen]), mk.total_se, np.nan)
-        pick = {"chain_ladder": ultimate, "mack": ultimate, "none": latest,
-                "expected": np.maximum(ep * elr[:, None], latest)}
-        if any(c in ("bf", "benktander", "cape_cod") for c in chosen):
-            pick["bf"] = m.bornhuetter_ferguson(C, factors, ep, elr).ultimate
-            pick["benktander"] = m.benktander(C, factors, ep, elr, n_iters=2).ultimate
-            pick["cape_cod"] = m.cape_cod(C, factors, ep).ultimate
-    ult = np.vstack([np.nan_to_num(pick[c][i], nan=latest[i]) for i, c in enumerate(chosen)]) \
-        if n else np.zeros((0, n_o))
+        Ci, ep_i, elr_i = C[i : i + 1], ep[i : i + 1], elr[i : i + 1]
+        opt = options[i]
+        with np.errstate(all="ignore"):
+            factors = m.development_factors(Ci, **_factor_kwargs(opt))
+            cl = m.chain_ladder(Ci, factors)
+            lat = np.nan_to_num(cl.latest[0])
+            if method in ("chain_ladder", "mack"):
+                u = cl.ultimate[0]
+            elif method == "bf":
+                u = m.bornhuetter_ferguson(Ci, factors, ep_i, elr_i).ultimate[0]
+            elif method == "benktander":
+                u = m.benktander(Ci, factors, ep_i, elr_i, n_iters=2).ultimate[0]
+            elif method == "cape_cod":
+                u = m.cape_cod(Ci, factors, ep_i).ultimate[0]
+            elif method == "expected":
+                u = np.maximum(ep_i[0] * elr_i[0], lat)
+            else:
+                u = lat
+            if method == "mack":
+                mk = m.mack(Ci, factors, sigma_extrapolation=opt.sigma_extrapolation if opt else "mack")
+                se[i], se_total[i] = mk.mack_se[0], mk.total_se[0]
+        latest[i] = lat
+        ult[i] = np.where(np.isfinite(u), u, lat)
+        ldf[i] = factors.ldf[0]
+        diags.append(m.diagnostics(Ci, factors, max_link_ratio=opt.max_link_ratio if opt else 10.0))
     by_origin = ult - latest
-    diag = m.diagnostics(C, factors, max_link_ratio=max_link_ratio)
+    diag = m.Diagnostics(*(np.concatenate([getattr(d, f) for d in diags]) if diags
+                           else np.zeros((0,)) for f in m.Diagnostics.__dataclass_fields__))
+    warnings = tuple(diagnostic_warnings(diag, i) for i in range(n))
     return IbnrResult(
         products=np.asarray(products),
         ibnr=by_origin.sum(axis=1),
@@ -128,6 +169,7 @@ def compute_ibnr(
         by_origin_latest=latest,
         by_origin_std_err=se,
         std_err=se_total,
-        ldf=factors.ldf,
+        ldf=ldf,
         diagnostics=diag,
+        warnings=warnings,
     )

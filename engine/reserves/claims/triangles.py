@@ -139,8 +139,8 @@ def chain_ladder(
 
     chainladder reads a cumulative 0 as missing and would drop that origin from both sums of
     f_d; cells inside the triangle whose cumulative value is 0 are therefore passed as
-    ``ZERO_GUARD`` (1e-9 of the triangle's largest value), which restores the volume-weighted
-    factor to within 1e-9 relative. The latest diagonal and the ultimates are computed here
+    ``ZERO_GUARD`` x the segment's largest absolute value (see ``_cl_triangle``), which
+    restores the volume-weighted factor to within 1e-9 relative. The latest diagonal and the ultimates are computed here
     from the exact values. Only the volume-weighted average is exact under this guard.
     """
     import chainladder as cl  # heavy import kept local to this module
@@ -156,25 +156,10 @@ def chain_ladder(
     if n_o < 2:
         ones = np.ones((n_seg, n_o))
         return ChainLadderResult(latest, latest.copy(), np.zeros_like(latest), ones, np.ones((n_seg, 0)))
-    start = pd.Period("2000-01", freq="M")
-    o_idx, d_idx = np.nonzero(np.add.outer(np.arange(n_o), np.arange(n_o)) < n_o)
-    origin = pd.PeriodIndex([start + int(k) * grain_months for k in range(n_o)])
-    frame = pd.DataFrame({
-        "segment": np.repeat(np.arange(n_seg), len(o_idx)),
-        "origin": np.tile(origin[o_idx].to_timestamp(), n_seg),
-        "development": np.tile(
-            (origin[o_idx] + (d_idx + 1) * grain_months - 1).to_timestamp(how="end"), n_seg
-        ),
-        "value": cum[:, o_idx, d_idx].ravel(),
-    })
-    scale = max(float(np.abs(frame["value"]).max()), 1.0)
-    frame.loc[frame["value"] == 0.0, "value"] = ZERO_GUARD * scale
+    staircase = np.add.outer(np.arange(n_o), np.arange(n_o)) < n_o
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tri = cl.Triangle(
-            frame, origin="origin", development="development", columns="value",
-            index="segment", cumulative=True,
-        )
+        tri = _cl_triangle(cum, staircase, grain_months)
         dev = cl.Development(average=average).fit(tri)
         ldf = np.asarray(dev.ldf_.values, dtype=float)[:, 0, 0, :]
     ldf = np.where(np.isfinite(ldf) & (ldf > 0), ldf, 1.0)
@@ -183,3 +168,33 @@ def chain_ladder(
     cdf = cdf_from[:, n_o - 1 - np.arange(n_o)]
     ultimate = latest * cdf
     return ChainLadderResult(latest, ultimate, ultimate - latest, cdf, ldf)
+
+
+def _cl_triangle(cumulative: np.ndarray, known: np.ndarray, grain_months: int):
+    """A chainladder Triangle (index = segment) of the cells ``known[o, d]`` of ``C[s, o, d]``.
+
+    Origin o starts ``o x grain_months`` months after an arbitrary January 2000 (only the
+    spacing matters); lag d is valued at the end of the origin's (d + 1)-th period. chainladder
+    reads a cumulative 0 as missing, so a known cell equal to 0 is passed as ``ZERO_GUARD`` x
+    the largest absolute value of its segment (at least 1): each segment is guarded on its own
+    scale, so a segment's numbers do not depend on the others in the batch.
+    """
+    import chainladder as cl  # heavy import kept local to this module
+
+    n_seg, n_o, _ = cumulative.shape
+    start = pd.Period("2000-01", freq="M")
+    o_idx, d_idx = np.nonzero(known)
+    origin = pd.PeriodIndex([start + int(k) * grain_months for k in range(n_o)])
+    values = cumulative[:, o_idx, d_idx]
+    scale = np.maximum(np.max(np.abs(values), axis=1, initial=0.0), 1.0)
+    values = np.where(values == 0.0, ZERO_GUARD * scale[:, None], values)
+    frame = pd.DataFrame({
+        "segment": np.repeat(np.arange(n_seg), len(o_idx)),
+        "origin": np.tile(origin[o_idx].to_timestamp(), n_seg),
+        "development": np.tile(
+            (origin[o_idx] + (d_idx + 1) * grain_months - 1).to_timestamp(how="end"), n_seg
+        ),
+        "value": values.ravel(),
+    })
+    return cl.Triangle(frame, origin="origin", development="development", columns="value",
+                       index="segment", cumulative=True)
