@@ -44,7 +44,9 @@ EARNING_BASES = (
     "at_expiry",
 )
 PERSPECTIVES = ("overall", "insurer", "agent")
-IBNR_METHODS = ("chain_ladder", "mack", "bf", "cape_cod", "benktander", "expected", "none")
+IBNR_METHODS = (
+    "chain_ladder", "mack", "bf", "cape_cod", "benktander", "expected", "count_severity", "none",
+)
 OCS_BASES = ("claimed", "case_reserve", "max")
 ALR_METHODS = ("none", "savings")
 REFUND_RULES = ("data", "pro_rata", "none")

@@ -606,3 +606,21 @@ def test_compute_ibnr_applies_each_products_options_and_flags_the_triangle():
     # IBNR: Q2 480 x 160/150 - 480 = 32; Q3 60 x 3.5 x 160/150 - 60 = 164
     assert r.ibnr[0] == pytest.approx(32 + 164)
     assert "1 link ratios above the limit" in r.warnings[0]
+
+
+def test_compute_ibnr_count_times_severity():
+    from datetime import date as _date
+
+    from engine.io.arrays import day as _day
+    from engine.reserves.claims.ibnr import compute_ibnr
+
+    # counts: Q1 2, 4 (2 more at lag 1); Q2 3 at lag 0 -> f0 = 4/2 = 2, ultimate Q2 = 6
+    # average cost = (40 + 30) / (4 + 3) = 10 -> IBNR Q2 = (6 - 3) x 10 = 30
+    ev = [_date(2025, 2, 1)] * 4 + [_date(2025, 5, 1)] * 3
+    rp = [_date(2025, 2, 5)] * 2 + [_date(2025, 5, 5)] * 2 + [_date(2025, 5, 5)] * 3
+    amt = [10.0] * 4 + [10.0] * 3
+    r = compute_ibnr(np.zeros(7, np.int32), np.array(["HE"]), np.array([_day(d) for d in ev]),
+                     np.array([_day(d) for d in rp]), np.array(amt), _day("2025-06-30"),
+                     grain_months=3, methods=["count_severity"], min_claims=[1],
+                     first_day=_day("2025-01-01"))
+    np.testing.assert_allclose(r.by_origin_ibnr[0], [0.0, 30.0])

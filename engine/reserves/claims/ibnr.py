@@ -11,6 +11,9 @@ core (``methods``):
 - ``benktander``: BF applied to the BF ultimate (``n_iters = 2``);
 - ``expected``: expected claims, IBNR_o = max(EP_o x ELR - latest_o, 0), for young or thin
   products;
+- ``count_severity``: the chain ladder on claim counts times the average cost,
+  IBNR_o = (ultimate count_o - reported count_o) x (sum of reported amounts / sum of reported
+  counts of the product) (an option for health, many small claims);
 - ``none``: no IBNR.
 ``EP_o`` is the earned premium of the origin period (the exposure, from the UPR engine) and
 ``ELR`` the product kind's ``expected_loss_ratio``. A product with fewer known claims than
@@ -29,7 +32,9 @@ import numpy as np
 from engine.reserves.claims import methods as m
 from engine.reserves.claims.triangles import Triangle, reporting_triangle
 
-IBNR_METHODS = ("chain_ladder", "mack", "bf", "cape_cod", "benktander", "expected", "none")
+IBNR_METHODS = (
+    "chain_ladder", "mack", "bf", "cape_cod", "benktander", "expected", "count_severity", "none",
+)
 NEEDS_EXPOSURE = ("bf", "cape_cod", "benktander", "expected")
 
 
@@ -145,6 +150,12 @@ def compute_ibnr(
                 u = m.cape_cod(Ci, factors, ep_i).ultimate[0]
             elif method == "expected":
                 u = np.maximum(ep_i[0] * elr_i[0], lat)
+            elif method == "count_severity":
+                N = cumulative(tri.count[i : i + 1])
+                cn = m.chain_ladder(N, m.development_factors(N, **_factor_kwargs(opt)))
+                n_lat = np.nan_to_num(cn.latest[0])
+                severity = lat.sum() / n_lat.sum() if n_lat.sum() > 0 else 0.0
+                u = lat + (np.nan_to_num(cn.ultimate[0], nan=0.0) - n_lat) * severity
             else:
                 u = lat
             if method == "mack":
