@@ -29,7 +29,7 @@ from engine.kpi.assemble import KpiInputs, kpi_table
 from engine.reserves.accrued.savings import accrued_savings
 from engine.reserves.claims.cashflows import UnpaidCashflows, unpaid_cashflows
 from engine.reserves.claims.change import IbnrChange, ibnr_change
-from engine.reserves.claims.ibnr import NEEDS_EXPOSURE, IbnrResult, compute_ibnr
+from engine.reserves.claims.ibnr import IbnrResult, compute_ibnr
 from engine.reserves.claims.ocs import (
     OCS_BASES,
     STATUS_CODES,
@@ -203,15 +203,16 @@ def _ibnr(claims: _Claims, products, kinds, a: AssumptionSet, v: int, first_day:
           parr: PolicyArrays) -> IbnrResult:
     bases = [a.basis(k) for k in kinds]
     grain = int(a.setting("ibnr", "origin_grain_months"))
-    exposure = None
-    if any(b.ibnr_method in NEEDS_EXPOSURE or b.thin_fallback in NEEDS_EXPOSURE for b in bases):
-        # earned premium of each origin period: calendar periods of `grain` months up to v
+
+    def exposure() -> np.ndarray:
+        """Earned premium of each origin period (calendar periods of `grain` months up to v)."""
         first = int(period_index(np.array([first_day]), v, grain)[0])
         starts = (
             (month_index(np.array([v]))[0] // grain - np.arange(first, -1, -1)) * grain
         ).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
         edges = np.append(starts - 1, v)
-        exposure = np.diff(earned_to_dates(parr, edges), axis=1)
+        return np.diff(earned_to_dates(parr, edges), axis=1)
+
     return compute_ibnr(
         claims.product, products, claims.event, claims.report, claims.claimed, v,
         grain_months=grain,

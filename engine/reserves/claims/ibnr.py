@@ -101,6 +101,7 @@ def compute_ibnr(
 
     ``options[p]`` (``IbnrOptions``: average, last-n diagonals, drops, tail, sigma rule, link
     ratio limit) selects each product's factors; None = volume-weighted on every diagonal.
+    ``exposure`` may be a callable returning the array, called only if a method needs it.
     """
     n = len(products)
     fallback = fallback or ["none"] * n
@@ -113,7 +114,6 @@ def compute_ibnr(
     n_o = C.shape[1]
     known_counts = np.nansum(tri.count, axis=(1, 2))
     elr = np.zeros(n) if expected_loss_ratio is None else np.asarray(expected_loss_ratio, float)
-    ep = np.zeros((n, n_o)) if exposure is None else np.asarray(exposure, float)
     chosen, note = [], []
     latest = np.zeros((n, n_o))
     ult = np.zeros((n, n_o))
@@ -134,6 +134,11 @@ def compute_ibnr(
         else:
             note.append("")
         chosen.append(method)
+    ep = np.zeros((n, n_o))
+    if exposure is not None and any(c in NEEDS_EXPOSURE for c in chosen):
+        ep = np.asarray(exposure() if callable(exposure) else exposure, float)
+    for i in range(n):
+        method = chosen[i]
         Ci, ep_i, elr_i = C[i : i + 1], ep[i : i + 1], elr[i : i + 1]
         opt = options[i]
         with np.errstate(all="ignore"):
