@@ -37,6 +37,7 @@ from engine.reserves.claims.ocs import (
     ocs_at,
     single_payments,
 )
+from engine.reserves.claims.snapshots import SnapshotTriangle, snapshot_triangle
 from engine.reserves.claims.triangles import month_index, period_index
 from engine.reserves.upr._kernels import add_months
 from engine.reserves.upr.upr import (
@@ -82,6 +83,7 @@ class CloseResult:
     ibnr: IbnrResult
     cashflows: UnpaidCashflows
     ibnr_change: IbnrChange
+    triangles: dict  # kind (reported, paid, incurred) -> SnapshotTriangle
     income: Statement
     balance: Statement
     kpis: pd.DataFrame
@@ -252,6 +254,22 @@ def _opening(pack: DataPack, store: Path | None, products: np.ndarray, ps: int, 
         if row.product_id in index and row.reserve in values:
             values[row.reserve][index[row.product_id]] += float(row.amount)
     return Reserves(**values), source, run_id
+
+
+def _snapshot_triangles(claims: _Claims, products, a: AssumptionSet, v: int, first_day: int,
+                        lookback: int) -> dict[str, SnapshotTriangle]:
+    """Reported, paid and incurred (paid + outstanding) cumulative triangles for the report."""
+    n, n_claims = len(products), len(claims.product)
+    grains = {"origin_grain": int(a.setting("ibnr", "origin_grain_months")),
+              "dev_grain": int(a.setting("ibnr", "development_grain_months"))}
+    values = {
+        "reported": lambda t: np.where(claims.report <= t, claims.claimed, 0.0),
+        "paid": lambda t: claims.payments.to_date(n_claims, t),
+        "incurred": lambda t: claims.payments.to_date(n_claims, t) + claims.ocs(t, n, lookback),
+    }
+    return {kind: snapshot_triangle(claims.product, products, claims.event, f, v,
+                                    first_day=first_day, **grains)
+            for kind, f in values.items()}
 
 
 def _ibnr_change(store, opening_run, products, ibnr_ps: IbnrResult, ibnr_v: IbnrResult) -> IbnrChange:
@@ -430,6 +448,7 @@ def close(
         first_day=first_day, fallback_periods=int(a.setting("cashflows", "fallback_periods")),
         horizon_months=int(a.setting("cashflows", "horizon_months")),
     )
+    triangles = _snapshot_triangles(claims, products, a, v, first_day, lookback)
     stage_done("claims")
 
     alr_v = _alr(pack, products, kinds, a, v)
@@ -478,7 +497,7 @@ def close(
         run_id=None, store=store if write else None, valuation_date=to_date(v),
         period_start=to_date(ps), products=tuple(products), opening=opening, closing=closing,
         opening_source=opening_source, upr=upr, ibnr=ibnr_v, cashflows=cashflows,
-        ibnr_change=change,
+        ibnr_change=change, triangles=triangles,
         income=income, balance=balance,
         kpis=kpis, timings=clock.timings, notes=notes,
     )
@@ -553,6 +572,14 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
         "month": np.tile(np.arange(1, cf.months + 1, dtype=np.int32), n),
         "amount": cf.amount.ravel(),
     })
+    tri_rows = []
+    for kind, t in r.triangles.items():
+        s_, o_, d_ = np.nonzero(~np.isnan(t.cumulative))
+        tri_rows.append(pd.DataFrame({
+            "product_id": products[s_], "triangle": kind, "origin_start": t.origin_start[o_],
+            "development": (d_ + 1) * t.dev_grain, "value": t.cumulative[s_, o_, d_],
+        }))
+    triangles = pd.concat(tri_rows, ignore_index=True)
     steps = r.ibnr_change.steps()
     ibnr_change_frame = pd.DataFrame({
         "product_id": np.tile(products, len(steps)),
@@ -563,7 +590,7 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
     return {
         "reserves": reserves, "upr_rollforward": roll, "upr_policy": upr_policy,
         "ibnr_origin": ibnr_origin, "ibnr_change": ibnr_change_frame, "statements": statements,
-        "kpis": r.kpis, "claims_cashflows": claims_cashflows,
+        "kpis": r.kpis, "claims_cashflows": claims_cashflows, "triangles": triangles,
     }
 
 

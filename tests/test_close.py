@@ -210,3 +210,16 @@ def test_ibnr_method_per_product_from_the_assumption_set(sample_closes):
     origin = _stored(store, "SELECT product_id, std_err FROM ibnr_origin WHERE run_id = ? AND "
                      "product_id = 'HE'", [last.run_id])
     assert origin.std_err.notna().all()
+
+
+def test_stored_incurred_minus_paid_is_the_ocs(sample_closes):
+    _, store, results = sample_closes
+    last = results[-1]
+    tri = _stored(store, "SELECT product_id, triangle, origin_start, development, value FROM "
+                  "triangles WHERE run_id = ?", [last.run_id])
+    latest = (tri.sort_values("development").groupby(["product_id", "triangle", "origin_start"])
+              .value.last().groupby(["product_id", "triangle"]).sum().unstack())
+    for i, p in enumerate(last.products):
+        assert latest.loc[p, "incurred"] - latest.loc[p, "paid"] == pytest.approx(
+            last.closing.ocs[i], abs=1e-6)
+        assert latest.loc[p, "reported"] >= latest.loc[p, "paid"] - 1e-6

@@ -71,4 +71,11 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE reserves ADD COLUMN std_err DOUBLE;
         ALTER TABLE ibnr_origin ADD COLUMN std_err DOUBLE;
     """),
+    (5, "claims triangles", """
+        CREATE TABLE triangles (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, triangle VARCHAR NOT NULL,
+            origin_start DATE NOT NULL, development INTEGER NOT NULL, value DOUBLE NOT NULL,
+            PRIMARY KEY (run_id, product_id, triangle, origin_start, development)
+        );
+    """),
 )

@@ -18,8 +18,8 @@ from engine.errors import StoreError
 from engine.store.db import connect, reading
 
 RESULT_TABLES = (
-    "reserves", "upr_rollforward", "upr_policy", "ibnr_origin", "ibnr_change", "statements",
-    "claims_cashflows", "kpis",
+    "reserves", "upr_rollforward", "upr_policy", "ibnr_origin", "ibnr_change", "triangles",
+    "statements", "claims_cashflows", "kpis",
 )
 
 
