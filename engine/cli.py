@@ -159,8 +159,14 @@ def upr(data_dir, valuation_date, basis, perspective, by, fmt, assumptions) -> N
 @click.option("--exposure", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV with columns origin, exposure (e.g. earned premium) for bf, capecod, benktander.")
 @click.option("--apriori", type=float, default=None, help="Expected loss ratio for bf and benktander.")
+@click.option("--bootstrap", "bootstrap_sims", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Simulations of the ODP chain ladder bootstrap of the total IBNR (0 = none): "
+                   "mean, std and percentiles 75, 95, 99.5.")
+@click.option("--seed", type=int, default=42, show_default=True,
+              help="Random seed of the bootstrap (1 or more; the same seed gives the same figures).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, fmt) -> None:
+def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, bootstrap_sims, seed,
+         fmt) -> None:
     """IBNR of a cumulative triangle CSV: long (origin, development, value) or wide."""
     from engine.io.triangle_csv import read_exposure_csv, read_triangle_csv
     from engine.report import terminal
@@ -168,14 +174,25 @@ def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, fm
 
     tri = read_triangle_csv(triangle_csv, origin=origin, development=development, value=value)
     exp = read_exposure_csv(exposure, tri.origins) if exposure else None
-    r = triangle_ibnr(tri.cumulative, method, exposure=exp, apriori=apriori)
+    r = triangle_ibnr(tri.cumulative, method, exposure=exp, apriori=apriori,
+                      bootstrap_sims=bootstrap_sims, seed=seed)
     frame = terminal.triangle_ibnr_frame(tri.origins, r)
+    boot = r.bootstrap
     if fmt == "json":
         totals = {k: float(frame[k].sum()) for k in ("latest", "ultimate", "ibnr")}
         if r.total_std_err is not None:
             totals["std_err"] = r.total_std_err
-        click.echo(json.dumps({"method": method, "origins": json.loads(frame.to_json(orient="records")),
-                               "totals": totals, "ldf": r.ldf.tolist()}, indent=1))
+        out = {"method": method, "origins": json.loads(frame.to_json(orient="records")),
+               "totals": totals, "ldf": r.ldf.tolist()}
+        if boot is not None:
+            out["bootstrap"] = {
+                "model": "odp chain ladder", "n_sims": boot.n_sims, "seed": boot.seed,
+                "mean": float(boot.mean[0]), "std": float(boot.std[0]),
+                "percentiles": {f"{p:g}": float(v)
+                                for p, v in zip(boot.percentiles, boot.total_quantiles[0], strict=True)},
+                "by_origin_mean": boot.by_origin_mean[0].tolist(),
+            }
+        click.echo(json.dumps(out, indent=1))
     else:
         total = frame.drop(columns=["origin"]).sum(numeric_only=True)
         if r.total_std_err is not None:
@@ -183,7 +200,15 @@ def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, fm
         total["cdf"] = float("nan")
         shown = frame.copy()
         shown.loc[len(shown)] = {"origin": "total", **total.to_dict()}
-        terminal.console().print(terminal.frame_table(shown, f"IBNR of {triangle_csv.name} ({method})"))
+        title = f"IBNR of {triangle_csv.name} ({method})"
+        if boot is not None:
+            lines = [("bootstrap mean", boot.mean[0]), ("bootstrap std", boot.std[0])]
+            lines += [(f"bootstrap p{p:g}", v)
+                      for p, v in zip(boot.percentiles, boot.total_quantiles[0], strict=True)]
+            for label, v in lines:
+                shown.loc[len(shown)] = {"origin": label, "ibnr": float(v)}
+            title += f"; bootstrap: ODP chain ladder, {boot.n_sims} sims, seed {boot.seed}"
+        terminal.console().print(terminal.frame_table(shown, title))
 
 
 def _check_date(text: str) -> None:

@@ -98,7 +98,7 @@ PUBLIC_API = {
     "engine.io.assumptions": ["load_assumptions", "write_manifest", "AssumptionSet"],
     "engine.reserves.upr.upr": ["policy_arrays", "compute_upr", "UprResult"],
     "engine.reserves.claims.ibnr": ["compute_ibnr", "IbnrResult"],
-    "engine.reserves.claims.triangles": ["reporting_triangle", "chain_ladder"],
+    "engine.reserves.claims.triangles": ["reporting_triangle", "chain_ladder", "bootstrap_odp"],
     "engine.reserves.claims.ocs": ["ocs_at", "Payments"],
     "engine.reserves.accrued.savings": ["accrued_savings"],
     "engine.reserves.accrued.apv": ["apv"],

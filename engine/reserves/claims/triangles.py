@@ -1,4 +1,4 @@
-"""Reporting-lag triangles from claim records, and chain ladder through chainladder.
+"""Reporting-lag triangles from claim records; chain ladder and the ODP bootstrap through chainladder.
 
 The ONLY module that imports chainladder: it receives dense aggregated arrays and returns plain
 arrays at once.
@@ -15,16 +15,18 @@ date is not known and not counted. Cells inside the triangle (``d <= latest lag 
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from engine.errors import AssumptionError
+from engine.errors import AssumptionError, BadCell, ComputationError, InputError
 
 NEVER = np.int64(2**62)
 ZERO_GUARD = 1e-9  # relative stand-in for a cumulative 0 inside the triangle (see chain_ladder)
+LEVERAGE_ONE = 1e-9  # |1 - h| at or below this is a leverage-1 cell (see _hat_adjustment)
 
 
 def month_index(day_numbers: np.ndarray) -> np.ndarray:
@@ -198,3 +200,175 @@ def _cl_triangle(cumulative: np.ndarray, known: np.ndarray, grain_months: int):
     })
     return cl.Triangle(frame, origin="origin", development="development", columns="value",
                        index="segment", cumulative=True)
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """Bootstrap distribution of the total IBNR per segment (arrays ``[s]`` unless said otherwise).
+
+    ``mean``, ``std`` (ddof 1) and ``total_quantiles[s, k]`` (the ``percentiles[k]``-th
+    percentile, linear interpolation) of the simulated total IBNR; ``by_origin_mean[s, o]`` the
+    mean simulated IBNR of each origin.
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+    percentiles: tuple[float, ...]
+    total_quantiles: np.ndarray
+    by_origin_mean: np.ndarray
+    n_sims: int
+    seed: int
+
+
+def bootstrap_odp(
+    cumulative: np.ndarray,
+    *,
+    n_sims: int,
+    seed: int,
+    percentiles=(75, 95, 99.5),
+    grain_months: int = 12,
+) -> Bootstrap:
+    """Over-dispersed Poisson bootstrap of the chain ladder IBNR (chainladder BootstrapODPSample).
+
+    England & Verrall (2002) "Stochastic claims reserving in general insurance", BAJ 8(3), §8
+    and Appendix 3, as chainladder implements it, on each segment's cumulative triangle
+    ``C[s, o, d]`` (NaN outside), X the incrementals:
+    m[o, d] = the expected incrementals of the volume-weighted chain ladder;
+    r[o, d] = (X[o, d] - m[o, d]) / sqrt(m[o, d]), the unscaled Pearson residuals;
+    phi = sum r^2 / (N - p), N known cells, p = n_origins + n_lags - 1 parameters.
+    Per simulation: pseudo incrementals X*[o, d] = m[o, d] + r* sqrt(m[o, d]), r* drawn with
+    replacement from the residual pool; the chain ladder of the pseudo triangle projects its
+    future incrementals mu from its own latest diagonal; each mu is replaced by a gamma draw
+    of mean |mu| and variance phi |mu|, sign of mu kept (the process error); the IBNR is the
+    sum of these future incrementals, by origin and in total.
+    ``mean``, ``std`` (ddof 1) and numpy's linear ``percentile`` of the ``n_sims`` totals.
+
+    chainladder's defaults are kept: all origins in the factors (``n_periods=-1``), no drops,
+    ``hat_adj=True``: residuals standardised by 1 / sqrt(1 - h_ii), h the hat matrix of the
+    ODP GLM (Shapland 2016, "Using the ODP bootstrap model: a practitioner's guide", eq.
+    3.23; England & Verrall's degrees-of-freedom factor sqrt(N / (N - p)) is not applied, and
+    chainladder uses unstandardised residuals if the hat matrix is singular; the cells of
+    leverage 1 get 0, see ``_odp_sampler``); its residual pool leaves out zero residuals (the
+    corner cells) and is re-centred to mean 0. Residuals
+    are drawn with ``numpy.random.RandomState(seed)``, the process error with
+    ``RandomState(seed + 1)``: the same seed gives identical results. Every segment is
+    bootstrapped on its own with the same seed, so its result does not depend on the other
+    segments of the batch (the draws of different segments are therefore not independent: do
+    not combine their distributions).
+
+    Zeros: chainladder reads a cumulative 0 as missing; as in ``chain_ladder`` a known cell
+    equal to 0 is passed as ``ZERO_GUARD`` x the segment's largest absolute value (see
+    ``_cl_triangle``), so it stays data (its residual, its pair in the factors). The triangle
+    must be square with at least 3 origins (so that N > p) and known exactly on and above the
+    latest diagonal (origin o at lags 0..n_origins - 1 - o); trailing lags unknown for every
+    origin are dropped.
+    """
+    import chainladder as cl  # heavy import kept local to this module
+
+    if int(n_sims) != n_sims or n_sims < 2:
+        raise AssumptionError(f"bootstrap n_sims must be a whole number >= 2, not {n_sims!r}")
+    # chainladder seeds the process error with seed + 1 and leaves it unseeded when seed is 0
+    if int(seed) != seed or not 1 <= seed <= 2**32 - 2:
+        raise AssumptionError(f"bootstrap seed must be a whole number 1 .. {2**32 - 2}, not {seed!r}")
+    q = tuple(float(p) for p in percentiles)
+    if not all(0.0 <= p <= 100.0 for p in q):
+        raise AssumptionError(f"bootstrap percentiles must lie in 0 .. 100, not {percentiles!r}")
+    C = _odp_triangle(cumulative)
+    n_seg, n_o, _ = C.shape
+    known = ~np.isnan(C[0])
+    totals = np.empty((n_seg, int(n_sims)))
+    by_origin = np.empty((n_seg, n_o))
+    for s in range(n_seg):  # chainladder bootstraps one triangle at a time
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tri = _cl_triangle(C[s:s + 1], known, grain_months)
+            try:
+                sims = _odp_sampler()(n_sims=int(n_sims), random_state=int(seed)).fit_transform(tri)
+                ibnr = np.asarray(cl.Chainladder().fit(sims).ibnr_.values, dtype=float)[:, 0, :, 0]
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+                raise ComputationError(
+                    f"ODP bootstrap of segment {s} failed ({type(exc).__name__}: {exc}); note "
+                    "that a triangle the chain ladder fits exactly leaves no residual to resample"
+                ) from exc
+        # [sim, origin]; chainladder shows an IBNR of exactly 0 as NaN (the oldest origin, or a
+        # gamma draw of tiny shape that rounds the ultimate to the latest): read it as 0
+        ibnr = np.nan_to_num(ibnr)
+        totals[s] = ibnr.sum(axis=1)
+        by_origin[s] = ibnr.mean(axis=0)
+    quantiles = np.percentile(totals, q, axis=1).T if q else np.empty((n_seg, 0))
+    return Bootstrap(mean=totals.mean(axis=1), std=totals.std(axis=1, ddof=1), percentiles=q,
+                     total_quantiles=quantiles, by_origin_mean=by_origin, n_sims=int(n_sims),
+                     seed=int(seed))
+
+
+@functools.cache
+def _odp_sampler():
+    """chainladder's BootstrapODPSample with its hat-matrix adjustment made deterministic.
+
+    chainladder 0.10 computes the adjustment sqrt(1 / |1 - h_ii|) with ``np.divide(...,
+    where=1 - h != 0)`` and no ``out``, so at the cells of leverage 1 (the corner cells) it
+    reads uninitialised memory: the residual pool, and so the simulations, could change from
+    one run to the next with the same seed. Here those cells get 0, so their standardised
+    residual is 0 and leaves the pool (chainladder's own rule for zero residuals); every other
+    cell gets chainladder's value, computed with the same matrix products in the same order.
+    """
+    import chainladder as cl
+
+    class OdpSample(cl.BootstrapODPSample):
+        def _get_hat(self, X, exp_incr_triangle):
+            return _hat_adjustment(self.design_matrix_, exp_incr_triangle)
+
+    return OdpSample
+
+
+def _hat_adjustment(design: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """a[o, d] = sqrt(1 / |1 - h|), h the diagonal of H = D (D' W D)^-1 D' W; 0 where h = 1.
+
+    D the ODP design matrix (rows: known cells lag by lag, origins in order within a lag),
+    W = diag(expected incrementals of those cells); NaN outside the known cells (Shapland
+    2016 eq. 3.23, as chainladder's ``_get_hat``). h = 1 is read to ``LEVERAGE_ONE``: rounding
+    leaves 1 - h of order 1e-16 at the corner cells, which would scale their rounding-sized
+    residuals by 1e8.
+    """
+    d_idx, o_idx = np.nonzero(~np.isnan(expected.T))  # lag-major, as the design rows
+    weight = np.diag(expected[o_idx, d_idx])
+    hat = design @ np.linalg.inv(design.T @ (weight @ design)) @ design.T @ weight
+    one_minus = np.abs(1.0 - np.diagonal(hat))
+    adj = np.zeros_like(one_minus)
+    np.divide(1.0, one_minus, out=adj, where=one_minus > LEVERAGE_ONE)
+    out = np.full(expected.shape, np.nan)
+    out[o_idx, d_idx] = np.sqrt(adj)
+    return out
+
+
+def _odp_triangle(cumulative) -> np.ndarray:
+    """C as float64 [s, o, d] known exactly on and above the latest diagonal, or InputError."""
+    C = np.asarray(cumulative, dtype=np.float64)
+    if C.ndim != 3 or C.shape[0] < 1:
+        raise _bad_triangle(f"shape {C.shape}", "a 3-d array [segment, origin, lag]")
+    n_o = C.shape[1]
+    if C.shape[2] < n_o or (C.shape[2] > n_o and not np.isnan(C[:, :, n_o:]).all()):
+        raise _bad_triangle(f"{n_o} origins x {C.shape[2]} lags",
+                            "a square triangle: as many development lags as origins")
+    C = C[:, :, :n_o]
+    if np.isinf(C).any():
+        s, o, d = np.argwhere(np.isinf(C))[0]
+        raise _bad_triangle(f"[{s}, {o}, {d}] = {C[s, o, d]}", "a finite number or NaN")
+    staircase = np.add.outer(np.arange(n_o), np.arange(n_o)) < n_o
+    wrong = ~np.isnan(C) != staircase[None]
+    if wrong.any():
+        s, o, d = np.argwhere(wrong)[0]
+        raise _bad_triangle(
+            f"[{s}, {o}, {d}] = {C[s, o, d]}",
+            "known cells exactly on and above the latest diagonal (lags 0..n_origins - 1 - o)",
+            "a cell inside the triangle with no amount is 0, not NaN" if staircase[o, d]
+            else "leave the cells after the latest diagonal empty (NaN)",
+        )
+    if n_o < 3:  # N = n(n + 1) / 2 known cells, p = 2n - 1 parameters: N > p needs n >= 3
+        raise _bad_triangle(f"{n_o} origins", "at least 3 origins for the ODP bootstrap")
+    return C
+
+
+def _bad_triangle(value: str, expected: str, fix: str = "") -> InputError:
+    return InputError(BadCell(file="triangle", row=None, column=None, value=value,
+                              expected=expected, fix=fix))
