@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 import engine
-from engine.errors import ComputationError, InputError
+from engine.errors import ComputationError, EngineError, InputError
 from engine.io.arrays import NEVER, codes, day, days, money, to_date
 from engine.io.assumptions import AssumptionSet, load_assumptions
 from engine.io.readers import DataPack, read_pack
@@ -84,6 +84,7 @@ class CloseResult:
     cashflows: UnpaidCashflows
     ibnr_change: IbnrChange
     triangles: dict  # kind (reported, paid, incurred) -> SnapshotTriangle
+    ibnr_distribution: pd.DataFrame  # bootstrap of the chain-ladder IBNR (empty when off)
     income: Statement
     balance: Statement
     kpis: pd.DataFrame
@@ -254,6 +255,34 @@ def _opening(pack: DataPack, store: Path | None, products: np.ndarray, ps: int, 
         if row.product_id in index and row.reserve in values:
             values[row.reserve][index[row.product_id]] += float(row.amount)
     return Reserves(**values), source, run_id
+
+
+def _ibnr_distribution(ibnr: IbnrResult, a: AssumptionSet) -> pd.DataFrame:
+    """Seeded ODP bootstrap of each product's chain-ladder IBNR ([ibnr] bootstrap_sims > 0)."""
+    from engine.reserves.claims.ibnr import cumulative
+    from engine.reserves.claims.triangles import bootstrap_odp
+
+    n_sims = int(a.setting("ibnr", "bootstrap_sims"))
+    columns = ["product_id", "n_sims", "seed", "mean", "std", "p75", "p95", "p995", "note"]
+    if n_sims <= 0:
+        return pd.DataFrame(columns=columns)
+    seed = int(a.setting("ibnr", "bootstrap_seed"))
+    C = cumulative(ibnr.triangle.amount)
+    rows = []
+    for i, p in enumerate(ibnr.products):
+        known = int(np.nansum(ibnr.triangle.count[i]))
+        if ibnr.method[i] not in ("chain_ladder", "mack") or known == 0:
+            continue  # the ODP bootstrap is of the chain ladder only
+        try:
+            b = bootstrap_odp(C[i : i + 1], n_sims=n_sims, seed=seed,
+                              grain_months=ibnr.triangle.grain_months)
+        except EngineError as exc:  # too small or degenerate a triangle: say so, go on
+            rows.append({"product_id": p, "n_sims": n_sims, "seed": seed, "note": str(exc)})
+            continue
+        q = b.total_quantiles[0]
+        rows.append({"product_id": p, "n_sims": n_sims, "seed": seed, "mean": b.mean[0],
+                     "std": b.std[0], "p75": q[0], "p95": q[1], "p995": q[2], "note": ""})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _snapshot_triangles(claims: _Claims, products, a: AssumptionSet, v: int, first_day: int,
@@ -449,6 +478,7 @@ def close(
         horizon_months=int(a.setting("cashflows", "horizon_months")),
     )
     triangles = _snapshot_triangles(claims, products, a, v, first_day, lookback)
+    distribution = _ibnr_distribution(ibnr_v, a)
     stage_done("claims")
 
     alr_v = _alr(pack, products, kinds, a, v)
@@ -497,7 +527,7 @@ def close(
         run_id=None, store=store if write else None, valuation_date=to_date(v),
         period_start=to_date(ps), products=tuple(products), opening=opening, closing=closing,
         opening_source=opening_source, upr=upr, ibnr=ibnr_v, cashflows=cashflows,
-        ibnr_change=change, triangles=triangles,
+        ibnr_change=change, triangles=triangles, ibnr_distribution=distribution,
         income=income, balance=balance,
         kpis=kpis, timings=clock.timings, notes=notes,
     )
@@ -591,6 +621,7 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
         "reserves": reserves, "upr_rollforward": roll, "upr_policy": upr_policy,
         "ibnr_origin": ibnr_origin, "ibnr_change": ibnr_change_frame, "statements": statements,
         "kpis": r.kpis, "claims_cashflows": claims_cashflows, "triangles": triangles,
+        "ibnr_distribution": r.ibnr_distribution,
     }
 
 

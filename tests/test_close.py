@@ -223,3 +223,23 @@ def test_stored_incurred_minus_paid_is_the_ocs(sample_closes):
         assert latest.loc[p, "incurred"] - latest.loc[p, "paid"] == pytest.approx(
             last.closing.ocs[i], abs=1e-6)
         assert latest.loc[p, "reported"] >= latest.loc[p, "paid"] - 1e-6
+
+
+def test_ibnr_bootstrap_in_the_close_when_the_set_asks(sample_closes, tmp_path):
+    import shutil
+
+    from engine.io.assumptions import default_root, write_manifest
+
+    data, _, _ = sample_closes
+    set_dir = tmp_path / "boot"
+    shutil.copytree(default_root() / "default", set_dir)
+    text = (set_dir / "settings.toml").read_text().replace("bootstrap_sims = 0", "bootstrap_sims = 200")
+    (set_dir / "settings.toml").write_text(text)
+    write_manifest(set_dir)
+    pack = read_pack(data)
+    a = close(data, "2025-12-31", assumptions=str(set_dir), pack=pack, write=False)
+    b = close(data, "2025-12-31", assumptions=str(set_dir), pack=pack, write=False)
+    d = a.ibnr_distribution.set_index("product_id")
+    assert "HE" in d.index and d.loc["HE", "n_sims"] == 200
+    assert d.loc["HE", "p75"] < d.loc["HE", "p95"] < d.loc["HE", "p995"]
+    pd.testing.assert_frame_equal(a.ibnr_distribution, b.ibnr_distribution)  # seeded

@@ -78,4 +78,11 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             PRIMARY KEY (run_id, product_id, triangle, origin_start, development)
         );
     """),
+    (6, "ibnr bootstrap distribution", """
+        CREATE TABLE ibnr_distribution (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, n_sims INTEGER, seed BIGINT,
+            mean DOUBLE, std DOUBLE, p75 DOUBLE, p95 DOUBLE, p995 DOUBLE, note VARCHAR,
+            PRIMARY KEY (run_id, product_id)
+        );
+    """),
 )
