@@ -624,3 +624,23 @@ def test_compute_ibnr_count_times_severity():
                      grain_months=3, methods=["count_severity"], min_claims=[1],
                      first_day=_day("2025-01-01"))
     np.testing.assert_allclose(r.by_origin_ibnr[0], [0.0, 30.0])
+
+
+def test_reserving_the_sum_of_segments_differs_from_the_sum_of_reserves():
+    """Documented difference: the chain ladder is not additive across segments. Reserving the
+    aggregate triangle weights each segment's development by its volume at each lag, so unless
+    the segments share one pattern (or one mix by origin) the two totals differ; with identical
+    patterns and proportional volumes they agree."""
+    fast = np.array([[100.0, 110, 111], [100, 110, np.nan], [100, np.nan, np.nan]])
+    slow = np.array([[10.0, 50, 100], [30, 150, np.nan], [60, np.nan, np.nan]])
+    pair = np.stack([fast, slow])
+    f = development_factors(pair)
+    per_segment = chain_ladder(pair, f).ibnr.sum()
+    total = pair.sum(axis=0)[None]
+    aggregate = chain_ladder(total, development_factors(total)).ibnr.sum()
+    assert abs(aggregate - per_segment) > 1.0  # the mix shifts towards the slow segment
+    same = np.stack([fast, 2 * fast])  # one pattern, proportional volumes: additive
+    f2 = development_factors(same)
+    t2 = same.sum(axis=0)[None]
+    assert chain_ladder(same, f2).ibnr.sum() == pytest.approx(
+        chain_ladder(t2, development_factors(t2)).ibnr.sum())
