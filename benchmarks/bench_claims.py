@@ -1,7 +1,8 @@
 """Benchmark: claims reserving, one section per part.
 
     python benchmarks/bench_claims.py [--parts a b c] [--n 10000000] [--verify-n 200000]
-                                      [--seed 20251231] [--cap 600] [--cpu K]
+                                      [--segments 200] [--big-segments 1000] [--size 120]
+                                      [--seed 20251231] [--repeat 5] [--cap 600] [--cpu K]
 
 Part (a), triangle construction. N synthetic claim records (10 segments, event dates uniform
 over the ten years 2016-2025, report lags in days geometric (even segments) or lognormal (odd
@@ -17,10 +18,24 @@ amounts), valued at 2025-12-31 on a monthly grain: a 10 x 120 x 120 triangle.
 - both cumulative triangles compared cell by cell (1e-6 relative) at ``--verify-n`` records and,
   when chainladder finished, at N.
 
-Every process is pinned to one core with numba on one thread. Prints the sizes, the times, the
-peak resident memory of each process (ru_maxrss: data generation, inputs and the call), the
-triangle totals (to catch drift), the ratio and PASS/MISS against the target (ours >= 10x
-faster). Parts (b) and (c), the batched reserving methods, say "pending" until
+Part (b), Mack chain ladder on ``--segments`` (200) synthetic monthly cumulative triangles of
+``--size`` x ``--size`` (120: ten years of origins valued at 2025-12-31; see
+``synthetic_triangles``):
+
+- ours: ``development_factors`` (volume) + ``mack`` (sigma extrapolated log-linearly, as
+  chainladder does by default) on the dense array, warm-up then median of ``--repeat``;
+- chainladder: ``chainladder.Triangle`` with one index value per segment, built from the long
+  table before the clock; timed: ``MackChainladder().fit`` + the total standard error + ``ibnr_``,
+  median of 3 when a fit takes under 20 s, else once; stopped at ``--cap`` seconds;
+- total IBNR and total Mack standard error compared segment by segment (1e-6 relative).
+
+Part (c), the same on ``--big-segments`` (1,000) triangles: ours must take under 1 s and stay
+under 1 GiB of peak memory (the whole process); chainladder once, stopped at ``--cap``.
+
+Every process is fresh, pinned to one core with numba on one thread. Prints the sizes, the
+times, the peak resident memory of each process (VmHWM: data generation, inputs and the call),
+the totals (to catch drift), the ratio and PASS/MISS against the targets (ours >= 10x faster
+than chainladder in parts (a) and (b)). Parts (b) and (c) say "pending" until
 ``engine.reserves.claims.methods`` provides ``mack``.
 """
 
@@ -38,8 +53,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-
-from engine.io.arrays import day
 
 VALUATION = "2025-12-31"
 FIRST_EVENT = "2016-01-01"  # ten years of event dates: 120 monthly origins
@@ -60,6 +73,14 @@ SCRIPT = str(Path(__file__).resolve())
 
 # ---------------------------------------------------------------------------------------------
 # Part (a): synthetic claims and the two triangle builders
+
+
+def day(date: str) -> int:
+    """The engine's day number of an ISO date (imported here: the module loads pandas, which
+    the Mack workers of parts (b) and (c) do not need)."""
+    from engine.io.arrays import day as engine_day
+
+    return engine_day(date)
 
 
 @dataclass(frozen=True)
@@ -206,10 +227,10 @@ def _status_kib(pid: int | str, name: str) -> int:
     raise KeyError(name)
 
 
-def _maxrss_bytes() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def _peak_bytes() -> int:
+    """Peak resident memory of this process image (VmHWM). Not ru_maxrss: Linux carries it over
+    fork + exec, so a fresh worker would report at least the parent's resident size."""
+    return _status_kib("self", "VmHWM") * 1024
 
 
 def worker(side: str, n: int, seed: int, repeat: int, out_path: str) -> dict:
@@ -247,7 +268,7 @@ def worker(side: str, n: int, seed: int, repeat: int, out_path: str) -> dict:
         r["seconds"] = time.perf_counter() - t0
         n_origins = int(np.datetime64(VALUATION, "M").astype(np.int64)) - first_month + 1
         cum = their_cumulative(tri, n_origins, first_month)
-    r["peak_bytes"] = _maxrss_bytes()
+    r["peak_bytes"] = _peak_bytes()
     r["total"] = float(np.nansum(_latest(cum)))
     r["shape"] = list(cum.shape)
     np.save(out_path, cum)
@@ -260,14 +281,12 @@ def _latest(cum: np.ndarray) -> np.ndarray:
     return cum[:, np.arange(n), n - 1 - np.arange(n)]
 
 
-def run_side(side: str, n: int, seed: int, repeat: int, cap: float | None, cpu: int | None,
-             folder: str) -> dict:
-    """``worker`` in a fresh process pinned to one core; the clock for ``cap`` (None: no cap)
-    starts once the worker's inputs exist. A worker stopped at the cap returns
-    ``seconds = None`` and the peak memory it had reached (None if unreadable)."""
-    out_path = str(Path(folder) / f"{side}_{n}.npy")
-    cmd = [sys.executable, SCRIPT, "--worker", side, "--n", str(n), "--seed", str(seed),
-           "--repeat", str(repeat), "--out", out_path]
+def _spawn(worker_args: list[str], out_path: str, cap: float | None, cpu: int | None) -> dict:
+    """This script as a worker (``--worker ...``) in a fresh process pinned to one core; the
+    clock for ``cap`` (None: no cap) starts once the worker's inputs exist ("ready"). Returns
+    the worker's figures, or ``seconds = None`` and the peak memory it had reached (None if
+    unreadable) when it was stopped at the cap."""
+    cmd = [sys.executable, SCRIPT, "--worker", *worker_args, "--out", out_path]
     if cpu is not None:
         cmd += ["--cpu", str(cpu)]
     with tempfile.TemporaryFile(mode="w+") as err:
@@ -283,13 +302,23 @@ def run_side(side: str, n: int, seed: int, repeat: int, cap: float | None, cpu: 
                 peak = None
             proc.kill()
             proc.wait()
-            return {"side": side, "n": n, "seconds": None, "peak_bytes": peak, "cap": cap}
+            return {"seconds": None, "peak_bytes": peak, "cap": cap}
         out = proc.stdout.read()
         proc.stdout.close()
         if proc.returncode != 0:
             err.seek(0)
-            raise RuntimeError(f"{side} worker failed:\n{err.read()}")
-    r = json.loads(out.strip().splitlines()[-1])
+            raise RuntimeError(f"{worker_args[0]} worker failed:\n{err.read()}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_side(side: str, n: int, seed: int, repeat: int, cap: float | None, cpu: int | None,
+             folder: str) -> dict:
+    """``worker`` in a fresh pinned process (see ``_spawn``), with its cumulative triangle."""
+    out_path = str(Path(folder) / f"{side}_{n}.npy")
+    r = _spawn([side, "--n", str(n), "--seed", str(seed), "--repeat", str(repeat)], out_path,
+               cap, cpu)
+    if r["seconds"] is None:
+        return {"side": side, "n": n, **r}
     r["triangle"] = np.load(out_path)
     return r
 
@@ -351,7 +380,7 @@ def report_a(r: dict) -> str:
 
     stopped = c["seconds"] is None
     lines += [
-        f"  peak memory (ru_maxrss)       ours {gib(o['peak_bytes'])}, chainladder "
+        f"  peak memory (VmHWM)           ours {gib(o['peak_bytes'])}, chainladder "
         f"{gib(c['peak_bytes'])}{' (at the cap)' if stopped else ''}  (before the call: ours "
         f"{gib(o['rss_before'])}, chainladder {gib(c.get('rss_before'))})",
         f"  triangle total (latest diagonal): ours {o['total']:,.2f} ({o['count']:,.0f} claims), "
@@ -385,7 +414,23 @@ def part_a(args) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Parts (b) and (c): batched reserving methods
+# Parts (b) and (c): Mack chain ladder on many monthly triangles
+
+MACK_SEGMENTS = 200  # part (b)
+MACK_BIG_SEGMENTS = 1_000  # part (c)
+MACK_SIZE = 120  # origins = development lags (monthly, ten years)
+MACK_REPEAT_CL = 3  # chainladder's median of 3 in part (b) when its first fit is quick ...
+MACK_QUICK_SECONDS = 20.0  # ... under this many seconds
+TARGET_SECONDS = 1.0  # part (c), ours on 1,000 segments
+TARGET_PEAK_BYTES = 2**30  # part (c), ours: the whole process's peak resident memory
+# synthetic development (see ``synthetic_triangles``)
+LAG_MEDIAN_MONTHS = (1.0, 12.0)
+LAG_LOG_SIGMA = (0.6, 1.4)
+TAIL_WEIGHT = (0.05, 0.15)
+TAIL_MEAN_MONTHS = (36.0, 84.0)
+VOLUME_LOG10 = (5.0, 7.0)
+VOLUME_GROWTH = 0.005  # per origin month
+VOLUME_SIGMA, NOISE_SIGMA = 0.1, 0.25
 
 
 def methods_module(name: str = "engine.reserves.claims.methods"):
@@ -400,17 +445,308 @@ def methods_module(name: str = "engine.reserves.claims.methods"):
 
 
 def _pending(label: str) -> str:
-    if methods_module() is None:
-        return f"({label}) pending: engine.reserves.claims.methods not available"
-    return f"({label}) pending: engine.reserves.claims.methods.mack is available, part not written"
+    return f"({label}) pending: engine.reserves.claims.methods not available"
+
+
+def development_pattern(median: float, sigma: float, tail_weight: float, tail_mean: float,
+                        n_lags: int) -> np.ndarray:
+    """p_d = P(d <= T < d + 1), d = 0..n_lags-1, T in months a mixture: lognormal(ln median,
+    sigma) with weight 1 - w, exponential(mean) with weight w (a slow tail, so that the last
+    lags still develop and their sigma_d are not rounding noise)."""
+    import math
+
+    t = np.arange(1, n_lags + 1, dtype=np.float64)
+    z = (np.log(t) - math.log(median)) / (sigma * math.sqrt(2.0))
+    lognormal = 0.5 * (1.0 + np.array([math.erf(v) for v in z]))
+    exponential = -np.expm1(-t / tail_mean)
+    cdf = np.concatenate([[0.0], (1.0 - tail_weight) * lognormal + tail_weight * exponential])
+    return np.diff(cdf)
+
+
+def synthetic_triangles(n_segments: int, size: int = MACK_SIZE, seed: int = SEED) -> np.ndarray:
+    """Cumulative monthly triangles C[segment, origin, lag], NaN after the valuation (o + d >=
+    size). Per segment, drawn in turn from one generator (so the first k segments do not
+    depend on how many follow): a development pattern (``development_pattern``, median lag
+    U(1, 12) months, sigma U(0.6, 1.4), tail weight U(0.05, 0.15), tail mean U(36, 84)
+    months); origin volumes 10^U(5, 7) x 1.005^origin x lognormal(0, 0.1); incremental amounts
+    volume x p_d x lognormal noise (mean 1, sigma 0.25), rounded to cents, at least 0.01."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((n_segments, size, size))
+    growth = (1.0 + VOLUME_GROWTH) ** np.arange(size)
+    for s in range(n_segments):
+        median, sigma, weight, mean, log10 = (rng.uniform(*bounds) for bounds in (
+            LAG_MEDIAN_MONTHS, LAG_LOG_SIGMA, TAIL_WEIGHT, TAIL_MEAN_MONTHS, VOLUME_LOG10))
+        pattern = development_pattern(median, sigma, weight, mean, size)
+        volume = 10.0**log10 * growth * rng.lognormal(0.0, VOLUME_SIGMA, size)
+        noise = rng.lognormal(-0.5 * NOISE_SIGMA**2, NOISE_SIGMA, (size, size))
+        incremental = np.maximum(np.round(volume[:, None] * pattern[None, :] * noise, 2), 0.01)
+        np.cumsum(incremental, axis=1, out=out[s])
+    out[:, np.add.outer(np.arange(size), np.arange(size)) >= size] = np.nan
+    return out
+
+
+def triangles_frame(C: np.ndarray):
+    """The known cells as a long table: segment, origin (first day of the origin month),
+    development (last day of the valuation month), amount (cumulative); the last origin is
+    the valuation month."""
+    import pandas as pd
+
+    n_seg, size, _ = C.shape
+    origin, lag = np.nonzero(np.add.outer(np.arange(size), np.arange(size)) < size)
+    first = np.datetime64(VALUATION, "M") - (size - 1)
+    origin_month = first + origin
+    valuation_month = origin_month + lag
+    return pd.DataFrame({
+        "segment": np.repeat(np.arange(n_seg), origin.size),
+        "origin": np.tile(origin_month.astype("datetime64[D]"), n_seg),
+        "development": np.tile((valuation_month + 1).astype("datetime64[D]") - 1, n_seg),
+        "amount": C[:, origin, lag].ravel(),
+    })
+
+
+def their_triangle(frame):
+    """``chainladder.Triangle`` (cumulative, one index value per segment) of the long table."""
+    import warnings
+
+    import chainladder as cl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tri = cl.Triangle(frame, origin="origin", development="development", columns="amount",
+                          index="segment", cumulative=True)
+    if tri.origin_grain != "M" or tri.development_grain != "M":
+        raise AssertionError(f"chainladder read grain O{tri.origin_grain}D"
+                             f"{tri.development_grain}, not monthly")
+    return tri
+
+
+def our_mack(C: np.ndarray) -> np.ndarray:
+    """[total IBNR, total Mack standard error] per segment, [2, s]: volume-weighted factors,
+    no tail, sigma_d^2 extrapolated log-linearly (chainladder's default, which
+    ``MackChainladder().fit`` uses on an undeveloped triangle)."""
+    from engine.reserves.claims.methods import development_factors, mack
+
+    r = mack(C, development_factors(C, average="volume"), sigma_extrapolation="log-linear")
+    return np.stack([r.ibnr.sum(axis=1), r.total_se])
+
+
+def their_mack(tri) -> np.ndarray:
+    """``MackChainladder().fit(tri)``, then [total IBNR, total Mack standard error] per
+    segment, [2, s].
+
+    The total standard error is ``total_mack_std_err_``'s own computation, sqrt(total process
+    risk^2 + total parameter risk^2) at the last development column: reading the property on
+    a triangle with an index fails in its last step (a DataFrame indexed by the Triangle's
+    index table) with this chainladder and pandas 3.
+    """
+    import warnings
+
+    import chainladder as cl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = cl.MackChainladder().fit(tri)
+        total = model.total_process_risk_**2 + model.total_parameter_risk_**2
+        if total.array_backend == "sparse":
+            total = total.set_backend("numpy")
+        se = np.asarray(total.sqrt().values, dtype=float)[:, 0, 0, -1]
+        ibnr = model.ibnr_
+        if ibnr.array_backend == "sparse":
+            ibnr = ibnr.set_backend("numpy")
+        ibnr = np.nansum(np.asarray(ibnr.values, dtype=float)[:, 0], axis=(1, 2))
+    return np.stack([ibnr, se])
+
+
+def _timed(call, n: int) -> tuple[np.ndarray, list[float], list[float]]:
+    """``call()`` n times: (last result, wall seconds, kernel seconds of each run)."""
+    import resource
+
+    got, wall, kernel = None, [], []
+    for _ in range(n):
+        k0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_stime, time.perf_counter()
+        got = call()
+        wall.append(time.perf_counter() - t0)
+        kernel.append(resource.getrusage(resource.RUSAGE_SELF).ru_stime - k0)
+    return got, wall, kernel
+
+
+def mack_worker(side: str, segments: int, size: int, seed: int, repeat: int,
+                out_path: str) -> dict:
+    """In this fresh process: generate the triangles, fit Mack on ``side`` (ours: warm-up +
+    median of ``repeat`` of ``development_factors`` + ``mack``; chainladder: the Triangle built
+    from the long table first, then the fit + reading the totals, once, or median of
+    ``MACK_REPEAT_CL`` when ``repeat`` > 1 and the first fit took under
+    ``MACK_QUICK_SECONDS``), save [total IBNR, total SE] per segment to ``out_path`` and return
+    the figures, with the kernel time of each run (page faults). Prints "ready" once the
+    inputs exist."""
+    C = synthetic_triangles(segments, size, seed)
+    r: dict = {"side": side, "segments": segments, "size": size,
+               "cells": int(np.count_nonzero(~np.isnan(C)))}
+    if side == "mack-ours":
+        import engine.reserves.claims.methods  # noqa: F401  (imported before the clock starts)
+
+        r["input_bytes"] = C.nbytes
+        r["rss_before"] = _status_kib("self", "VmRSS") * 1024
+        print("ready", flush=True)
+        our_mack(C)  # warm-up
+        got, times, kernel = _timed(lambda: our_mack(C), repeat)
+    else:
+        import gc
+
+        frame = triangles_frame(C)
+        del C
+        r["rows"] = len(frame)
+        r["input_bytes"] = int(frame.memory_usage(index=False).sum())
+        tri = their_triangle(frame)
+        del frame
+        gc.collect()
+        r["rss_before"] = _status_kib("self", "VmRSS") * 1024
+        print("ready", flush=True)
+        got, times, kernel = _timed(lambda: their_mack(tri), 1)
+        if repeat > 1 and times[0] < MACK_QUICK_SECONDS:  # the fit leaves ``tri`` as it was
+            got, more, more_kernel = _timed(lambda: their_mack(tri), MACK_REPEAT_CL - 1)
+            times += more
+            kernel += more_kernel
+    r["peak_bytes"] = _peak_bytes()
+    r["seconds"] = statistics.median(times)
+    r["kernel_seconds"] = statistics.median(kernel)
+    r["range"] = [min(times), max(times)]
+    r["runs"] = len(times)
+    r["ibnr"], r["se"] = float(got[0].sum()), float(got[1].sum())
+    np.save(out_path, got)
+    return r
+
+
+def run_mack_side(side: str, segments: int, size: int, seed: int, repeat: int,
+                  cap: float | None, cpu: int | None, folder: str) -> dict:
+    """``mack_worker`` in a fresh pinned process (see ``_spawn``), with its per-segment totals."""
+    out_path = str(Path(folder) / f"{side}_{segments}_{size}.npy")
+    r = _spawn([side, "--segments", str(segments), "--size", str(size), "--seed", str(seed),
+                "--repeat", str(repeat)], out_path, cap, cpu)
+    if r["seconds"] is None:
+        return {"side": side, "segments": segments, "size": size, **r}
+    r["totals"] = np.load(out_path)
+    return r
+
+
+def compare_totals(mine: np.ndarray, other: np.ndarray) -> dict:
+    """Largest relative difference per quantity (total IBNR, total SE) over the segments."""
+    diff = np.abs(mine - other)
+    scale = np.maximum(np.abs(mine), np.abs(other))
+    rel = np.divide(diff, scale, out=np.where(np.isnan(diff), np.inf, 0.0), where=scale > 0)
+    return {"segments": int(mine.shape[1]), "ibnr_rel": float(np.max(rel[0])),
+            "se_rel": float(np.max(rel[1]))}
+
+
+def run_mack(segments: int, size: int = MACK_SIZE, seed: int = SEED, repeat: int = 5,
+             cap: float | None = None, cpu: int | None = None) -> dict:
+    """Ours and chainladder's Mack on the same triangles, side by side (parts (b) and (c))."""
+    with tempfile.TemporaryDirectory() as folder:
+        mine = run_mack_side("mack-ours", segments, size, seed, repeat, None, cpu, folder)
+        other = run_mack_side("mack-chainladder", segments, size, seed, repeat, cap, cpu,
+                              folder)
+    r: dict = {"segments": segments, "size": size, "seed": seed, "repeat": repeat, "cap": cap,
+               "ours": {k: v for k, v in mine.items() if k != "totals"},
+               "chainladder": {k: v for k, v in other.items() if k != "totals"}}
+    if other["seconds"] is not None:
+        r["check"] = compare_totals(mine["totals"], other["totals"])
+    return r
+
+
+def _gib(x) -> str:
+    return "n/a" if x is None else f"{x / 2**30:.2f} GiB"
+
+
+def _mack_lines(r: dict, header: str) -> list[str]:
+    """The lines parts (b) and (c) share: sizes, times, memory, totals, the comparison."""
+    o, c = r["ours"], r["chainladder"]
+    stopped = c["seconds"] is None
+    lines = [
+        f"{header}: {r['segments']:,} segments of {r['size']} x {r['size']} monthly cumulative "
+        f"triangles ({o['cells']:,} known cells), seed {r['seed']}; volume-weighted factors, no "
+        f"tail, sigma extrapolated log-linearly (chainladder's default); one core "
+        f"{r.get('cpu_list', '')}, numba threads {r.get('numba_threads', '?')}",
+        f"  inputs: ours {o['input_bytes'] / 2**20:,.1f} MiB array [segment, origin, lag]; "
+        "chainladder " + ("n/a" if stopped else
+                          f"Triangle from a {c['rows']:,}-row long table "
+                          f"({c['input_bytes'] / 2**20:,.1f} MiB), built before the clock"),
+        "",
+        f"  ours, development_factors + mack  {o['seconds']:9.3f} s  (median of {o['runs']}, "
+        f"after a warm-up; runs {o['range'][0]:.3f}-{o['range'][1]:.3f} s; median kernel "
+        f"time {o['kernel_seconds']:.3f} s)",
+    ]
+    if stopped:
+        lines.append(f"  chainladder MackChainladder.fit   > {r['cap']:g} s  (once; stopped at "
+                     "the cap)")
+    else:
+        runs = "once" if c["runs"] == 1 else (
+            f"median of {c['runs']}, runs {c['range'][0]:.3f}-{c['range'][1]:.3f} s")
+        lines.append(f"  chainladder MackChainladder.fit   {c['seconds']:9.3f} s  ({runs}; fit + "
+                     "total standard error + ibnr_)")
+    lines += [
+        f"  peak memory (VmHWM)              ours {_gib(o['peak_bytes'])}, chainladder "
+        f"{_gib(c['peak_bytes'])}{' (at the cap)' if stopped else ''}  (before the call: ours "
+        f"{_gib(o['rss_before'])}, chainladder {_gib(c.get('rss_before'))})",
+        f"  all segments: IBNR ours {o['ibnr']:,.2f}, chainladder "
+        f"{'n/a' if stopped else format(c['ibnr'], ',.2f')}; sum of the segments' Mack SE ours "
+        f"{o['se']:,.2f}, chainladder {'n/a' if stopped else format(c['se'], ',.2f')}",
+    ]
+    if "check" in r:
+        k = r["check"]
+        ok = k["ibnr_rel"] <= TOLERANCE and k["se_rel"] <= TOLERANCE
+        lines.append(f"  same per segment: total IBNR max relative difference {k['ibnr_rel']:.1e}, "
+                     f"Mack SE {k['se_rel']:.1e} (limit {TOLERANCE:g})  {_verdict(ok)}")
+    else:
+        lines.append("  same per segment: not compared (chainladder stopped at the cap)")
+    return lines
+
+
+def _ratio_line(r: dict, target: float | None) -> str:
+    o, c = r["ours"], r["chainladder"]
+    stopped = c["seconds"] is None
+    ratio = (r["cap"] if stopped else c["seconds"]) / o["seconds"]
+    text = f"  chainladder / ours  {'>' if stopped else ' '} {ratio:8.1f} x"
+    if target is None:
+        return text
+    return f"{text}    target >= {target:g} x    {_verdict(ratio >= target)}"
+
+
+def report_b(r: dict) -> str:
+    """The printed result of part (b): ``run_mack`` on 200 segments."""
+    return "\n".join([*_mack_lines(r, "(b) Mack chain ladder"), _ratio_line(r, TARGET_RATIO)])
+
+
+def report_c(r: dict) -> str:
+    """The printed result of part (c): ``run_mack`` on 1,000 segments, chainladder capped."""
+    o = r["ours"]
+    lines = _mack_lines(r, "(c) Mack chain ladder at scale")
+    lines += [
+        f"  ours time                {o['seconds']:9.3f} s      target < {TARGET_SECONDS:g} s"
+        f"      {_verdict(o['seconds'] < TARGET_SECONDS)}",
+        f"  ours peak memory         {o['peak_bytes'] / 2**30:9.3f} GiB    target < "
+        f"{TARGET_PEAK_BYTES / 2**30:g} GiB    {_verdict(o['peak_bytes'] < TARGET_PEAK_BYTES)}"
+        "  (the whole process: interpreter, numpy, inputs, the call)",
+        _ratio_line(r, None) + "  (for information; no target at this size)",
+    ]
+    return "\n".join(lines)
+
+
+def _mack_part(args, segments: int, report) -> str:
+    import numba
+
+    r = run_mack(segments, args.size, args.seed, args.repeat, args.cap, args.cpu)
+    r.update(cpu_list=sorted(os.sched_getaffinity(0)), numba_threads=numba.config.NUMBA_NUM_THREADS)
+    return report(r)
 
 
 def part_b(args) -> str:
-    return _pending("b")
+    return _pending("b") if methods_module() is None else _mack_part(args, args.segments,
+                                                                     report_b)
 
 
 def part_c(args) -> str:
-    return _pending("c")
+    return _pending("c") if methods_module() is None else _mack_part(args, args.big_segments,
+                                                                     report_c)
 
 
 PARTS = {"a": part_a, "b": part_b, "c": part_c}
@@ -425,21 +761,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=10_000_000, help="claim records in part (a)")
     parser.add_argument("--verify-n", type=int, default=200_000,
                         help="records of part (a)'s comparison run (0: none)")
+    parser.add_argument("--segments", type=int, default=MACK_SEGMENTS,
+                        help="triangles in part (b)")
+    parser.add_argument("--big-segments", type=int, default=MACK_BIG_SEGMENTS,
+                        help="triangles in part (c)")
+    parser.add_argument("--size", type=int, default=MACK_SIZE,
+                        help="origins (= lags) per triangle in parts (b) and (c)")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--cap", type=float, default=600.0,
                         help="seconds after which chainladder is stopped")
     parser.add_argument("--cpu", type=int, default=None,
                         help="the core to pin to (default: the last one allowed)")
-    parser.add_argument("--worker", choices=["ours", "chainladder"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=["ours", "chainladder", "mack-ours", "mack-chainladder"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if any(os.environ.get(k) != val for k, val in THREAD_ENV.items()):
         # numba reads its thread count at import: start again with the environment set
         os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **THREAD_ENV})
     _pin(args.cpu)
-    if args.worker:
+    if args.worker in ("ours", "chainladder"):
         print(json.dumps(worker(args.worker, args.n, args.seed, args.repeat, args.out)))
+        return
+    if args.worker:
+        print(json.dumps(mack_worker(args.worker, args.segments, args.size, args.seed,
+                                     args.repeat, args.out)))
         return
     for i, name in enumerate(args.parts):
         print(("\n" if i else "") + PARTS[name](args), flush=True)
