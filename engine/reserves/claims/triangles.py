@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from engine.errors import AssumptionError, BadCell, ComputationError, InputError
 
@@ -73,6 +74,25 @@ class Triangle:
         return np.nansum(values, axis=2)
 
 
+@njit(cache=True)
+def _fill_triangle(segment, event_day, report_day, amount, v, lo, table, anchor, amt, cnt):
+    """Add each claim known at v to its (segment, origin, lag) cell; older origins dropped."""
+    n_o = amt.shape[1]
+    for i in range(event_day.shape[0]):
+        e = event_day[i]
+        r = report_day[i]
+        if e > v or r > v or e < lo or r < e or segment[i] < 0:
+            continue  # unknown at v, before the first origin, or invalid (validation refuses)
+        pe = anchor - table[e - lo]
+        if pe >= n_o:
+            continue
+        pr = anchor - table[r - lo]
+        o = n_o - 1 - pe
+        d = pe - pr
+        amt[segment[i], o, d] += amount[i]
+        cnt[segment[i], o, d] += 1.0
+
+
 def reporting_triangle(
     segment: np.ndarray,
     segments: np.ndarray,
@@ -83,28 +103,28 @@ def reporting_triangle(
     grain: int,
     first_day: int | None = None,
 ) -> Triangle:
-    """Event period x report lag triangles per segment, by np.bincount (no groupby)."""
+    """Event period x report lag triangles per segment: one numba pass over the records."""
+    segment = np.asarray(segment)
+    event_day = np.asarray(event_day, dtype=np.int64)
+    report_day = np.asarray(report_day, dtype=np.int64)
     known = (report_day <= valuation_day) & (event_day <= valuation_day)
-    p_event = period_index(event_day[known], valuation_day, grain)
-    p_report = period_index(report_day[known], valuation_day, grain)
+    lo = int(event_day[known].min()) if known.any() else int(valuation_day)
     if first_day is not None:
-        n_origins = int(period_index(np.array([first_day]), valuation_day, grain)[0]) + 1
+        lo = min(lo, int(first_day))
+    table = month_index(np.arange(lo, valuation_day + 1, dtype=np.int64)) // grain
+    anchor = int(table[-1])
+    if first_day is not None:
+        n_origins = anchor - int(table[int(first_day) - lo]) + 1
     else:
-        n_origins = int(p_event.max()) + 1 if p_event.size else 1
+        n_origins = anchor - int(table[int(event_day[known].min()) - lo]) + 1 if known.any() else 1
     n_origins = max(n_origins, 1)
-    keep = p_event < n_origins
-    origin = (n_origins - 1 - p_event[keep]).astype(np.int64)
-    lag = (p_event[keep] - p_report[keep]).astype(np.int64)
-    seg = segment[known][keep].astype(np.int64)
     n_seg = len(segments)
-    flat = (seg * n_origins + origin) * n_origins + lag
-    size = n_seg * n_origins * n_origins
-    amt = np.bincount(flat, weights=amount[known][keep], minlength=size).astype(np.float64)
-    cnt = np.bincount(flat, minlength=size).astype(np.float64)
-    shape = (n_seg, n_origins, n_origins)
+    amt = np.zeros((n_seg, n_origins, n_origins))
+    cnt = np.zeros((n_seg, n_origins, n_origins))
+    _fill_triangle(segment.astype(np.int64, copy=False), event_day, report_day,
+                   np.asarray(amount, dtype=np.float64), int(valuation_day), lo, table, anchor,
+                   amt, cnt)
     outside = (np.arange(n_origins)[None, :] + np.arange(n_origins)[:, None]) >= n_origins
-    amt = amt.reshape(shape)
-    cnt = cnt.reshape(shape)
     amt[:, outside] = np.nan
     cnt[:, outside] = np.nan
     anchor_period = month_index(np.array([valuation_day]))[0] // grain
