@@ -226,6 +226,7 @@ def _ibnr(claims: _Claims, products, kinds, a: AssumptionSet, v: int, first_day:
         exposure=exposure,
         first_day=first_day,
         options=[a.ibnr(k) for k in kinds],
+        selections=a.ibnr_selections,
     )
 
 

@@ -33,6 +33,7 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     ),
     "earning_profiles.csv": ("profile", "component", "share", "basis", "param", "perspective"),
     "earning_curves.csv": ("curve", "elapsed_fraction", "earned_fraction"),
+    "ibnr_selections.csv": ("product_id", "kind", "origin_start", "from_lag", "factor"),
     "ibnr_options.csv": (
         "product_kind", "average", "n_periods", "drop_high", "drop_low", "tail",
         "sigma_extrapolation", "max_link_ratio",
@@ -166,6 +167,7 @@ class AssumptionSet:
     earning_profiles: Mapping[tuple[str, str], tuple[EarningComponent, ...]]  # (profile, perspective)
     earning_curves: Mapping[str, tuple[tuple[float, ...], tuple[float, ...]]]  # name -> (x, y)
     ibnr_options: Mapping[str, IbnrOptions]  # by product kind
+    ibnr_selections: pd.DataFrame  # product_id, kind (factor|exclude), origin_start, from_lag, factor
 
     def ibnr(self, product_kind: str) -> IbnrOptions:
         try:
@@ -348,7 +350,31 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
         earning_profiles=MappingProxyType(profiles),
         earning_curves=MappingProxyType(curves),
         ibnr_options=MappingProxyType(_ibnr_options(set_dir.name, frames["ibnr_options.csv"])),
+        ibnr_selections=_selections(set_dir.name, frames["ibnr_selections.csv"]),
     )
+
+
+def _selections(set_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The actuary's judgements: a selected factor from a lag (kind ``factor``), or a link
+    ratio left out of the average (kind ``exclude``, for one origin)."""
+    bad = []
+    for i, r in enumerate(frame.to_dict("records"), start=2):
+        lag = _number(r["from_lag"])
+        ok = r["kind"] in ("factor", "exclude") and lag is not None and lag >= 1
+        if r["kind"] == "factor":
+            f = _number(r["factor"])
+            ok = ok and f is not None and f > 0
+        if r["kind"] == "exclude":
+            ok = ok and bool(pd.to_datetime(r["origin_start"], errors="coerce") is not pd.NaT)
+        if not ok:
+            bad.append(str(i))
+    if bad:
+        raise AssumptionError(
+            f"assumption set {set_name}: ibnr_selections.csv line(s) {', '.join(bad)}: expected "
+            "kind factor (from_lag >= 1, factor > 0) or exclude (origin_start YYYY-MM-DD, "
+            "from_lag >= 1)"
+        )
+    return frame.copy()
 
 
 def _ibnr_options(set_name: str, frame: pd.DataFrame) -> dict:

@@ -644,3 +644,28 @@ def test_reserving_the_sum_of_segments_differs_from_the_sum_of_reserves():
     t2 = same.sum(axis=0)[None]
     assert chain_ladder(same, f2).ibnr.sum() == pytest.approx(
         chain_ladder(t2, development_factors(t2)).ibnr.sum())
+
+
+def test_compute_ibnr_applies_selected_factors_and_exclusions():
+    from datetime import date as _date
+
+    import pandas as pd
+
+    from engine.io.arrays import day as _day
+    from engine.reserves.claims.ibnr import compute_ibnr
+
+    ev = [_date(2025, 2, 1)] * 3 + [_date(2025, 5, 1)] * 2 + [_date(2025, 8, 1)]
+    rp = [_date(2025, 2, 10), _date(2025, 5, 10), _date(2025, 8, 10),
+          _date(2025, 5, 10), _date(2025, 8, 10), _date(2025, 8, 10)]
+    amt = [100.0, 50.0, 10.0, 80.0, 400.0, 60.0]
+    prod = np.array([0] * 6 + [1] * 6, np.int32)
+    days_ = lambda ds: np.array([_day(d) for d in ds] * 2)  # noqa: E731
+    selections = pd.DataFrame({
+        "product_id": ["A", "B"], "kind": ["exclude", "factor"],
+        "origin_start": ["2025-04-01", ""], "from_lag": ["1", "1"], "factor": ["", "2.0"]})
+    r = compute_ibnr(prod, np.array(["A", "B"]), days_(ev), days_(rp), np.array(amt * 2),
+                     _day("2025-09-30"), grain_months=3, methods=["chain_ladder"] * 2,
+                     min_claims=[1, 1], first_day=_day("2025-01-01"), selections=selections)
+    # A: Q2's 480/80 left out -> f0 = 150/100 = 1.5; B: f0 selected = 2.0
+    assert r.ldf[0, 0] == pytest.approx(1.5) and r.ldf[1, 0] == pytest.approx(2.0)
+    assert "selected factors / exclusions applied" in r.note[0]

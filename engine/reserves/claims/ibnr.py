@@ -60,11 +60,40 @@ def cumulative(incremental: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(incremental), np.nan, np.cumsum(np.nan_to_num(incremental), axis=2))
 
 
-def _factor_kwargs(options) -> dict:
-    if options is None:
-        return {}
-    return {"average": options.average, "n_periods": options.n_periods,
-            "drop_high": options.drop_high, "drop_low": options.drop_low, "tail": options.tail}
+def _factor_kwargs(options, judgement=None) -> dict:
+    out = {} if options is None else {
+        "average": options.average, "n_periods": options.n_periods,
+        "drop_high": options.drop_high, "drop_low": options.drop_low, "tail": options.tail}
+    if judgement is not None:
+        out.update(judgement)
+    return out
+
+
+def judgements(selections, product_id: str, origin_start: np.ndarray) -> dict:
+    """``selected[1, d]`` and ``exclude[1, o, d]`` of one product from its selection rows
+    (``from_lag`` L means the factor from development period L to L + 1)."""
+    n_o = len(origin_start)
+    selected = np.full((1, max(n_o - 1, 0)), np.nan)
+    exclude = np.zeros((1, n_o, max(n_o - 1, 0)), dtype=bool)
+    used = False
+    if selections is not None and len(selections):
+        rows = selections[selections["product_id"].astype(str) == str(product_id)]
+        starts = {str(d): k for k, d in enumerate(origin_start)}
+        for r in rows.to_dict("records"):
+            d = int(float(r["from_lag"])) - 1
+            if d >= n_o - 1:
+                continue  # beyond this triangle
+            if r["kind"] == "factor":
+                selected[0, d] = float(r["factor"])
+                used = True
+            elif str(pd_date(r["origin_start"])) in starts:
+                exclude[0, starts[str(pd_date(r["origin_start"]))], d] = True
+                used = True
+    return {"selected": selected, "exclude": exclude} if used else {}
+
+
+def pd_date(text) -> np.datetime64:
+    return np.datetime64(str(text)[:10], "D")
 
 
 def diagnostic_warnings(diag: m.Diagnostics, i: int) -> str:
@@ -96,12 +125,15 @@ def compute_ibnr(
     exposure: np.ndarray | None = None,
     first_day: int | None = None,
     options: list | None = None,
+    selections=None,
 ) -> IbnrResult:
     """IBNR per product on the claims known at ``valuation_day`` (``exposure[p, origin]``).
 
     ``options[p]`` (``IbnrOptions``: average, last-n diagonals, drops, tail, sigma rule, link
     ratio limit) selects each product's factors; None = volume-weighted on every diagonal.
     ``exposure`` may be a callable returning the array, called only if a method needs it.
+    ``selections`` (product_id, kind factor|exclude, origin_start, from_lag, factor): the
+    actuary's selected factors and excluded link ratios, applied before the averages.
     """
     n = len(products)
     fallback = fallback or ["none"] * n
@@ -141,8 +173,11 @@ def compute_ibnr(
         method = chosen[i]
         Ci, ep_i, elr_i = C[i : i + 1], ep[i : i + 1], elr[i : i + 1]
         opt = options[i]
+        judged = judgements(selections, str(products[i]), tri.origin_start)
+        if judged:
+            note[i] = "; ".join(x for x in (note[i], "selected factors / exclusions applied") if x)
         with np.errstate(all="ignore"):
-            factors = m.development_factors(Ci, **_factor_kwargs(opt))
+            factors = m.development_factors(Ci, **_factor_kwargs(opt, judged))
             cl = m.chain_ladder(Ci, factors)
             lat = np.nan_to_num(cl.latest[0])
             if method in ("chain_ladder", "mack"):
