@@ -477,6 +477,7 @@ def close(
         ocs_v + ibnr_v.ibnr, grain_months=int(a.setting("ibnr", "origin_grain_months")),
         first_day=first_day, fallback_periods=int(a.setting("cashflows", "fallback_periods")),
         horizon_months=int(a.setting("cashflows", "horizon_months")),
+        patterns={i: a.payment_patterns[k] for i, k in enumerate(kinds) if k in a.payment_patterns},
     )
     triangles = _snapshot_triangles(claims, products, a, v, first_day, lookback)
     distribution = _ibnr_distribution(ibnr_v, a)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from engine.errors import AssumptionError
@@ -33,6 +34,7 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     ),
     "earning_profiles.csv": ("profile", "component", "share", "basis", "param", "perspective"),
     "earning_curves.csv": ("curve", "elapsed_fraction", "earned_fraction"),
+    "payment_patterns.csv": ("product_kind", "period", "share"),
     "ibnr_selections.csv": ("product_id", "kind", "origin_start", "from_lag", "factor"),
     "ibnr_options.csv": (
         "product_kind", "average", "n_periods", "drop_high", "drop_low", "tail",
@@ -168,6 +170,7 @@ class AssumptionSet:
     earning_curves: Mapping[str, tuple[tuple[float, ...], tuple[float, ...]]]  # name -> (x, y)
     ibnr_options: Mapping[str, IbnrOptions]  # by product kind
     ibnr_selections: pd.DataFrame  # product_id, kind (factor|exclude), origin_start, from_lag, factor
+    payment_patterns: Mapping[str, tuple[float, ...]]  # kind -> share paid in period 1, 2, ...
 
     def ibnr(self, product_kind: str) -> IbnrOptions:
         try:
@@ -351,7 +354,27 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
         earning_curves=MappingProxyType(curves),
         ibnr_options=MappingProxyType(_ibnr_options(set_dir.name, frames["ibnr_options.csv"])),
         ibnr_selections=_selections(set_dir.name, frames["ibnr_selections.csv"]),
+        payment_patterns=MappingProxyType(_patterns(set_dir.name, frames["payment_patterns.csv"])),
     )
+
+
+def _patterns(set_name: str, frame: pd.DataFrame) -> dict:
+    """Payment patterns of the unpaid reserves by product kind: shares by period, adding to 1."""
+    out = {}
+    for kind, rows in frame.groupby("product_kind", sort=True):
+        periods = [_number(x) for x in rows["period"]]
+        shares = [_number(x) for x in rows["share"]]
+        ok = (all(p is not None for p in periods) and all(x is not None and x >= 0 for x in shares)
+              and sorted(int(p) for p in periods) == list(range(1, len(periods) + 1))
+              and abs(sum(shares) - 1.0) <= 1e-9)
+        if not ok:
+            raise AssumptionError(
+                f"assumption set {set_name}: payment_patterns.csv {kind!r}: expected periods "
+                "1, 2, ... with shares >= 0 adding up to 1"
+            )
+        order = np.argsort([int(p) for p in periods])
+        out[str(kind)] = tuple(float(shares[i]) for i in order)
+    return out
 
 
 def _selections(set_name: str, frame: pd.DataFrame) -> pd.DataFrame:

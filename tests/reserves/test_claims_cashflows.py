@@ -62,3 +62,12 @@ def test_scaling_reserves_scales_cashflows():
     b = unpaid_cashflows(product, np.array(["HE"]), event, pay, amount * 7, day("2025-09-30"),
                          np.array([300.0]), **args)
     np.testing.assert_allclose(b.amount, 3 * a.amount)  # timing unchanged by the paid scale
+
+
+def test_a_pattern_from_the_assumption_set_replaces_the_paid_triangle():
+    product, event, pay, amount = _records()
+    cf = unpaid_cashflows(product, np.array(["HE"]), event, pay, amount, day("2025-09-30"),
+                          np.array([300.0]), grain_months=3, first_day=day("2025-01-01"),
+                          fallback_periods=1, horizon_months=9, patterns={0: (0.5, 0.3, 0.2)})
+    assert cf.source == ("assumption set",)
+    np.testing.assert_allclose(cf.amount[0], [50, 50, 50, 30, 30, 30, 20, 20, 20])

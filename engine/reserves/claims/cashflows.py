@@ -1,6 +1,7 @@
 """Unpaid claims cashflows: when the OCS + IBNR of each product is expected to be paid.
 
-Timing comes from the paid triangle (event period x payment lag, claims paid by the valuation
+Timing comes from the product kind's payment pattern in the assumption set when it has one,
+else from the paid triangle (event period x payment lag, claims paid by the valuation
 date), developed by the volume-weighted chain ladder: with ``C[o, d]`` the projected cumulative
 payments of origin ``o`` after ``d`` lags (``C[o, d] = latest_o x prod f`` beyond the diagonal),
 the expected payments in the ``k``-th period after the valuation date are
@@ -62,12 +63,18 @@ def unpaid_cashflows(
     first_day: int,
     fallback_periods: int,
     horizon_months: int,
+    patterns: dict[int, tuple[float, ...]] | None = None,
 ) -> UnpaidCashflows:
-    """Monthly expected payments of ``reserves`` (OCS + IBNR per product) after the valuation."""
+    """Monthly expected payments of ``reserves`` (OCS + IBNR per product) after the valuation.
+
+    ``patterns[p]``: a payment pattern of the assumption set for product p (shares by period
+    after the valuation date), used instead of the paid triangle.
+    """
     tri = reporting_triangle(product, products, event_day, pay_day, paid, valuation_day,
                              grain_months, first_day=first_day)
     n_p = len(products)
-    n_periods = max(tri.n_origins - 1, fallback_periods, 1)
+    patterns = patterns or {}
+    n_periods = max([tri.n_origins - 1, fallback_periods, 1] + [len(x) for x in patterns.values()])
     increments = np.zeros((n_p, n_periods))
     if tri.n_origins >= 2:
         C = np.where(np.isnan(tri.amount), np.nan, np.cumsum(np.nan_to_num(tri.amount), axis=2))
@@ -79,7 +86,10 @@ def unpaid_cashflows(
     pattern = np.zeros_like(increments)
     source = []
     for i in range(n_p):
-        if totals[i] > 0:
+        if i in patterns:
+            pattern[i, : len(patterns[i])] = patterns[i]
+            source.append("assumption set")
+        elif totals[i] > 0:
             pattern[i] = increments[i] / totals[i]
             source.append("paid triangle")
         else:
