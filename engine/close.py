@@ -302,7 +302,35 @@ def _snapshot_triangles(claims: _Claims, products, a: AssumptionSet, v: int, fir
             for kind, f in values.items()}
 
 
-def _ibnr_change(store, opening_run, products, ibnr_ps: IbnrResult, ibnr_v: IbnrResult) -> IbnrChange:
+def _assumption_changes(store, opening_run, a: AssumptionSet, claims: _Claims, prod, policies,
+                        kinds, v: int, first_day: int, ibnr_v: IbnrResult):
+    """Closing IBNR on the current set minus on the opening run's set, by product.
+
+    0 when the sets are the same (same hash) or there is no opening run; when the previous set
+    is no longer available with its hash, NaN-free zeros and a note saying so.
+    """
+    n = len(ibnr_v.products)
+    if opening_run is None:
+        return np.zeros(n), ""
+    rec = store_runs.run_record(store, opening_run)
+    if rec["assumption_hash"] == a.set_hash:
+        return np.zeros(n), ""
+    try:
+        prev = load_assumptions(rec["assumption_set"], root=a.path.parent)
+    except EngineError:
+        prev = None
+    if prev is None or prev.set_hash != rec["assumption_hash"]:
+        return np.zeros(n), (
+            f"the opening run's assumption set {rec['assumption_set']} "
+            f"({rec['assumption_hash'][:8]}) is not available: assumption changes are "
+            "included in the remeasurement")
+    old = _ibnr(claims, ibnr_v.products, kinds, prev, v, first_day,
+                policy_arrays(policies, prod, prev))
+    return ibnr_v.ibnr - old.ibnr, ""
+
+
+def _ibnr_change(store, opening_run, products, ibnr_ps: IbnrResult, ibnr_v: IbnrResult,
+                 assumption_changes=None) -> IbnrChange:
     """Previous IBNR by origin from the opening run when there is one, else recomputed."""
     n, tri = len(products), ibnr_ps.triangle
     if opening_run is not None:
@@ -326,7 +354,8 @@ def _ibnr_change(store, opening_run, products, ibnr_ps: IbnrResult, ibnr_v: Ibnr
                         where=latest > 0)
         ibnr = ibnr_ps.by_origin_ibnr
     return ibnr_change(starts, latest, cdf, ibnr, ibnr_v.triangle.origin_start,
-                       ibnr_v.by_origin_latest, ibnr_v.by_origin_ibnr, products)
+                       ibnr_v.by_origin_latest, ibnr_v.by_origin_ibnr, products,
+                       assumption_changes)
 
 
 def _ledger_lines(pack: DataPack, products, a: AssumptionSet, ps: int, v: int) -> dict[str, np.ndarray]:
@@ -490,7 +519,9 @@ def close(
     closing = Reserves(upr_by["upr"].to_numpy(), ibnr_v.ibnr, ocs_v, alr_v)
     recomputed = Reserves(upr_by["upr_opening"].to_numpy(), ibnr_ps.ibnr, ocs_ps, alr_ps)
     opening, opening_source, opening_run = _opening(pack, store, products, ps, recomputed)
-    change = _ibnr_change(store, opening_run, products, ibnr_ps, ibnr_v)
+    changes, change_note = _assumption_changes(store, opening_run, a, claims, prod, policies,
+                                               kinds, v, first_day, ibnr_v)
+    change = _ibnr_change(store, opening_run, products, ibnr_ps, ibnr_v, changes)
 
     # statements
     columns = (*products, PROGRAMME)
@@ -522,6 +553,8 @@ def close(
         f"{products[i]}: IBNR triangle to review: {ibnr_v.warnings[i]}"
         for i in range(n) if ibnr_v.warnings[i]
     )
+    if change_note:
+        notes += (change_note,)
     if opening_source == "recomputed":
         notes += ("opening reserves recomputed at the period start from this data pack "
                   "(no stored run at that date and no opening_balances rows)",)

@@ -243,3 +243,30 @@ def test_ibnr_bootstrap_in_the_close_when_the_set_asks(sample_closes, tmp_path):
     assert "HE" in d.index and d.loc["HE", "n_sims"] == 200
     assert d.loc["HE", "p75"] < d.loc["HE", "p95"] < d.loc["HE", "p995"]
     pd.testing.assert_frame_equal(a.ibnr_distribution, b.ibnr_distribution)  # seeded
+
+
+def test_analysis_of_change_separates_a_change_of_method(sample_closes, tmp_path):
+    import shutil
+
+    from engine.io.assumptions import default_root, write_manifest
+
+    data, _, _ = sample_closes
+    sets = tmp_path / "sets"
+    shutil.copytree(default_root() / "default", sets / "default")
+    shutil.copytree(default_root() / "default", sets / "edited")
+    frame = pd.read_csv(sets / "edited" / "reserving.csv", dtype=str, keep_default_na=False)
+    frame.loc[frame.product_kind == "health", "ibnr_method"] = "bf"
+    frame.to_csv(sets / "edited" / "reserving.csv", index=False)
+    text = (sets / "edited" / "manifest.toml").read_text().replace('set_id = "default"', 'set_id = "edited"')
+    (sets / "edited" / "manifest.toml").write_text(text)
+    write_manifest(sets / "edited")
+    store = tmp_path / "s.duckdb"
+    pack = read_pack(data)
+    close(data, "2025-09-30", assumptions=str(sets / "default"), store=store, pack=pack)
+    r = close(data, "2025-12-31", assumptions=str(sets / "edited"), store=store, pack=pack)
+    same = close(data, "2025-12-31", assumptions=str(sets / "default"), pack=pack, write=False)
+    i = r.products.index("HE")
+    assert r.ibnr_change.assumption_changes[i] == pytest.approx(
+        r.closing.ibnr[i] - same.closing.ibnr[i])
+    assert r.ibnr_change.assumption_changes[i] != 0
+    assert r.ibnr_change.assumption_changes[r.products.index("CL")] == pytest.approx(0.0)

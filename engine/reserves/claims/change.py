@@ -9,9 +9,13 @@ further developed (``CDF0_o`` of the next-older origin); the actual reported is
     opening IBNR (previous run)
   - expected emergence            sum_o E_o
   + new origins                   IBNR of origins that started after the previous close
-  + remeasurement                 closing - (opening - expected + new origins): the actual vs
-                                  expected experience (shown apart as ``actual_minus_expected``
-                                  = sum_o A_o - E_o, for information) and changes of factors
+  + assumption changes            closing IBNR on the current assumption set - closing IBNR
+                                  recomputed on the previous run's set (method, factor options,
+                                  selections, loss ratios); 0 when the set is unchanged
+  + remeasurement                 closing - (opening - expected + new origins + assumption
+                                  changes): the actual vs expected experience (shown apart as
+                                  ``actual_minus_expected`` = sum_o A_o - E_o, for information)
+                                  and the re-estimated factors
   = closing IBNR
 """
 
@@ -21,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STEPS = ("opening", "expected_emergence", "new_origins", "remeasurement", "closing")
+STEPS = ("opening", "expected_emergence", "new_origins", "assumption_changes", "remeasurement",
+         "closing")
 
 
 @dataclass(frozen=True)
@@ -32,13 +37,15 @@ class IbnrChange:
     actual_reported: np.ndarray  # reported in the period on origins known before
     actual_minus_expected: np.ndarray
     new_origins: np.ndarray
+    assumption_changes: np.ndarray
     remeasurement: np.ndarray
     closing: np.ndarray
 
     def steps(self) -> dict[str, np.ndarray]:
         return {
             "opening": self.opening, "expected_emergence": -self.expected_emergence,
-            "new_origins": self.new_origins, "remeasurement": self.remeasurement,
+            "new_origins": self.new_origins, "assumption_changes": self.assumption_changes,
+            "remeasurement": self.remeasurement,
             "closing": self.closing, "actual_reported": self.actual_reported,
             "actual_minus_expected": self.actual_minus_expected,
         }
@@ -53,6 +60,7 @@ def ibnr_change(
     latest: np.ndarray,  # [p, o1]
     ibnr: np.ndarray,  # [p, o1]
     products: np.ndarray,
+    assumption_changes: np.ndarray | None = None,
 ) -> IbnrChange:
     """The steps from the previous run's IBNR by origin to the current one, per product."""
     n_p = len(products)
@@ -75,6 +83,7 @@ def ibnr_change(
                 actual[i] += latest[i, index_now[d.tolist()]] - prev_latest[i, k]
         known = set(starts0[~np.isnat(starts0)].tolist())
         new[i] = sum(ibnr[i, k] for k, d in enumerate(origin.tolist()) if d not in known)
-    remeasurement = closing - (opening - expected + new)
+    changes = np.zeros(n_p) if assumption_changes is None else np.asarray(assumption_changes)
+    remeasurement = closing - (opening - expected + new + changes)
     return IbnrChange(np.asarray(products), opening, expected, actual, actual - expected, new,
-                      remeasurement, closing)
+                      changes, remeasurement, closing)
