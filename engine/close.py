@@ -645,6 +645,14 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
             "development": (d_ + 1) * t.dev_grain, "value": t.cumulative[s_, o_, d_],
         }))
     triangles = pd.concat(tri_rows, ignore_index=True)
+    ib = r.ibnr
+    s_, o_, d_ = np.nonzero(~np.isnan(ib.link_ratios))
+    link_ratios = pd.DataFrame({
+        "product_id": products[s_], "origin_start": ib.triangle.origin_start[o_],
+        "from_lag": (d_ + 1).astype(np.int32), "ratio": ib.link_ratios[s_, o_, d_],
+        "used": ib.link_used[s_, o_, d_],
+        "high": ib.diagnostics.high_link_ratio[s_, o_, d_],
+    })
     steps = r.ibnr_change.steps()
     ibnr_change_frame = pd.DataFrame({
         "product_id": np.tile(products, len(steps)),
@@ -656,7 +664,7 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
         "reserves": reserves, "upr_rollforward": roll, "upr_policy": upr_policy,
         "ibnr_origin": ibnr_origin, "ibnr_change": ibnr_change_frame, "statements": statements,
         "kpis": r.kpis, "claims_cashflows": claims_cashflows, "triangles": triangles,
-        "ibnr_distribution": r.ibnr_distribution,
+        "ibnr_distribution": r.ibnr_distribution, "link_ratios": link_ratios,
     }
 
 

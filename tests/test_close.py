@@ -270,3 +270,14 @@ def test_analysis_of_change_separates_a_change_of_method(sample_closes, tmp_path
         r.closing.ibnr[i] - same.closing.ibnr[i])
     assert r.ibnr_change.assumption_changes[i] != 0
     assert r.ibnr_change.assumption_changes[r.products.index("CL")] == pytest.approx(0.0)
+
+
+def test_stored_link_ratio_table_shows_what_was_used(sample_closes):
+    _, store, results = sample_closes
+    lr = _stored(store, "SELECT * FROM link_ratios WHERE run_id = ?", [results[-1].run_id])
+    he = lr[lr.product_id == "HE"]
+    # health uses the last 8 diagonals (ibnr_options.csv): at most 8 link ratios per lag
+    assert he.groupby("from_lag").used.sum().max() <= 8
+    assert (~he.used).any()  # older diagonals are shown, marked unused
+    cl = lr[lr.product_id == "CL"]
+    assert cl[cl.ratio.notna() & np.isfinite(cl.ratio)].used.all()  # every defined ratio used

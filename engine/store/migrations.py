@@ -85,4 +85,11 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             PRIMARY KEY (run_id, product_id)
         );
     """),
+    (7, "link ratios", """
+        CREATE TABLE link_ratios (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, origin_start DATE NOT NULL,
+            from_lag INTEGER NOT NULL, ratio DOUBLE, used BOOLEAN NOT NULL, high BOOLEAN NOT NULL,
+            PRIMARY KEY (run_id, product_id, origin_start, from_lag)
+        );
+    """),
 )

@@ -53,6 +53,8 @@ class IbnrResult:
     ldf: np.ndarray  # [product, lag]
     diagnostics: m.Diagnostics
     warnings: tuple[str, ...]  # by product: what the diagnostics flag, "" when nothing
+    link_ratios: np.ndarray  # [product, origin, lag]: C[o, d+1] / C[o, d], NaN where unknown
+    link_used: np.ndarray  # [product, origin, lag]: entered the average (not excluded/dropped)
 
 
 def cumulative(incremental: np.ndarray) -> np.ndarray:
@@ -152,6 +154,8 @@ def compute_ibnr(
     se = np.full((n, n_o), np.nan)
     se_total = np.full(n, np.nan)
     ldf = np.ones((n, max(n_o - 1, 0)))
+    ratios = np.full((n, n_o, max(n_o - 1, 0)), np.nan)
+    used = np.zeros((n, n_o, max(n_o - 1, 0)), dtype=bool)
     diags = []
     for i in range(n):
         method = methods[i]
@@ -204,6 +208,9 @@ def compute_ibnr(
         latest[i] = lat
         ult[i] = np.where(np.isfinite(u), u, lat)
         ldf[i] = factors.ldf[0]
+        with np.errstate(all="ignore"):
+            ratios[i] = m.link_ratios(Ci)[0]
+        used[i] = factors.used_mask[0]
         diags.append(m.diagnostics(Ci, factors, max_link_ratio=opt.max_link_ratio if opt else 10.0))
     by_origin = ult - latest
     diag = m.Diagnostics(*(np.concatenate([getattr(d, f) for d in diags]) if diags
@@ -223,4 +230,6 @@ def compute_ibnr(
         ldf=ldf,
         diagnostics=diag,
         warnings=warnings,
+        link_ratios=ratios,
+        link_used=used,
     )
