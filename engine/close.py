@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 import engine
-from engine.errors import ComputationError, EngineError, InputError
+from engine.errors import AssumptionError, ComputationError, EngineError, InputError
 from engine.io.arrays import NEVER, codes, day, days, money, to_date
 from engine.io.assumptions import AssumptionSet, load_assumptions
 from engine.io.readers import DataPack, read_pack
@@ -29,7 +29,12 @@ from engine.kpi.assemble import KpiInputs, kpi_table
 from engine.reserves.accrued.savings import accrued_savings
 from engine.reserves.claims.cashflows import UnpaidCashflows, unpaid_cashflows
 from engine.reserves.claims.change import IbnrChange, ibnr_change
-from engine.reserves.claims.ibnr import IbnrResult, compute_ibnr
+from engine.reserves.claims.ibnr import (
+    NEEDS_EXPOSURE,
+    IbnrResult,
+    aggregate_segments,
+    compute_ibnr,
+)
 from engine.reserves.claims.ocs import (
     OCS_BASES,
     STATUS_CODES,
@@ -129,6 +134,7 @@ class _Claims:
     payments: Payments
     basis: np.ndarray
     probability: np.ndarray
+    columns: pd.DataFrame  # the claims table as read (for segmentation by other columns)
 
     def payment_probability(self, v: int, n_products: int, lookback_days: int) -> np.ndarray:
         """Per claim: the set's probability, or 1 - the rejection rate of the product's claims
@@ -181,6 +187,7 @@ def _claim_arrays(pack: DataPack, products: np.ndarray, kinds: np.ndarray, a: As
         payments=payments,
         basis=bases[product] if len(product) else np.empty(0, np.int8),
         probability=probs[product] if len(product) else np.empty(0),
+        columns=claims,
     )
 
 
@@ -216,18 +223,44 @@ def _ibnr(claims: _Claims, products, kinds, a: AssumptionSet, v: int, first_day:
         edges = np.append(starts - 1, v)
         return np.diff(earned_to_dates(parr, edges), axis=1)
 
-    return compute_ibnr(
+    common = dict(grain_months=grain, first_day=first_day, selections=a.ibnr_selections)
+    by_product = compute_ibnr(
         claims.product, products, claims.event, claims.report, claims.claimed, v,
-        grain_months=grain,
         methods=[b.ibnr_method for b in bases],
         min_claims=[b.min_claims_for_chain_ladder for b in bases],
         fallback=[b.thin_fallback for b in bases],
         expected_loss_ratio=np.array([b.expected_loss_ratio for b in bases]),
         exposure=exposure,
-        first_day=first_day,
         options=[a.ibnr(k) for k in kinds],
-        selections=a.ibnr_selections,
+        **common,
     )
+    columns = list(a.setting("ibnr", "segment_by"))
+    if not columns:
+        return by_product
+    # segments = product x the values of the claim columns; reserved one by one, added up
+    needs = [b for b in bases if b.ibnr_method in NEEDS_EXPOSURE]
+    if needs:
+        raise AssumptionError(
+            f"assumption set {a.set_id}: [ibnr] segment_by needs methods without exposure "
+            f"(chain_ladder, mack, count_severity); {needs[0].product_kind} uses "
+            f"{needs[0].ibnr_method}"
+        )
+    key = pd.Series(products[claims.product]).astype(str)
+    for c in columns:
+        key = key + "|" + pd.Series(claims.columns[c]).fillna("").astype(str).to_numpy()
+    seg, seg_names = codes(key)
+    seg_product = pd.Index(products).get_indexer([k.split("|")[0] for k in seg_names])
+    sb = [bases[j] for j in seg_product]
+    by_segment = compute_ibnr(
+        seg, seg_names, claims.event, claims.report, claims.claimed, v,
+        methods=[b.ibnr_method for b in sb],
+        min_claims=[b.min_claims_for_chain_ladder for b in sb],
+        fallback=[b.thin_fallback if b.thin_fallback not in NEEDS_EXPOSURE else "none" for b in sb],
+        expected_loss_ratio=np.array([b.expected_loss_ratio for b in sb]),
+        options=[a.ibnr(kinds[j]) for j in seg_product],
+        **common,
+    )
+    return aggregate_segments(by_product, by_segment, seg_product, columns)
 
 
 def _opening(pack: DataPack, store: Path | None, products: np.ndarray, ps: int, recomputed: Reserves):

@@ -281,3 +281,64 @@ def test_stored_link_ratio_table_shows_what_was_used(sample_closes):
     assert (~he.used).any()  # older diagonals are shown, marked unused
     cl = lr[lr.product_id == "CL"]
     assert cl[cl.ratio.notna() & np.isfinite(cl.ratio)].used.all()  # every defined ratio used
+
+
+def _edited_set(tmp_path, reserving_edit, settings_edit=None):
+    import shutil
+
+    from engine.io.assumptions import default_root, write_manifest
+
+    set_dir = tmp_path / "seg"
+    shutil.copytree(default_root() / "default", set_dir)
+    frame = pd.read_csv(set_dir / "reserving.csv", dtype=str, keep_default_na=False)
+    reserving_edit(frame)
+    frame.to_csv(set_dir / "reserving.csv", index=False)
+    if settings_edit:
+        text = (set_dir / "settings.toml").read_text()
+        (set_dir / "settings.toml").write_text(settings_edit(text))
+    write_manifest(set_dir)
+    return str(set_dir)
+
+
+def test_ibnr_segmented_by_cause_adds_up_per_product(sample_closes, tmp_path):
+    from engine.io.arrays import codes as _codes
+    from engine.reserves.claims.ibnr import compute_ibnr
+
+    data, _, _ = sample_closes
+
+    def chain_ladder_everywhere(f):
+        f.loc[f.ibnr_method != "mack", "ibnr_method"] = "chain_ladder"
+        f["thin_fallback"] = "none"
+
+    seg_set = _edited_set(tmp_path, chain_ladder_everywhere,
+                          lambda t: t.replace("segment_by = []", 'segment_by = ["cause"]'))
+    pack = read_pack(data)
+    r = close(data, "2025-12-31", assumptions=seg_set, pack=pack, write=False)
+    i = r.products.index("HE")
+    assert r.ibnr.method[i] == "mack by cause" and "segments by cause" in r.ibnr.note[i]
+    # the product's IBNR is the sum of each (HE, cause) segment reserved on its own
+    cl = pack["claims"]
+    he = (cl.product_id == "HE").to_numpy()
+    seg, names = _codes(cl.cause[he].fillna("").astype(str))
+    from engine.io.arrays import day as _day
+    from engine.io.arrays import days as _days
+    from engine.io.assumptions import load_assumptions
+    opts = load_assumptions(seg_set).ibnr("health")
+    alone = compute_ibnr(seg, names, _days(cl.event_date[he]), _days(cl.report_date[he]),
+                         cl.claimed_amount[he].to_numpy(float), _day("2025-12-31"),
+                         grain_months=3, methods=["mack"] * len(names),
+                         min_claims=[10] * len(names), fallback=["none"] * len(names),
+                         options=[opts] * len(names),
+                         first_day=int(_days(pack["policies"].start_date).min()))
+    assert r.closing.ibnr[i] == pytest.approx(alone.ibnr.sum())
+    assert r.ibnr.std_err[i] == pytest.approx(np.sqrt(np.nansum(alone.std_err ** 2)))
+
+
+def test_segmentation_refuses_methods_that_need_exposure(sample_closes, tmp_path):
+    from engine.errors import AssumptionError
+
+    data, _, _ = sample_closes
+    seg_set = _edited_set(tmp_path, lambda f: None,
+                          lambda t: t.replace("segment_by = []", 'segment_by = ["cause"]'))
+    with pytest.raises(AssumptionError, match="segment_by needs methods without exposure"):
+        close(data, "2025-12-31", assumptions=seg_set, pack=read_pack(data), write=False)

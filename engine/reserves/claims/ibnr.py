@@ -25,7 +25,7 @@ without data) are returned and summarised per product in ``warnings``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -232,4 +232,45 @@ def compute_ibnr(
         warnings=warnings,
         link_ratios=ratios,
         link_used=used,
+    )
+
+
+def aggregate_segments(by_product: IbnrResult, by_segment: IbnrResult, seg_product: np.ndarray,
+                       columns: list[str]) -> IbnrResult:
+    """Product-level IBNR as the sum of its segments' (product x ``columns``) IBNR.
+
+    The product triangle, factors, link ratios and diagnostics stay the product's own (for the
+    report); ultimates = reported + the segments' IBNR; Mack standard errors add in quadrature
+    (the segments taken as independent).
+    """
+    n = len(by_product.products)
+    n_o = by_product.by_origin_ibnr.shape[1]
+    ibnr = np.zeros((n, n_o))
+    var = np.zeros((n, n_o))
+    var_total = np.zeros(n)
+    has_se = np.zeros(n, dtype=bool)
+    for k, j in enumerate(seg_product):
+        ibnr[j] += by_segment.by_origin_ibnr[k]
+        if not np.isnan(by_segment.std_err[k]):
+            has_se[j] = True
+            var[j] += np.nan_to_num(by_segment.by_origin_std_err[k]) ** 2
+            var_total[j] += by_segment.std_err[k] ** 2
+    counts = np.bincount(seg_product, minlength=n)
+    label = " x ".join(columns)
+    method = tuple(f"{by_segment.method[int(np.flatnonzero(seg_product == j)[0])]} by {label}"
+                   if counts[j] else by_product.method[j] for j in range(n))
+    thin = {j for k, j in enumerate(seg_product) if by_segment.note[k].startswith("thin")}
+    note = tuple(
+        "; ".join(x for x in (f"{counts[j]} segments by {label}",
+                              "some segments thin (their fallback used)" if j in thin else "")
+                  if x) for j in range(n))
+    return replace(
+        by_product,
+        ibnr=ibnr.sum(axis=1),
+        method=method,
+        note=note,
+        by_origin_ibnr=ibnr,
+        by_origin_ultimate=by_product.by_origin_latest + ibnr,
+        by_origin_std_err=np.where(has_se[:, None], np.sqrt(var), np.nan),
+        std_err=np.where(has_se, np.sqrt(var_total), np.nan),
     )
