@@ -164,18 +164,21 @@ class UprResult:
         return pd.DataFrame({"product_id": self.products, **cols})
 
 
+def _at(arrays: PolicyArrays, day_number: int):
+    """The kernel at the end of one day: (written, refunded, earned, upr) per policy."""
+    e = arrays.earning
+    return upr_at(
+        arrays.start, arrays.end, arrays.cancel, arrays.written_premium, arrays.refund,
+        arrays.interval_months, arrays.product, e.code, e.share, e.param, e.curve_x, e.curve_y,
+        e.curve_n, np.int64(day_number), n_instalments=arrays.n_instalments, issue=arrays.issue,
+        refund_rule=arrays.refund_rule,
+    )
+
+
 def compute_upr(arrays: PolicyArrays, period_start_day: int, valuation_day: int) -> UprResult:
     """UPR at ``valuation_day`` and flows over ``(period_start_day, valuation_day]``."""
-    e = arrays.earning
-    args = (
-        arrays.start, arrays.end, arrays.cancel, arrays.written_premium, arrays.refund,
-        arrays.interval_months, arrays.product, e.code, e.share, e.param,
-        e.curve_x, e.curve_y, e.curve_n,
-    )
-    extra = {"n_instalments": arrays.n_instalments, "issue": arrays.issue,
-             "refund_rule": arrays.refund_rule}
-    w0, r0, e0, u0 = upr_at(*args, np.int64(period_start_day), **extra)
-    w1, r1, e1, u1 = upr_at(*args, np.int64(valuation_day), **extra)
+    w0, r0, e0, u0 = _at(arrays, period_start_day)
+    w1, r1, e1, u1 = _at(arrays, valuation_day)
     return UprResult(
         period_start_day=int(period_start_day),
         valuation_day=int(valuation_day),
@@ -196,17 +199,9 @@ def earned_to_dates(arrays: PolicyArrays, day_numbers) -> np.ndarray:
     earned to date = written - refunded - upr; the difference of two columns is the premium
     earned between the two days (the exposure of IBNR methods that need earned premium).
     """
-    e = arrays.earning
-    args = (
-        arrays.start, arrays.end, arrays.cancel, arrays.written_premium, arrays.refund,
-        arrays.interval_months, arrays.product, e.code, e.share, e.param,
-        e.curve_x, e.curve_y, e.curve_n,
-    )
-    extra = {"n_instalments": arrays.n_instalments, "issue": arrays.issue,
-             "refund_rule": arrays.refund_rule}
     n = len(arrays.products)
     out = np.zeros((n, len(day_numbers)))
     for j, d in enumerate(day_numbers):
-        _, _, earned, _ = upr_at(*args, np.int64(d), **extra)
+        _, _, earned, _ = _at(arrays, d)
         out[:, j] = np.bincount(arrays.product, weights=earned, minlength=n)[:n]
     return out
