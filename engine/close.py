@@ -12,6 +12,7 @@ data pack; or, failing both, the reserves recomputed at the period start from th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -263,8 +264,9 @@ def _ibnr(claims: _Claims, products, kinds, a: AssumptionSet, v: int, first_day:
     return aggregate_segments(by_product, by_segment, seg_product, columns)
 
 
-def _opening(pack: DataPack, store: Path | None, products: np.ndarray, ps: int, recomputed: Reserves):
-    """Opening reserves by product and where they came from."""
+def _opening(pack: DataPack, store: Path | None, products: np.ndarray, ps: int,
+             recomputed: Callable[[], Reserves]):
+    """Opening reserves by product and where they came from (``recomputed`` called last)."""
     n = len(products)
     index = {p: i for i, p in enumerate(products)}
     ps_date = to_date(ps)
@@ -283,7 +285,7 @@ def _opening(pack: DataPack, store: Path | None, products: np.ndarray, ps: int, 
     else:
         frame, run_id, source = None, None, "recomputed"
     if frame is None:
-        return recomputed, source, None
+        return recomputed(), source, None
     values = {r: np.zeros(n) for r in RESERVES}
     for row in frame.itertuples(index=False):
         if row.product_id in index and row.reserve in values:
@@ -362,10 +364,10 @@ def _assumption_changes(store, opening_run, a: AssumptionSet, claims: _Claims, p
     return ibnr_v.ibnr - old.ibnr, ""
 
 
-def _ibnr_change(store, opening_run, products, ibnr_ps: IbnrResult, ibnr_v: IbnrResult,
-                 assumption_changes=None) -> IbnrChange:
+def _ibnr_change(store, opening_run, products, ibnr_ps: Callable[[], IbnrResult],
+                 ibnr_v: IbnrResult, assumption_changes=None) -> IbnrChange:
     """Previous IBNR by origin from the opening run when there is one, else recomputed."""
-    n, tri = len(products), ibnr_ps.triangle
+    n = len(products)
     if opening_run is not None:
         _, prev = store_runs.read_results(store, "ibnr_origin", opening_run)
         width = max(int(prev.groupby("product_id").size().max()), 1) if len(prev) else 1
@@ -381,11 +383,12 @@ def _ibnr_change(store, opening_run, products, ibnr_ps: IbnrResult, ibnr_v: Ibnr
             cdf[i, :k] = rows["cdf"].to_numpy()
             ibnr[i, :k] = rows["ibnr"].to_numpy()
     else:
-        starts = np.tile(tri.origin_start, (n, 1))
-        latest = ibnr_ps.by_origin_latest
-        cdf = np.divide(ibnr_ps.by_origin_ultimate, latest, out=np.ones_like(latest),
+        prev = ibnr_ps()
+        starts = np.tile(prev.triangle.origin_start, (n, 1))
+        latest = prev.by_origin_latest
+        cdf = np.divide(prev.by_origin_ultimate, latest, out=np.ones_like(latest),
                         where=latest > 0)
-        ibnr = ibnr_ps.by_origin_ibnr
+        ibnr = prev.by_origin_ibnr
     return ibnr_change(starts, latest, cdf, ibnr, ibnr_v.triangle.origin_start,
                        ibnr_v.by_origin_latest, ibnr_v.by_origin_ibnr, products,
                        assumption_changes)
@@ -532,7 +535,11 @@ def close(
     paid = _by_product(claims.product, claims.payments.in_period(len(claims.product), ps, v), n) \
         if len(claims.product) else np.zeros(n)
     ibnr_v = _ibnr(claims, products, kinds, a, v, first_day, parr)
-    ibnr_ps = _ibnr(claims, products, kinds, a, ps, first_day, parr)
+
+    @functools.cache
+    def ibnr_ps() -> IbnrResult:  # only when the opening does not come from a stored run
+        return _ibnr(claims, products, kinds, a, ps, first_day, parr)
+
     pay = claims.payments
     cashflows = unpaid_cashflows(
         claims.product[pay.claim], products, claims.event[pay.claim], pay.day, pay.amount, v,
@@ -550,8 +557,9 @@ def close(
     stage_done("accrued")
 
     closing = Reserves(upr_by["upr"].to_numpy(), ibnr_v.ibnr, ocs_v, alr_v)
-    recomputed = Reserves(upr_by["upr_opening"].to_numpy(), ibnr_ps.ibnr, ocs_ps, alr_ps)
-    opening, opening_source, opening_run = _opening(pack, store, products, ps, recomputed)
+    opening, opening_source, opening_run = _opening(
+        pack, store, products, ps,
+        lambda: Reserves(upr_by["upr_opening"].to_numpy(), ibnr_ps().ibnr, ocs_ps, alr_ps))
     changes, change_note = _assumption_changes(store, opening_run, a, claims, prod, policies,
                                                kinds, v, first_day, ibnr_v)
     change = _ibnr_change(store, opening_run, products, ibnr_ps, ibnr_v, changes)
