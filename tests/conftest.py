@@ -69,3 +69,29 @@ def write_pack(folder: Path, tables: dict[str, str] = TINY_PACK) -> Path:
 def tiny_pack(tmp_path: Path) -> Path:
     """A folder holding a minimal valid data pack of every required table."""
     return write_pack(tmp_path / "pack")
+
+
+def edited_set(folder: Path, *, reserving=None, settings=None, set_id: str | None = None) -> str:
+    """A copy of the default assumption set in ``folder``, edited and re-hashed; returns its path.
+
+    ``reserving``: a function editing reserving.csv as a DataFrame (text cells) in place;
+    ``settings``: a function of settings.toml's text; ``set_id``: a new id in the manifest.
+    """
+    import shutil
+
+    import pandas as pd
+
+    from engine.io.assumptions import default_root, write_manifest
+
+    shutil.copytree(default_root() / "default", folder)
+    if reserving is not None:
+        frame = pd.read_csv(folder / "reserving.csv", dtype=str, keep_default_na=False)
+        reserving(frame)
+        frame.to_csv(folder / "reserving.csv", index=False)
+    if settings is not None:
+        (folder / "settings.toml").write_text(settings((folder / "settings.toml").read_text()))
+    if set_id is not None:
+        manifest = folder / "manifest.toml"
+        manifest.write_text(manifest.read_text().replace('set_id = "default"', f'set_id = "{set_id}"'))
+    write_manifest(folder)
+    return str(folder)

@@ -11,7 +11,7 @@ from engine.close import close, close_many, period_start_of
 from engine.io.arrays import day
 from engine.io.readers import read_pack
 from engine.sample.generate import write_sample
-from tests.conftest import TINY_PACK, write_pack
+from tests.conftest import TINY_PACK, edited_set, write_pack
 
 QUARTERS = ["2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31",
             "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"]
@@ -181,16 +181,10 @@ def test_ibnr_analysis_of_change_links_consecutive_closes(sample_closes):
 
 
 def test_ocs_probability_of_payment_from_the_rejection_experience(tmp_path):
-    import shutil
+    def experience(f):
+        f.loc[f.product_kind == "group_life", "ocs_payment_probability"] = "experience"
 
-    from engine.io.assumptions import default_root, write_manifest
-
-    set_dir = tmp_path / "exp"
-    shutil.copytree(default_root() / "default", set_dir)
-    frame = pd.read_csv(set_dir / "reserving.csv", dtype=str, keep_default_na=False)
-    frame.loc[frame.product_kind == "group_life", "ocs_payment_probability"] = "experience"
-    frame.to_csv(set_dir / "reserving.csv", index=False)
-    write_manifest(set_dir)
+    set_dir = edited_set(tmp_path / "exp", reserving=experience)
     # GL has 2 decided claims (1 rejected, 1 partial): p = 1 - 1/2; one open claim of 1,000
     claims = TINY_PACK["claims"] + "C5,P6,M6,GL,2024-11-20,2024-12-01,,,open,1000,0,,disability\n"
     pack = write_pack(tmp_path / "pack", {**TINY_PACK, "claims": claims})
@@ -226,16 +220,9 @@ def test_stored_incurred_minus_paid_is_the_ocs(sample_closes):
 
 
 def test_ibnr_bootstrap_in_the_close_when_the_set_asks(sample_closes, tmp_path):
-    import shutil
-
-    from engine.io.assumptions import default_root, write_manifest
-
     data, _, _ = sample_closes
-    set_dir = tmp_path / "boot"
-    shutil.copytree(default_root() / "default", set_dir)
-    text = (set_dir / "settings.toml").read_text().replace("bootstrap_sims = 0", "bootstrap_sims = 200")
-    (set_dir / "settings.toml").write_text(text)
-    write_manifest(set_dir)
+    set_dir = edited_set(tmp_path / "boot", settings=lambda t: t.replace(
+        "bootstrap_sims = 0", "bootstrap_sims = 200"))
     pack = read_pack(data)
     a = close(data, "2025-12-31", assumptions=str(set_dir), pack=pack, write=False)
     b = close(data, "2025-12-31", assumptions=str(set_dir), pack=pack, write=False)
@@ -246,20 +233,14 @@ def test_ibnr_bootstrap_in_the_close_when_the_set_asks(sample_closes, tmp_path):
 
 
 def test_analysis_of_change_separates_a_change_of_method(sample_closes, tmp_path):
-    import shutil
-
-    from engine.io.assumptions import default_root, write_manifest
-
     data, _, _ = sample_closes
     sets = tmp_path / "sets"
-    shutil.copytree(default_root() / "default", sets / "default")
-    shutil.copytree(default_root() / "default", sets / "edited")
-    frame = pd.read_csv(sets / "edited" / "reserving.csv", dtype=str, keep_default_na=False)
-    frame.loc[frame.product_kind == "health", "ibnr_method"] = "bf"
-    frame.to_csv(sets / "edited" / "reserving.csv", index=False)
-    text = (sets / "edited" / "manifest.toml").read_text().replace('set_id = "default"', 'set_id = "edited"')
-    (sets / "edited" / "manifest.toml").write_text(text)
-    write_manifest(sets / "edited")
+    edited_set(sets / "default")
+
+    def bf_for_health(f):
+        f.loc[f.product_kind == "health", "ibnr_method"] = "bf"
+
+    edited_set(sets / "edited", reserving=bf_for_health, set_id="edited")
     store = tmp_path / "s.duckdb"
     pack = read_pack(data)
     close(data, "2025-09-30", assumptions=str(sets / "default"), store=store, pack=pack)
@@ -284,20 +265,7 @@ def test_stored_link_ratio_table_shows_what_was_used(sample_closes):
 
 
 def _edited_set(tmp_path, reserving_edit, settings_edit=None):
-    import shutil
-
-    from engine.io.assumptions import default_root, write_manifest
-
-    set_dir = tmp_path / "seg"
-    shutil.copytree(default_root() / "default", set_dir)
-    frame = pd.read_csv(set_dir / "reserving.csv", dtype=str, keep_default_na=False)
-    reserving_edit(frame)
-    frame.to_csv(set_dir / "reserving.csv", index=False)
-    if settings_edit:
-        text = (set_dir / "settings.toml").read_text()
-        (set_dir / "settings.toml").write_text(settings_edit(text))
-    write_manifest(set_dir)
-    return str(set_dir)
+    return edited_set(tmp_path / "seg", reserving=reserving_edit, settings=settings_edit)
 
 
 def test_ibnr_segmented_by_cause_adds_up_per_product(sample_closes, tmp_path):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from engine.io.arrays import day
-from engine.io.assumptions import default_root, load_assumptions, write_manifest
+from engine.io.assumptions import load_assumptions
 from engine.reserves.upr._kernels import DAILY, NEVER, REFUND_RULES, upr_at
 from engine.reserves.upr.upr import EarningTables, compute_upr, policy_arrays
+from tests.conftest import edited_set
 
 
 def one(start, end, premium, v, *, cancel=None, refund=0.0, interval=0, issue=None, rule="data"):
@@ -54,13 +53,10 @@ def test_refund_rules():
 
 
 def test_rules_come_from_the_assumption_set_and_keep_the_roll_forward(tmp_path):
-    set_dir = tmp_path / "mine"
-    shutil.copytree(default_root() / "default", set_dir)
-    frame = pd.read_csv(set_dir / "reserving.csv", dtype=str, keep_default_na=False)
-    frame.loc[frame.product_kind == "health", "refund_rule"] = "pro_rata"
-    frame.to_csv(set_dir / "reserving.csv", index=False)
-    write_manifest(set_dir)
-    a = load_assumptions(str(set_dir))
+    def pro_rata_for_health(f):
+        f.loc[f.product_kind == "health", "refund_rule"] = "pro_rata"
+
+    a = load_assumptions(edited_set(tmp_path / "mine", reserving=pro_rata_for_health))
     products = pd.DataFrame({"product_id": ["HE"], "kind": ["health"]})
     policies = pd.DataFrame({
         "policy_id": ["A", "B"], "product_id": ["HE", "HE"],
