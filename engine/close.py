@@ -434,11 +434,13 @@ def _balance_inputs(pack: DataPack, products, a: AssumptionSet, v: int, closing:
 
     assets = pack["assets"]
     as_of = days(assets["as_of_date"])
+    asset_idx = np.zeros(0, dtype=np.int32)
     known = as_of[as_of <= v]
     if known.size:
         snap = assets[as_of == known.max()]
         amap = a.asset_map.set_index("asset_class")
         idx, _ = codes(snap["product_id"].fillna("").astype(str), categories=products)
+        asset_idx = idx
         # conservative value: lower of book and market (E2 L2895-2899)
         value = np.minimum(money(snap["book_value"]), money(snap["market_value"]))
         admitted = value * money(snap["admitted_fraction"])
@@ -473,10 +475,8 @@ def _balance_inputs(pack: DataPack, products, a: AssumptionSet, v: int, closing:
     lines["B35"] = np.asarray(p37, dtype=float)
     liquid = lines.pop("_liquid", np.zeros(n + 1))
     allocated = np.zeros(n + 1, dtype=bool)
-    if known.size:
-        snap_products = set(assets.loc[as_of == known.max(), "product_id"].dropna().astype(str))
-        allocated[:n] = [p in snap_products for p in products]
-    allocated[n] = True
+    allocated[n] = True  # the programme holds every asset
+    allocated[asset_idx[asset_idx >= 0]] = True
     return lines, liquid, allocated
 
 
