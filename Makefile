@@ -12,7 +12,7 @@ QUARTERS := 2024-03-31 2024-06-30 2024-09-30 2024-12-31 2025-03-31 2025-06-30 20
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,tables]'
 	touch $@
 
 ## demo: sample programme -> period-end close of 8 quarter ends -> KPI table, in a DuckDB store

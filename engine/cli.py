@@ -110,6 +110,10 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet) -
         out.print(terminal.frame_table(
             terminal.change_frame(change),
             f"IBNR analysis of change {last.period_start} .. {last.valuation_date}"))
+        alr = terminal.alr_frame(last.products, last.alr)
+        if len(alr):
+            out.print(terminal.frame_table(
+                alr, f"ALR at {last.valuation_date}: savings accounts and life contracts"))
         out.print(terminal.kpi_table(last.kpis, f"KPIs, period {last.period_start} .. {last.valuation_date} (run {last.run_id})"))
         for note in last.notes:
             out.print(f"note: {note}")
@@ -209,6 +213,75 @@ def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, bo
                 shown.loc[len(shown)] = {"origin": label, "ibnr": float(v)}
             title += f"; bootstrap: ODP chain ladder, {boot.n_sims} sims, seed {boot.seed}"
         terminal.console().print(terminal.frame_table(shown, title))
+
+
+@cli.command()
+@click.option("--product", "plan", type=click.Choice(["whole_life", "endowment", "term"]), required=True,
+              help="Contract: whole life, endowment (term + pure endowment) or term.")
+@click.option("--age", type=click.IntRange(min=0), required=True, help="Age at issue (whole years).")
+@click.option("--term", type=click.IntRange(min=1), default=None,
+              help="Term in years (endowment, term; whole life runs to the end of the table).")
+@click.option("--duration", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Years since issue at which the reserve is wanted (fractions: uniform deaths).")
+@click.option("--interest", type=click.FloatRange(min=-0.5, max=1.0, max_open=True), default=None,
+              help="Annual interest rate (default: the assumption set's rate of the product kind).")
+@click.option("--table", default=None, help="Mortality table of the assumption set (default: the kind's).")
+@click.option("--sum-insured", type=click.FloatRange(min=0), default=1.0, show_default=True)
+@click.option("--premium-mode", type=click.Choice(["annual", "semiannual", "quarterly", "monthly", "single"]),
+              default="annual", show_default=True)
+@click.option("--premium-term", type=click.IntRange(min=1), default=None,
+              help="Years of premium payment (default: the term).")
+@click.option("--assumptions", default="default", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def life(plan, age, term, duration, interest, table, sum_insured, premium_mode, premium_term,
+         assumptions, fmt) -> None:
+    """Net premium and net premium reserve of one contract: the actuary's spot check."""
+    from engine.errors import ComputationError
+    from engine.io.assumptions import load_assumptions
+    from engine.report import terminal
+    from engine.reserves.accrued.alr import PREMIUMS_PER_YEAR, mortality_table
+    from engine.reserves.accrued.life import commutation, spot_check
+
+    a = load_assumptions(assumptions)
+    kind = {"whole_life": "whole_life", "endowment": "endowment", "term": "individual_life"}[plan]
+    basis = a.life_basis.get(kind)
+    name = table or (basis.mortality_table if basis else None)
+    rate = interest if interest is not None else (basis.interest_rate if basis else None)
+    if name is None or rate is None:
+        raise ComputationError(f"assumption set {a.set_id} has no life basis for {kind}; "
+                               "fix: give --table and --interest")
+    if plan != "whole_life" and term is None:
+        raise ComputationError(f"a {plan} contract needs --term")
+    t = mortality_table(a, name)
+    cm = commutation(t.q, t.min_age, rate)
+    k = PREMIUMS_PER_YEAR[premium_mode]
+    m = 1 if premium_mode == "single" else premium_term
+    r = spot_check(cm, plan, age, None if plan == "whole_life" else term, duration, sum_insured,
+                   k, m)
+    out = {
+        "product": plan, "age": age, "term": term, "duration": duration, "interest": rate,
+        "table": name, "sum_insured": sum_insured, "premium_mode": premium_mode,
+        "annual_premium": r.annual_premium, "reserve": r.reserve,
+        "annuity_at_issue": r.annuity_at_issue, "assurance_at_issue": r.assurance_at_issue,
+        "annuity_at_duration": r.annuity_at_duration,
+        "assurance_at_duration": r.assurance_at_duration, "table_provenance": t.provenance,
+    }
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=1))
+        return
+    h = int(duration)
+    what = {"whole_life": "A_x", "endowment": "A_x:n", "term": "A1_x:n"}[plan]
+    rows = [
+        ("net annual premium", f"{r.annual_premium:,.2f}"),
+        (f"reserve at duration {duration:g}", f"{r.reserve:,.2f}"),
+        (f"ä at issue (age {age}, premiums {premium_mode})", f"{r.annuity_at_issue:.6f}"),
+        (f"{what} at issue (age {age})", f"{r.assurance_at_issue:.6f}"),
+        (f"ä at duration {h} (age {age + h})", f"{r.annuity_at_duration:.6f}"),
+        (f"{what} at duration {h} (age {age + h})", f"{r.assurance_at_duration:.6f}"),
+    ]
+    title = (f"{plan.replace('_', ' ')}, age {age}" + (f", term {term}" if term else "")
+             + f", sum insured {sum_insured:,.2f}, {name} at {rate:.2%}")
+    terminal.console().print(terminal.pairs_table(rows, title))
 
 
 def _check_date(text: str) -> None:

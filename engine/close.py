@@ -27,7 +27,7 @@ from engine.io.arrays import NEVER, codes, day, days, money, to_date
 from engine.io.assumptions import AssumptionSet, load_assumptions
 from engine.io.readers import DataPack, read_pack
 from engine.kpi.assemble import KpiInputs, kpi_table
-from engine.reserves.accrued.savings import accrued_savings
+from engine.reserves.accrued.alr import AlrResult, compute_alr
 from engine.reserves.claims.cashflows import UnpaidCashflows, unpaid_cashflows
 from engine.reserves.claims.change import IbnrChange, ibnr_change
 from engine.reserves.claims.ibnr import (
@@ -91,6 +91,7 @@ class CloseResult:
     ibnr_change: IbnrChange
     triangles: dict  # kind (reported, paid, incurred) -> SnapshotTriangle
     ibnr_distribution: pd.DataFrame  # bootstrap of the chain-ladder IBNR (empty when off)
+    alr: AlrResult
     income: Statement
     balance: Statement
     kpis: pd.DataFrame
@@ -194,20 +195,6 @@ def _claim_arrays(pack: DataPack, products: np.ndarray, kinds: np.ndarray, a: As
 
 def _by_product(product: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(product, weights=values, minlength=n)[:n].astype(np.float64)
-
-
-def _alr(pack: DataPack, products: np.ndarray, kinds: np.ndarray, a: AssumptionSet, v: int) -> np.ndarray:
-    n = len(products)
-    if not pack.has("savings_accounts"):
-        return np.zeros(n)
-    sa = pack["savings_accounts"]
-    product, _ = codes(sa["product_id"], categories=products)
-    account, _ = codes(sa["account_id"])
-    per_row = accrued_savings(
-        account, days(sa["balance_date"]), money(sa["balance"]), money(sa["credited_rate"]), v
-    )
-    use = np.array([a.basis(k).alr_method == "savings" for k in kinds])
-    return _by_product(product, per_row, n) * use
 
 
 def _ibnr(claims: _Claims, products, kinds, a: AssumptionSet, v: int, first_day: int,
@@ -552,14 +539,15 @@ def close(
     distribution = _ibnr_distribution(ibnr_v, a)
     stage_done("claims")
 
-    alr_v = _alr(pack, products, kinds, a, v)
-    alr_ps = _alr(pack, products, kinds, a, ps)
+    alr = compute_alr(pack, products, kinds, a, v)
+    alr_v = alr.alr
     stage_done("accrued")
 
     closing = Reserves(upr_by["upr"].to_numpy(), ibnr_v.ibnr, ocs_v, alr_v)
     opening, opening_source, opening_run = _opening(
         pack, store, products, ps,
-        lambda: Reserves(upr_by["upr_opening"].to_numpy(), ibnr_ps().ibnr, ocs_ps, alr_ps))
+        lambda: Reserves(upr_by["upr_opening"].to_numpy(), ibnr_ps().ibnr, ocs_ps,
+                         compute_alr(pack, products, kinds, a, ps).alr))
     changes, change_note = _assumption_changes(store, opening_run, a, claims, prod, policies,
                                                kinds, v, first_day, ibnr_v)
     change = _ibnr_change(store, opening_run, products, ibnr_ps, ibnr_v, changes)
@@ -603,7 +591,7 @@ def close(
         run_id=None, store=store if write else None, valuation_date=to_date(v),
         period_start=to_date(ps), products=tuple(products), opening=opening, closing=closing,
         opening_source=opening_source, upr=upr, ibnr=ibnr_v, cashflows=cashflows,
-        ibnr_change=change, triangles=triangles, ibnr_distribution=distribution,
+        ibnr_change=change, triangles=triangles, ibnr_distribution=distribution, alr=alr,
         income=income, balance=balance,
         kpis=kpis, timings=clock.timings, notes=notes,
     )
@@ -706,6 +694,7 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
         "ibnr_origin": ibnr_origin, "ibnr_change": ibnr_change_frame, "statements": statements,
         "kpis": r.kpis, "claims_cashflows": claims_cashflows, "triangles": triangles,
         "ibnr_distribution": r.ibnr_distribution, "link_ratios": link_ratios,
+        "alr_policy": r.alr.detail,
     }
 
 

@@ -29,6 +29,7 @@ def _modules():
 
 def test_kernels_import_no_io_store_cli_or_pandas():
     kernels = [ENGINE / "reserves/upr/_kernels.py", ENGINE / "reserves/accrued/savings.py",
+               ENGINE / "reserves/accrued/life.py",
                ENGINE / "reserves/accrued/apv.py", ENGINE / "reserves/claims/ocs.py"]
     kernels += [p for p in (ENGINE / "kpi").glob("*.py") if p.name != "assemble.py"]
     for path in kernels:
@@ -100,7 +101,12 @@ PUBLIC_API = {
     "engine.reserves.claims.ibnr": ["compute_ibnr", "IbnrResult"],
     "engine.reserves.claims.triangles": ["reporting_triangle", "chain_ladder", "bootstrap_odp"],
     "engine.reserves.claims.ocs": ["ocs_at", "Payments"],
-    "engine.reserves.accrued.savings": ["accrued_savings"],
+    "engine.reserves.accrued.savings": ["accrued_savings", "roll_forward", "RateSchedule",
+                                        "guarantee_exposure"],
+    "engine.reserves.accrued.life": ["commutation", "policy_values", "spot_check", "Expenses"],
+    "engine.reserves.accrued.mortality": ["MortalityTable", "makeham", "read_csv_table",
+                                          "read_xtbml", "from_package"],
+    "engine.reserves.accrued.alr": ["compute_alr", "AlrResult", "policy_durations"],
     "engine.reserves.accrued.apv": ["apv"],
     "engine.statements.income": ["income_statement"],
     "engine.statements.balance": ["balance_sheet"],

@@ -2,7 +2,9 @@
 
 Targets checked here are the sample programme's design (the handbook's five sample products,
 E2, spec section 8 row 34): expense ratios by product, every exit reason code, claims with the
-A <= B <= C <= D dates of the timeliness clock (E2 L2434-2447), nothing after the extract date.
+A <= B <= C <= D dates of the timeliness clock (E2 L2434-2447), nothing after the extract date,
+and the individual life and endowment product as level-premium endowments whose net premium
+reserve (spec §3.6-3.7, E2 Table 9) is the ALR the generator sizes its accounts with.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import InputError
+from engine.errors import AssumptionError, InputError
 from engine.io.schema import TABLES_BY_NAME
+from engine.reserves.accrued.life import commutation, policy_values
 from engine.sample import write_sample
 from engine.sample.generate import TABLE_ORDER
 from engine.sample.programme import load_programme
@@ -25,7 +28,11 @@ VALUATION = pd.Timestamp("2025-12-31")
 QUARTER_ENDS = pd.date_range("2021-03-31", "2025-12-31", freq="QE")
 SMALL = 3000
 LIFE = ("CL", "LS", "ILE", "GL")  # products with a death benefit
-SAVINGS = ("LS", "ILE")
+SAVINGS = ("LS",)
+ENDOWMENT = ("ILE",)  # products with level-premium life contracts (life_policies)
+# SOA Standard Ultimate Life Table: Makeham A, B, c, ages 0..120 with q_120 = 1, at 5% (Dickson,
+# Hardy & Waters, AMLCR 2nd ed. 2013, Appendix D): the default basis of the kind endowment
+SULT_LAW, SULT_AGES, SULT_RATE = (0.00022, 2.7e-6, 1.124), (0, 120), 0.05
 
 
 def _read(folder: Path, table: str) -> pd.DataFrame:
@@ -123,6 +130,15 @@ def test_a_rewritten_folder_holds_one_pack(tmp_path):
     (tmp_path / "policies.parquet").write_bytes(b"old")
     write_sample(tmp_path, policies=200)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in TABLE_ORDER)
+
+
+def test_a_life_table_without_a_term_plan_is_refused(tmp_path):
+    source = resources.files("engine.sample").joinpath(load_programme().source).read_text()
+    assert 'plan = "endowment"' in source
+    whole = tmp_path / "programme.toml"
+    whole.write_text(source.replace('plan = "endowment"', 'plan = "whole_life"'))
+    with pytest.raises(AssumptionError, match="ILE.life"):
+        load_programme(whole)
 
 
 def test_numbers_come_from_the_programme_file(tmp_path):
@@ -401,3 +417,124 @@ def test_the_pack_passes_read_pack(default):
     pack = read_pack(default.folder)
     for table in TABLE_ORDER:
         assert len(pack[table]) == default.summary.rows[table], table
+
+
+# ---------------------------------------------------------------- level-premium life contracts
+
+
+def _sult_q() -> np.ndarray:
+    """q_x = 1 - exp(-A - B c^x (c - 1) / ln c), q_120 = 1 (AMLCR §2.6, Appendix D)."""
+    a, b, c = SULT_LAW
+    x = np.arange(SULT_AGES[0], SULT_AGES[1] + 1, dtype=np.float64)
+    q = 1.0 - np.exp(-a - b * c**x * (c - 1.0) / np.log(c))
+    q[-1] = 1.0
+    return q
+
+
+def _duration(issue: pd.Timestamp, valuation: pd.Timestamp) -> float:
+    """h + s at the end of the valuation day: h whole policy years, s the elapsed share of the
+    current policy year in days (anniversaries by calendar date, Feb 29 -> Feb 28)."""
+    end = valuation + pd.Timedelta(days=1)
+    h = 0
+    while issue + pd.DateOffset(years=h + 1) <= end:
+        h += 1
+    start, nxt = issue + pd.DateOffset(years=h), issue + pd.DateOffset(years=h + 1)
+    return h + (end - start).days / (nxt - start).days
+
+
+def test_life_policies_are_the_endowment_terms(small):
+    lp, p = small["life_policies"], small["policies"]
+    assert set(lp["product_id"]) == set(ENDOWMENT) and len(lp) > 0
+    assert lp["policy_id"].is_unique
+    ile = p[p["product_id"].isin(ENDOWMENT)]
+    assert sorted(lp["policy_id"]) == sorted(ile["policy_id"])
+    m = lp.merge(ile, on="policy_id", suffixes=("", "_policy"), validate="one_to_one")
+    assert (m["member_id"] == m["member_id_policy"]).all()
+    assert (m["product_id"] == m["product_id_policy"]).all()
+    assert (m["plan"] == "endowment").all() and (m["premium_mode"] == "annual").all()
+    assert (m["issue_date"] == m["start_date"]).all()
+    assert (m["sum_insured"] == m["sum_insured_policy"]).all()
+    anniversary = [s + pd.DateOffset(years=int(n)) for s, n in zip(m["start_date"], m["term_years"],
+                                                                    strict=True)]
+    assert (pd.Series(anniversary) - pd.Timedelta(days=1) == m["end_date"]).all()  # whole years
+    assert (m["premium_years"] == m["term_years"]).all()
+    assert ((m["gross_premium"] - m["written_premium"] / m["term_years"]).abs() <= 0.005 + 1e-9).all()
+    # completed years at the start, years of 365.2425 days (the programme's age convention)
+    assert (m["issue_age"] == ((m["start_date"] - m["birth_date"]).dt.days // 365.2425)).all()
+    assert (m["issue_age"] + m["term_years"] <= SULT_AGES[1] + 1).all()
+
+
+def test_life_contracts_exit_on_the_early_end_of_their_term(small):
+    lp, p, c = small["life_policies"], small["policies"], small["claims"]
+    m = lp.merge(p, on="policy_id", suffixes=("", "_policy"))
+    death = c.groupby("policy_id")["event_date"].min()
+    event = m["cancel_date"].where(m["status"].isin(["cancelled", "lapsed"]))
+    event = event.fillna(m["policy_id"].map(death).where(m["status"] == "claimed"))
+    expected = event.where(event < m["end_date"])
+    assert ((m["exit_date"] == expected) | (m["exit_date"].isna() & expected.isna())).all()
+    assert (m["exit_date"].dropna() <= VALUATION).all()
+    assert m["exit_date"].notna().any() and m["exit_date"].isna().any()
+    assert set(m.loc[m["exit_date"].notna(), "status"]) >= {"claimed", "lapsed"}
+
+
+def _net_premium_alr(lp: pd.DataFrame, valuation: pd.Timestamp) -> tuple[float, int, int]:
+    """(ALR, contracts valued, contracts matured) recomputed from life_policies.csv: the sum over
+    the contracts in force at v of the net premium reserve tV of an endowment (spec §3.6-3.7,
+    E2 Table 9; AMLCR ch. 7); in force from issue until exit (exclusive) and until maturity."""
+    live = lp[(lp["issue_date"] <= valuation) & ~(lp["exit_date"] <= valuation)].copy()
+    live["t"] = [_duration(d, valuation) for d in live["issue_date"]]
+    matured = int((live["t"] >= live["term_years"]).sum())
+    live = live[live["t"] < live["term_years"]]
+    cm = commutation(_sult_q(), SULT_AGES[0], SULT_RATE)
+    si = live["sum_insured"].to_numpy()
+    values = policy_values(cm, live["issue_age"].to_numpy(), live["term_years"].to_numpy(),
+                           live["premium_years"].to_numpy(), si, si, 1, live["t"].to_numpy())
+    assert (values.reserve > 0).all() and (values.reserve < si).all()
+    return float(values.reserve.sum()), len(live), matured
+
+
+def test_generator_alr_is_the_net_premium_reserve_of_the_written_contracts(small):
+    alr, valued, _ = _net_premium_alr(small["life_policies"], VALUATION)
+    assert valued > 50
+    assert small.summary.alr["ILE"] == pytest.approx(alr, abs=0.01)  # money: cents
+    assert small.summary.alr["LS"] > 0  # savings accounts stay with life savings
+
+
+def test_matured_contracts_leave_the_generator_alr(tmp_path):
+    # a longer history: the 5- to 10-year terms started before 2016 have matured by the valuation
+    summary = write_sample(tmp_path, policies=1500, history_start="2014-01-01")
+    alr, valued, matured = _net_premium_alr(_read(tmp_path, "life_policies"), VALUATION)
+    assert valued > 20 and matured > 5
+    assert summary.alr["ILE"] == pytest.approx(alr, abs=0.01)
+
+
+def test_generator_alr_is_what_the_close_computes(small):
+    # the close's ALR of the pack on the default assumption set (endowment: savings+net_premium)
+    from engine.io.arrays import day
+    from engine.io.assumptions import load_assumptions
+    from engine.io.readers import read_pack
+    from engine.reserves.accrued.alr import compute_alr
+
+    pack = read_pack(small.folder, tables=("products", "life_policies"))
+    products = pack["products"]
+    result = compute_alr(pack, products["product_id"].to_numpy(), products["kind"].to_numpy(),
+                         load_assumptions("default"), day(VALUATION))
+    ile = list(products["product_id"]).index("ILE")
+    assert result.life[ile] == pytest.approx(small.summary.alr["ILE"], abs=0.01)
+
+
+def test_the_programme_values_its_contracts_on_the_default_basis_of_the_kind():
+    from engine.io.assumptions import load_assumptions
+
+    a = load_assumptions("default")
+    for product in load_programme().products:
+        if "life" not in product.params:
+            continue
+        life = product["life"]
+        basis = a.life(product["kind"])
+        table = a.mortality[basis.mortality_table]
+        assert table.source == "makeham"
+        assert tuple(life["makeham"]) == pytest.approx(table.law, rel=1e-12)
+        assert (life["min_age"], life["max_age"]) == (table.min_age, table.max_age)
+        assert life["interest_rate"] == pytest.approx(basis.interest_rate, rel=1e-12)
+        assert a.basis(product["kind"]).alr_method.endswith("net_premium")

@@ -40,6 +40,15 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
         "product_kind", "average", "n_periods", "drop_high", "drop_low", "tail",
         "sigma_extrapolation", "max_link_ratio",
     ),
+    "mortality_tables.csv": (
+        "table", "source", "file", "package_id", "law_a", "law_b", "law_c", "min_age", "max_age",
+        "provenance",
+    ),
+    "life_basis.csv": (
+        "product_kind", "mortality_table", "interest_rate", "initial_expense", "renewal_expense",
+        "per_policy_expense", "claim_expense",
+    ),
+    "crediting_rates.csv": ("product_kind", "from_date", "credited_rate", "guaranteed_rate"),
     "settings.toml": (),
 })
 EARNING_BASES = (
@@ -51,7 +60,11 @@ IBNR_METHODS = (
     "chain_ladder", "mack", "bf", "cape_cod", "benktander", "expected", "count_severity", "none",
 )
 OCS_BASES = ("claimed", "case_reserve", "max")
-ALR_METHODS = ("none", "savings")
+ALR_METHODS = (
+    "none", "savings", "net_premium", "gross_premium", "savings+net_premium",
+    "savings+gross_premium",
+)
+MORTALITY_SOURCES = ("makeham", "csv", "xtbml", "package")
 REFUND_RULES = ("data", "pro_rata", "none")
 
 
@@ -155,6 +168,33 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class MortalitySpec:
+    """Where a mortality table comes from (mortality_tables.csv); built by the reserves layer."""
+
+    table: str
+    source: str  # makeham | csv | xtbml | package
+    file: str  # csv / xtbml: a file of the set
+    package_id: int | None  # package: the table id in the package (SOA table id for pymort)
+    law: tuple[float, float, float]  # makeham: A, B, c
+    min_age: int
+    max_age: int
+    provenance: str
+
+
+@dataclass(frozen=True)
+class LifeBasis:
+    """Valuation basis of the life contracts of one product kind (life_basis.csv)."""
+
+    product_kind: str
+    mortality_table: str
+    interest_rate: float
+    initial_expense: float  # share of one annual gross premium, at issue
+    renewal_expense: float  # share of every gross premium
+    per_policy_expense: float  # amount at each policy anniversary
+    claim_expense: float  # share of each death benefit
+
+
+@dataclass(frozen=True)
 class AssumptionSet:
     set_id: str
     set_hash: str
@@ -171,6 +211,18 @@ class AssumptionSet:
     ibnr_options: Mapping[str, IbnrOptions]  # by product kind
     ibnr_selections: pd.DataFrame  # product_id, kind (factor|exclude), origin_start, from_lag, factor
     payment_patterns: Mapping[str, tuple[float, ...]]  # kind -> share paid in period 1, 2, ...
+    mortality: Mapping[str, MortalitySpec]  # by table name
+    life_basis: Mapping[str, LifeBasis]  # by product kind
+    crediting_rates: pd.DataFrame  # product_kind, from_date, credited_rate (NaN = data), guaranteed_rate
+
+    def life(self, product_kind: str) -> LifeBasis:
+        try:
+            return self.life_basis[product_kind]
+        except KeyError:
+            raise AssumptionError(
+                f"assumption set {self.set_id}: life_basis.csv has no row for product kind "
+                f"{product_kind!r}, whose ALR method needs one; fix: add a row for it"
+            ) from None
 
     def ibnr(self, product_kind: str) -> IbnrOptions:
         try:
@@ -339,6 +391,14 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
                 f"earning_basis {basis.earning_basis!r} is neither a basis nor a profile of "
                 "earning_profiles.csv"
             )
+    mortality = _mortality(set_dir, frames["mortality_tables.csv"], listed)
+    life_basis = _life_basis(set_dir.name, frames["life_basis.csv"], mortality)
+    for basis in reserving.values():
+        if basis.alr_method.endswith("_premium") and basis.product_kind not in life_basis:
+            raise AssumptionError(
+                f"assumption set {set_dir.name}: reserving.csv {basis.product_kind} alr_method "
+                f"{basis.alr_method!r} needs a row of life_basis.csv; fix: add one"
+            )
     return AssumptionSet(
         set_id=manifest.get("set_id", set_dir.name),
         set_hash=set_hash(listed),
@@ -355,7 +415,125 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
         ibnr_options=MappingProxyType(_ibnr_options(set_dir.name, frames["ibnr_options.csv"])),
         ibnr_selections=_selections(set_dir.name, frames["ibnr_selections.csv"]),
         payment_patterns=MappingProxyType(_patterns(set_dir.name, frames["payment_patterns.csv"])),
+        mortality=MappingProxyType(mortality),
+        life_basis=MappingProxyType(life_basis),
+        crediting_rates=_crediting(set_dir.name, frames["crediting_rates.csv"]),
     )
+
+
+def _cells(set_name: str, file: str, frame: pd.DataFrame, spec: dict) -> tuple[list[dict], list[str]]:
+    """Parse columns of every row by ``spec`` (column -> (parser, expected)); collect every bad cell."""
+    rows, problems = [], []
+    for i, raw in enumerate(frame.to_dict("records"), start=2):
+        row = dict(raw)
+        for col, (parse, expected) in spec.items():
+            text = str(raw[col]).strip()
+            try:
+                row[col] = parse(text)
+            except (TypeError, ValueError):
+                problems.append(f"{file} line {i} {col} = {text!r}, expected {expected}")
+        rows.append(row)
+    return rows, problems
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not -0.5 < value < 1.0:
+        raise ValueError(text)
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(text)
+    return value
+
+
+def _amount(text: str) -> float:
+    value = float(text)
+    if not value >= 0.0:
+        raise ValueError(text)
+    return value
+
+
+def _blank_or(parse):
+    return lambda text: None if text == "" else parse(text)
+
+
+def _fail(set_name: str, problems: list[str]) -> None:
+    if problems:
+        raise AssumptionError(f"assumption set {set_name}: {'; '.join(problems)}")
+
+
+def _mortality(set_dir: Path, frame: pd.DataFrame, listed: Mapping) -> dict:
+    """mortality_tables.csv: every table named once, its source complete (files in the manifest)."""
+    name = "mortality_tables.csv"
+    rows, problems = _cells(set_dir.name, name, frame, {
+        "min_age": (_blank_or(int), "a whole age or empty"),
+        "max_age": (_blank_or(int), "a whole age or empty"),
+        "package_id": (_blank_or(int), "a table id (whole number) or empty"),
+        "law_a": (_blank_or(float), "a number or empty"),
+        "law_b": (_blank_or(float), "a number or empty"),
+        "law_c": (_blank_or(float), "a number or empty"),
+    })
+    out: dict[str, MortalitySpec] = {}
+    for i, row in enumerate(rows, start=2):
+        where = f"{name} line {i}"
+        source = row["source"]
+        if source not in MORTALITY_SOURCES:
+            problems.append(f"{where} source = {source!r}, expected one of {', '.join(MORTALITY_SOURCES)}")
+            continue
+        if row["table"] in out:
+            problems.append(f"{where} table {row['table']!r} is named twice")
+        if source == "makeham" and None in (row["law_a"], row["law_b"], row["law_c"], row["min_age"],
+                                            row["max_age"]):
+            problems.append(f"{where}: a makeham table needs law_a, law_b, law_c, min_age and max_age")
+        if source in ("csv", "xtbml") and row["file"] not in listed:
+            problems.append(f"{where} file = {row['file']!r}, expected a file of the set listed in "
+                            "its manifest")
+        if source == "package" and row["package_id"] is None:
+            problems.append(f"{where}: a package table needs package_id")
+        if not str(row["provenance"]).strip():
+            problems.append(f"{where}: provenance is empty; say where the numbers come from")
+        law = tuple(float(row[k] or 0.0) for k in ("law_a", "law_b", "law_c"))
+        out[row["table"]] = MortalitySpec(
+            row["table"], source, row["file"], row["package_id"], law,
+            int(row["min_age"] or 0), int(row["max_age"] or 0), str(row["provenance"]).strip())
+    _fail(set_dir.name, problems)
+    return out
+
+
+def _life_basis(set_name: str, frame: pd.DataFrame, mortality: Mapping) -> dict:
+    rows, problems = _cells(set_name, "life_basis.csv", frame, {
+        "interest_rate": (_rate, "an annual rate between -0.5 and 1"),
+        "initial_expense": (_amount, "a share >= 0 of one annual premium"),
+        "renewal_expense": (_share, "a share in [0, 1) of each premium"),
+        "per_policy_expense": (_amount, "an amount >= 0"),
+        "claim_expense": (_amount, "a share >= 0 of the death benefit"),
+    })
+    out = {}
+    for i, row in enumerate(rows, start=2):
+        if row["mortality_table"] not in mortality:
+            problems.append(f"life_basis.csv line {i} mortality_table = {row['mortality_table']!r}, "
+                            "expected a table of mortality_tables.csv")
+        if not problems:
+            out[row["product_kind"]] = LifeBasis(**{k: row[k] for k in LifeBasis.__dataclass_fields__})
+    _fail(set_name, problems)
+    return out
+
+
+def _crediting(set_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """crediting_rates.csv: guaranteed (and optionally credited) rate per product kind from a date."""
+    rows, problems = _cells(set_name, "crediting_rates.csv", frame, {
+        "from_date": (lambda t: np.datetime64(t, "D"), "a date YYYY-MM-DD"),
+        "credited_rate": (_blank_or(_rate), "an annual rate or empty (the rate of the data)"),
+        "guaranteed_rate": (_rate, "an annual rate"),
+    })
+    _fail(set_name, problems)
+    out = pd.DataFrame(rows, columns=["product_kind", "from_date", "credited_rate", "guaranteed_rate"])
+    out["credited_rate"] = out["credited_rate"].astype("float64")
+    return out.sort_values(["product_kind", "from_date"], ignore_index=True)
 
 
 def _patterns(set_name: str, frame: pd.DataFrame) -> dict:

@@ -72,6 +72,8 @@ ASSET_CLASSES = (
 )
 LIABILITY_KINDS = ("insurance_obligation", "reinsurance_payable", "payable", "other")
 RESERVES = ("upr", "ibnr", "ocs", "alr")
+LIFE_PLANS = ("whole_life", "endowment", "term", "pure_endowment")
+TRANSACTION_TYPES = ("contribution", "withdrawal")
 
 PRODUCTS = TableSpec(
     "products",
@@ -244,6 +246,53 @@ SAVINGS_ACCOUNTS = TableSpec(
     doc="Optional: savings balances per account and balance date.",
 )
 
+SAVINGS_TRANSACTIONS = TableSpec(
+    "savings_transactions",
+    (
+        C("account_id", "str"),
+        C("product_id", "str"),
+        C("transaction_date", "date"),
+        C("type", "str", choices=TRANSACTION_TYPES),
+        C("amount", "money", min=0, doc="paid into (contribution) or out of (withdrawal) the account"),
+    ),
+    required=False,
+    refs=(("product_id", "products", "product_id"),),
+    doc="Optional: contributions and withdrawals after the balances of savings_accounts; the ALR "
+        "rolls each account forward from its last balance with the credited interest.",
+)
+
+LIFE_POLICIES = TableSpec(
+    "life_policies",
+    (
+        C("policy_id", "str", unique=True),
+        C("member_id", "str", required=False, nullable=True),
+        C("product_id", "str"),
+        C("plan", "str", choices=LIFE_PLANS,
+          doc="whole_life: death cover for life; endowment: death cover for the term and the sum "
+              "at its end; term: death cover only; pure_endowment: the sum at the end only"),
+        C("issue_date", "date"),
+        C("issue_age", "int", min=0, max=120, doc="age at issue in whole years, as the table reads it"),
+        C("sum_insured", "money", min=0),
+        C("term_years", "int", nullable=True, min=1, doc="empty for whole life"),
+        C("premium_years", "int", required=False, nullable=True, min=1,
+          doc="years of premium payment; empty = the term (whole life: for life)"),
+        C("premium_mode", "str", choices=PREMIUM_FREQUENCIES,
+          doc="single = one premium at issue; otherwise level premiums at this frequency"),
+        C("gross_premium", "money", required=False, nullable=True, min=0,
+          doc="annual gross premium; empty = the equivalence premium of the assumption set"),
+        C("exit_date", "date", required=False, nullable=True,
+          doc="the day the contract ended (death, surrender, lapse); no reserve from that day"),
+    ),
+    required=False,
+    row_rules=(
+        RowRule("exit_date", ">=", "issue_date", "a contract ends on or after its issue date"),
+        RowRule("term_years", ">=", "premium_years", "premiums are paid within the term"),
+    ),
+    refs=(("product_id", "products", "product_id"),),
+    doc="Optional: level-premium life contracts (whole life, endowment, term) valued by their "
+        "net or gross premium reserve on the product kind's life basis.",
+)
+
 OPENING_BALANCES = TableSpec(
     "opening_balances",
     (
@@ -259,6 +308,6 @@ OPENING_BALANCES = TableSpec(
 
 TABLES: tuple[TableSpec, ...] = (
     PRODUCTS, POLICIES, CLAIMS, CLAIM_PAYMENTS, EXITS, LEDGER, ASSETS, LIABILITIES,
-    TARGETS, SAVINGS_ACCOUNTS, OPENING_BALANCES,
+    TARGETS, SAVINGS_ACCOUNTS, SAVINGS_TRANSACTIONS, LIFE_POLICIES, OPENING_BALANCES,
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}

@@ -94,6 +94,13 @@ STATUS_RULES: Mapping[str, tuple[StatusRule, ...]] = MappingProxyType({
         StatusRule("paid_amount", "<= other", ("paid", "partial"), other="claimed_amount",
                    fix="correct paid_amount or claimed_amount"),
     ),
+    "life_policies": (
+        StatusRule("term_years", "present", ("endowment", "term", "pure_endowment"),
+                   status_column="plan", fix="enter the term in years, or set the plan to whole_life"),
+        StatusRule("term_years", "empty", ("whole_life",), status_column="plan",
+                   fix="clear term_years (whole life runs to the end of the mortality table), "
+                       "or set the plan to endowment or term"),
+    ),
 })
 
 

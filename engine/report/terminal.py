@@ -127,6 +127,22 @@ def triangle_ibnr_frame(origins, r) -> pd.DataFrame:
     return frame
 
 
+def alr_frame(products, alr) -> pd.DataFrame:
+    """ALR by product and part (products with an ALR only): savings (with the guaranteed value
+    and the guarantee exposure), life contracts, how many accounts and contracts."""
+    d = alr.detail
+    count = d.groupby(["product_id", "source"]).size()
+    rows = [
+        {"product": p, "savings": float(alr.savings[i]), "guaranteed": float(alr.guaranteed[i]),
+         "guarantee exposure": float(alr.guarantee_exposure[i]), "life": float(alr.life[i]),
+         "alr": float(alr.alr[i]), "accounts": int(count.get((p, "savings"), 0)),
+         "contracts": int(count.get((p, "life"), 0))}
+        for i, p in enumerate(products) if alr.alr[i] != 0 or (d["product_id"] == p).any()
+    ]
+    return pd.DataFrame(rows, columns=["product", "savings", "guaranteed", "guarantee exposure",
+                                       "life", "alr", "accounts", "contracts"])
+
+
 def frame_table(frame: pd.DataFrame, title: str) -> Table:
     """Any small frame as a table; money with thousands separators and no decimals."""
     table = Table(title=title, title_justify="left")
@@ -134,6 +150,16 @@ def frame_table(frame: pd.DataFrame, title: str) -> Table:
         table.add_column(str(col), justify="right" if frame[col].dtype.kind in "if" else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*[_cell(x) for x in row])
+    return table
+
+
+def pairs_table(rows: list[tuple[str, str]], title: str) -> Table:
+    """Label / value lines already formatted (e.g. the ``reserva life`` spot check)."""
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column("", justify="left")
+    table.add_column("", justify="right")
+    for label, value in rows:
+        table.add_row(label, value)
     return table
 
 

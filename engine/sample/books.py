@@ -1,7 +1,8 @@
 """Accounts of the sample programme: ledger, assets, liabilities and targets per quarter.
 
 The generator first measures each product's book per period from the generated records
-(earned premium pro rata by day, UPR, insured in force, claims paid, rough OCS / IBNR / ALR);
+(earned premium pro rata by day, UPR, insured in force, claims paid, rough OCS / IBNR, and the
+ALR: savings balances plus the net premium reserves of the level-premium life contracts);
 the ledger lines are then scaled to earned premium (ratios of programme.toml), and assets are
 sized so that admitted assets / (reserves + other liabilities) follows the programme's solvency
 path. These measures size the sample only; the engine computes its own reserves.
@@ -18,6 +19,7 @@ from engine.io.schema import ASSETS, LEDGER_LINES, LIABILITIES, PREMIUM_FREQUENC
 from .claims import Claims
 from .dates import DAYS_PER_YEAR, Calendar, add_months, instalments
 from .draws import pick, uniform
+from .life import LifeBook
 from .members import CANCELLED, LAPSED, NEVER, Book
 from .programme import FREQUENCY_MONTHS, Programme
 from .savings import Savings
@@ -58,12 +60,15 @@ def alive_at_period_ends(period_end: np.ndarray, lo: np.ndarray, hi: np.ndarray,
     return np.cumsum(diff)[:n]
 
 
-def measure(book: Book, claims: Claims, savings: Savings | None, cal: Calendar) -> tuple[np.ndarray, ...]:
+def measure(book: Book, claims: Claims, savings: Savings | None, life: LifeBook | None,
+            cal: Calendar) -> tuple[np.ndarray, ...]:
     """(earned, upr, in_force, paid, ocs, ibnr, alr) of one product per period.
 
     Premium as the engine books it: W = written premium of the term, due in n instalments;
     earned to day v = W (v + 1 - start) / term days until a cancellation on day c, then
     (instalments due by c) - refund; upr(v) = instalments due by v - earned, 0 from c on.
+    alr(d) = savings balances at d + net premium reserves of the life contracts in force at d
+    (``LifeBook.reserves``, the close's method for the kind).
     """
     t = book.terms
     pe, ps = cal.period_end, cal.period_start
@@ -106,11 +111,14 @@ def measure(book: Book, claims: Claims, savings: Savings | None, cal: Calendar) 
         alr = alive_at_period_ends(pe, savings.day, nxt, savings.balance)
     else:
         alr = np.zeros(pe.size)
+    if life is not None:
+        alr = alr + life.reserves(pe)
     return earned, upr, in_force, paid, ocs, ibnr, alr
 
 
-def measures(books, claims, savings, cal: Calendar) -> Measures:
-    rows = [measure(b, c, s, cal) for b, c, s in zip(books, claims, savings, strict=True)]
+def measures(books, claims, savings, lives, cal: Calendar) -> Measures:
+    rows = [measure(b, c, s, life, cal)
+            for b, c, s, life in zip(books, claims, savings, lives, strict=True)]
     return Measures(*(np.vstack([r[i] for r in rows]) for i in range(7)))
 
 

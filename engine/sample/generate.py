@@ -2,9 +2,9 @@
 
 Five products in the style of the handbook's sample programmes (E2; spec section 8 row 34) with
 several years of history: members and their chains of terms (policies), exits with reason
-codes, claims with the A-B-C-D dates, savings balances, a ledger per product and quarter,
-asset and liability snapshots and targets. Every generator parameter is read from
-``programme.toml``. Same arguments -> byte-identical files.
+codes, claims with the A-B-C-D dates, savings balances, level-premium life contracts, a ledger
+per product and quarter, asset and liability snapshots and targets. Every generator parameter is
+read from ``programme.toml``. Same arguments -> byte-identical files.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from . import csvout as out
 from .books import assets, finance_path, ledger, liabilities, measures, targets
 from .claims import product_claims
 from .dates import make_calendar, to_day
+from .life import life_book
 from .members import Book, CrossSellPool, Persons, build_book
 from .programme import load_programme
 from .savings import savings_accounts
@@ -31,6 +32,7 @@ from .tables import (
     claims_table,
     exits_table,
     ledger_table,
+    life_policies_table,
     listed_table,
     number,
     policies_table,
@@ -41,7 +43,7 @@ from .tables import (
 
 TABLE_ORDER = (
     "products", "policies", "claims", "exits", "ledger", "assets", "liabilities", "targets",
-    "savings_accounts",
+    "savings_accounts", "life_policies",
 )
 # independent random streams (SeedSequence spawn keys), so one table's draws never shift another's
 STREAMS = ("members", "claims", "savings", "books")
@@ -49,11 +51,13 @@ STREAMS = ("members", "claims", "savings", "books")
 
 @dataclass(frozen=True)
 class SampleSummary:
-    """What ``write_sample`` wrote: the folder, rows per table and the elapsed seconds."""
+    """What ``write_sample`` wrote: the folder, rows per table and the elapsed seconds; ``alr`` =
+    the ALR per product at the valuation date the generator sized its accounts with."""
 
     out_dir: Path
     rows: Mapping[str, int]
     seconds: float
+    alr: Mapping[str, float]
 
 
 def _arguments(policies: int, seed: int, history_start: str, valuation_date: str) -> tuple[int, int]:
@@ -127,7 +131,9 @@ def write_sample(out_dir: str | Path, *, policies: int = 20_000, seed: int = 202
     claims_all = [product_claims(rngs["claims"], b, cal) for b in all_books]
     savings = [savings_accounts(rngs["savings"], b, cal) if b.product.has_savings else None
                for b in all_books]
-    m = measures(all_books, claims_all, savings, cal)
+    birth = persons.arrays()[0]
+    lives = [life_book(b, birth) if b.product.has_life else None for b in all_books]
+    m = measures(all_books, claims_all, savings, lives, cal)
     fin = finance_path(rngs["books"], prog, cal)
     ledger_rows = ledger(rngs["books"], prog, cal, m, fin)
     asset_rows = assets(rngs["books"], prog, cal, m, fin)
@@ -146,6 +152,7 @@ def write_sample(out_dir: str | Path, *, policies: int = 20_000, seed: int = 202
         "liabilities": listed_table("liabilities", liability_rows),
         "targets": targets_table(prog, cal, target_rows),
         "savings_accounts": savings_table(prog, savings, num),
+        "life_policies": life_policies_table(prog, lives, num),
     }
 
     directory = Path(out_dir)
@@ -169,4 +176,5 @@ def write_sample(out_dir: str | Path, *, policies: int = 20_000, seed: int = 202
         for suffix in (".csv", ".parquet"):
             if not (spec.name in counts and suffix == ".csv"):
                 (directory / f"{spec.name}{suffix}").unlink(missing_ok=True)
-    return SampleSummary(directory, MappingProxyType(counts), time.perf_counter() - t0)
+    alr = MappingProxyType({p.id: float(m.alr[p.index, -1]) for p in prog.products})
+    return SampleSummary(directory, MappingProxyType(counts), time.perf_counter() - t0, alr)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import AssumptionError
-from engine.io.schema import EXIT_REASONS, PREMIUM_FREQUENCIES, PRODUCT_KINDS
+from engine.io.schema import EXIT_REASONS, LIFE_PLANS, PREMIUM_FREQUENCIES, PRODUCT_KINDS
 
 DEFAULT_PROGRAMME = "programme.toml"
 
@@ -31,6 +31,7 @@ _COMMON_KEYS = (
     "reject_rate", "partial_rate", "partial_paid", "case_reserve_factor", "target_multiple",
     "target_growth", "ledger",
 )
+_LIFE_KEYS = ("plan", "makeham", "min_age", "max_age", "interest_rate")
 _TOP_KEYS = ("members", "history", "finance", "assets", "liabilities", "products")
 
 
@@ -59,6 +60,11 @@ class Product:
     @property
     def has_savings(self) -> bool:
         return "savings_share" in self.params
+
+    @property
+    def has_life(self) -> bool:
+        """Level-premium life contracts (``life_policies``) valued on the ``life`` basis."""
+        return "life" in self.params
 
     @property
     def is_group(self) -> bool:
@@ -183,3 +189,20 @@ def _check(prog: Programme) -> None:
             raise _fail(src, where, "a product with a death benefit needs causes")
         if "claim_frequency" in p.params and "claim_amount" not in p.params:
             raise _fail(src, where, "claim_frequency needs claim_amount")
+        if p.has_life:
+            _check_life(src, p)
+
+
+def _check_life(src: str, p: Product) -> None:
+    where = f"[products.{p.id}.life]"
+    life = p["life"]
+    missing = [k for k in _LIFE_KEYS if k not in life]
+    if missing:
+        raise _fail(src, where, f"missing keys {missing}")
+    plans = [plan for plan in LIFE_PLANS if plan != "whole_life"]  # a term has an end
+    if life["plan"] not in plans:
+        raise _fail(src, where + " plan", f"{life['plan']!r} is not one of {plans}")
+    if len(life["makeham"]) != 3:
+        raise _fail(src, where + " makeham", "expected [A, B, c]")
+    if any(m <= 0 or m % 12 for m in p["term_months"]):
+        raise _fail(src, f"[products.{p.id}] term_months", "life contracts run whole years")

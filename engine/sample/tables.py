@@ -3,7 +3,7 @@
 Numbering is fixed by sort orders, so the same generation gives the same ids:
 members by first start day; policies by (start, product, member, renewal); claims by (event,
 product, policy); savings accounts by (opening day, product, member); employer groups by first
-start day.
+start day; life contracts carry the policy id of their term.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from engine.io.schema import (
     CLAIM_STATUSES,
     EXIT_REASONS,
     LEDGER_LINES,
+    LIFE_PLANS,
     PREMIUM_FREQUENCIES,
     TABLES_BY_NAME,
 )
@@ -24,6 +25,7 @@ from engine.io.schema import (
 from . import csvout as out
 from .claims import Claims
 from .dates import Calendar
+from .life import LifeBook
 from .members import CANCELLED, LAPSED, NEVER, STATUS, Book, Persons
 from .programme import Programme
 from .savings import Savings
@@ -200,6 +202,35 @@ def savings_table(prog: Programme, savings: list[Savings | None], num: Numbering
         "balance_date": out.dates(day[o]),
         "balance": out.money(balance[o]),
         "credited_rate": out.floats(rate[o]),
+    }
+
+
+def life_policies_table(prog: Programme, lives: list[LifeBook | None], num: Numbering) -> Columns:
+    """One row per term of the products with life contracts, in policy id order."""
+    parts = [(life, off) for life, off in zip(lives, num.term_offset, strict=True) if life is not None]
+
+    def cat(field: str, dtype) -> np.ndarray:
+        return np.concatenate([getattr(life, field) for life, _ in parts] or [np.empty(0, dtype)])
+
+    term = np.concatenate([off + np.arange(life.issue.size) for life, off in parts]
+                          or [np.empty(0, np.int64)])
+    plan = np.concatenate([np.full(life.issue.size, LIFE_PLANS.index(life.basis.plan))
+                           for life, _ in parts] or [np.empty(0, np.int64)])
+    o = np.argsort(num.policy_rank[term], kind="stable")
+    term = term[o]
+    return {
+        "policy_id": out.ids("P", num.policy_rank[term] + 1, num.policy_width),
+        "member_id": out.ids("M", num.member(num.chain_person[num.chain[term]]), num.member_width),
+        "product_id": out.text(num.product[term], [p.id for p in prog.products]),
+        "plan": out.text(plan[o], LIFE_PLANS),
+        "issue_date": out.dates(cat("issue", np.int64)[o]),
+        "issue_age": out.ints(cat("issue_age", np.int64)[o]),
+        "sum_insured": out.money(cat("sum_insured", np.float64)[o]),
+        "term_years": out.ints(cat("term_years", np.int64)[o]),
+        "premium_years": out.ints(cat("premium_years", np.int64)[o]),
+        "premium_mode": out.text(cat("frequency", np.int64)[o], PREMIUM_FREQUENCIES),
+        "gross_premium": out.money(cat("gross_premium", np.float64)[o]),
+        "exit_date": out.dates(cat("exit", np.int64)[o]),
     }
 
 

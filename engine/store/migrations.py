@@ -92,4 +92,13 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             PRIMARY KEY (run_id, product_id, origin_start, from_lag)
         );
     """),
+    (8, "accrued liabilities per account and contract", """
+        CREATE TABLE alr_policy (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, policy_id VARCHAR NOT NULL,
+            source VARCHAR NOT NULL, basis VARCHAR NOT NULL, duration_years DOUBLE,
+            annual_premium DOUBLE, reserve DOUBLE NOT NULL, guaranteed_value DOUBLE,
+            guarantee_exposure DOUBLE,
+            PRIMARY KEY (run_id, source, policy_id)
+        );
+    """),
 )
