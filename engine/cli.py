@@ -308,12 +308,29 @@ def runs(store) -> None:
 @click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest completed run).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @store_option
-def kpi(run_id, fmt, store) -> None:
-    """Print a run's KPI table."""
+@click.option("--trend", is_flag=True,
+              help="Each indicator across the stored valuation dates (latest run of each date).")
+@click.option("--product", default=None, help="With --trend: one product (or ALL for the programme).")
+def kpi(run_id, fmt, store, trend, product) -> None:
+    """Print a run's KPI table, or with --trend each indicator across the stored runs."""
     from engine.report import terminal
-    from engine.store.runs import read_results, run_record
+    from engine.store.runs import kpi_trend, read_results, run_record
 
     store = store or Path(DEFAULT_STORE)
+    if trend:
+        if run_id is not None:
+            raise click.UsageError("--trend reads every stored run; drop --run")
+        t = kpi_trend(store, product)
+        if fmt == "csv":
+            click.echo(t.drop(columns=["position"]).to_csv(index=False), nl=False)
+        elif fmt == "json":
+            click.echo(json.dumps({"trend": json.loads(
+                t.drop(columns=["position"]).to_json(orient="records"))}, indent=1))
+        else:
+            out = terminal.console()
+            for p in dict.fromkeys(t["product_id"]):
+                out.print(terminal.trend_table(t, p, f"KPI trend, {p} (latest run of each valuation date)"))
+        return
     rid, kpis = read_results(store, "kpis", run_id)
     if fmt == "csv":
         click.echo(kpis.drop(columns=["position"]).to_csv(index=False), nl=False)

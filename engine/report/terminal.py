@@ -72,6 +72,26 @@ def kpi_table(kpis: pd.DataFrame, title: str) -> Table:
     return table
 
 
+def trend_table(trend: pd.DataFrame, product: str, title: str) -> Table:
+    """One product's indicators (rows, edition order) across valuation dates (columns)."""
+    rows = trend[trend["product_id"] == product]
+    dates = list(dict.fromkeys(rows["valuation_date"]))
+    order = list(dict.fromkeys(rows.sort_values("position")["indicator"]))
+    table = Table(title=title, title_justify="left")
+    table.add_column("Indicator", no_wrap=True)
+    for d in dates:
+        table.add_column(d, justify="right", no_wrap=True)
+    cells = {(r.indicator, r.valuation_date): (r.value, r.flag) for r in rows.itertuples()}
+    for ind in order:
+        out = []
+        for d in dates:
+            value, fl = cells.get((ind, d), (math.nan, "n/a"))
+            text = fmt_value(ind, value) + MARK.get(fl, "")
+            out.append(f"[red]{text}[/red]" if fl in MARK else text)
+        table.add_row(_label(ind), *out)
+    return table
+
+
 def reserves_table(reserves: pd.DataFrame, title: str) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("Product")

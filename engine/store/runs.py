@@ -124,6 +124,27 @@ def list_runs(store: Path) -> pd.DataFrame:
         ).df()
 
 
+def kpi_trend(store: Path, product: str | None = None) -> pd.DataFrame:
+    """Each indicator across the stored valuation dates: per date the latest completed run
+    (a rerun replaces the earlier run of its date), oldest date first."""
+    with reading(store) as con:
+        if con is None or not _has_runs(con):
+            raise StoreError(f"store {store} has no runs; fix: run `reserva close` first")
+        frame = con.execute(
+            "WITH latest AS (SELECT valuation_date, max(run_id) AS run_id FROM runs "
+            "WHERE status = 'completed' GROUP BY valuation_date) "
+            "SELECT CAST(l.valuation_date AS VARCHAR) AS valuation_date, k.run_id, k.product_id, "
+            "k.indicator, k.value, k.flag, k.position FROM kpis k JOIN latest l USING (run_id) "
+            "WHERE ? IS NULL OR k.product_id = ? ORDER BY l.valuation_date, k.position, k.product_id",
+            [product, product],
+        ).df()
+    if frame.empty:
+        what = f" for product {product!r}" if product else ""
+        raise StoreError(f"store {store} has no KPIs{what}; fix: check the product id or run "
+                         "`reserva close`")
+    return frame
+
+
 def resolve_run(con, run_id: int | None) -> int:
     if run_id is None:
         row = con.execute("SELECT max(run_id) FROM runs WHERE status = 'completed'").fetchone()
