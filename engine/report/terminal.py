@@ -63,13 +63,15 @@ def kpi_table(kpis: pd.DataFrame, title: str) -> Table:
         table.add_column(c, justify="right", no_wrap=True)
     cells = {(r.indicator, r.product_id): (r.value, r.flag) for r in kpis.itertuples()}
     for ind in order:
-        row = []
-        for c in columns:
-            value, fl = cells.get((ind, c), (math.nan, "n/a"))
-            text = fmt_value(ind, value) + MARK.get(fl, "")
-            row.append(f"[red]{text}[/red]" if fl in MARK else text)
-        table.add_row(_label(ind), *row)
+        table.add_row(_label(ind), *[_flagged(ind, cells.get((ind, c))) for c in columns])
     return table
+
+
+def _flagged(indicator: str, cell) -> str:
+    """A KPI value as text with its threshold mark, red when outside the threshold."""
+    value, fl = cell if cell is not None else (math.nan, "n/a")
+    text = fmt_value(indicator, value) + MARK.get(fl, "")
+    return f"[red]{text}[/red]" if fl in MARK else text
 
 
 def trend_table(trend: pd.DataFrame, product: str, title: str) -> Table:
@@ -83,12 +85,7 @@ def trend_table(trend: pd.DataFrame, product: str, title: str) -> Table:
         table.add_column(d, justify="right", no_wrap=True)
     cells = {(r.indicator, r.valuation_date): (r.value, r.flag) for r in rows.itertuples()}
     for ind in order:
-        out = []
-        for d in dates:
-            value, fl = cells.get((ind, d), (math.nan, "n/a"))
-            text = fmt_value(ind, value) + MARK.get(fl, "")
-            out.append(f"[red]{text}[/red]" if fl in MARK else text)
-        table.add_row(_label(ind), *out)
+        table.add_row(_label(ind), *[_flagged(ind, cells.get((ind, d))) for d in dates])
     return table
 
 
