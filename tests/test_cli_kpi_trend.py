@@ -6,15 +6,9 @@ import io
 
 import pandas as pd
 
-from engine.cli import main
 from engine.store.runs import kpi_trend, read_results
 from tests.conftest import write_pack
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.test_cli import run
 
 
 def test_trend_takes_the_latest_run_of_each_date(tmp_path, capsys):

@@ -11,13 +11,7 @@ import json
 
 import pytest
 
-from engine.cli import main
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.test_cli import run
 
 
 def test_endowment_spot_check_json(capsys):

@@ -105,15 +105,14 @@ def _value_at(cd, cn, cm, a, left, prem_left, sd, se, f, pi, alpha, beta):
 @njit(cache=True)
 def _reserves(cd, cn, cm, q, v, alpha, beta, a0, n, m, k, sd, se, t, gross, f, c, r, e0, given,
               premium, reserve):
+    """One group of policies sharing k premiums a year (alpha, beta = alpha(k), beta(k))."""
     for p in range(a0.size):
         a = a0[p]
         kk = k[p]
-        al = alpha if kk > 1 else 1.0
-        be = beta if kk > 1 else 0.0
         inv = 1.0 / cd[a]
         a1 = (cm[a] - cm[a + n[p]]) * inv
         e = cd[a + n[p]] * inv
-        ak = _annuity_k(cd, cn, a, m[p], al, be)
+        ak = _annuity_k(cd, cn, a, m[p], alpha, beta)
         if gross:
             sdp = sd[p] * (1.0 + c)
             ff = f
@@ -138,10 +137,10 @@ def _reserves(cd, cn, cm, q, v, alpha, beta, a0, n, m, k, sd, se, t, gross, f, c
             reserve[p] = se[p]
             continue
         if s < 1e-12:
-            reserve[p] = _value_at(cd, cn, cm, a + h, n[p] - h, m[p] - h, sdp, se[p], ff, pi, al, be)
+            reserve[p] = _value_at(cd, cn, cm, a + h, n[p] - h, m[p] - h, sdp, se[p], ff, pi, alpha, beta)
             continue
         qq = q[a + h]
-        nxt = _value_at(cd, cn, cm, a + h + 1, n[p] - h - 1, m[p] - h - 1, sdp, se[p], ff, pi, al, be)
+        nxt = _value_at(cd, cn, cm, a + h + 1, n[p] - h - 1, m[p] - h - 1, sdp, se[p], ff, pi, alpha, beta)
         den = 1.0 - s * qq
         val = v ** (1.0 - s) * (sdp * (1.0 - s) * qq + (1.0 - qq) * nxt) / den
         if h < m[p]:
