@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.errors import BadCell, InputError
+from engine.errors import BadCell, ComputationError, InputError
 
 NEVER = np.int64(2**62)  # day number of an empty date (later than any real date)
 
@@ -58,3 +58,20 @@ def code_of(name: str, vocabulary: tuple[str, ...], *, what: str) -> int:
             summary=f"{what}: unknown category {name!r}",
         )
     return vocabulary.index(name)
+
+
+def int_array(x, what: str, name: str) -> np.ndarray:
+    """A flat int64 array of day numbers or codes; ``ComputationError`` naming ``what`` and
+    ``name`` if the values are not integers."""
+    arr = np.asarray(x)
+    if arr.size and arr.dtype.kind not in "iu":
+        raise ComputationError(f"{what}: {name} must be integer day numbers or codes")
+    return arr.astype(np.int64, copy=False).reshape(-1)
+
+
+def locate(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Position of each value in the sorted unique ``keys`` and whether it is there."""
+    if keys.size == 0:
+        return np.zeros(values.size, np.int64), np.zeros(values.size, bool)
+    pos = np.minimum(np.searchsorted(keys, values), keys.size - 1)
+    return pos, keys[pos] == values
