@@ -115,6 +115,11 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet) -
             out.print(terminal.frame_table(
                 alr, f"ALR at {last.valuation_date}: savings accounts and life contracts"))
         out.print(terminal.kpi_table(last.kpis, f"KPIs, period {last.period_start} .. {last.valuation_date} (run {last.run_id})"))
+        for line in terminal.flag_lines(last.kpis):
+            out.print(line)
+        if len(last.kpi_pending):
+            out.print(f"{len(last.kpi_pending)} claims selected for the timeliness schedule are not "
+                      f"yet processed: `reserva kpi --pending --run {last.run_id}` lists them")
         for note in last.notes:
             out.print(f"note: {note}")
 
@@ -311,7 +316,9 @@ def runs(store) -> None:
 @click.option("--trend", is_flag=True,
               help="Each indicator across the stored valuation dates (latest run of each date).")
 @click.option("--product", default=None, help="With --trend: one product (or ALL for the programme).")
-def kpi(run_id, fmt, store, trend, product) -> None:
+@click.option("--pending", is_flag=True,
+              help="List the claims the run's timeliness schedule is waiting for (not yet processed).")
+def kpi(run_id, fmt, store, trend, product, pending) -> None:
     """Print a run's KPI table, or with --trend each indicator across the stored runs."""
     from engine.report import terminal
     from engine.store.runs import kpi_trend, read_results, run_record
@@ -331,6 +338,19 @@ def kpi(run_id, fmt, store, trend, product) -> None:
             for p in dict.fromkeys(t["product_id"]):
                 out.print(terminal.trend_table(t, p, f"KPI trend, {p} (latest run of each valuation date)"))
         return
+    if pending:
+        rid, frame = read_results(store, "kpi_pending_claims", run_id)
+        frame["report_date"] = frame["report_date"].astype(str)
+        if fmt == "csv":
+            click.echo(frame.to_csv(index=False), nl=False)
+        elif fmt == "json":
+            click.echo(json.dumps({"run_id": rid, "pending_claims": json.loads(
+                frame.to_json(orient="records"))}, indent=1))
+        else:
+            terminal.console().print(terminal.frame_table(
+                frame, f"Run {rid}: {len(frame)} claims selected for the timeliness schedule, "
+                       "not yet processed"))
+        return
     rid, kpis = read_results(store, "kpis", run_id)
     if fmt == "csv":
         click.echo(kpis.drop(columns=["position"]).to_csv(index=False), nl=False)
@@ -339,8 +359,11 @@ def kpi(run_id, fmt, store, trend, product) -> None:
         click.echo(json.dumps({"run_id": rid, "kpis": rows}, indent=1))
     else:
         rec = run_record(store, rid)
-        terminal.console().print(terminal.kpi_table(
+        out = terminal.console()
+        out.print(terminal.kpi_table(
             kpis, f"KPIs, period {rec['period_start'].date()} .. {rec['valuation_date'].date()} (run {rid}, edition {rec['edition']})"))
+        for line in terminal.flag_lines(kpis):
+            out.print(line)
 
 
 @cli.group()

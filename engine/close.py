@@ -26,7 +26,7 @@ from engine.errors import AssumptionError, ComputationError, EngineError, InputE
 from engine.io.arrays import NEVER, codes, day, days, money, to_date
 from engine.io.assumptions import AssumptionSet, load_assumptions
 from engine.io.readers import DataPack, read_pack
-from engine.kpi.assemble import KpiInputs, kpi_table
+from engine.kpi.assemble import KpiInputs, kpi_results
 from engine.reserves.accrued.alr import AlrResult, compute_alr
 from engine.reserves.claims.cashflows import UnpaidCashflows, unpaid_cashflows
 from engine.reserves.claims.change import IbnrChange, ibnr_change
@@ -95,6 +95,7 @@ class CloseResult:
     income: Statement
     balance: Statement
     kpis: pd.DataFrame
+    kpi_pending: pd.DataFrame  # claims selected for the timeliness schedule, not yet processed
     timings: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
@@ -567,7 +568,7 @@ def close(
     balance = balance_sheet(bal_lines, columns)
     stage_done("statements")
 
-    kpis = kpi_table(KpiInputs(
+    kpi = kpi_results(KpiInputs(
         pack=pack, assumptions=a, edition=edition, products=products, kinds=kinds,
         participation=prod["participation"].astype(str).to_numpy(),
         period_start_day=ps, valuation_day=v, period_months=months,
@@ -582,6 +583,7 @@ def close(
         f"{products[i]}: IBNR triangle to review: {ibnr_v.warnings[i]}"
         for i in range(n) if ibnr_v.warnings[i]
     )
+    notes += kpi.warnings
     if change_note:
         notes += (change_note,)
     if opening_source == "recomputed":
@@ -593,7 +595,7 @@ def close(
         opening_source=opening_source, upr=upr, ibnr=ibnr_v, cashflows=cashflows,
         ibnr_change=change, triangles=triangles, ibnr_distribution=distribution, alr=alr,
         income=income, balance=balance,
-        kpis=kpis, timings=clock.timings, notes=notes,
+        kpis=kpi.table, kpi_pending=kpi.pending, timings=clock.timings, notes=notes,
     )
     if not write:
         return result
@@ -694,7 +696,7 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
         "ibnr_origin": ibnr_origin, "ibnr_change": ibnr_change_frame, "statements": statements,
         "kpis": r.kpis, "claims_cashflows": claims_cashflows, "triangles": triangles,
         "ibnr_distribution": r.ibnr_distribution, "link_ratios": link_ratios,
-        "alr_policy": r.alr.detail,
+        "alr_policy": r.alr.detail, "kpi_pending_claims": r.kpi_pending,
     }
 
 

@@ -110,7 +110,13 @@ PUBLIC_API = {
     "engine.reserves.accrued.apv": ["apv"],
     "engine.statements.income": ["income_statement"],
     "engine.statements.balance": ["balance_sheet"],
-    "engine.kpi.assemble": ["kpi_table"],
+    "engine.kpi.assemble": ["kpi_table", "kpi_results", "KpiResults"],
+    "engine.kpi.catalogue": ["ORDER", "HEADLINE", "family", "unit", "label"],
+    "engine.kpi.renewal": ["renewal", "cohort_outcomes", "summarise", "household_renewal"],
+    "engine.kpi.persistency": ["persistency"],
+    "engine.kpi.timeliness": ["timeliness", "select_claims", "EDITION_DEFAULTS"],
+    "engine.kpi.value": ["value_ratios", "exposure_years", "claim_experience"],
+    "engine.kpi.health": ["fund_indices", "claims_index", "financing_index", "plan_adjustment"],
     "engine.store.runs": ["save_run", "list_runs", "read_results", "opening_reserves"],
 }
 

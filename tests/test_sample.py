@@ -4,7 +4,8 @@ Targets checked here are the sample programme's design (the handbook's five samp
 E2, spec section 8 row 34): expense ratios by product, every exit reason code, claims with the
 A <= B <= C <= D dates of the timeliness clock (E2 L2434-2447), nothing after the extract date,
 and the individual life and endowment product as level-premium endowments whose net premium
-reserve (spec §3.6-3.7, E2 Table 9) is the ALR the generator sizes its accounts with.
+reserve (spec §3.6-3.7, E2 Table 9) is the ALR the generator sizes its accounts with; the
+individual health product carries the health-fund inputs of spec §1B (USB L48-222).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def test_same_arguments_write_identical_bytes(small, tmp_path):
 
 def test_another_seed_writes_other_data(small, tmp_path):
     write_sample(tmp_path, policies=SMALL, seed=7)
-    for table in ("policies", "claims", "exits", "savings_accounts", "ledger"):
+    for table in ("policies", "claims", "exits", "savings_accounts", "ledger", "funding"):
         assert (tmp_path / f"{table}.csv").read_bytes() != (small.folder / f"{table}.csv").read_bytes(), table
 
 
@@ -176,6 +177,7 @@ def test_nothing_happens_after_the_valuation_date(default):
         "assets": ("as_of_date",),
         "liabilities": ("as_of_date",),
         "targets": ("period_end",),
+        "funding": ("funding_date",),
     }
     for table, columns in happened.items():
         for column in columns:
@@ -292,7 +294,8 @@ def test_members_enter_aged_18_to_65_with_one_birth_date_and_sex(default):
     assert (p.groupby("member_id")[["birth_date", "sex"]].nunique() == 1).all().all()
     assert (p.groupby("member_id")["product_id"].nunique() > 1).any()  # some hold several products
     gl = p[p["product_id"] == "GL"]
-    assert gl["household_id"].notna().all() and p.loc[p["product_id"] != "GL", "household_id"].isna().all()
+    # group life members carry their employer group; the sample has no households
+    assert gl["member_group"].str.match(r"G\d{5}$").all() and p["household_id"].isna().all()
 
 
 def test_every_product_has_policies_claims_and_ledger_in_every_quarter(default):
@@ -538,3 +541,208 @@ def test_the_programme_values_its_contracts_on_the_default_basis_of_the_kind():
         assert (life["min_age"], life["max_age"]) == (table.min_age, table.max_age)
         assert life["interest_rate"] == pytest.approx(basis.interest_rate, rel=1e-12)
         assert a.basis(product["kind"]).alr_method.endswith("net_premium")
+
+
+# ---------------------------------------------------------------- health-fund inputs (spec §1B)
+
+HEALTH = ("HE",)
+HEALTH_POLICY_COLUMNS = ("relationship", "member_group")
+HEALTH_CLAIM_COLUMNS = ("benefit_category", "limit_reached")
+
+
+def _health() -> dict:
+    return dict(load_programme().product("HE")["health"])
+
+
+def _programme_text() -> str:
+    return resources.files("engine.sample").joinpath(load_programme().source).read_text()
+
+
+def _earned_by_period(p: pd.DataFrame, starts: pd.DatetimeIndex, ends: pd.DatetimeIndex) -> np.ndarray:
+    """Earned premium per period [start, end]: W x days of the term earned in the period / term
+    days, earned until the day before a cancellation or lapse (E2 L1301-1323: the UPR method
+    earns pro rata by day; a pro-rata refund or an unpaid instalment leaves about that)."""
+    first = p["start_date"].to_numpy()
+    last = np.minimum(p["end_date"], p["cancel_date"].fillna(p["end_date"] + pd.Timedelta(days=1))
+                      - pd.Timedelta(days=1)).to_numpy()
+    term_days = ((p["end_date"] - p["start_date"]).dt.days + 1).to_numpy()
+    written = p["written_premium"].to_numpy()
+    out = []
+    for a, b in zip(starts, ends, strict=True):
+        lo, hi = np.maximum(first, a.to_datetime64()), np.minimum(last, b.to_datetime64())
+        days = np.clip((hi - lo) / np.timedelta64(1, "D") + 1, 0, None)
+        out.append(float((written * days / term_days).sum()))
+    return np.array(out)
+
+
+def test_health_columns_are_filled_for_the_health_product_only(small):
+    h = _health()
+    p, c = small["policies"], small["claims"]
+    he_p, he_c = p["product_id"].isin(HEALTH), c["product_id"].isin(HEALTH)
+    assert he_p.any() and he_c.any()
+    others = ~he_p & (p["product_id"] != "GL")  # group life: member_group = the employer
+    for column in HEALTH_POLICY_COLUMNS:
+        assert p.loc[he_p, column].notna().all() and p.loc[others, column].isna().all(), column
+    assert p.loc[p["product_id"] == "GL", "relationship"].isna().all()
+    for column in HEALTH_CLAIM_COLUMNS:
+        assert c.loc[he_c, column].notna().all() and c.loc[~he_c, column].isna().all(), column
+    assert set(p.loc[he_p, "relationship"]) <= set(h["relationships"])
+    assert set(p.loc[he_p, "member_group"]) <= set(h["member_groups"])
+    assert set(c.loc[he_c, "benefit_category"]) <= set(h["benefit_categories"])
+    assert set(small["funding"]["product_id"]) == set(HEALTH)
+    assert set(small["plans"]["product_id"]) == set(HEALTH)
+
+
+def test_relationship_and_group_are_drawn_once_per_member(default):
+    h = _health()
+    he = default["policies"][default["policies"]["product_id"].isin(HEALTH)]
+    per_member = he.groupby("member_id")[list(HEALTH_POLICY_COLUMNS)].nunique()
+    assert (per_member == 1).all().all()
+    assert (he.groupby("member_id").size() > 1).any()  # members with renewals keep their tags
+    members = he.groupby("member_id")[list(HEALTH_POLICY_COLUMNS)].first()
+    assert len(members) > 1000
+    for column, key in (("relationship", "relationships"), ("member_group", "member_groups")):
+        share = members[column].value_counts(normalize=True)
+        for name, probability in h[key].items():
+            assert abs(share.get(name, 0.0) - probability) < 0.05, (column, name)
+
+
+def test_benefit_categories_follow_the_programme_shares(default):
+    c = default["claims"]
+    share = c.loc[c["product_id"].isin(HEALTH), "benefit_category"].value_counts(normalize=True)
+    for name, probability in _health()["benefit_categories"].items():
+        assert abs(share.get(name, 0.0) - probability) < 0.04, name
+
+
+def _limit_agrees(pack_folder: Path) -> pd.DataFrame:
+    c = _read(pack_folder, "claims")
+    p = _read(pack_folder, "policies")
+    m = c[c["product_id"].isin(HEALTH)].merge(p[["policy_id", "sum_insured"]], on="policy_id")
+    # the generator caps a health claim at the term's benefit limit (the sum insured)
+    assert (m["claimed_amount"] <= m["sum_insured"]).all()
+    reached = np.where(m["claimed_amount"] >= m["sum_insured"], "yes", "no")
+    assert (m["limit_reached"].to_numpy() == reached).all()
+    return m
+
+
+def test_limit_reached_says_the_claim_exhausted_the_benefit_limit(small, tmp_path):
+    _limit_agrees(small.folder)
+    # a lower benefit limit makes the cap bind: both answers occur and still agree
+    source = _programme_text()
+    assert "sum_insured = { median = 3000.0, sigma = 0.0 }" in source
+    low = tmp_path / "programme.toml"
+    low.write_text(source.replace("sum_insured = { median = 3000.0, sigma = 0.0 }",
+                                  "sum_insured = { median = 300.0, sigma = 0.0 }"))
+    write_sample(tmp_path / "low", policies=SMALL, programme=low)
+    m = _limit_agrees(tmp_path / "low")
+    assert 0.05 < (m["limit_reached"] == "yes").mean() < 0.5
+
+
+def test_funding_is_the_earned_premium_of_each_quarter_times_the_funding_ratio(default):
+    lo, hi = _health()["funding_ratio"]
+    f = default["funding"]
+    assert list(f["funding_date"]) == list(QUARTER_ENDS)  # one row per quarter, at its end
+    assert (f["amount"] > 0).all() and (f["source"] == _health()["funding_source"]).all()
+    p = default["policies"]
+    earned = _earned_by_period(p[p["product_id"].isin(HEALTH)], QUARTER_ENDS - pd.offsets.QuarterBegin(
+        startingMonth=1), QUARTER_ENDS)
+    ratio = f["amount"].to_numpy() / earned
+    # tolerance: the reference earns pro rata to the cancel day (a refund floored to cents, an
+    # unpaid instalment's month lengths) where the generator books the premium kept
+    assert (ratio >= lo - 0.01).all() and (ratio <= hi + 0.01).all(), ratio
+    assert ratio.max() - ratio.min() > (hi - lo) / 3  # a factor drawn per quarter
+
+
+def _pending(c: pd.DataFrame, d: pd.Timestamp, reject_rate: float) -> float:
+    """OCS + IBNR at the end of day d as the generator sizes them: claimed amounts of claims
+    reported by d and undecided at d, plus (1 - reject rate) x claimed of claims occurred by d
+    and reported later."""
+    ocs = (c["report_date"] <= d) & ~(c["decision_date"] <= d)
+    ibnr = (c["event_date"] <= d) & (c["report_date"] > d)
+    return float(c.loc[ocs, "claimed_amount"].sum() + (1 - reject_rate) * c.loc[ibnr, "claimed_amount"].sum())
+
+
+def test_plans_grow_the_previous_years_incurred_claims(default):
+    h = _health()
+    plans = default["plans"].reset_index(drop=True)
+    years = list(range(2021, 2026))
+    assert list(plans["period_start"]) == [pd.Timestamp(f"{y}-01-01") for y in years]
+    assert list(plans["period_end"]) == [pd.Timestamp(f"{y}-12-31") for y in years]
+    assert (plans["planned_claims"] > 0).all()
+    p, c = default["policies"], default["claims"]
+    he = p[p["product_id"].isin(HEALTH)]
+    # first year: earned premium x plan_loss_ratio (tolerance 1%: the reference earns pro rata)
+    earned = _earned_by_period(he, pd.DatetimeIndex(["2021-01-01"]), pd.DatetimeIndex(["2021-12-31"]))[0]
+    assert plans["planned_claims"][0] == pytest.approx(earned * h["plan_loss_ratio"], rel=0.01)
+    # later years: incurred claims of the year before = paid + change in (OCS + IBNR), x (1 + growth);
+    # every claim of 2021-2024 is reported by the valuation date (report lags <= 120 days)
+    hc = c[c["product_id"].isin(HEALTH)]
+    reject = load_programme().product("HE")["reject_rate"]
+    before = 0.0
+    for k, y in enumerate(years[:-1]):
+        end = pd.Timestamp(f"{y}-12-31")
+        paid = hc.loc[hc["decision_date"].dt.year == y, "paid_amount"].sum()
+        pending = _pending(hc, end, reject)
+        expected = round((paid + pending - before) * (1 + h["plan_growth"]), 2)
+        assert plans["planned_claims"][k + 1] == pytest.approx(expected, abs=0.011), y  # cents
+        before = pending
+
+
+def test_a_plan_after_a_partial_first_year_is_annualised(tmp_path):
+    write_sample(tmp_path, policies=600, history_start="2023-07-01", valuation_date="2024-12-31")
+    plans = _read(tmp_path, "plans")
+    assert list(plans["period_start"]) == [pd.Timestamp("2023-07-01"), pd.Timestamp("2024-01-01")]
+    c = _read(tmp_path, "claims")
+    hc = c[c["product_id"].isin(HEALTH)]
+    end = pd.Timestamp("2023-12-31")
+    paid = hc.loc[hc["decision_date"] <= end, "paid_amount"].sum()
+    incurred = paid + _pending(hc, end, load_programme().product("HE")["reject_rate"])
+    days_2023 = (end - pd.Timestamp("2023-07-01")).days + 1
+    expected = incurred * 365 / days_2023 * (1 + _health()["plan_growth"])
+    assert plans["planned_claims"][1] == pytest.approx(expected, abs=0.011)
+
+
+def test_a_programme_without_health_tables_writes_no_health_inputs(small, tmp_path):
+    source = _programme_text()
+    start = source.index("[products.HE.health]")
+    end = source.index("[products.GL]")
+    plain = tmp_path / "programme.toml"
+    plain.write_text(source[:start] + source[end:])
+    summary = write_sample(tmp_path / "pack", policies=SMALL, programme=plain)
+    folder = summary.out_dir
+    assert not (folder / "funding.csv").exists() and not (folder / "plans.csv").exists()
+    for table, columns in (("policies", HEALTH_POLICY_COLUMNS), ("claims", HEALTH_CLAIM_COLUMNS)):
+        plain_frame = _read(folder, table)
+        tags = plain_frame[list(columns)]
+        if table == "policies":  # group life keeps its employer group in member_group
+            tags = tags[plain_frame["product_id"] != "GL"]
+        assert tags.isna().all().all(), table
+        # the health draws have their own stream: every other cell is the same as with them
+        pd.testing.assert_frame_equal(plain_frame.drop(columns=list(columns)),
+                                      small[table].drop(columns=list(columns)))
+    for table in ("exits", "ledger", "assets", "liabilities", "targets", "savings_accounts"):
+        assert (folder / f"{table}.csv").read_bytes() == (small.folder / f"{table}.csv").read_bytes(), table
+
+
+def test_a_bad_health_table_is_refused(tmp_path):
+    source = _programme_text()
+    assert "parent = 0.05 }" in source
+    bad = tmp_path / "programme.toml"
+    bad.write_text(source.replace("parent = 0.05 }", "cousin = 0.05 }"))
+    with pytest.raises(AssumptionError, match=r"HE\.health\] relationships.*cousin"):
+        write_sample(tmp_path / "pack", policies=200, programme=bad)
+    assert not (tmp_path / "pack").exists()  # refused before anything is written
+    bad.write_text(source.replace("funding_ratio = [0.90, 1.05]", "funding_ratio = [1.05, 0.90]"))
+    with pytest.raises(AssumptionError, match="funding_ratio"):
+        write_sample(tmp_path / "pack", policies=200, programme=bad)
+
+
+def test_the_health_inputs_pass_read_pack(small):
+    from engine.io.readers import read_pack
+
+    pack = read_pack(small.folder)
+    assert pack.has("funding") and pack.has("plans")
+    assert len(pack["funding"]) == len(QUARTER_ENDS)
+    he = pack["policies"][pack["policies"]["product_id"] == "HE"]
+    assert he["relationship"].notna().all()
+    assert set(pack["claims"]["limit_reached"].dropna()) <= {"yes", "no"}

@@ -74,6 +74,7 @@ LIABILITY_KINDS = ("insurance_obligation", "reinsurance_payable", "payable", "ot
 RESERVES = ("upr", "ibnr", "ocs", "alr")
 LIFE_PLANS = ("whole_life", "endowment", "term", "pure_endowment")
 TRANSACTION_TYPES = ("contribution", "withdrawal")
+RELATIONSHIPS = ("principal", "spouse", "child", "parent", "sibling", "other")
 
 PRODUCTS = TableSpec(
     "products",
@@ -91,7 +92,13 @@ POLICIES = TableSpec(
     (
         C("policy_id", "str", unique=True),
         C("member_id", "str"),
-        C("household_id", "str", required=False, nullable=True),
+        C("household_id", "str", required=False, nullable=True,
+          doc="the household the member belongs to (household renewal ratio, E2 Box 7)"),
+        C("relationship", "str", required=False, nullable=True, choices=RELATIONSHIPS,
+          doc="the member's tie to the household's principal (dependant renewal, user index by "
+              "kinship)"),
+        C("member_group", "str", required=False, nullable=True,
+          doc="a group of members such as a staff union or employer (claims index by group)"),
         C("product_id", "str"),
         C("start_date", "date"),
         C("end_date", "date"),
@@ -133,6 +140,10 @@ CLAIMS = TableSpec(
         C("paid_amount", "money", min=0),
         C("case_reserve", "money", nullable=True, min=0),
         C("cause", "str", required=False, nullable=True),
+        C("benefit_category", "str", required=False, nullable=True,
+          doc="health: e.g. outpatient, inpatient, emergency (emergency indices)"),
+        C("limit_reached", "str", required=False, nullable=True, choices=("yes", "no"),
+          doc="health: the case exhausted the cover limit (coverage consumption index)"),
     ),
     row_rules=(
         RowRule("report_date", ">=", "event_date", "a claim is reported on or after its event"),
@@ -293,6 +304,34 @@ LIFE_POLICIES = TableSpec(
         "net or gross premium reserve on the product kind's life basis.",
 )
 
+FUNDING = TableSpec(
+    "funding",
+    (
+        C("product_id", "str"),
+        C("funding_date", "date"),
+        C("amount", "money", min=0),
+        C("source", "str", required=False, nullable=True, doc="e.g. contributions, employer, grant"),
+    ),
+    required=False,
+    refs=(("product_id", "products", "product_id"),),
+    doc="Optional: resources actually assigned to a (health) fund, whatever their source "
+        "(financing index I_F = claims / funding).",
+)
+
+PLANS = TableSpec(
+    "plans",
+    (
+        C("product_id", "str"),
+        C("period_start", "date", doc="first day of the plan period"),
+        C("period_end", "date", doc="last day of the plan period"),
+        C("planned_claims", "money", min=0, doc="claims cost planned for the whole plan period"),
+    ),
+    required=False,
+    row_rules=(RowRule("period_end", ">=", "period_start", "a plan ends on or after its start"),),
+    refs=(("product_id", "products", "product_id"),),
+    doc="Optional: the operating plan's claims cost per product (plan adjustment index).",
+)
+
 OPENING_BALANCES = TableSpec(
     "opening_balances",
     (
@@ -308,6 +347,7 @@ OPENING_BALANCES = TableSpec(
 
 TABLES: tuple[TableSpec, ...] = (
     PRODUCTS, POLICIES, CLAIMS, CLAIM_PAYMENTS, EXITS, LEDGER, ASSETS, LIABILITIES,
-    TARGETS, SAVINGS_ACCOUNTS, SAVINGS_TRANSACTIONS, LIFE_POLICIES, OPENING_BALANCES,
+    TARGETS, SAVINGS_ACCOUNTS, SAVINGS_TRANSACTIONS, LIFE_POLICIES, FUNDING, PLANS,
+    OPENING_BALANCES,
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}

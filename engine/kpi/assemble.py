@@ -1,13 +1,16 @@
-"""The KPI table of a close: the ten indicators per product and for the programme (``ALL``).
+"""The KPI table of a close: the ten indicators with their sub-indicators, per product and for
+the programme (``ALL``), and the health-fund indices of the health products.
 
 An edge module: it takes the data pack and the close's statements, pulls the arrays each pure
 KPI function needs (as known at the valuation date: terms started, exits, decisions and
 receipts after it are not yet known) and returns one tidy table
-(product_id, indicator, value, numerator, denominator, lower, upper, flag, note, position).
+(product_id, indicator, value, numerator, denominator, lower, upper, flag, rule, note, position)
+with the claims the timeliness schedule is still waiting for and the data-quality warnings.
 
-Programme figures add the products' numerators and denominators (renewal, coverage, growth)
-or use the programme column of the statements (value ratios, solvency, liquidity); claims
-KPIs pool every claim.
+Programme figures add the products' numerators and denominators (renewal and its variants,
+persistency, coverage, growth, exposure and claims) or use the programme column of the
+statements (value ratios, solvency, liquidity); claims KPIs pool every claim; the health
+indices pool the health products. A flag names the rule it applied (edition, bound, source).
 """
 
 from __future__ import annotations
@@ -18,43 +21,33 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.io.arrays import NEVER, codes, days
+from engine.errors import AssumptionError
+from engine.io.arrays import NEVER, codes, days, to_date
 from engine.io.assumptions import AssumptionSet
+from engine.kpi import catalogue
 from engine.kpi.coverage import coverage
-from engine.kpi.growth import annualise, growth
+from engine.kpi.growth import (
+    annualise,
+    compound_growth,
+    growth,
+    multi_period_growth,
+    simple_average_growth,
+)
+from engine.kpi.health import fund_indices, plan_adjustment
 from engine.kpi.liquidity import liquidity, short_term_liabilities_factor
+from engine.kpi.persistency import persistency
 from engine.kpi.ratio import Ratio, flag, ratio, undefined
 from engine.kpi.rejection import rejection
-from engine.kpi.renewal import renewal
+from engine.kpi.renewal import cohort_outcomes, household_renewal, summarise
 from engine.kpi.solvency import solvency
-from engine.kpi.timeliness import timeliness
-from engine.kpi.value import value_ratios
+from engine.kpi.timeliness import EDITION_DEFAULTS, select_claims, timeliness
+from engine.kpi.value import claim_experience, exposure_years, value_ratios
 from engine.reserves.upr._kernels import add_months
 from engine.statements import Statement
 from engine.statements.balance import liabilities_total
 
 PROGRAMME = "ALL"
-# The families of indicators in each edition's order (spec §1.0).
-ORDER = {
-    1: ("net_income", "expense", "claims", "renewal", "timeliness", "rejection", "growth",
-        "coverage", "solvency", "liquidity"),
-    2: ("expense", "claims", "net_income", "renewal", "coverage", "growth", "timeliness",
-        "rejection", "solvency", "liquidity"),
-}
-FAMILY = {
-    "incurred_expense_ratio": "expense", "incurred_claims_ratio": "claims",
-    "net_income_ratio": "net_income", "renewal_ratio": "renewal",
-    "renewal_ratio_modified": "renewal", "renewal_ratio_deaths_only": "renewal",
-    "coverage_ratio": "coverage", "growth_ratio": "growth", "growth_ratio_annualised": "growth",
-    "rejection_ratio": "rejection", "rejection_ratio_provisional": "rejection",
-    "partial_rejection_ratio": "rejection", "solvency_ratio": "solvency",
-    "liquidity_ratio": "liquidity",
-}
-HEADLINE = (
-    "incurred_expense_ratio", "incurred_claims_ratio", "net_income_ratio", "renewal_ratio",
-    "coverage_ratio", "growth_ratio", "timeliness_mean_days", "rejection_ratio",
-    "solvency_ratio", "liquidity_ratio",
-)
+SELECTIONS = ("reported_in_period", "processed_in_period", "paid_in_period")
 
 
 @dataclass(frozen=True)
@@ -76,15 +69,89 @@ class KpiInputs:
     claims_status_codes: dict
 
 
-def _family(indicator: str) -> str:
-    return "timeliness" if indicator.startswith("timeliness") else FAMILY[indicator]
+@dataclass(frozen=True)
+class KpiResults:
+    table: pd.DataFrame  # the tidy indicator table
+    pending: pd.DataFrame  # product_id, claim_id, report_date, reason: not yet in the schedule
+    warnings: tuple[str, ...]  # data-quality warnings (undecided claims, provisional schedule)
+
+
+@dataclass(frozen=True)
+class _Options:
+    selection: str
+    start: str
+    include_rejected: bool
+    buckets: tuple[int, ...]
+    growth_periods: int
+    days_per_year: float
+    dependants: tuple[str, ...]
+    persistency_kinds: tuple[str, ...]
+    health_kinds: tuple[str, ...]
+    emergency: tuple[str, ...]
+    annualise: bool
+
+
+def _edition_or(value, default, allowed, what):
+    text = str(value).strip().lower()
+    if text == "edition":
+        return default
+    if text not in allowed:
+        raise AssumptionError(
+            f"settings.toml [timeliness] {what} = {value!r}; expected edition or one of "
+            + ", ".join(allowed)
+        )
+    return text
+
+
+def _options(a: AssumptionSet, edition: int) -> _Options:
+    d = EDITION_DEFAULTS[edition]
+    selection = _edition_or(a.setting("timeliness", "selection"), d["selection"], SELECTIONS,
+                            "selection")
+    start = _edition_or(a.setting("timeliness", "start"), d["start"], ("event", "report"), "start")
+    inc = a.setting("timeliness", "include_rejected")
+    if isinstance(inc, bool):
+        include_rejected = inc
+    else:
+        include_rejected = _edition_or(inc, d["include_rejected"], ("true", "false"),
+                                       "include_rejected")
+        include_rejected = include_rejected in (True, "true")
+    periods = a.setting("growth", "periods")
+    if not isinstance(periods, int) or periods < 1:
+        raise AssumptionError(f"settings.toml [growth] periods = {periods!r}; expected an integer >= 1")
+    dpy = float(a.setting("exposure", "days_per_year"))
+    if not 360 <= dpy <= 366:
+        raise AssumptionError(f"settings.toml [exposure] days_per_year = {dpy}; expected 360 to 366")
+    return _Options(
+        selection=selection, start=start, include_rejected=bool(include_rejected),
+        buckets=tuple(int(b) for b in a.setting("timeliness", "buckets")),
+        growth_periods=periods, days_per_year=dpy,
+        dependants=tuple(a.setting("renewal", "dependant_relationships")),
+        persistency_kinds=tuple(a.setting("renewal", "persistency_kinds")),
+        health_kinds=tuple(a.setting("health", "kinds")),
+        emergency=tuple(a.setting("health", "emergency_categories")),
+        annualise=bool(a.setting("health", "annualise")),
+    )
+
+
+def _rule(edition: int, t, unit: str) -> str:
+    def show(x: float) -> str:
+        return f"{100 * x:g}%" if unit == "ratio" else f"{x:g}"
+
+    parts = []
+    if t.lower is not None:
+        parts.append((">= " if t.lower_inclusive else "> ") + show(t.lower))
+    if t.upper is not None:
+        parts.append(("<= " if t.upper_inclusive else "< ") + show(t.upper))
+    text = f"E{edition}: " + " and ".join(parts)
+    return f"{text} ({t.source})" if t.source else text
 
 
 class _Rows:
     def __init__(self, inp: KpiInputs):
         self.rows: list[dict] = []
+        self.edition = inp.edition
         self.thresholds = inp.assumptions.thresholds.get(inp.edition, {})
-        self.order = ORDER[inp.edition]
+        self.order = catalogue.ORDER[inp.edition]
 
     def add(self, product: str, indicator: str, r: Ratio | float, note: str = "",
             numerator=math.nan, denominator=math.nan) -> None:
@@ -96,29 +163,35 @@ class _Rows:
         t = self.thresholds.get(indicator)
         lower = t.lower if t else None
         upper = t.upper if t else None
-        f = flag(value, lower, upper, t.lower_inclusive, t.upper_inclusive) if t else (
-            "n/a" if math.isnan(value) else "")
+        if t:
+            f = flag(value, lower, upper, t.lower_inclusive, t.upper_inclusive)
+            rule = _rule(self.edition, t, catalogue.unit(indicator))
+        else:
+            f, rule = ("n/a" if math.isnan(value) else ""), ""
         self.rows.append({
             "product_id": product, "indicator": indicator, "value": value,
             "numerator": float(numerator), "denominator": float(denominator),
             "lower": math.nan if lower is None else lower,
             "upper": math.nan if upper is None else upper,
-            "flag": f, "note": note,
+            "flag": f, "rule": rule, "note": note,
         })
 
     def frame(self, columns: tuple[str, ...]) -> pd.DataFrame:
+        """The rows indicator by indicator (families in the edition's order, indicators of a
+        family in the order first met), each indicator's columns in product order."""
         frame = pd.DataFrame(self.rows)
-        fam = frame["indicator"].map(_family).map(self.order.index)
+        fam = frame["indicator"].map(catalogue.family).map(self.order.index)
         col = frame["product_id"].map(columns.index)
-        seq = pd.Series(np.arange(len(frame)), index=frame.index)
-        frame = frame.assign(_f=fam, _c=col, _s=seq).sort_values(["_c", "_f", "_s"])
+        first = {name: i for i, name in enumerate(dict.fromkeys(frame["indicator"]))}
+        seq = frame["indicator"].map(first)
+        frame = frame.assign(_f=fam, _c=col, _s=seq).sort_values(["_f", "_s", "_c"])
         frame["position"] = np.arange(len(frame), dtype=np.int32)
         return frame.drop(columns=["_f", "_c", "_s"]).reset_index(drop=True)
 
 
-def _active_members(member, product, start, end, cancel, day_, n):
+def _active_members(member, product, start, end, day_, n):
     """Distinct members per product with a term in force at the end of ``day_``."""
-    live = (start <= day_) & (end >= day_) & (cancel > day_)
+    live = (start <= day_) & (end >= day_)
     out = np.zeros(n, dtype=np.int64)
     if live.any():
         pairs = np.unique(np.stack([product[live], member[live]]), axis=1)
@@ -126,71 +199,182 @@ def _active_members(member, product, start, end, cancel, day_, n):
     return out
 
 
-def kpi_table(inp: KpiInputs) -> pd.DataFrame:
-    """The tidy KPI table of one close."""
-    a, pack = inp.assumptions, inp.pack
-    products, n = inp.products, len(inp.products)
-    columns = (*products, PROGRAMME)
-    v, ps = inp.valuation_day, inp.period_start_day
-    rows = _Rows(inp)
+def _month_index(day_: int) -> float:
+    """Calendar months elapsed at the end of ``day_`` (year * 12 + month - 1 + fraction)."""
+    d = to_date(day_)
+    last = (pd.Timestamp(d) + pd.offsets.MonthEnd(0)).day
+    return d.year * 12 + d.month - 1 + d.day / last
 
-    # --- value: expense, claims, net income ratios from the data-sheet statements
+
+def _latest_per_member(member: np.ndarray, start: np.ndarray, values: np.ndarray, n_members: int,
+                       fill) -> np.ndarray:
+    """The value of each member's latest-starting row (``fill`` for members without rows)."""
+    out = np.full(n_members, fill, dtype=values.dtype)
+    order = np.lexsort((start, member))
+    out[member[order]] = values[order]  # later rows overwrite earlier ones
+    return out
+
+
+class _Policies:
+    """The policy terms known at the valuation date, as arrays (members as global codes)."""
+
+    def __init__(self, pack, products, v: int):
+        pol = pack["policies"]
+        start = days(pol["start_date"])
+        keep = start <= v
+        pol = pol[keep]
+        self.member, self.member_ids = codes(pol["member_id"])
+        self.member = self.member.astype(np.int64)
+        self.product = codes(pol["product_id"], categories=products)[0].astype(np.int64)
+        self.start = start[keep]
+        end, cancel = days(pol["end_date"]), days(pol["cancel_date"])
+        self.end = np.minimum(end, cancel - 1)  # last day covered
+        self.premium = pol["written_premium"].to_numpy(float)
+        self.frame = pol.reset_index(drop=True)
+        self.n_members = len(self.member_ids)
+
+    def text_of_member(self, column: str) -> np.ndarray:
+        """The column's text on each member's latest term that gives it ("" if none), by
+        member code (a member's terms of another product may leave the column empty)."""
+        values = self.frame[column].fillna("").astype(str).to_numpy(dtype=object)
+        given = values != ""
+        return _latest_per_member(self.member[given], self.start[given], values[given],
+                                  self.n_members, "")
+
+
+def _value_rows(rows: _Rows, inp: KpiInputs, columns, pol: _Policies, claims, opt: _Options):
     inc = inp.income
+    n, ps, v = len(inp.products), inp.period_start_day, inp.valuation_day
+    expo = exposure_years(pol.start, pol.end, period_start=ps, period_end=v,
+                          days_per_year=opt.days_per_year)
+    exposure = np.bincount(pol.product[pol.product >= 0], weights=expo[pol.product >= 0],
+                           minlength=n)[:n]
+    occurred = claims["occurred"] & claims["covered"]
+    count = np.bincount(claims["product"][occurred], minlength=n)[:n].astype(float)
+    cost = np.bincount(claims["product"][occurred], weights=claims["cost"][occurred],
+                       minlength=n)[:n]
+    note = ("claims occurred in the period, reported by the valuation date, rejections excluded; "
+            "cost = paid, or the case estimate of open claims")
     for j, col in enumerate(columns):
         vr = value_ratios(inc["P02"][j], inc["P11"][j], inc["P16"][j], inc["P28"][j])
         rows.add(col, "incurred_expense_ratio", vr.expense)
         rows.add(col, "incurred_claims_ratio", vr.claims)
         rows.add(col, "net_income_ratio", vr.net_income)
+        e, k, c = ((exposure.sum(), count.sum(), cost.sum()) if col == PROGRAMME
+                   else (exposure[j], count[j], cost[j]))
+        ce = claim_experience(k, c, e)
+        rows.add(col, "exposure_years", e, f"insured-years in the period ({opt.days_per_year:g} days)")
+        rows.add(col, "claim_count", k, note)
+        rows.add(col, "claim_frequency", ce.frequency)
+        rows.add(col, "claim_severity", ce.severity)
+        rows.add(col, "burning_cost", ce.burning_cost)
 
-    # --- renewal, coverage, growth from policies and exits known at v
-    pol = pack["policies"]
-    start = days(pol["start_date"])
-    known = start <= v
-    member, member_ids = codes(pol["member_id"])
-    product, _ = codes(pol["product_id"], categories=products)
-    end, cancel = days(pol["end_date"]), days(pol["cancel_date"])
+
+def _renewal_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, opt: _Options):
+    a, pack, products = inp.assumptions, inp.pack, inp.products
+    v = inp.valuation_day
     ex = pack["exits"]
     ex_day = days(ex["exit_date"])
-    ex_known = ex_day <= v
-    ex_member = pd.Index(member_ids).get_indexer(ex["member_id"].astype(str))
-    ex_product, _ = codes(ex["product_id"], categories=products)
-    window_months = int(a.setting("renewal", "window_months"))
-    ws = int(add_months(v + 1, -window_months))
+    ex_member = pd.Index(pol.member_ids).get_indexer(ex["member_id"].astype(str)).astype(np.int64)
+    ex_product = codes(ex["product_id"], categories=products)[0]
+    ex_reason = ex["reason"].astype(str).to_numpy()
+    ex_ok = (ex_day <= v) & (ex_member >= 0)
+    ws = int(add_months(v + 1, -int(a.setting("renewal", "window_months"))))
     grace = int(a.setting("renewal", "grace_days"))
+    # a member is due when the renewal is decided by v: the term ended and the grace days passed
+    decided_by = v - grace - 1
     excluded = tuple(a.setting("renewal", "modified_exclusions"))
-    tot = {"renewals": 0, "potential": 0, "mod_den": 0, "do_den": 0}
+    household = pol.text_of_member("household_id")
+    hh_codes, hh_names = pd.factorize(household)
+    hh_codes = np.where(household == "", -1, hh_codes).astype(np.int64)
+    relationship = pol.text_of_member("relationship")
+    tot = dict(renewals=0, potential=0, mod_den=0, do_den=0, dropouts=0, hh_ren=0, hh_pot=0,
+               dep_ren=0, dep_pot=0, pers=0, coh=0)
+    has_households = bool((hh_codes >= 0).any())
+    has_relationships = bool((relationship != "").any())
     for i, p in enumerate(products):
+        sel = pol.product == i
+        xs = ex_ok & (ex_product == i)
+        if inp.kinds[i] in opt.persistency_kinds:
+            ps_ = persistency(pol.member[sel], pol.start[sel], pol.end[sel], at_day=v,
+                              reference_day=ws, exit_member=ex_member[xs], exit_day=ex_day[xs],
+                              exit_reason=ex_reason[xs])
+            rows.add(p, "persistency_ratio", ps_.ratio,
+                     f"members covered at {to_date(ws)} still covered at {to_date(v)}; "
+                     f"{ps_.deaths} died; excluding deaths "
+                     + ("n/a" if not ps_.excluding_deaths.defined
+                        else f"{100 * ps_.excluding_deaths.value:.1f}%"))
+            tot["pers"] += ps_.persisting
+            tot["coh"] += ps_.cohort
         if not a.basis(inp.kinds[i]).renewal_applicable:
-            na = f"not applicable to {inp.kinds[i]} (renewal depends on the loan, employer or institution; E2 L2018-2025)"
-            for ind in ("renewal_ratio", "renewal_ratio_modified", "renewal_ratio_deaths_only"):
+            na = (f"not applicable to {inp.kinds[i]} (renewal depends on the loan, employer or "
+                  "institution; E2 L2018-2025)")
+            for ind in ("renewal_ratio", "renewal_ratio_modified", "renewal_ratio_deaths_only",
+                        "lapse_ratio", "household_renewal_ratio", "dependant_renewal_ratio"):
                 rows.add(p, ind, undefined(math.nan, math.nan, na))
             continue
-        sel = known & (product == i)
-        xs = ex_known & (ex_product == i) & (ex_member >= 0)
-        r = renewal(
-            member[sel], start[sel], np.minimum(end[sel], cancel[sel] - 1),
-            ex_member[xs], ex_day[xs], ex["reason"].astype(str).to_numpy()[xs],
-            window_start=ws, window_end=v, grace_days=grace, excluded_reasons=excluded,
+        out = cohort_outcomes(
+            pol.member[sel], pol.start[sel], pol.end[sel], ex_member[xs], ex_day[xs],
+            ex_reason[xs], window_start=ws, window_end=decided_by, grace_days=grace,
+            excluded_reasons=excluded,
         )
-        note = (f"cohort {r.cohort}, deaths before renewal {r.deaths_before}, "
-                f"age-outs before {r.age_outs_before}, drop-outs {r.dropouts}")
-        rows.add(p, "renewal_ratio", r.ratio, note)
+        r = summarise(out)
+        rows.add(p, "renewal_ratio", r.ratio,
+                 f"cohort {r.cohort}, deaths before renewal {r.deaths_before}, age-outs before "
+                 f"{r.age_outs_before}, drop-outs {r.dropouts}; left out: new entrants "
+                 f"{r.new_entrants}, still in force or within the {grace} grace days {r.not_due}")
         rows.add(p, "renewal_ratio_modified", r.modified, f"excludes {', '.join(excluded)}")
         rows.add(p, "renewal_ratio_deaths_only", r.deaths_only)
+        rows.add(p, "lapse_ratio", r.lapse, "drop-outs / potential renewals")
         tot["renewals"] += r.renewals
         tot["potential"] += r.potential
-        tot["mod_den"] += r.modified.denominator if r.modified.defined else 0
-        tot["do_den"] += r.deaths_only.denominator if r.deaths_only.defined else 0
-    rows.add(PROGRAMME, "renewal_ratio", ratio(tot["renewals"], tot["potential"], what="potential renewals"),
+        tot["dropouts"] += r.dropouts
+        tot["mod_den"] += r.potential - r.excluded_dropouts
+        tot["do_den"] += r.cohort - r.deaths_before
+        if has_households and (hh_codes[out.member] >= 0).any():
+            h = household_renewal(out, hh_codes)
+            rows.add(p, "household_renewal_ratio", h.ratio,
+                     f"{h.households} households, {h.potential} could renew (E2 Box 7 (a))")
+            tot["hh_ren"] += h.renewals
+            tot["hh_pot"] += h.potential
+        else:
+            rows.add(p, "household_renewal_ratio",
+                     undefined(math.nan, math.nan, "undefined: no household_id in the policies"))
+        dep = np.isin(relationship[out.member], opt.dependants)
+        if has_relationships and dep.any():
+            d = summarise(out, dep)
+            rows.add(p, "dependant_renewal_ratio", d.ratio,
+                     f"{', '.join(opt.dependants)}: {d.renewals} of {d.potential} (E2 Box 7 (b))")
+            tot["dep_ren"] += d.renewals
+            tot["dep_pot"] += d.potential
+        else:
+            rows.add(p, "dependant_renewal_ratio", undefined(
+                math.nan, math.nan, "undefined: no dependants (relationship) in the cohort"))
+    what = "potential renewals"
+    rows.add(PROGRAMME, "renewal_ratio", ratio(tot["renewals"], tot["potential"], what=what),
              "products where renewal applies")
-    rows.add(PROGRAMME, "renewal_ratio_modified", ratio(tot["renewals"], tot["mod_den"], what="potential renewals"))
-    rows.add(PROGRAMME, "renewal_ratio_deaths_only", ratio(tot["renewals"], tot["do_den"], what="potential renewals"))
+    rows.add(PROGRAMME, "renewal_ratio_modified", ratio(tot["renewals"], tot["mod_den"], what=what))
+    rows.add(PROGRAMME, "renewal_ratio_deaths_only", ratio(tot["renewals"], tot["do_den"], what=what))
+    rows.add(PROGRAMME, "lapse_ratio", ratio(tot["dropouts"], tot["potential"], what=what))
+    rows.add(PROGRAMME, "household_renewal_ratio",
+             ratio(tot["hh_ren"], tot["hh_pot"], what="households that could renew"))
+    rows.add(PROGRAMME, "dependant_renewal_ratio",
+             ratio(tot["dep_ren"], tot["dep_pot"], what="dependants who could renew"))
+    rows.add(PROGRAMME, "persistency_ratio", ratio(tot["pers"], tot["coh"], what="cohort"),
+             f"products of kinds {', '.join(opt.persistency_kinds)}")
 
-    active_v = _active_members(member, product, start, end, cancel, v, n)
-    active_ps = _active_members(member, product, start, end, cancel, ps, n)
-    tg = pack["targets"]
+
+def _coverage_growth_rows(rows: _Rows, inp: KpiInputs, columns, pol: _Policies, opt: _Options):
+    products, n = inp.products, len(inp.products)
+    v, ps, months = inp.valuation_day, inp.period_start_day, inp.period_months
+    active_v = _active_members(pol.member, pol.product, pol.start, pol.end, v, n)
+    active_ps = _active_members(pol.member, pol.product, pol.start, pol.end, ps, n)
+    x = opt.growth_periods
+    base_day = int(add_months(v + 1, -x * months)) - 1
+    active_base = _active_members(pol.member, pol.product, pol.start, pol.end, base_day, n)
+    tg = inp.pack["targets"]
     tg_day = days(tg["period_end"])
-    tg_product, _ = codes(tg["product_id"], categories=products)
+    tg_product = codes(tg["product_id"], categories=products)[0]
     target = np.full(n, np.nan)
     for i in range(n):
         m = (tg_product == i) & (tg_day <= v)
@@ -199,50 +383,109 @@ def kpi_table(inp: KpiInputs) -> pd.DataFrame:
             target[i] = tg["target_population"].to_numpy(float)[m & (tg_day == latest)].sum()
     for i, p in enumerate(products):
         rows.add(p, "coverage_ratio", coverage(active_v[i], target[i]) if not math.isnan(target[i])
-                 else undefined(active_v[i], math.nan, "undefined: no target population on or before the valuation date"))
-    rows.add(PROGRAMME, "coverage_ratio", coverage(active_v.sum(), np.nansum(target)),
-             "sum over products")
+                 else undefined(active_v[i], math.nan,
+                                "undefined: no target population on or before the valuation date"))
+    has_target = ~np.isnan(target)
+    rows.add(PROGRAMME, "coverage_ratio",
+             coverage(active_v[has_target].sum(), target[has_target].sum()),
+             "sum over the products with a target population")
     for j, col in enumerate(columns):
-        now = active_v.sum() if col == PROGRAMME else active_v[j]
-        prev = active_ps.sum() if col == PROGRAMME else active_ps[j]
+        pick = (lambda arr: arr.sum()) if col == PROGRAMME else (lambda arr: arr[j])  # noqa: B023
+        now, prev, base = pick(active_v), pick(active_ps), pick(active_base)
         g = growth(now, prev)
         rows.add(col, "growth_ratio", g, f"active insured {int(now)} vs {int(prev)} at the period start")
-        rows.add(col, "growth_ratio_annualised", annualise(g, inp.period_months))
+        rows.add(col, "growth_ratio_annualised", annualise(g, months))
+        total = multi_period_growth(now, base)
+        rows.add(col, "growth_multi_period", total,
+                 f"{x} periods: active insured {int(now)} vs {int(base)} on {to_date(base_day)}")
+        rows.add(col, "growth_simple_average", simple_average_growth(total, x),
+                 "overstates the compound rate (E2 L2235-2238)")
+        rows.add(col, "growth_compound_annual", compound_growth(now, base, x * months / 12.0),
+                 f"(N_n / N_n-{x})^(12 / {x * months}) - 1 (E2 Box 8)")
 
-    # --- claims: timeliness (processed in the period) and rejection (reported in the period)
-    cl = pack["claims"]
-    c_product, _ = codes(cl["product_id"], categories=products)
+
+def _claims(inp: KpiInputs) -> dict:
+    """The claims as known at the valuation date, as arrays."""
+    cl = inp.pack["claims"]
+    v, ps = inp.valuation_day, inp.period_start_day
+    product = codes(cl["product_id"], categories=inp.products)[0].astype(np.int64)
     ev, rp = days(cl["event_date"]), days(cl["report_date"])
     dc, rc = days(cl["decision_date"]), days(cl["receipt_date"])
     status = cl["status"].astype(str).to_numpy()
+    known = rp <= v
     status_v = np.where(dc <= v, status, "open")  # as known at v
-    dc_v = np.where(dc <= v, dc, NEVER)
-    rc_v = np.where(rc <= v, rc, NEVER)
-    buckets = tuple(int(b) for b in a.setting("timeliness", "buckets"))
-    processed = (dc > ps) & (dc <= v)
-    reported = (rp > ps) & (rp <= v)
+    paid = cl["paid_amount"].to_numpy(float)
+    estimate = np.where(cl["case_reserve"].isna(), cl["claimed_amount"].to_numpy(float),
+                        cl["case_reserve"].to_numpy(float))
+    cost = np.where(status_v == "open", estimate, np.where(status_v == "rejected", 0.0, paid))
+    category = cl["benefit_category"].fillna("").astype(str).to_numpy() \
+        if "benefit_category" in cl else np.full(len(cl), "")
+    limit = cl["limit_reached"].fillna("").astype(str).to_numpy() \
+        if "limit_reached" in cl else np.full(len(cl), "")
+    return dict(
+        id=cl["claim_id"].astype(str).to_numpy(), member_id=cl["member_id"].astype(str).to_numpy(),
+        product=product, event=ev, report=rp, report_date=cl["report_date"],
+        decision=np.where(dc <= v, dc, NEVER), decision_any=dc,
+        receipt=np.where(rc <= v, rc, NEVER), status=status_v, known=known,
+        occurred=known & (ev > ps) & (ev <= v), covered=status_v != "rejected", cost=cost,
+        category=category, limit=limit,
+    )
+
+
+def _claims_rows(rows: _Rows, inp: KpiInputs, columns, claims: dict, opt: _Options,
+                 pending: list, warnings: list):
+    v, ps = inp.valuation_day, inp.period_start_day
+    c = claims
+    chosen = c["known"] & select_claims(c["report"], c["decision"], c["receipt"], c["status"],
+                                        mode=opt.selection, period_start=ps, period_end=v)
+    reported = c["known"] & (c["report"] > ps) & (c["report"] <= v)
+    clock = (f"{'event' if opt.start == 'event' else 'report'} to receipt"
+             f"{' or denial' if opt.include_rejected else ''}, "
+             f"{'paid, partial and rejected' if opt.include_rejected else 'paid and partial'} "
+             f"claims {opt.selection.replace('_', ' ')}")
     for j, col in enumerate(columns):
-        own = np.ones(len(cl), bool) if col == PROGRAMME else (c_product == j)
-        sel = own & processed
-        t = timeliness(ev[sel], rp[sel], dc_v[sel], rc_v[sel], status_v[sel],
-                       edition=inp.edition, buckets=buckets)
-        clock = "event to receipt or denial" if inp.edition == 2 else "report to receipt, paid claims"
-        for label, count, share in zip(t.bucket_labels, t.counts, t.shares, strict=True):
-            rows.add(col, f"timeliness_{label.replace('-', '_').replace('+', '_plus')}", share,
-                     f"{count} claims")
-        extra = f"{clock}; {t.included} claims processed in the period"
+        own = np.ones(len(c["id"]), bool) if col == PROGRAMME else (c["product"] == j)
+        sel = np.flatnonzero(own & chosen)
+        t = timeliness(c["event"][sel], c["report"][sel], c["decision"][sel], c["receipt"][sel],
+                       c["status"][sel], edition=inp.edition, start=opt.start,
+                       include_rejected=opt.include_rejected, buckets=opt.buckets)
+        for lab, count, share in zip(t.bucket_labels, t.counts, t.shares, strict=True):
+            rows.add(col, catalogue.bucket_indicator(lab), share, f"{count} claims")
+        extra = f"{clock}; {t.included} claims in the schedule"
         if t.receipt_estimated:
             extra += f", {t.receipt_estimated} receipt dates estimated from the decision date"
+        if t.unprocessed:
+            extra += f"; provisional: {t.unprocessed} selected claims not yet processed"
         rows.add(col, "timeliness_mean_days", t.mean_clock, extra)
+        rows.add(col, "timeliness_mean_ab", t.mean_ab)
+        rows.add(col, "timeliness_mean_bc", t.mean_bc)
+        rows.add(col, "timeliness_mean_cd", t.mean_cd)
+        rows.add(col, "timeliness_mean_ad", t.mean_ad)
+        rows.add(col, "timeliness_unprocessed", float(t.unprocessed),
+                 "selected claims without a decision: listed with the run, never dropped")
+        if col != PROGRAMME and t.unprocessed:
+            idx = sel[np.asarray(t.unprocessed_index, dtype=np.int64)]
+            pending.append(pd.DataFrame({
+                "product_id": col, "claim_id": c["id"][idx],
+                "report_date": pd.to_datetime(c["report_date"].to_numpy()[idx]),
+                "reason": "no decision by the valuation date",
+            }))
+            warnings.append(f"{col}: timeliness schedule provisional, {t.unprocessed} selected "
+                            "claims not yet processed (E2 L2494-2498; listed with the run)")
         sel = own & reported
-        rj = rejection(status_v[sel], dc[sel] <= v)
+        rj = rejection(c["status"][sel], c["decision"][sel] <= v)
         rows.add(col, "rejection_ratio", rj.ratio, f"{rj.rejected} rejected of {rj.reported} reported")
         rows.add(col, "rejection_ratio_provisional", rj.provisional,
                  f"over {rj.decided} decided claims" + (" (complete)" if rj.complete else ""))
         rows.add(col, "partial_rejection_ratio", rj.partial_ratio, f"{rj.partial} partial rejections")
+        if col != PROGRAMME and rj.undecided:
+            warnings.append(f"{col}: {rj.undecided} of {rj.reported} claims reported in the period "
+                            "have no pay/no-pay decision: the rejection ratio is incomplete "
+                            "(E2 L2715-2719)")
 
-    # --- financial prudence: solvency and liquidity (per product only if assets are allocated)
-    bs = inp.balance
+
+def _prudence_rows(rows: _Rows, inp: KpiInputs, columns):
+    a, inc, bs = inp.assumptions, inp.income, inp.balance
     reserves, other = liabilities_total(bs)
     factors = dict(a.liquidity_factors)
     add_on_months = float(a.setting("liquidity", "expense_add_on_months"))
@@ -262,4 +505,138 @@ def kpi_table(inp: KpiInputs) -> pd.DataFrame:
         rows.add(col, "liquidity_ratio", liquidity(inp.liquid_assets[j], st),
                  f"balance-sheet factor method, {st.total:,.0f} payable in 3 months incl. "
                  f"{st.expense_add_on:,.0f} expenses")
-    return rows.frame(columns)
+
+
+def _health_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, claims: dict, opt: _Options):
+    """Health-fund indices (spec §1B) of each health product and of the health products pooled."""
+    pack = inp.pack
+    v, ps, months = inp.valuation_day, inp.period_start_day, inp.period_months
+    health = [i for i, k in enumerate(inp.kinds) if k in opt.health_kinds]
+    if not health:
+        return
+    group_text = pol.text_of_member("member_group")
+    kinship_text = np.array([f"{r}_{s}" if r else "" for r, s in zip(
+        pol.text_of_member("relationship"), pol.text_of_member("sex"), strict=True)], dtype=object)
+    groups = tuple(sorted(set(group_text.tolist()) - {""}))
+    kinships = tuple(sorted(set(kinship_text.tolist()) - {""}))
+    group_code = pd.Index(groups).get_indexer(group_text).astype(np.int64)
+    kinship_code = pd.Index(kinships).get_indexer(kinship_text).astype(np.int64)
+    covered = (pol.start <= v) & (pol.end > ps)
+    overlap = np.clip(np.minimum(pol.end, v) - np.maximum(pol.start, ps + 1) + 1, 0, None)
+    term_days = np.maximum(pol.end - pol.start + 1, 1)
+    nominal = pol.premium * overlap / term_days  # the period's share of each term's premium
+    claim_member = pd.Index(pol.member_ids).get_indexer(claims["member_id"]).astype(np.int64)
+    occurred = claims["occurred"] & claims["covered"]
+    has_funding, has_plans = pack.has("funding"), pack.has("plans")
+    if has_funding:
+        fu = pack["funding"]
+        fu_day = days(fu["funding_date"])
+        fu_product = codes(fu["product_id"], categories=inp.products)[0]
+        fu_amount = fu["amount"].to_numpy(float)
+    if has_plans:
+        pl = pack["plans"]
+        pl_start, pl_end = days(pl["period_start"]), days(pl["period_end"])
+        pl_product = codes(pl["product_id"], categories=inp.products)[0]
+        pl_amount = pl["planned_claims"].to_numpy(float)
+
+    def one(label: str, chosen: list[int]) -> None:
+        in_products = np.isin(pol.product, chosen)
+        c_sel = occurred & np.isin(claims["product"], chosen)
+        members = np.unique(np.concatenate([pol.member[in_products & covered],
+                                            claim_member[c_sel & (claim_member >= 0)]]))
+        local = np.full(pol.n_members, -1, dtype=np.int64)
+        local[members] = np.arange(members.size)
+        live = in_products & covered
+        premium = np.bincount(local[pol.member[live]], weights=nominal[live],
+                              minlength=members.size)[:members.size]
+        c_idx = np.flatnonzero(c_sel & (claim_member >= 0))
+        lost = int(np.count_nonzero(c_sel & (claim_member < 0)))
+        if has_funding:
+            f_sel = np.isin(fu_product, chosen) & (fu_day > ps) & (fu_day <= v)
+            financing = float(fu_amount[f_sel].sum())
+        else:
+            financing = math.nan
+        planned, plan_note, actual_total, elapsed = math.nan, "no plan covers the valuation date", 0.0, 0.0
+        if has_plans:
+            p_sel = np.isin(pl_product, chosen) & (pl_start <= v) & (pl_end >= v)
+            if p_sel.any():
+                p0, p1 = int(pl_start[p_sel].min()), int(pl_end[p_sel].max())
+                plan_months = _month_index(p1) - _month_index(p0 - 1)
+                planned = float(pl_amount[p_sel].sum()) / plan_months
+                elapsed = _month_index(v) - _month_index(p0 - 1)
+                ytd = claims["known"] & claims["covered"] & np.isin(claims["product"], chosen) & \
+                    (claims["event"] >= p0) & (claims["event"] <= v)
+                actual_total = float(claims["cost"][ytd].sum())
+                plan_note = (f"plan {to_date(p0)} .. {to_date(p1)}: actual {actual_total / elapsed:,.0f}"
+                             f" a month over {elapsed:g} months vs planned {planned:,.0f}")
+        f = fund_indices(
+            claim_member=local[claim_member[c_idx]], claim_cost=claims["cost"][c_idx],
+            claim_emergency=np.isin(claims["category"][c_idx], opt.emergency),
+            claim_exhausted=claims["limit"][c_idx] == "yes",
+            member_group=group_code[members], member_kinship=kinship_code[members],
+            member_premium=premium, financing=financing, planned_monthly=planned,
+            period_months=months, groups=groups, kinships=kinships,
+        )
+        base = f"{f.cases} cases, {f.affiliates} affiliates, claims cost {f.claims_cost:,.2f}"
+        if lost:
+            base += f"; {lost} claims of members without a policy row left out"
+        rows.add(label, "health_claims_index", f.claims_index,
+                 "covered claims occurred / nominal premium of the period")
+        rows.add(label, "health_financing_index", f.financing_index,
+                 "no funding table in the data pack" if not has_funding else "")
+        for g, r in f.claims_index_by_group.items():
+            rows.add(label, catalogue.GROUP_PREFIX + g, r)
+        rows.add(label, "health_emergency_cost_index", f.emergency_cost_index,
+                 f"benefit categories {', '.join(opt.emergency)}")
+        rows.add(label, "health_emergency_count_index", f.emergency_count_index,
+                 f"{f.emergency_cases} emergency cases")
+        rows.add(label, "health_user_index", f.user_index, f"{f.users} users")
+        for k, r in f.user_index_by_kinship.items():
+            rows.add(label, catalogue.KINSHIP_PREFIX + k, r)
+        rows.add(label, "health_cost_per_case", f.cost_per_case, base)
+        rows.add(label, "health_cost_per_affiliate", f.cost_per_affiliate)
+        if opt.annualise:
+            rows.add(label, "health_cost_per_affiliate_annualised", f.cost_per_affiliate_annualised,
+                     f"x 12/{months}")
+        rows.add(label, "health_coverage_consumption", f.coverage_consumption,
+                 f"{f.exhausted_cases} cases exhausted the cover")
+        if opt.annualise:
+            rows.add(label, "health_coverage_consumption_annualised",
+                     f.coverage_consumption_annualised, f"x 12/{months}")
+        if math.isnan(planned):
+            rows.add(label, "health_plan_adjustment", undefined(
+                math.nan, math.nan, "undefined: " + ("no plans table in the data pack"
+                                                     if not has_plans else plan_note)))
+        else:
+            rows.add(label, "health_plan_adjustment",
+                     plan_adjustment(actual_total, elapsed, planned), plan_note)
+
+    for i in health:
+        one(str(inp.products[i]), [i])
+    one(PROGRAMME, health)
+
+
+def kpi_results(inp: KpiInputs) -> KpiResults:
+    """The tidy KPI table of one close, the claims it waits for and its warnings."""
+    columns = (*inp.products, PROGRAMME)
+    opt = _options(inp.assumptions, inp.edition)
+    rows = _Rows(inp)
+    pol = _Policies(inp.pack, inp.products, inp.valuation_day)
+    claims = _claims(inp)
+    pending: list[pd.DataFrame] = []
+    warnings: list[str] = []
+    _value_rows(rows, inp, columns, pol, claims, opt)
+    _renewal_rows(rows, inp, pol, opt)
+    _coverage_growth_rows(rows, inp, columns, pol, opt)
+    _claims_rows(rows, inp, columns, claims, opt, pending, warnings)
+    _prudence_rows(rows, inp, columns)
+    _health_rows(rows, inp, pol, claims, opt)
+    pending_frame = (pd.concat(pending, ignore_index=True) if pending else pd.DataFrame({
+        "product_id": pd.Series(dtype=str), "claim_id": pd.Series(dtype=str),
+        "report_date": pd.Series(dtype="datetime64[s]"), "reason": pd.Series(dtype=str)}))
+    return KpiResults(rows.frame(columns), pending_frame, tuple(warnings))
+
+
+def kpi_table(inp: KpiInputs) -> pd.DataFrame:
+    """The tidy KPI table of one close."""
+    return kpi_results(inp).table

@@ -14,24 +14,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from engine.kpi import catalogue
+
 MARK = {"below": " ▼", "above": " ▲"}
-LABELS = {
-    "incurred_expense_ratio": "Incurred expense ratio",
-    "incurred_claims_ratio": "Incurred claims ratio",
-    "net_income_ratio": "Net income ratio",
-    "renewal_ratio": "Renewal ratio",
-    "renewal_ratio_modified": "  modified (excl. migration)",
-    "renewal_ratio_deaths_only": "  deaths-only variant",
-    "coverage_ratio": "Coverage ratio",
-    "growth_ratio": "Growth ratio (period)",
-    "growth_ratio_annualised": "  annualised",
-    "timeliness_mean_days": "Claims settlement, mean days",
-    "rejection_ratio": "Claims rejection ratio",
-    "rejection_ratio_provisional": "  over decided claims",
-    "partial_rejection_ratio": "  partial rejections",
-    "solvency_ratio": "Solvency ratio",
-    "liquidity_ratio": "Liquidity ratio (3 months)",
-}
 
 
 def half_up(value: float, places: int) -> str:
@@ -40,17 +25,26 @@ def half_up(value: float, places: int) -> str:
 
 
 def fmt_value(indicator: str, value: float) -> str:
+    """A KPI value in its unit: ratios as percentages, indices with two decimals, days with
+    one, counts whole, money with thousands separators (half-up rounding throughout)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    if indicator.endswith("_days"):
+    kind = catalogue.unit(indicator)
+    if kind == "ratio":
+        return half_up(100 * value, 1) + "%"
+    if kind == "index":
+        return half_up(value, 2)
+    if kind in ("days", "years"):
         return half_up(value, 1)
-    return half_up(100 * value, 1) + "%"
+    if kind == "rate":
+        return half_up(value, 4)
+    if kind == "count":
+        return f"{int(round(value)):,}"
+    return f"{Decimal(half_up(value, 2)):,}"
 
 
 def _label(indicator: str) -> str:
-    if indicator.startswith("timeliness_") and indicator != "timeliness_mean_days":
-        return "  " + indicator.removeprefix("timeliness_").replace("_plus", "+").replace("_", "-") + " days"
-    return LABELS.get(indicator, indicator)
+    return catalogue.label(indicator)
 
 
 def kpi_table(kpis: pd.DataFrame, title: str) -> Table:
@@ -65,6 +59,16 @@ def kpi_table(kpis: pd.DataFrame, title: str) -> Table:
     for ind in order:
         table.add_row(_label(ind), *[_flagged(ind, cells.get((ind, c))) for c in columns])
     return table
+
+
+def flag_lines(kpis: pd.DataFrame) -> list[str]:
+    """One line per value outside its threshold, naming the rule applied (edition, bound, source)."""
+    out = []
+    for r in kpis[kpis["flag"].isin(tuple(MARK))].itertuples():
+        rule = getattr(r, "rule", "") or ""
+        out.append(f"{MARK[r.flag].strip()} {r.product_id} {catalogue.label(r.indicator).strip()} "
+                   f"{fmt_value(r.indicator, r.value)}: {r.flag} the rule {rule}")
+    return out
 
 
 def _flagged(indicator: str, cell) -> str:

@@ -3,8 +3,9 @@
 Five products in the style of the handbook's sample programmes (E2; spec section 8 row 34) with
 several years of history: members and their chains of terms (policies), exits with reason
 codes, claims with the A-B-C-D dates, savings balances, level-premium life contracts, a ledger
-per product and quarter, asset and liability snapshots and targets. Every generator parameter is
-read from ``programme.toml``. Same arguments -> byte-identical files.
+per product and quarter, asset and liability snapshots, targets, and the health fund's member
+kinship and groups, claim categories, funding and operating plan (spec §1B). Every generator
+parameter is read from ``programme.toml``. Same arguments -> byte-identical files.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from . import csvout as out
 from .books import assets, finance_path, ledger, liabilities, measures, targets
 from .claims import product_claims
 from .dates import make_calendar, to_day
+from .health import check_health, claim_tags, funding, member_tags, plans
 from .life import life_book
 from .members import Book, CrossSellPool, Persons, build_book
 from .programme import load_programme
@@ -31,10 +33,12 @@ from .savings import savings_accounts
 from .tables import (
     claims_table,
     exits_table,
+    funding_table,
     ledger_table,
     life_policies_table,
     listed_table,
     number,
+    plans_table,
     policies_table,
     products_table,
     savings_table,
@@ -43,10 +47,11 @@ from .tables import (
 
 TABLE_ORDER = (
     "products", "policies", "claims", "exits", "ledger", "assets", "liabilities", "targets",
-    "savings_accounts", "life_policies",
+    "savings_accounts", "life_policies", "funding", "plans",
 )
 # independent random streams (SeedSequence spawn keys), so one table's draws never shift another's
-STREAMS = ("members", "claims", "savings", "books")
+# (a new stream goes at the end: spawning one more child leaves the others' draws unchanged)
+STREAMS = ("members", "claims", "savings", "books", "health")
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ def write_sample(out_dir: str | Path, *, policies: int = 20_000, seed: int = 202
     t0 = time.perf_counter()
     start, valuation = _arguments(policies, seed, history_start, valuation_date)
     prog = load_programme(programme)
+    check_health(prog)
     cal = make_calendar(start, valuation)
     rngs = {
         name: np.random.Generator(np.random.PCG64(child))
@@ -139,13 +145,19 @@ def write_sample(out_dir: str | Path, *, policies: int = 20_000, seed: int = 202
     asset_rows = assets(rngs["books"], prog, cal, m, fin)
     liability_rows = liabilities(rngs["books"], prog, cal, m, fin, ledger_rows)
     target_rows = targets(prog, cal, m)
-    known = [c.take(np.flatnonzero(c.report <= cal.valuation)) for c in claims_all]
+    members_tags = member_tags(rngs["health"], prog, all_books)
+    tags_all, categories = claim_tags(rngs["health"], prog, all_books, claims_all)
+    funding_rows = funding(rngs["health"], prog, cal, m)
+    plan_rows = plans(prog, cal, m)
+    reported = [np.flatnonzero(c.report <= cal.valuation) for c in claims_all]
+    known = [c.take(rows) for c, rows in zip(claims_all, reported, strict=True)]
+    known_tags = [g.take(rows) for g, rows in zip(tags_all, reported, strict=True)]
 
     num = number(all_books)
     tables = {
         "products": products_table(prog),
-        "policies": policies_table(prog, persons, num),
-        "claims": claims_table(prog, known, num),
+        "policies": policies_table(prog, persons, num, members_tags),
+        "claims": claims_table(prog, known, num, known_tags, categories),
         "exits": exits_table(prog, all_books, num),
         "ledger": ledger_table(prog, cal, ledger_rows),
         "assets": listed_table("assets", asset_rows),
@@ -153,6 +165,8 @@ def write_sample(out_dir: str | Path, *, policies: int = 20_000, seed: int = 202
         "targets": targets_table(prog, cal, target_rows),
         "savings_accounts": savings_table(prog, savings, num),
         "life_policies": life_policies_table(prog, lives, num),
+        "funding": funding_table(prog, cal, funding_rows),
+        "plans": plans_table(prog, plan_rows),
     }
 
     directory = Path(out_dir)

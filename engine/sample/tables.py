@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.io.schema import (
     CLAIM_STATUSES,
@@ -19,12 +20,14 @@ from engine.io.schema import (
     LEDGER_LINES,
     LIFE_PLANS,
     PREMIUM_FREQUENCIES,
+    RELATIONSHIPS,
     TABLES_BY_NAME,
 )
 
 from . import csvout as out
 from .claims import Claims
 from .dates import Calendar
+from .health import LIMIT_CODES, ClaimTags, MemberTags
 from .life import LifeBook
 from .members import CANCELLED, LAPSED, NEVER, STATUS, Book, Persons
 from .programme import Programme
@@ -97,7 +100,7 @@ def number(books: list[Book]) -> Numbering:
     )
 
 
-def policies_table(prog: Programme, persons: Persons, num: Numbering) -> Columns:
+def policies_table(prog: Programme, persons: Persons, num: Numbering, tags: MemberTags) -> Columns:
     t = num.terms
     birth, sex, _ = persons.arrays()
     o = np.argsort(num.policy_rank)
@@ -115,10 +118,15 @@ def policies_table(prog: Programme, persons: Persons, num: Numbering) -> Columns
     cut = np.isin(t["outcome"][o], (CANCELLED, LAPSED))
     commission_rate = np.array([p["commission_rate"] for p in prog.products])
     n = o.size
+    employer = out.ids("G", group_no[o], 5, missing=group_no[o] < 0)
     return {
         "policy_id": out.ids("P", np.arange(1, n + 1), num.policy_width),
         "member_id": out.ids("M", num.member(person), num.member_width),
-        "household_id": out.ids("G", group_no[o], 5, missing=group_no[o] < 0),
+        "household_id": pa.nulls(n, pa.string()),  # the sample has no households
+        "relationship": out.text(tags.relationship[num.chain[o]], RELATIONSHIPS),
+        # group life: the employer group; health: the member's tag
+        "member_group": pc.if_else(pc.is_valid(employer), employer,
+                                   out.text(tags.group[num.chain[o]], tags.group_names)),
         "product_id": out.text(product, [p.id for p in prog.products]),
         "start_date": out.dates(t["start"][o]),
         "end_date": out.dates(t["end"][o]),
@@ -135,7 +143,10 @@ def policies_table(prog: Programme, persons: Persons, num: Numbering) -> Columns
     }
 
 
-def claims_table(prog: Programme, claims: list[Claims], num: Numbering) -> Columns:
+def claims_table(prog: Programme, claims: list[Claims], num: Numbering, tags: list[ClaimTags],
+                 categories: tuple[str, ...]) -> Columns:
+    """One row per claim; ``tags`` (per product, aligned with ``claims``) give the benefit
+    category (index into ``categories``) and limit reached of health claims."""
     causes: list[str] = []
     cols: dict[str, list[np.ndarray]] = {k: [] for k in Claims.__dataclass_fields__ if k != "cause_names"}
     for c, offset in zip(claims, num.term_offset, strict=True):
@@ -147,6 +158,8 @@ def claims_table(prog: Programme, claims: list[Claims], num: Numbering) -> Colum
             value = getattr(c, k)
             cols[k].append(value + offset if k == "term" else to_global[value] if k == "cause" else value)
     cl = {k: np.concatenate(v) for k, v in cols.items()}
+    category = np.concatenate([g.category for g in tags])
+    limit = np.concatenate([g.limit for g in tags])
     policy = num.policy_rank[cl["term"]]
     product = num.product[cl["term"]]
     o = np.lexsort((np.arange(policy.size), policy, product, cl["event"]))
@@ -165,6 +178,8 @@ def claims_table(prog: Programme, claims: list[Claims], num: Numbering) -> Colum
         "paid_amount": out.money(cl["paid"][o]),
         "case_reserve": out.money(cl["case_reserve"][o]),
         "cause": out.text(cl["cause"][o], causes),
+        "benefit_category": out.text(category[o], categories),
+        "limit_reached": out.text(limit[o], LIMIT_CODES),
     }
 
 
@@ -248,6 +263,25 @@ def targets_table(prog: Programme, cal: Calendar, rows: dict[str, np.ndarray]) -
         "product_id": out.text(rows["product"], [p.id for p in prog.products]),
         "period_end": out.dates(cal.period_end[rows["period"]]),
         "target_population": out.ints(rows["value"]),
+    }
+
+
+def funding_table(prog: Programme, cal: Calendar, rows: dict[str, np.ndarray]) -> Columns:
+    sources = [p["health"]["funding_source"] if "health" in p.params else "" for p in prog.products]
+    return {
+        "product_id": out.text(rows["product"], [p.id for p in prog.products]),
+        "funding_date": out.dates(cal.period_end[rows["period"]]),
+        "amount": out.money(rows["amount"]),
+        "source": out.text(rows["product"], sources),
+    }
+
+
+def plans_table(prog: Programme, rows: dict[str, np.ndarray]) -> Columns:
+    return {
+        "product_id": out.text(rows["product"], [p.id for p in prog.products]),
+        "period_start": out.dates(rows["start"]),
+        "period_end": out.dates(rows["end"]),
+        "planned_claims": out.money(rows["planned"]),
     }
 
 

@@ -101,4 +101,12 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             PRIMARY KEY (run_id, source, policy_id)
         );
     """),
+    (9, "kpi rules and the claims the timeliness schedule waits for", """
+        ALTER TABLE kpis ADD COLUMN rule VARCHAR;
+        CREATE TABLE kpi_pending_claims (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, claim_id VARCHAR NOT NULL,
+            report_date DATE, reason VARCHAR NOT NULL,
+            PRIMARY KEY (run_id, claim_id)
+        );
+    """),
 )

@@ -13,6 +13,7 @@ from engine.kpi.growth import (
     multi_period_growth,
     simple_average_growth,
 )
+from engine.kpi.ratio import ratio
 
 # E2 L2207-2220: total insured at year end, 2005..2009.
 INSURED = {2005: 70_000, 2006: 90_000, 2007: 100_000, 2008: 125_000, 2009: 140_000}
@@ -50,6 +51,15 @@ def test_tv17_derived_annual_growth_and_four_year_cagr():
     # The same rate from the 48-month total growth, annualised (decision, spec §1.7).
     total = multi_period_growth(INSURED[2009], INSURED[2005])
     assert annualise(total, 48).value == pytest.approx(0.189207, abs=5e-7)
+
+
+def test_tv17c_renewals_over_prior_year_insured():
+    # TV-17c (DERIVED, spec §5.3): renewals / prior-year insured 2006..2009 = 0.348571 /
+    # 0.388889 / 0.5 / 0.56, a crude retention proxy the handbook does not present: the engine
+    # has no indicator for it (the renewal ratio follows a cohort, spec §1.5); it is a plain ratio.
+    renewals = {2006: 24_400, 2007: 35_000, 2008: 50_000, 2009: 70_000}
+    got = [ratio(renewals[y], INSURED[y - 1]).value for y in (2006, 2007, 2008, 2009)]
+    assert got == pytest.approx([0.348571, 0.388889, 0.5, 0.56], abs=5e-7)
 
 
 def test_annualise_sub_annual_period():
