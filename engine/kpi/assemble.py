@@ -515,8 +515,9 @@ def _health_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, claims: dict, opt:
     if not health:
         return
     group_text = pol.text_of_member("member_group")
-    kinship_text = np.array([f"{r}_{s}" if r else "" for r, s in zip(
-        pol.text_of_member("relationship"), pol.text_of_member("sex"), strict=True)], dtype=object)
+    relationship = pd.Series(pol.text_of_member("relationship"))
+    kinship_text = (relationship + "_" + pd.Series(pol.text_of_member("sex"))).where(
+        relationship != "", "").to_numpy(dtype=object)
     groups = tuple(sorted(set(group_text.tolist()) - {""}))
     kinships = tuple(sorted(set(kinship_text.tolist()) - {""}))
     group_code = pd.Index(groups).get_indexer(group_text).astype(np.int64)

@@ -35,7 +35,7 @@ def fmt_value(indicator: str, value: float) -> str:
     if kind == "index":
         return half_up(value, 2)
     if kind in ("days", "years"):
-        return half_up(value, 1)
+        return f"{Decimal(half_up(value, 1)):,}"
     if kind == "rate":
         return half_up(value, 4)
     if kind == "count":
