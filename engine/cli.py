@@ -367,6 +367,49 @@ def kpi(run_id, fmt, store, trend, product, pending) -> None:
 
 
 @cli.group()
+def alm() -> None:
+    """Asset-liability matching."""
+
+
+@alm.command("match")
+@click.option("--liabilities", "liabilities_csv", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with columns time, amount: the liability outflows to meet.")
+@click.option("--bonds", "bonds_csv", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with bond_id, price, then one column per time (the header is the time) "
+                   "holding the cash one unit of the bond pays then.")
+@click.option("--reinvest-rate", type=float, default=None,
+              help="Carry each period's surplus forward at this annual rate (default: no surplus "
+                   "carried).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def alm_match(liabilities_csv, bonds_csv, reinvest_rate, fmt) -> None:
+    """The least-cost bond portfolio whose cash meets every liability (a linear programme
+    solved by HiGHS)."""
+    from engine.projection.matching import match_files
+
+    result = match_files(liabilities_csv, bonds_csv, reinvest_rate)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=1))
+        return
+    import pandas as pd
+
+    from engine.report import terminal
+
+    out = terminal.console()
+    carried = ("no surplus carried" if reinvest_rate is None
+               else f"surplus carried at {100 * reinvest_rate:g}% a year")
+    out.print(f"Cash-matching portfolio: cost {result['cost']:,.2f} ({carried})")
+    out.print(terminal.frame_table(pd.DataFrame({
+        "bond_id": list(result["holdings"]), "units": list(result["holdings"].values())}),
+        "Holdings"))
+    surplus = pd.Series(result["surplus"]).round(2) + 0.0  # + 0.0: no "-0.00"
+    out.print(terminal.frame_table(pd.DataFrame({
+        "time": surplus.index, "surplus": surplus.to_numpy()}), "Surplus after each payment"))
+
+
+@cli.group()
 def assumptions() -> None:
     """Assumption sets: hash after editing, check before use."""
 

@@ -117,6 +117,10 @@ PUBLIC_API = {
     "engine.kpi.timeliness": ["timeliness", "select_claims", "EDITION_DEFAULTS"],
     "engine.kpi.value": ["value_ratios", "exposure_years", "claim_experience"],
     "engine.kpi.health": ["fund_indices", "claims_index", "financing_index", "plan_adjustment"],
+    "engine.projection.assets": ["asset_cashflows", "pv", "macaulay_duration",
+                                 "modified_duration", "convexity"],
+    "engine.projection.ladder": ["maturity_ladder", "pv_surplus", "policy_checks"],
+    "engine.projection.matching": ["cash_match", "redington", "match_files"],
     "engine.store.runs": ["save_run", "list_runs", "read_results", "opening_reserves"],
 }
 

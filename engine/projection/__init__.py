@@ -1,0 +1,1 @@
+"""Projection: asset cashflows, bond analytics and the ALM maturity ladder."""
