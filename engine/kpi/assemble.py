@@ -108,13 +108,9 @@ def _options(a: AssumptionSet, edition: int) -> _Options:
     selection = _edition_or(a.setting("timeliness", "selection"), d["selection"], SELECTIONS,
                             "selection")
     start = _edition_or(a.setting("timeliness", "start"), d["start"], ("event", "report"), "start")
-    inc = a.setting("timeliness", "include_rejected")
-    if isinstance(inc, bool):
-        include_rejected = inc
-    else:
-        include_rejected = _edition_or(inc, d["include_rejected"], ("true", "false"),
-                                       "include_rejected")
-        include_rejected = include_rejected in (True, "true")
+    inc = a.setting("timeliness", "include_rejected")  # a TOML boolean or "edition"
+    include_rejected = inc if isinstance(inc, bool) else _edition_or(
+        inc, d["include_rejected"], ("true", "false"), "include_rejected") in (True, "true")
     periods = a.setting("growth", "periods")
     if not isinstance(periods, int) or periods < 1:
         raise AssumptionError(f"settings.toml [growth] periods = {periods!r}; expected an integer >= 1")
@@ -389,9 +385,8 @@ def _coverage_growth_rows(rows: _Rows, inp: KpiInputs, columns, pol: _Policies, 
     rows.add(PROGRAMME, "coverage_ratio",
              coverage(active_v[has_target].sum(), target[has_target].sum()),
              "sum over the products with a target population")
-    for j, col in enumerate(columns):
-        pick = (lambda arr: arr.sum()) if col == PROGRAMME else (lambda arr: arr[j])  # noqa: B023
-        now, prev, base = pick(active_v), pick(active_ps), pick(active_base)
+    with_programme = [np.append(x, x.sum()) for x in (active_v, active_ps, active_base)]
+    for col, now, prev, base in zip(columns, *with_programme, strict=True):
         g = growth(now, prev)
         rows.add(col, "growth_ratio", g, f"active insured {int(now)} vs {int(prev)} at the period start")
         rows.add(col, "growth_ratio_annualised", annualise(g, months))
@@ -425,7 +420,7 @@ def _claims(inp: KpiInputs) -> dict:
     return dict(
         id=cl["claim_id"].astype(str).to_numpy(), member_id=cl["member_id"].astype(str).to_numpy(),
         product=product, event=ev, report=rp, report_date=cl["report_date"],
-        decision=np.where(dc <= v, dc, NEVER), decision_any=dc,
+        decision=np.where(dc <= v, dc, NEVER),
         receipt=np.where(rc <= v, rc, NEVER), status=status_v, known=known,
         occurred=known & (ev > ps) & (ev <= v), covered=status_v != "rejected", cost=cost,
         category=category, limit=limit,
@@ -575,7 +570,8 @@ def _health_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, claims: dict, opt:
             claim_emergency=np.isin(claims["category"][c_idx], opt.emergency),
             claim_exhausted=claims["limit"][c_idx] == "yes",
             member_group=group_code[members], member_kinship=kinship_code[members],
-            member_premium=premium, financing=financing, planned_monthly=planned,
+            member_premium=premium, financing=financing,
+            planned_monthly=math.nan,  # the plan index is year to date: computed below
             period_months=months, groups=groups, kinships=kinships,
         )
         base = f"{f.cases} cases, {f.affiliates} affiliates, claims cost {f.claims_cost:,.2f}"
