@@ -117,6 +117,13 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet) -
         out.print(terminal.kpi_table(last.kpis, f"KPIs, period {last.period_start} .. {last.valuation_date} (run {last.run_id})"))
         for line in terminal.flag_lines(last.kpis):
             out.print(line)
+        liq = last.liquidity[(last.liquidity["product_id"] == "ALL")
+                             & (last.liquidity["horizon_months"] == 3)]
+        out.print("Liquidity, programme, 3 months: " + "; ".join(
+            f"{r.method}{' (KPI)' if r.kpi else ''} "
+            f"{terminal.half_up(100 * r.ratio, 1) + '%' if r.ratio == r.ratio else 'n/a'}"
+            for r in liq.itertuples(index=False))
+            + f" -- `reserva liquidity --run {last.run_id}`, `reserva alm --run {last.run_id}`")
         if len(last.kpi_pending):
             out.print(f"{len(last.kpi_pending)} claims selected for the timeliness schedule are not "
                       f"yet processed: `reserva kpi --pending --run {last.run_id}` lists them")
@@ -366,9 +373,77 @@ def kpi(run_id, fmt, store, trend, product, pending) -> None:
             out.print(line)
 
 
-@cli.group()
-def alm() -> None:
-    """Asset-liability matching."""
+def _columns(frame, product: str | None) -> list[str]:
+    cols = list(dict.fromkeys(frame["product_id"]))
+    if product is None:
+        return cols
+    if product not in cols:
+        raise click.UsageError(f"--product {product}: the run has {', '.join(cols) or 'no rows'}")
+    return [product]
+
+
+@cli.command()
+@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest completed run).")
+@click.option("--product", default=None, help="One product (or ALL for the programme).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@store_option
+def liquidity(run_id, product, fmt, store) -> None:
+    """A run's liquidity ratios by method (projection, rule of thumb, balance-sheet factors) and
+    horizon, and the static ratio, per product with assets and for the programme."""
+    from engine.report import terminal
+    from engine.store.runs import read_results
+
+    rid, liq = read_results(store or Path(DEFAULT_STORE), "liquidity", run_id)
+    cols = _columns(liq, product)
+    liq = liq[liq["product_id"].isin(cols)]
+    if fmt == "csv":
+        click.echo(liq.to_csv(index=False), nl=False)
+        return
+    if fmt == "json":
+        click.echo(json.dumps({"run_id": rid, "liquidity": json.loads(
+            liq.to_json(orient="records"))}, indent=1))
+        return
+    out = terminal.console()
+    for p in cols:
+        out.print(terminal.frame_table(terminal.liquidity_frame(liq, p),
+                                       f"Run {rid}: liquidity, {p}"))
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest completed run).")
+@click.option("--product", default=None, help="One product (or ALL for the programme).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@store_option
+@click.pass_context
+def alm(ctx, run_id, product, fmt, store) -> None:
+    """Asset-liability matching: a run's maturity ladder, PV surplus, shocks and
+    investment-policy checks; `alm match` solves a cash-matching portfolio."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from engine.report import terminal
+    from engine.store.runs import read_results
+
+    store = store or Path(DEFAULT_STORE)
+    rid, ladder = read_results(store, "alm_ladder", run_id)
+    _, measures = read_results(store, "alm_measures", rid)
+    _, checks = read_results(store, "alm_checks", rid)
+    cols = _columns(ladder, product) if len(ladder) or product else []
+    if fmt == "json":
+        pick = (lambda f: f[f["product_id"].isin(cols)])  # noqa: E731
+        click.echo(json.dumps({"run_id": rid, **{
+            name: json.loads(frame.to_json(orient="records"))
+            for name, frame in (("ladder", pick(ladder)), ("measures", pick(measures)),
+                                ("checks", checks))}}, indent=1))
+        return
+    out = terminal.console()
+    for p in cols:
+        out.print(terminal.frame_table(terminal.ladder_frame(ladder, p),
+                                       f"Run {rid}: maturity ladder, {p}"))
+        out.print(terminal.frame_table(terminal.measures_frame(measures, p),
+                                       f"Run {rid}: PV surplus and shocks, {p}"))
+    out.print(f"Investment-policy checks (run {rid}):")
+    for line in terminal.check_lines(checks):
+        out.print(line)
 
 
 @alm.command("match")

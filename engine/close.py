@@ -27,6 +27,10 @@ from engine.io.arrays import NEVER, codes, day, days, money, to_date
 from engine.io.assumptions import AssumptionSet, load_assumptions
 from engine.io.readers import DataPack, read_pack
 from engine.kpi.assemble import KpiInputs, kpi_results
+from engine.projection.alm import AlmReport, alm_report
+from engine.projection.business import latest_snapshot, project_business
+from engine.projection.grid import LINE, CashflowGrid
+from engine.projection.liquidity_table import LiquidityInputs, kpi_rows, liquidity_table
 from engine.reserves.accrued.alr import AlrResult, compute_alr
 from engine.reserves.claims.cashflows import UnpaidCashflows, unpaid_cashflows
 from engine.reserves.claims.change import IbnrChange, ibnr_change
@@ -96,6 +100,9 @@ class CloseResult:
     balance: Statement
     kpis: pd.DataFrame
     kpi_pending: pd.DataFrame  # claims selected for the timeliness schedule, not yet processed
+    grid: CashflowGrid  # projected cashflows of the business in force
+    liquidity: pd.DataFrame  # liquidity ratios by column, method and horizon (liquidity_table)
+    alm: AlmReport  # maturity ladder, PV surplus measures, investment-policy checks
     timings: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
@@ -440,6 +447,9 @@ def _balance_inputs(pack: DataPack, products, a: AssumptionSet, v: int, closing:
             add(str(code), idx, np.where(adm_code == code, admitted, 0.0)
                 + np.where(non_code == code, value - admitted, 0.0))
         add("_liquid", idx, np.where(adm_code == "B02", admitted, admitted * liquid))
+        haircut = cls.map(amap["haircut"]).to_numpy(float)
+        add("_convertible", idx, np.where((adm_code != "B02") & ~np.isnan(haircut),
+                                          admitted * (1.0 - np.nan_to_num(haircut)), 0.0))
     liabilities = pack["liabilities"]
     l_as_of = days(liabilities["as_of_date"])
     l_known = l_as_of[l_as_of <= v]
@@ -462,10 +472,57 @@ def _balance_inputs(pack: DataPack, products, a: AssumptionSet, v: int, closing:
         lines[code] = _with_programme(closing.get(name))
     lines["B35"] = np.asarray(p37, dtype=float)
     liquid = lines.pop("_liquid", np.zeros(n + 1))
+    convertible = lines.pop("_convertible", np.zeros(n + 1))
     allocated = np.zeros(n + 1, dtype=bool)
     allocated[n] = True  # the programme holds every asset
     allocated[asset_idx[asset_idx >= 0]] = True
-    return lines, liquid, allocated
+    return lines, liquid, convertible, allocated
+
+
+def _life_premiums(detail: pd.DataFrame) -> pd.Series:
+    """Annual premium of each life contract valued by the ALR, by policy_id."""
+    life = detail[detail["source"] == "life"]
+    return pd.Series(life["annual_premium"].to_numpy(np.float64),
+                     index=life["policy_id"].astype(str).to_numpy()).groupby(level=0).first()
+
+
+def _liquidity(claims: _Claims, grid: CashflowGrid, balance: Statement, income: Statement,
+               a: AssumptionSet, v: int, months: int, cash, convertible, allocated, columns
+               ) -> pd.DataFrame:
+    """The liquidity table (engine.projection.liquidity_table) of the products and programme."""
+    n = len(grid.products)
+    n_claims = len(claims.product)
+
+    def paid_between(lo: int, hi: int) -> np.ndarray:
+        if not n_claims:
+            return np.zeros(n + 1)
+        return _with_programme(_by_product(
+            claims.product, claims.payments.in_period(n_claims, lo, hi), n))
+
+    year_ago = int(add_months(v + 1, -12)) - 1
+    two_years = int(add_months(v + 1, -24)) - 1
+    outflows = np.vstack([grid.outflows(p) for p in grid.products] + [grid.outflows()])
+    due_3m = np.append(grid.amount[:, LINE["other_liabilities"], :3].sum(axis=1),
+                       grid.programme()[LINE["other_liabilities"], :3].sum())
+    reserves = {"upr": balance["B14"], "ocs": balance["B20"], "ibnr": balance["B17"],
+                "alr": balance["B23"],
+                "other_liabilities": balance["B21"] + balance["B25"] + balance["B29"]}
+    inputs = LiquidityInputs(
+        columns=columns, allocated=allocated, cash=cash, convertible=convertible,
+        outflows=outflows, claims_12m=paid_between(year_ago, v),
+        claims_prior_12m=paid_between(two_years, year_ago), reserves=reserves,
+        expenses_per_month=income["P16"] / months,
+        static_liabilities=balance["B20"] + due_3m,
+    )
+    return liquidity_table(
+        inputs, horizons=a.setting("liquidity", "horizons"),
+        kpi_method=str(a.setting("liquidity", "kpi_method")),
+        include_convertible=bool(a.setting("liquidity", "include_convertible")),
+        share=float(a.setting("liquidity", "rule_of_thumb_share")),
+        margin_setting=a.setting("liquidity", "growth_margin"),
+        factors_by_horizon=a.liquidity_factors_by_horizon,
+        add_on_months=float(a.setting("liquidity", "expense_add_on_months")),
+    )
 
 
 def close(
@@ -544,6 +601,14 @@ def close(
     alr_v = alr.alr
     stage_done("accrued")
 
+    grid = project_business(
+        pack, products, kinds, a, v, policies=parr, commission=money(policies["commission"]),
+        unpaid=cashflows.amount, ocs=ocs_v, savings_balance=alr.savings,
+        horizon_months=int(a.setting("cashflows", "horizon_months")),
+        life_premium=_life_premiums(alr.detail),
+    )
+    stage_done("projection")
+
     closing = Reserves(upr_by["upr"].to_numpy(), ibnr_v.ibnr, ocs_v, alr_v)
     opening, opening_source, opening_run = _opening(
         pack, store, products, ps,
@@ -564,9 +629,15 @@ def close(
     inc["P14"] = _with_programme(closing.ocs - opening.ocs)
     inc["P15"] = _with_programme(closing.alr - opening.alr)
     income = income_statement(inc, columns)
-    bal_lines, liquid, allocated = _balance_inputs(pack, products, a, v, closing, income["P37"])
+    bal_lines, liquid, convertible, allocated = _balance_inputs(pack, products, a, v, closing,
+                                                                income["P37"])
     balance = balance_sheet(bal_lines, columns)
     stage_done("statements")
+
+    liq = _liquidity(claims, grid, balance, income, a, v, months, liquid, convertible, allocated,
+                     columns)
+    alm = alm_report(grid, latest_snapshot(pack["assets"], v), a, allocated, PROGRAMME)
+    stage_done("liquidity")
 
     kpi = kpi_results(KpiInputs(
         pack=pack, assumptions=a, edition=edition, products=products, kinds=kinds,
@@ -574,6 +645,7 @@ def close(
         period_start_day=ps, valuation_day=v, period_months=months,
         income=income, balance=balance, closing=closing, liquid_assets=liquid,
         assets_allocated=allocated, claims_status_codes=STATUS_CODES,
+        liquidity=kpi_rows(liq),
     ))
     stage_done("kpi")
 
@@ -595,7 +667,8 @@ def close(
         opening_source=opening_source, upr=upr, ibnr=ibnr_v, cashflows=cashflows,
         ibnr_change=change, triangles=triangles, ibnr_distribution=distribution, alr=alr,
         income=income, balance=balance,
-        kpis=kpi.table, kpi_pending=kpi.pending, timings=clock.timings, notes=notes,
+        kpis=kpi.table, kpi_pending=kpi.pending, grid=grid, liquidity=liq, alm=alm,
+        timings=clock.timings, notes=notes,
     )
     if not write:
         return result
@@ -697,6 +770,9 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
         "kpis": r.kpis, "claims_cashflows": claims_cashflows, "triangles": triangles,
         "ibnr_distribution": r.ibnr_distribution, "link_ratios": link_ratios,
         "alr_policy": r.alr.detail, "kpi_pending_claims": r.kpi_pending,
+        "cashflow_grid": r.grid.frame(PROGRAMME),
+        "liquidity": r.liquidity,
+        "alm_ladder": r.alm.ladder, "alm_measures": r.alm.measures, "alm_checks": r.alm.checks,
     }
 
 

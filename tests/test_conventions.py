@@ -121,6 +121,14 @@ PUBLIC_API = {
                                  "modified_duration", "convexity"],
     "engine.projection.ladder": ["maturity_ladder", "pv_surplus", "policy_checks"],
     "engine.projection.matching": ["cash_match", "redington", "match_files"],
+    "engine.projection.inforce": ["project_life", "project_term_life", "life_model_points",
+                                  "LifeModelPoints", "Projection"],
+    "engine.projection.grid": ["policy_flows", "settle", "split_runoff", "savings_runoff",
+                               "new_business", "month_edges", "month_of", "CashflowGrid", "LINES"],
+    "engine.projection.business": ["project_business", "latest_snapshot"],
+    "engine.projection.liquidity_table": ["liquidity_table", "growth_margin", "kpi_rows",
+                                          "LiquidityInputs", "METHODS"],
+    "engine.projection.alm": ["alm_report", "investment_limits", "AlmReport"],
     "engine.store.runs": ["save_run", "list_runs", "read_results", "opening_reserves"],
 }
 

@@ -27,7 +27,7 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
         "expected_loss_ratio", "thin_fallback",
     ),
     "ledger_map.csv": ("line", "p_code", "sign"),
-    "asset_map.csv": ("asset_class", "admitted_code", "non_admitted_code", "liquid_share"),
+    "asset_map.csv": ("asset_class", "admitted_code", "non_admitted_code", "liquid_share", "haircut"),
     "liquidity_factors.csv": ("item", "factor"),
     "kpi_thresholds.csv": (
         "edition", "indicator", "lower", "upper", "lower_inclusive", "upper_inclusive",
@@ -49,6 +49,12 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
         "per_policy_expense", "claim_expense",
     ),
     "crediting_rates.csv": ("product_kind", "from_date", "credited_rate", "guaranteed_rate"),
+    "projection.csv": (
+        "product_kind", "basis", "claims_basis", "loss_ratio", "frequency", "severity",
+        "expense_ratio", "lapse_rate", "withdrawal_rate", "interest_rate", "settlement_pattern",
+    ),
+    "new_business.csv": ("product_id", "monthly_premium", "months", "term_months", "commission_rate"),
+    "investment_limits.csv": ("rule", "asset_class", "limit"),
     "settings.toml": (),
 })
 EARNING_BASES = (
@@ -66,6 +72,9 @@ ALR_METHODS = (
 )
 MORTALITY_SOURCES = ("makeham", "csv", "xtbml", "package")
 REFUND_RULES = ("data", "pro_rata", "none")
+PROJECTION_BASES = ("exposure", "life", "none")
+CLAIMS_BASES = ("loss_ratio", "frequency_severity")
+LIMIT_RULES = ("real_estate_share", "class_share", "single_issuer_share", "min_rating")
 
 
 def default_root() -> Path:
@@ -195,6 +204,23 @@ class LifeBasis:
 
 
 @dataclass(frozen=True)
+class ProjectionBasis:
+    """How the business in force of one product kind is projected (projection.csv)."""
+
+    product_kind: str
+    basis: str  # exposure (policies table) | life (life_policies) | none
+    claims_basis: str  # loss_ratio | frequency_severity
+    loss_ratio: float | None  # None: the expected loss ratio of reserving.csv
+    frequency: float | None  # claims per insured-year
+    severity: float | None  # mean claim amount
+    expense_ratio: float  # share of the premium spent as it is earned
+    lapse_rate: float  # annual
+    withdrawal_rate: float  # annual share of the savings balance withdrawn
+    interest_rate: float  # annual rate credited to the savings balance
+    settlement_pattern: tuple[float, ...]  # share of a month's claims paid 0, 1, 2, ... months later
+
+
+@dataclass(frozen=True)
 class AssumptionSet:
     set_id: str
     set_hash: str
@@ -214,6 +240,19 @@ class AssumptionSet:
     mortality: Mapping[str, MortalitySpec]  # by table name
     life_basis: Mapping[str, LifeBasis]  # by product kind
     crediting_rates: pd.DataFrame  # product_kind, from_date, credited_rate (NaN = data), guaranteed_rate
+    projection_bases: Mapping[str, ProjectionBasis]  # by product kind
+    new_business: pd.DataFrame  # product_id, monthly_premium, months, term_months, commission_rate
+    investment_limits: pd.DataFrame  # rule, asset_class, limit (text: a share or a rating)
+    liquidity_factors_by_horizon: Mapping[int, Mapping[str, float]]  # horizon -> item -> share
+
+    def projection(self, product_kind: str) -> ProjectionBasis:
+        try:
+            return self.projection_bases[product_kind]
+        except KeyError:
+            raise AssumptionError(
+                f"assumption set {self.set_id}: projection.csv has no row for product kind "
+                f"{product_kind!r}; fix: add a row for it (basis none to leave it out)"
+            ) from None
 
     def life(self, product_kind: str) -> LifeBasis:
         try:
@@ -358,12 +397,9 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
         reserving[basis.product_kind] = basis
 
     ledger_map = frames["ledger_map.csv"].assign(sign=lambda d: d["sign"].astype(float))
-    asset_map = frames["asset_map.csv"].assign(
-        liquid_share=lambda d: d["liquid_share"].astype(float)
-    )
-    factors = {
-        r["item"]: float(r["factor"]) for r in frames["liquidity_factors.csv"].to_dict("records")
-    }
+    asset_map = _asset_map(set_dir.name, frames["asset_map.csv"])
+    by_horizon = _liquidity_factors(set_dir.name, frames["liquidity_factors.csv"])
+    factors = by_horizon.get(3, {})
     thresholds: dict[int, dict[str, Threshold]] = {}
     for r in frames["kpi_thresholds.csv"].to_dict("records"):
         thresholds.setdefault(int(r["edition"]), {})[r["indicator"]] = Threshold(
@@ -418,6 +454,11 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
         mortality=MappingProxyType(mortality),
         life_basis=MappingProxyType(life_basis),
         crediting_rates=_crediting(set_dir.name, frames["crediting_rates.csv"]),
+        projection_bases=MappingProxyType(_projection(set_dir.name, frames["projection.csv"])),
+        new_business=_new_business(set_dir.name, frames["new_business.csv"]),
+        investment_limits=_limits(set_dir.name, frames["investment_limits.csv"]),
+        liquidity_factors_by_horizon=MappingProxyType(
+            {h: MappingProxyType(f) for h, f in by_horizon.items()}),
     )
 
 
@@ -681,3 +722,123 @@ def _profiles(set_name: str, frame: pd.DataFrame, curves: dict) -> dict:
                 )
             out[(str(name), perspective)] = tuple(comps)
     return out
+
+
+def _asset_map(set_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """asset_map.csv: ``liquid_share`` counted as cash; ``haircut`` empty = not immediately
+    convertible, else convertible at (1 - haircut) of its value."""
+    rows, problems = _cells(set_name, "asset_map.csv", frame, {
+        "liquid_share": (_unit, "a share in [0, 1]"),
+        "haircut": (_blank_or(_unit), "empty (not convertible at once) or a haircut in [0, 1]"),
+    })
+    _fail(set_name, problems)
+    out = pd.DataFrame(rows, columns=list(frame.columns))
+    out["liquid_share"] = out["liquid_share"].astype("float64")
+    out["haircut"] = pd.to_numeric(out["haircut"]).astype("float64")
+    return out
+
+
+def _unit(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(text)
+    return value
+
+
+def _liquidity_factors(set_name: str, frame: pd.DataFrame) -> dict[int, dict[str, float]]:
+    """liquidity_factors.csv: share of each item payable within ``horizon_months`` (3 if the
+    column is absent or empty), one factor per item and horizon."""
+    spec = {"factor": (_unit, "a share in [0, 1]")}
+    if "horizon_months" in frame.columns:
+        spec["horizon_months"] = (_blank_or(_whole), "a whole number of months >= 1")
+    rows, problems = _cells(set_name, "liquidity_factors.csv", frame, spec)
+    out: dict[int, dict[str, float]] = {}
+    for i, row in enumerate(rows, start=2):
+        h = row.get("horizon_months") or 3
+        if isinstance(h, str):
+            continue
+        if row["item"] in out.get(h, {}):
+            problems.append(f"liquidity_factors.csv line {i}: item {row['item']!r} is given twice "
+                            f"for {h} months")
+        elif not problems:
+            out.setdefault(int(h), {})[row["item"]] = float(row["factor"])
+    _fail(set_name, problems)
+    return out
+
+
+def _whole(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def _pattern(text: str) -> tuple[float, ...]:
+    shares = tuple(float(x) for x in text.split(";"))
+    if not shares or any(not x >= 0 for x in shares) or abs(sum(shares) - 1.0) > 1e-9:
+        raise ValueError(text)
+    return shares
+
+
+def _projection(set_name: str, frame: pd.DataFrame) -> dict[str, ProjectionBasis]:
+    """projection.csv: one row per product kind (see ProjectionBasis)."""
+    rows, problems = _cells(set_name, "projection.csv", frame, {
+        "loss_ratio": (_blank_or(_amount), "empty (reserving.csv's expected loss ratio) or a ratio >= 0"),
+        "frequency": (_blank_or(_amount), "empty or claims per insured-year >= 0"),
+        "severity": (_blank_or(_amount), "empty or a mean claim amount >= 0"),
+        "expense_ratio": (_amount, "a share >= 0 of the premium"),
+        "lapse_rate": (_unit, "an annual rate in [0, 1]"),
+        "withdrawal_rate": (_unit, "an annual rate in [0, 1]"),
+        "interest_rate": (_rate, "an annual rate between -0.5 and 1"),
+        "settlement_pattern": (_pattern, "shares >= 0 by month of lag separated by ';' adding to 1"),
+    })
+    out = {}
+    for i, row in enumerate(rows, start=2):
+        for col, allowed in (("basis", PROJECTION_BASES), ("claims_basis", CLAIMS_BASES)):
+            if row[col] not in allowed:
+                problems.append(f"projection.csv line {i} {col} = {row[col]!r}, expected one of "
+                                f"{', '.join(allowed)}")
+        if (row["claims_basis"] == "frequency_severity"
+                and (row["frequency"] is None or row["severity"] is None)):
+            problems.append(f"projection.csv line {i}: the frequency_severity basis needs "
+                            "frequency and severity")
+        if row["product_kind"] in out:
+            problems.append(f"projection.csv line {i}: product kind {row['product_kind']!r} twice")
+        if not problems:
+            out[row["product_kind"]] = ProjectionBasis(
+                **{k: row[k] for k in ProjectionBasis.__dataclass_fields__})
+    _fail(set_name, problems)
+    return out
+
+
+def _new_business(set_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """new_business.csv: optional sales per product (none when the file has no rows)."""
+    rows, problems = _cells(set_name, "new_business.csv", frame, {
+        "monthly_premium": (_amount, "a premium >= 0 sold each month"),
+        "months": (lambda t: int(_amount(t)), "a whole number of months of sales >= 0"),
+        "term_months": (_whole, "a whole number of months >= 1"),
+        "commission_rate": (_amount, "a share >= 0 of the premium"),
+    })
+    _fail(set_name, problems)
+    columns = ["product_id", "monthly_premium", "months", "term_months", "commission_rate"]
+    return pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)
+
+
+def _limits(set_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """investment_limits.csv: shares in [0, 1] for the share rules, a rating for min_rating."""
+    problems = []
+    for i, row in enumerate(frame.to_dict("records"), start=2):
+        rule, limit = row["rule"], str(row["limit"]).strip()
+        if rule not in LIMIT_RULES:
+            problems.append(f"investment_limits.csv line {i} rule = {rule!r}, expected one of "
+                            f"{', '.join(LIMIT_RULES)}")
+        elif rule != "min_rating":
+            try:
+                _unit(limit)
+            except ValueError:
+                problems.append(f"investment_limits.csv line {i} limit = {limit!r}, expected a "
+                                "share in [0, 1]")
+        if rule in ("class_share", "min_rating") and not str(row["asset_class"]).strip():
+            problems.append(f"investment_limits.csv line {i}: {rule} needs an asset_class")
+    _fail(set_name, problems)
+    return frame[["rule", "asset_class", "limit"]].copy()

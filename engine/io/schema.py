@@ -211,6 +211,8 @@ ASSETS = TableSpec(
         C("maturity_date", "date", required=False, nullable=True),
         C("rating", "str", required=False, nullable=True),
         C("product_id", "str", required=False, nullable=True),
+        C("issuer", "str", required=False, nullable=True,
+          doc="issuer or counterparty (single-issuer limit); empty: the holding is its own issuer"),
     ),
     refs=(("product_id", "products", "product_id"),),
     doc="Asset holdings, one snapshot per as_of_date; product_id when allocated to a product.",

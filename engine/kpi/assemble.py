@@ -16,6 +16,7 @@ indices pool the health products. A flag names the rule it applied (edition, bou
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +68,9 @@ class KpiInputs:
     liquid_assets: np.ndarray  # per column (products + programme)
     assets_allocated: np.ndarray  # per column: assets allocated to that product
     claims_status_codes: dict
+    # per column: the liquidity ratio of the set's kpi_method at 3 months and its note (from the
+    # liquidity table of the close); None: the balance-sheet factor method here
+    liquidity: Mapping[str, tuple[Ratio, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -491,6 +495,10 @@ def _prudence_rows(rows: _Rows, inp: KpiInputs, columns):
             rows.add(col, "liquidity_ratio", undefined(math.nan, math.nan, na))
             continue
         rows.add(col, "solvency_ratio", solvency(bs["B01"][j], reserves[j], other[j]))
+        if inp.liquidity is not None:
+            r, note = inp.liquidity[col]
+            rows.add(col, "liquidity_ratio", r, note)
+            continue
         amounts = {
             "upr": bs["B14"][j], "ocs": bs["B20"][j], "ibnr": bs["B17"][j], "alr": bs["B23"][j],
             "other_liabilities": bs["B21"][j] + bs["B25"][j] + bs["B29"][j],

@@ -3,8 +3,10 @@
 Spec §4.2 (E2 Box 3, L713-751): the asset inflows of the ALM are "projected interest,
 dividends and other investment income, plus maturities of bonds and term deposits".
 
-Grid: bucket ``m = 1..horizon`` holds the days in ``(add_months(v, m-1), add_months(v, m)]``
-after the valuation day ``v`` (valuation at the END of v: a payment ON v is already received).
+Grid: bucket ``m = 1..horizon`` holds the days in ``(e_{m-1}, e_m]``,
+``e_m = add_months(v + 1, m) - 1``, after the valuation day ``v`` (valuation at the END of v: a
+payment ON v is already received); month ends stay month ends (Sep 30 -> Oct 31), the buckets of
+the cashflow grid (``grid.month_edges``).
 
 Schedules by ``asset_class``:
 - ``government_bond``, ``corporate_bond``: coupons ``face * coupon_rate / f`` on the dates
@@ -71,7 +73,7 @@ class AssetCashflows:
     m-1), ``cash_now`` and ``unscheduled`` (n_assets, value of cash / unscheduled classes)."""
 
     valuation_day: int
-    bucket_end_days: np.ndarray  # (horizon,) add_months(v, m), m = 1..horizon
+    bucket_end_days: np.ndarray  # (horizon,) add_months(v + 1, m) - 1, m = 1..horizon
     grid: np.ndarray
     coupons: np.ndarray
     redemptions: np.ndarray
@@ -141,8 +143,8 @@ def asset_cashflows(
     if bad:
         raise InputError(bad)
 
-    ends = _add_months(np.full(horizon_months, v, np.int64),
-                       np.arange(1, horizon_months + 1, dtype=np.int64))
+    ends = _add_months(np.full(horizon_months, v + 1, np.int64),
+                       np.arange(1, horizon_months + 1, dtype=np.int64)) - 1
     h_end = ends[-1]
     coupons = np.zeros((n, horizon_months))
     redemptions = np.zeros((n, horizon_months))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -203,3 +204,52 @@ def runs_table(runs: pd.DataFrame) -> Table:
 
 def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, width=160 if not Console().is_terminal else None)
+
+
+def liquidity_frame(liq: pd.DataFrame, product: str) -> pd.DataFrame:
+    """One column's liquidity rows: method, horizon, numerator, short-term, ratio as %, note."""
+    rows = liq[liq["product_id"] == product]
+    return pd.DataFrame({
+        "method": rows["method"] + np.where(rows["kpi"], " (KPI)", ""),
+        "months": rows["horizon_months"].astype(int),
+        "cash + equivalents": rows["numerator"].astype(float),
+        "short-term liabilities": rows["short_term"].astype(float),
+        "ratio": [half_up(100 * x, 1) + "%" if not math.isnan(x) else "n/a"
+                  for x in rows["ratio"].astype(float)],
+        "note": rows["note"].fillna(""),
+    })
+
+
+def ladder_frame(ladder: pd.DataFrame, product: str) -> pd.DataFrame:
+    rows = ladder[ladder["product_id"] == product].sort_values("position")
+    return pd.DataFrame({
+        "bucket": rows["bucket"], "asset inflows": rows["inflows"].astype(float),
+        "liability outflows": rows["outflows"].astype(float), "gap": rows["gap"].astype(float),
+        "cumulative gap": rows["cumulative_gap"].astype(float),
+        "matching": [half_up(100 * x, 1) + "%" if not math.isnan(x) else "n/a"
+                     for x in rows["matching_ratio"].astype(float)],
+    })
+
+
+def measures_frame(measures: pd.DataFrame, product: str) -> pd.DataFrame:
+    rows = measures[measures["product_id"] == product].sort_values("position")
+    return pd.DataFrame({"measure": rows["measure"], "value": rows["value"].astype(float),
+                         "note": rows["note"].fillna("")})
+
+
+def check_lines(checks: pd.DataFrame) -> list[str]:
+    """One pass/fail line per investment-policy check; the passing per-holding and per-issuer
+    checks of one rule are summed up in one line (every failure keeps its own)."""
+    lines, passed = [], {}
+    for c in checks.sort_values("position").itertuples(index=False):
+        rule = str(c.name).split("[")[0]
+        if c.passed and "[" in str(c.name) and not rule.startswith("class_share"):
+            passed.setdefault(rule, []).append(c)
+            continue
+        lines.append(f"{'PASS' if c.passed else 'FAIL'} {c.name}: {c.value or 'n/a'} "
+                     f"(limit {c.limit}; {c.rule})")
+    for rule, rows in passed.items():
+        lines.append(f"PASS {rule}: {len(rows)} within the limit {rows[0].limit} "
+                     f"({rows[0].rule})" if len(rows) > 1 else
+                     f"PASS {rows[0].name}: {rows[0].value} (limit {rows[0].limit}; {rows[0].rule})")
+    return lines

@@ -109,4 +109,35 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             PRIMARY KEY (run_id, claim_id)
         );
     """),
+    (10, "cashflow grid, liquidity by method and horizon, ALM ladder, measures and checks", """
+        CREATE TABLE cashflow_grid (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, line VARCHAR NOT NULL,
+            direction VARCHAR NOT NULL, month INTEGER NOT NULL, month_end DATE NOT NULL,
+            amount DOUBLE NOT NULL,
+            PRIMARY KEY (run_id, product_id, line, month)
+        );
+        CREATE TABLE liquidity (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, method VARCHAR NOT NULL,
+            horizon_months INTEGER NOT NULL, cash DOUBLE, convertible DOUBLE, numerator DOUBLE,
+            short_term DOUBLE, ratio DOUBLE, kpi BOOLEAN NOT NULL, note VARCHAR,
+            PRIMARY KEY (run_id, product_id, method, horizon_months)
+        );
+        CREATE TABLE alm_ladder (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, bucket VARCHAR NOT NULL,
+            position INTEGER NOT NULL, month_from INTEGER NOT NULL, month_to INTEGER,
+            inflows DOUBLE NOT NULL, outflows DOUBLE NOT NULL, gap DOUBLE NOT NULL,
+            cumulative_gap DOUBLE NOT NULL, matching_ratio DOUBLE, reason VARCHAR,
+            PRIMARY KEY (run_id, product_id, bucket)
+        );
+        CREATE TABLE alm_measures (
+            run_id BIGINT NOT NULL, product_id VARCHAR NOT NULL, measure VARCHAR NOT NULL,
+            position INTEGER NOT NULL, value DOUBLE, note VARCHAR,
+            PRIMARY KEY (run_id, product_id, measure)
+        );
+        CREATE TABLE alm_checks (
+            run_id BIGINT NOT NULL, position INTEGER NOT NULL, name VARCHAR NOT NULL,
+            value VARCHAR, "limit" VARCHAR, passed BOOLEAN NOT NULL, rule VARCHAR,
+            PRIMARY KEY (run_id, position)
+        );
+    """),
 )

@@ -20,7 +20,7 @@ from engine.store.db import connect, reading
 RESULT_TABLES = (
     "reserves", "upr_rollforward", "upr_policy", "ibnr_origin", "ibnr_change", "triangles",
     "ibnr_distribution", "link_ratios", "statements", "claims_cashflows", "kpis", "alr_policy",
-    "kpi_pending_claims",
+    "kpi_pending_claims", "cashflow_grid", "liquidity", "alm_ladder", "alm_measures", "alm_checks",
 )
 
 

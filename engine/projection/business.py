@@ -1,0 +1,178 @@
+"""The cashflow grid of a close: every line of ``grid.LINES`` from the data pack and the set.
+
+Per product kind, ``projection.csv`` says how the business in force is projected: ``exposure``
+(the policies table: claims on the unexpired cover, premiums due, commissions, expenses,
+refunds), ``life`` (the life_policies table on the kind's mortality table of life_basis.csv:
+premiums, expenses, death benefits, maturities) or ``none``. Whatever the basis, a product's
+savings balances are withdrawn at its withdrawal rate, its OCS and IBNR run off by the claims
+work's payment patterns, its liabilities are paid by their due dates, and new business is added
+when new_business.csv names the product. The formulas are those of ``engine.projection.grid``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import AssumptionError, BadCell, InputError
+from engine.io.arrays import codes, days, money
+from engine.io.assumptions import AssumptionSet
+from engine.io.readers import DataPack
+from engine.projection import grid as g
+from engine.projection.inforce import life_model_points, project_life
+from engine.reserves.accrued.alr import mortality_table
+from engine.reserves.upr.upr import PolicyArrays
+
+REFUND_FACTORS = {"data": 1.0, "pro_rata": 1.0, "none": 0.0}
+
+
+def latest_snapshot(table: pd.DataFrame, v: int) -> pd.DataFrame:
+    """The rows of the latest ``as_of_date`` on or before v (empty when there is none)."""
+    as_of = days(table["as_of_date"])
+    known = as_of[as_of <= v]
+    if not known.size:
+        return table.iloc[0:0]
+    return table[as_of == known.max()]
+
+
+def _life_lines(pack: DataPack, products, kinds, a: AssumptionSet, v: int, horizon: int,
+                amount: np.ndarray, annual_premium: pd.Series) -> None:
+    """Premiums, expenses, death benefits and maturities of the life contracts in force.
+
+    ``annual_premium``: the ALR's annual premium per policy_id, used where the contract's
+    gross_premium is empty."""
+    if not pack.has("life_policies"):
+        return
+    life = [p for p, k in enumerate(kinds) if a.projection(k).basis == "life"]
+    if not life:
+        return
+    lp = pack["life_policies"]
+    product, _ = codes(lp["product_id"], categories=products)
+    by_table: dict[str, list[int]] = {}
+    for p in life:
+        by_table.setdefault(a.life(kinds[p]).mortality_table, []).append(p)
+    for name, group in by_table.items():
+        table = mortality_table(a, name)
+        rows = np.flatnonzero(np.isin(product, group))
+        if rows.size == 0:
+            continue
+        try:
+            pts = life_model_points(lp.iloc[rows], product[rows], v, max_age=table.max_age)
+        except InputError as exc:  # line numbers of the file, not of the product's rows
+            raise InputError([BadCell(c.file, None if c.row is None else int(rows[c.row - 2]) + 2,
+                                      c.column, c.value, c.expected, c.fix)
+                              for c in exc.cells]) from None
+        if pts.age.size == 0:
+            continue
+        ids = lp["policy_id"].astype(str).to_numpy()[rows][pts.row]
+        premium = np.where(np.isnan(pts.annual_premium),
+                           annual_premium.reindex(ids).to_numpy(np.float64), pts.annual_premium)
+        premium = np.nan_to_num(premium)  # no gross premium and no ALR premium: none projected
+        for p in group:
+            mine = pts.product == p
+            if not mine.any():
+                continue
+            basis = a.life(kinds[p])
+            proj = project_life(
+                pts.age[mine], pts.term_months[mine], pts.sum_insured[mine], premium[mine],
+                pts.interval[mine], maturity_benefit=pts.maturity_benefit[mine],
+                premium_months=pts.premium_months[mine],
+                first_premium_month=pts.first_premium_month[mine],
+                age_step_month=pts.age_step_month[mine], q_annual=table,
+                lapse_annual=a.projection(kinds[p]).lapse_rate,
+                expense_per_policy_annual=basis.per_policy_expense,
+                expense_pct_premium=basis.renewal_expense, horizon_months=horizon,
+            )
+            amount[p, g.LINE["premiums"]] += proj.premiums
+            amount[p, g.LINE["expenses"]] += proj.expenses
+            amount[p, g.LINE["death_benefits"]] += proj.deaths_benefit
+            amount[p, g.LINE["maturities"]] += proj.maturities
+
+
+def project_business(
+    pack: DataPack,
+    products: np.ndarray,
+    kinds: np.ndarray,
+    a: AssumptionSet,
+    v: int,
+    *,
+    policies: PolicyArrays,
+    commission: np.ndarray,
+    unpaid: np.ndarray,
+    ocs: np.ndarray,
+    savings_balance: np.ndarray,
+    horizon_months: int,
+    life_premium: pd.Series | None = None,
+) -> g.CashflowGrid:
+    """The grid at the end of day v. ``unpaid``: [product, month] OCS + IBNR cashflows of the
+    claims work (month 1 first); ``ocs``: OCS per product; ``savings_balance``: per product;
+    ``commission``: per policy, in the order of ``policies``; ``life_premium``: annual premium
+    by policy_id of the life contracts without a gross_premium (the ALR's)."""
+    n, h = len(products), int(horizon_months)
+    edges = g.month_edges(v, h)
+    amount = np.zeros((n, len(g.LINES), h))
+    proj = [a.projection(k) for k in kinds]
+    loss_ratio = np.array([b.loss_ratio if b.loss_ratio is not None
+                           else a.basis(k).expected_loss_ratio for b, k in zip(proj, kinds, strict=True)])
+    pf = g.policy_flows(
+        policies.start, policies.end, policies.cancel, policies.issue, policies.written_premium,
+        commission, policies.interval_months, policies.n_instalments, policies.product,
+        n_products=n, use=np.array([b.basis == "exposure" for b in proj]),
+        lapse_rate=[b.lapse_rate for b in proj], claims_basis=[b.claims_basis for b in proj],
+        loss_ratio=loss_ratio, frequency=[b.frequency or 0.0 for b in proj],
+        severity=[b.severity or 0.0 for b in proj], expense_ratio=[b.expense_ratio for b in proj],
+        refund_factor=[REFUND_FACTORS[a.basis(k).refund_rule] for k in kinds],
+        valuation_day=v, horizon_months=h,
+        days_per_year=float(a.setting("exposure", "days_per_year")),
+    )
+    patterns = [b.settlement_pattern for b in proj]
+    amount[:, g.LINE["premiums"]] += pf.premiums
+    amount[:, g.LINE["commissions"]] += pf.commissions
+    amount[:, g.LINE["claims"]] += g.settle(pf.claims_occurred, patterns)
+    amount[:, g.LINE["expenses"]] += pf.expenses
+    amount[:, g.LINE["refunds"]] += pf.refunds
+    _life_lines(pack, products, kinds, a, v, h, amount,
+                life_premium if life_premium is not None else pd.Series(dtype=np.float64))
+
+    amount[:, g.LINE["savings_withdrawals"]] = g.savings_runoff(
+        savings_balance, [b.withdrawal_rate for b in proj], [b.interest_rate for b in proj], h)
+    unpaid = np.asarray(unpaid, np.float64)
+    if unpaid.shape[1] != h:
+        raise AssumptionError(f"the unpaid claims cashflows have {unpaid.shape[1]} months, the "
+                              f"grid {h}: both take [cashflows] horizon_months")
+    ocs_part, ibnr_part = g.split_runoff(unpaid, ocs)
+    amount[:, g.LINE["ocs_runoff"]] = ocs_part
+    amount[:, g.LINE["ibnr_runoff"]] = ibnr_part
+
+    unallocated = np.zeros((len(g.LINES), h))
+    snap = latest_snapshot(pack["liabilities"], v)
+    if len(snap):
+        idx, _ = codes(snap["product_id"].fillna("").astype(str), categories=products)
+        month = g.month_of(days(snap["due_date"]), edges)
+        value = money(snap["amount"])
+        line = g.LINE["other_liabilities"]
+        own = idx >= 0
+        np.add.at(amount, (idx[own], line, month[own]), value[own])
+        np.add.at(unallocated[line], month[~own], value[~own])
+
+    nb = a.new_business
+    if len(nb):
+        index = {p: i for i, p in enumerate(products)}
+        unknown = sorted(set(nb["product_id"]) - set(index))
+        if unknown:
+            raise AssumptionError(
+                f"assumption set {a.set_id}: new_business.csv names product(s) "
+                f"{', '.join(unknown)} not in the data pack; fix: remove the rows or the product ids")
+        prem = np.zeros(n)
+        months = np.zeros(n, np.int64)
+        term = np.ones(n, np.int64)
+        comm = np.zeros(n)
+        for row in nb.itertuples(index=False):
+            i = index[row.product_id]
+            prem[i], months[i], term[i], comm[i] = (row.monthly_premium, row.months,
+                                                    row.term_months, row.commission_rate)
+        nb_prem, nb_occ, nb_outgo = g.new_business(
+            prem, months, term, loss_ratio, [b.expense_ratio for b in proj], comm, h)
+        amount[:, g.LINE["new_business_premiums"]] += nb_prem
+        amount[:, g.LINE["new_business_outgo"]] += nb_outgo + g.settle(nb_occ, patterns)
+    return g.CashflowGrid(tuple(str(p) for p in products), int(v), edges, amount, unallocated)
