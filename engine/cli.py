@@ -443,7 +443,7 @@ def alm(ctx, run_id, product, fmt, store) -> None:
                                        f"Run {rid}: PV surplus and shocks, {p}"))
     out.print(f"Investment-policy checks (run {rid}):")
     for line in terminal.check_lines(checks):
-        out.print(line)
+        out.print(line, markup=False, highlight=False)
 
 
 @alm.command("match")

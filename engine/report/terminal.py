@@ -208,7 +208,10 @@ def console(stderr: bool = False) -> Console:
 
 def liquidity_frame(liq: pd.DataFrame, product: str) -> pd.DataFrame:
     """One column's liquidity rows: method, horizon, numerator, short-term, ratio as %, note."""
+    order = {"projection": 0, "rule_of_thumb": 1, "factor": 2, "static": 3}
     rows = liq[liq["product_id"] == product]
+    rows = rows.iloc[np.lexsort((rows["horizon_months"].to_numpy(),
+                                 rows["method"].map(order).fillna(9).to_numpy()))]
     return pd.DataFrame({
         "method": rows["method"] + np.where(rows["kpi"], " (KPI)", ""),
         "months": rows["horizon_months"].astype(int),
