@@ -427,12 +427,9 @@ def _balance_inputs(pack: DataPack, products, a: AssumptionSet, v: int, closing:
         acc[n] += acc[:n].sum()
         lines[code] = lines.get(code, np.zeros(n + 1)) + acc
 
-    assets = pack["assets"]
-    as_of = days(assets["as_of_date"])
     asset_idx = np.zeros(0, dtype=np.int32)
-    known = as_of[as_of <= v]
-    if known.size:
-        snap = assets[as_of == known.max()]
+    snap = latest_snapshot(pack["assets"], v)
+    if len(snap):
         amap = a.asset_map.set_index("asset_class")
         idx, _ = codes(snap["product_id"].fillna("").astype(str), categories=products)
         asset_idx = idx
@@ -450,12 +447,9 @@ def _balance_inputs(pack: DataPack, products, a: AssumptionSet, v: int, closing:
         haircut = cls.map(amap["haircut"]).to_numpy(float)
         add("_convertible", idx, np.where((adm_code != "B02") & ~np.isnan(haircut),
                                           admitted * (1.0 - np.nan_to_num(haircut)), 0.0))
-    liabilities = pack["liabilities"]
-    l_as_of = days(liabilities["as_of_date"])
-    l_known = l_as_of[l_as_of <= v]
     horizon = int(add_months(v, int(a.setting("liquidity", "horizon_months"))))
-    if l_known.size:
-        snap = liabilities[l_as_of == l_known.max()]
+    snap = latest_snapshot(pack["liabilities"], v)
+    if len(snap):
         idx, _ = codes(snap["product_id"].fillna("").astype(str), categories=products)
         amount = money(snap["amount"])
         short = days(snap["due_date"]) <= horizon
@@ -643,7 +637,7 @@ def close(
         pack=pack, assumptions=a, edition=edition, products=products, kinds=kinds,
         participation=prod["participation"].astype(str).to_numpy(),
         period_start_day=ps, valuation_day=v, period_months=months,
-        income=income, balance=balance, closing=closing, liquid_assets=liquid,
+        income=income, balance=balance, closing=closing,
         assets_allocated=allocated, claims_status_codes=STATUS_CODES,
         liquidity=kpi_rows(liq),
     ))

@@ -35,7 +35,6 @@ from engine.kpi.growth import (
     simple_average_growth,
 )
 from engine.kpi.health import fund_indices, plan_adjustment
-from engine.kpi.liquidity import liquidity, short_term_liabilities_factor
 from engine.kpi.persistency import persistency
 from engine.kpi.ratio import Ratio, flag, ratio, undefined
 from engine.kpi.rejection import rejection
@@ -65,12 +64,11 @@ class KpiInputs:
     income: Statement
     balance: Statement
     closing: object
-    liquid_assets: np.ndarray  # per column (products + programme)
     assets_allocated: np.ndarray  # per column: assets allocated to that product
     claims_status_codes: dict
-    # per column: the liquidity ratio of the set's kpi_method at 3 months and its note (from the
-    # liquidity table of the close); None: the balance-sheet factor method here
-    liquidity: Mapping[str, tuple[Ratio, str]] | None = None
+    # per column: the liquidity ratio of the set's kpi_method at 3 months and its note (the
+    # close's liquidity table, engine.projection.liquidity_table.kpi_rows)
+    liquidity: Mapping[str, tuple[Ratio, str]]
 
 
 @dataclass(frozen=True)
@@ -484,30 +482,18 @@ def _claims_rows(rows: _Rows, inp: KpiInputs, columns, claims: dict, opt: _Optio
 
 
 def _prudence_rows(rows: _Rows, inp: KpiInputs, columns):
-    a, inc, bs = inp.assumptions, inp.income, inp.balance
+    """Solvency from the balance sheet; liquidity as the close's liquidity table gives it (the
+    set's method at 3 months, engine.projection.liquidity_table)."""
+    bs = inp.balance
     reserves, other = liabilities_total(bs)
-    factors = dict(a.liquidity_factors)
-    add_on_months = float(a.setting("liquidity", "expense_add_on_months"))
     for j, col in enumerate(columns):
-        if not inp.assets_allocated[j]:
+        if inp.assets_allocated[j]:
+            rows.add(col, "solvency_ratio", solvency(bs["B01"][j], reserves[j], other[j]))
+        else:
             na = "undefined: no assets allocated to the product (E2 L873-881)"
             rows.add(col, "solvency_ratio", undefined(math.nan, reserves[j] + other[j], na))
-            rows.add(col, "liquidity_ratio", undefined(math.nan, math.nan, na))
-            continue
-        rows.add(col, "solvency_ratio", solvency(bs["B01"][j], reserves[j], other[j]))
-        if inp.liquidity is not None:
-            r, note = inp.liquidity[col]
-            rows.add(col, "liquidity_ratio", r, note)
-            continue
-        amounts = {
-            "upr": bs["B14"][j], "ocs": bs["B20"][j], "ibnr": bs["B17"][j], "alr": bs["B23"][j],
-            "other_liabilities": bs["B21"][j] + bs["B25"][j] + bs["B29"][j],
-        }
-        expenses = inc["P16"][j] * add_on_months / inp.period_months
-        st = short_term_liabilities_factor(amounts, factors, expense_add_on=max(expenses, 0.0))
-        rows.add(col, "liquidity_ratio", liquidity(inp.liquid_assets[j], st),
-                 f"balance-sheet factor method, {st.total:,.0f} payable in 3 months incl. "
-                 f"{st.expense_add_on:,.0f} expenses")
+        r, note = inp.liquidity[col]
+        rows.add(col, "liquidity_ratio", r, note)
 
 
 def _health_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, claims: dict, opt: _Options):
