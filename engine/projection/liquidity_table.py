@@ -92,11 +92,11 @@ def liquidity_table(inp: LiquidityInputs, *, horizons: Sequence[int], kpi_method
         num = cash + conv
         base = {"product_id": col, "cash": cash, "convertible": conv, "numerator": num}
         no_assets = not inp.allocated[j]
+        margin, why = growth_margin(margin_setting, float(inp.claims_12m[j]),
+                                    float(inp.claims_prior_12m[j]))
         for h in horizons:
             estimates: dict[str, tuple[float, str]] = {}
             estimates["projection"] = (float(cum[j, h - 1]), f"grid outflows of months 1-{h}")
-            margin, why = growth_margin(margin_setting, float(inp.claims_12m[j]),
-                                        float(inp.claims_prior_12m[j]))
             estimates["rule_of_thumb"] = (
                 rule_of_thumb(float(inp.claims_12m[j]), share * h / 3.0, margin),
                 f"{share * h / 3.0:.1%} of {inp.claims_12m[j]:,.0f} claims of the last 12 "
