@@ -1,7 +1,11 @@
 """Read a data pack: one file per table, ``<table>.csv`` or ``<table>.parquet`` (``schema.TABLES``).
 
-``read_pack(dir)`` reads every cell as text, checks the whole pack (``engine.io.validate``) and
-returns typed frames, or raises ONE ``InputError`` listing every bad cell of every file.
+``read_pack(dir, limits=...)`` reads every cell as text, checks the whole pack
+(``engine.io.validate``) against the schema and the assumption set's ``InputLimits`` (the default
+set's when not given) and returns typed frames, or raises ONE ``InputError`` listing every bad
+cell of every file. Rows breaking a cross-table rule marked ``warning`` do not stop the read:
+``DataPack.warnings`` lists them (one line each) and ``DataPack.warning_notes`` counts them per
+rule (the close adds these notes to its run).
 
 Typed columns: ``date`` -> ``datetime64[s]`` (empty = NaT); ``money``/``float`` -> ``float64``
 (empty = NaN); ``int`` -> ``int64``, or ``Int64`` when the column may be empty; ``str`` ->
@@ -34,6 +38,8 @@ import pyarrow.parquet as pq
 
 from engine.errors import BadCell, InputError
 from engine.io import validate as v
+from engine.io.assumptions import AssumptionSet
+from engine.io.limits import InputLimits, default_limits
 from engine.io.schema import TABLES, TABLES_BY_NAME, TableSpec
 
 BOM = b"\xef\xbb\xbf"
@@ -42,11 +48,15 @@ BLANK = re.compile(rb"(\xef\xbb\xbf)?\s*\Z")
 
 @dataclass(frozen=True)
 class DataPack:
-    """The typed tables of a valid data pack, and the sha256 of every file read (by file name)."""
+    """The typed tables of a valid data pack, the sha256 of every file read (by file name), and
+    the rows that break a warning rule: ``warnings`` one line per cell (file, line, column,
+    value, expected, fix), ``warning_notes`` one line per rule with its count."""
 
     root: Path
     tables: Mapping[str, pd.DataFrame]
     file_hashes: Mapping[str, str]
+    warnings: tuple[str, ...] = ()
+    warning_notes: tuple[str, ...] = ()
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         try:
@@ -58,10 +68,25 @@ class DataPack:
         return name in self.tables
 
 
-def read_pack(data_dir: str | Path, *, tables: Iterable[str] | None = None) -> DataPack:
-    """Read and validate the pack in ``data_dir`` (only ``tables`` if given; refs to tables not
-    read are not checked). Raises ``InputError`` with every bad cell; returns nothing partial."""
+def read_pack(data_dir: str | Path, *, tables: Iterable[str] | None = None,
+              limits: InputLimits | AssumptionSet | str | None = None) -> DataPack:
+    """Read and validate the pack in ``data_dir``.
+
+    Parameters
+    ----------
+    data_dir
+        The folder holding one file per table.
+    tables
+        Only these tables (refs and cross-table rules to tables not read are not checked).
+    limits
+        The input limits of an assumption set (``InputLimits``, or the set itself, or its id or
+        folder); default: the default set's.
+
+    Raises ``InputError`` with every bad cell; returns nothing partial.
+    """
     root = Path(data_dir)
+    limits = (default_limits() if limits is None
+              else limits if isinstance(limits, InputLimits) else InputLimits.of(limits))
     specs = _select(tables)
     if not root.is_dir():
         raise InputError(
@@ -103,7 +128,7 @@ def read_pack(data_dir: str | Path, *, tables: Iterable[str] | None = None) -> D
         if table is not None:
             raw[spec.name] = table
 
-    typed, bad = v.validate_tables(raw)
+    typed, bad, warned = v.validate_tables(raw, limits)
     cells = v.sort_cells(cells + bad)
     if cells:
         n = len(cells)
@@ -111,7 +136,23 @@ def read_pack(data_dir: str | Path, *, tables: Iterable[str] | None = None) -> D
             f"invalid data pack {root}: {n} bad cell{'s' if n != 1 else ''} in "
             f"{', '.join(v.files_in_order(cells))}"))
     frames = {name: _final(TABLES_BY_NAME[name], frame) for name, frame in typed.items()}
-    return DataPack(root, MappingProxyType(frames), MappingProxyType(hashes))
+    return DataPack(root, MappingProxyType(frames), MappingProxyType(hashes),
+                    warnings=tuple(c.line() for _, c in warned),
+                    warning_notes=_warning_notes(warned))
+
+
+def _warning_notes(warned: list[tuple[str, BadCell]]) -> tuple[str, ...]:
+    """One note per warning rule: how many rows break it, and the first of them."""
+    by_rule: dict[str, list[BadCell]] = {}
+    for rule, cell in warned:
+        by_rule.setdefault(rule, []).append(cell)
+    notes = []
+    for rule, found in by_rule.items():
+        n, first = len(found), found[0]
+        notes.append(f"data warning: {n} row{'s break' if n != 1 else ' breaks'} the rule \"{rule}\" "
+                     f"(first: line {first.row}, column {first.column}, value {first.value!r}); "
+                     "`reserva validate` lists them")
+    return tuple(notes)
 
 
 def _select(tables: Iterable[str] | None) -> tuple[TableSpec, ...]:

@@ -4,6 +4,25 @@ Types: ``str`` (text id or code), ``date`` (ISO ``YYYY-MM-DD``), ``money`` (deci
 programme currency), ``float``, ``int``. ``min`` is an inclusive lower bound, ``choices`` the
 allowed codes. A table's ``row_rules`` compare two columns of a row (``left op right``, skipped
 when either is empty); ``refs`` name columns whose values must exist in another table.
+
+Every date cell must also fall in the assumption set's ``[input] earliest_date .. latest_date``
+and every money cell be at most ``[input] max_money`` (``engine.io.limits``).
+
+Rules that involve more than one cell, as data:
+
+- ``conditional_rules`` (``ConditionalRule``): when a code column holds one of some codes, another
+  column must be present, empty, 0, > 0, one of some values, or at most another column (a bond
+  has a face and a maturity; a rejected claim has paid nothing);
+- ``unique_keys``: a combination of columns appears on one row only (one balance per account
+  and day);
+- ``pair_rules`` (``PairRule``): a row agrees with the row of another table it refers to (a
+  claim's product and member are its policy's), or its pair of values is known there (an exit's
+  member held a policy of that product);
+- ``within_rules`` (``WithinRule``): a date falls within the dates of the row it refers to (a
+  claim's event within its policy's cover, with the set's grace; a payment after the event).
+
+Each cross-table rule is an ``error`` (the pack is refused) or a ``warning`` (the pack is read;
+``DataPack.warnings`` lists the rows, the close's run notes count them).
 """
 
 from __future__ import annotations
@@ -33,6 +52,63 @@ class RowRule:
 
 
 @dataclass(frozen=True)
+class ConditionalRule:
+    """When ``when_column`` is one of ``when``, ``column`` must satisfy ``must``.
+
+    ``must``: "present", "empty", "zero", "positive", "one of" (``values``), or "<= other"
+    (``other`` names the column). A rule on a value is skipped when the cell is empty or bad.
+    """
+
+    column: str
+    must: str
+    when: tuple[str, ...]
+    when_column: str = "status"
+    other: str | None = None
+    values: tuple[float, ...] = ()
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class PairRule:
+    """``column`` checked against the table ``other`` through ``key`` (``other_key`` there).
+
+    kind "same": where ``key`` is found in ``other``, ``column`` equals ``other_column`` of the
+    first row with that key (a claim's product_id is its policy's product_id);
+    kind "known": the pair (``key``, ``column``) is a pair (``other_key``, ``other_column``) of
+    some row of ``other`` (an exit's member held a policy of that product).
+    Skipped where either cell is empty or bad, or ``other`` is not in the pack.
+    """
+
+    kind: str  # same | known
+    key: str
+    column: str
+    other: str
+    other_key: str
+    other_column: str
+    severity: str  # error | warning
+    doc: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class WithinRule:
+    """The date ``column`` falls within ``other``'s ``low`` .. ``high`` of the row ``key``
+    refers to (``other_key`` there, unique), widened on both sides by the ``InputLimits``
+    attribute ``grace`` (days) when given; an empty ``high`` (or ``high`` None) is open."""
+
+    key: str
+    column: str
+    other: str
+    other_key: str
+    low: str
+    high: str | None
+    grace: str | None
+    severity: str  # error | warning
+    doc: str
+    fix: str
+
+
+@dataclass(frozen=True)
 class TableSpec:
     name: str
     columns: tuple[ColumnSpec, ...]
@@ -41,6 +117,10 @@ class TableSpec:
     refs: tuple[tuple[str, str, str], ...] = ()  # (column, other table, other column)
     doc: str = ""
     extra: dict = field(default_factory=dict)
+    conditional_rules: tuple[ConditionalRule, ...] = ()
+    unique_keys: tuple[tuple[str, ...], ...] = ()  # each combination on one row only
+    pair_rules: tuple[PairRule, ...] = ()
+    within_rules: tuple[WithinRule, ...] = ()
 
     def column(self, name: str) -> ColumnSpec:
         for c in self.columns:
@@ -70,6 +150,8 @@ ASSET_CLASSES = (
     "cash", "deposit", "government_bond", "corporate_bond", "equity",
     "real_estate", "fixed_assets", "receivable", "other",
 )
+SCHEDULED_ASSETS = ("government_bond", "corporate_bond", "deposit")  # paid back at maturity
+COUPON_FREQUENCIES = (0, 1, 2, 3, 4, 6, 12)  # payments a year; 0 = none (12/f whole months)
 LIABILITY_KINDS = ("insurance_obligation", "reinsurance_payable", "payable", "other")
 RESERVES = ("upr", "ibnr", "ocs", "alr")
 LIFE_PLANS = ("whole_life", "endowment", "term", "pure_endowment")
@@ -156,6 +238,39 @@ CLAIMS = TableSpec(
     ),
     extra={"may_be_empty": True},  # a young programme may have none yet
     doc="One row per claim, with the four dates A-B-C-D of the timeliness clock.",
+    # dates C (decision) and D (receipt or denial) and the statuses: spec 6.1 (E2 L2486-2488,
+    # L2712-2713)
+    conditional_rules=(
+        ConditionalRule("decision_date", "present", ("paid", "partial", "rejected"),
+                        fix="enter the decision date, or set the status to open"),
+        ConditionalRule("decision_date", "empty", ("open",),
+                        fix="set the status to paid, partial or rejected, or clear the decision "
+                            "date"),
+        ConditionalRule("receipt_date", "empty", ("open",),
+                        fix="set the status to paid, partial or rejected, or clear the receipt "
+                            "date"),
+        ConditionalRule("paid_amount", "zero", ("rejected",),
+                        fix="set paid_amount to 0, or the status to paid or partial"),
+        ConditionalRule("paid_amount", "positive", ("paid", "partial"),
+                        fix="enter the amount paid, or set the status to open or rejected"),
+        ConditionalRule("paid_amount", "<= other", ("paid", "partial"), other="claimed_amount",
+                        fix="correct paid_amount or claimed_amount"),
+    ),
+    pair_rules=(
+        PairRule("same", "policy_id", "product_id", "policies", "policy_id", "product_id",
+                 "error", "a claim is booked to its policy's product",
+                 "correct the claim's product_id or policy_id"),
+        PairRule("same", "policy_id", "member_id", "policies", "policy_id", "member_id",
+                 "error", "a claim is made by its policy's member",
+                 "correct the claim's member_id or policy_id"),
+    ),
+    within_rules=(
+        WithinRule("policy_id", "event_date", "policies", "policy_id", "start_date", "end_date",
+                   "claim_cover_grace_days", "warning",
+                   "a claim's event falls within its policy's cover",
+                   "check the event date and the policy_id; a claim outside the cover is "
+                   "usually booked to the wrong policy"),
+    ),
 )
 
 CLAIM_PAYMENTS = TableSpec(
@@ -169,6 +284,11 @@ CLAIM_PAYMENTS = TableSpec(
     refs=(("claim_id", "claims", "claim_id"),),
     extra={"may_be_empty": True},  # a young programme may have none yet
     doc="Optional: one row per payment, for claims paid in several parts.",
+    within_rules=(
+        WithinRule("claim_id", "payment_date", "claims", "claim_id", "event_date", None, None,
+                   "error", "a claim is paid on or after its event",
+                   "correct the payment date, or the claim's event_date"),
+    ),
 )
 
 EXITS = TableSpec(
@@ -182,6 +302,11 @@ EXITS = TableSpec(
     refs=(("product_id", "products", "product_id"),),
     extra={"may_be_empty": True},  # a young programme may have none yet
     doc="One row per member exit from a product, with a coded reason.",
+    pair_rules=(
+        PairRule("known", "member_id", "product_id", "policies", "member_id", "product_id",
+                 "warning", "an exit is of a member who held a policy of that product",
+                 "check the member_id and product_id, or add the member's policies"),
+    ),
 )
 
 LEDGER = TableSpec(
@@ -206,7 +331,8 @@ ASSETS = TableSpec(
         C("book_value", "money", min=0),
         C("market_value", "money", min=0),
         C("face", "money", required=False, nullable=True, min=0),
-        C("coupon_rate", "float", required=False, nullable=True, min=0),
+        C("coupon_rate", "float", required=False, nullable=True, min=0, max=1,
+          doc="annual rate as a fraction (0.05 = 5%)"),
         C("coupon_frequency", "int", required=False, nullable=True, min=0),
         C("maturity_date", "date", required=False, nullable=True),
         C("rating", "str", required=False, nullable=True),
@@ -216,6 +342,19 @@ ASSETS = TableSpec(
     ),
     refs=(("product_id", "products", "product_id"),),
     doc="Asset holdings, one snapshot per as_of_date; product_id when allocated to a product.",
+    # the schedules of engine.projection.assets: bonds and deposits need a principal and a
+    # maturity; coupons are paid 12/f months apart (f divides 12)
+    conditional_rules=(
+        ConditionalRule("face", "present", SCHEDULED_ASSETS, when_column="asset_class",
+                        fix="enter the face (principal), or correct the asset class"),
+        ConditionalRule("face", "positive", SCHEDULED_ASSETS, when_column="asset_class",
+                        fix="enter the face (principal), or correct the asset class"),
+        ConditionalRule("maturity_date", "present", SCHEDULED_ASSETS, when_column="asset_class",
+                        fix="enter the maturity date, or correct the asset class"),
+        ConditionalRule("coupon_frequency", "one of", SCHEDULED_ASSETS,
+                        when_column="asset_class", values=COUPON_FREQUENCIES,
+                        fix="enter the coupon payments a year (0 = none), or leave it empty"),
+    ),
 )
 
 LIABILITIES = TableSpec(
@@ -257,6 +396,16 @@ SAVINGS_ACCOUNTS = TableSpec(
     required=False,
     refs=(("product_id", "products", "product_id"),),
     doc="Optional: savings balances per account and balance date.",
+    unique_keys=(("account_id", "balance_date"),),
+    pair_rules=(
+        PairRule("same", "account_id", "product_id", "savings_accounts", "account_id",
+                 "product_id", "error", "an account belongs to one product",
+                 "correct the product_id, or give the account of the other product its own "
+                 "account_id"),
+        PairRule("known", "member_id", "product_id", "policies", "member_id", "product_id",
+                 "warning", "an account is held by a member with a policy of that product",
+                 "check the member_id and product_id, or add the member's policy"),
+    ),
 )
 
 SAVINGS_TRANSACTIONS = TableSpec(
@@ -270,6 +419,11 @@ SAVINGS_TRANSACTIONS = TableSpec(
     ),
     required=False,
     refs=(("product_id", "products", "product_id"),),
+    pair_rules=(
+        PairRule("same", "account_id", "product_id", "savings_accounts", "account_id",
+                 "product_id", "error", "a transaction is of its account's product",
+                 "correct the product_id or the account_id"),
+    ),
     doc="Optional: contributions and withdrawals after the balances of savings_accounts; the ALR "
         "rolls each account forward from its last balance with the credited interest.",
 )
@@ -302,6 +456,19 @@ LIFE_POLICIES = TableSpec(
         RowRule("term_years", ">=", "premium_years", "premiums are paid within the term"),
     ),
     refs=(("product_id", "products", "product_id"),),
+    conditional_rules=(
+        ConditionalRule("term_years", "present", ("endowment", "term", "pure_endowment"),
+                        when_column="plan",
+                        fix="enter the term in years, or set the plan to whole_life"),
+        ConditionalRule("term_years", "empty", ("whole_life",), when_column="plan",
+                        fix="clear term_years (whole life runs to the end of the mortality "
+                            "table), or set the plan to endowment or term"),
+    ),
+    pair_rules=(
+        PairRule("known", "member_id", "product_id", "policies", "member_id", "product_id",
+                 "warning", "a contract's member holds a policy of that product",
+                 "check the member_id and product_id, or leave member_id empty"),
+    ),
     doc="Optional: level-premium life contracts (whole life, endowment, term) valued by their "
         "net or gross premium reserve on the product kind's life basis.",
 )

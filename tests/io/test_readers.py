@@ -227,6 +227,8 @@ def test_lines_are_capped_with_a_count_of_the_rest(tiny_pack):
     header, p1 = (tiny_pack / "policies.csv").read_text().splitlines()[:2]
     rows = [p1.replace("P1,", f"P{k},").replace(",120.00,", ",abc,") for k in range(1, 31)]
     (tiny_pack / "policies.csv").write_text("\n".join([header, *rows]) + "\n")
+    claims = tiny_pack / "claims.csv"
+    claims.write_text(claims.read_text().splitlines()[0] + "\n")  # no claims of other policies
     with pytest.raises(InputError) as exc:
         read_pack(tiny_pack)
     lines = exc.value.lines()
@@ -241,21 +243,21 @@ def test_lines_are_capped_with_a_count_of_the_rest(tiny_pack):
 STATUS_CASES = {
     "paid without decision": (
         "2024-03-20,2024-04-02,2024-04-05,paid", "2024-03-20,,2024-04-05,paid",
-        (2, "decision_date", ""), "a decision_date when status is paid, partial or rejected"),
+        (2, "decision_date", ""), "a decision_date when status is paid, partial or rejected (claim_id C1)"),
     "open with decision": (
         "2024-12-05,,,open", "2024-12-05,2024-12-10,,open",
-        (4, "decision_date", "2024-12-10"), "an empty cell when status is open"),
+        (4, "decision_date", "2024-12-10"), "an empty cell when status is open (claim_id C3)"),
     "open with receipt": (
         "2024-12-05,,,open", "2024-12-05,,2024-12-20,open",
-        (4, "receipt_date", "2024-12-20"), "an empty cell when status is open"),
+        (4, "receipt_date", "2024-12-20"), "an empty cell when status is open (claim_id C3)"),
     "rejected but paid": (
-        "rejected,2000,0", "rejected,2000,7", (3, "paid_amount", "7"), "0 when status is rejected"),
+        "rejected,2000,0", "rejected,2000,7", (3, "paid_amount", "7"), "0 when status is rejected (claim_id C2)"),
     "paid nothing": (
         "paid,5000,5000", "paid,5000,0",
-        (2, "paid_amount", "0"), "a number > 0 when status is paid or partial"),
+        (2, "paid_amount", "0"), "a number > 0 when status is paid or partial (claim_id C1)"),
     "paid more than claimed": (
         "partial,2000,1500", "partial,2000,2500",
-        (5, "paid_amount", "2500"), "at most claimed_amount (2000) when status is paid or partial"),
+        (5, "paid_amount", "2500"), "at most claimed_amount (2000) when status is paid or partial (claim_id C4)"),
 }
 
 

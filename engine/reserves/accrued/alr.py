@@ -29,6 +29,7 @@ import pandas as pd
 from engine.errors import AssumptionError, BadCell, InputError
 from engine.io.arrays import NEVER, codes, days, money
 from engine.io.assumptions import AssumptionSet, MortalitySpec
+from engine.io.limits import register_table_ages
 from engine.io.readers import DataPack
 
 from .life import Commutation, Expenses, commutation, policy_values
@@ -77,6 +78,14 @@ def mortality_table(a: AssumptionSet, name: str) -> MortalityTable:
     if spec.source == "xtbml":
         return read_xtbml(a.path / spec.file, spec.table)
     return from_package(int(spec.package_id), name=spec.table)
+
+
+def _table_ages(a: AssumptionSet, name: str) -> tuple[int, int]:
+    table = mortality_table(a, name)
+    return int(table.min_age), int(table.max_age)
+
+
+register_table_ages(_table_ages)  # validation checks issue ages against the tables built here
 
 
 def _sum(product: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -267,11 +276,14 @@ def _life(pack: DataPack, products, kinds, a: AssumptionSet, v: int, methods: li
                     else pd.Series(np.nan, index=sub.index))
         m = np.where(mode == "single", 1, prem_col.fillna(-1).to_numpy(dtype=np.int64))
         m = np.where(m < 0, term, m)
+        # validation (engine.io.validate, the set's life tables) refuses these rows; this guard
+        # holds when the pack was read against another assumption set
+        ids = sub["policy_id"].astype(str).to_numpy()
         for i in np.flatnonzero((x < cm.min_age) | (x + term > cm.max_age + 1) | (term < 1)):
             bad.append(BadCell(
-                "life_policies.csv", int(rows[i]) + 2, "issue_age", str(x[i]),
+                "life_policies.csv", None, "issue_age", str(x[i]),
                 f"an issue age whose cover ends within the table {lb.mortality_table} "
-                f"(ages {cm.min_age}..{cm.max_age})",
+                f"(ages {cm.min_age}..{cm.max_age}) for policy {ids[i]}",
                 "correct issue_age or term_years, or give the kind a table covering these ages"))
         if bad:
             continue
