@@ -324,6 +324,68 @@ def _opt_float(value) -> float | None:
     return None if pd.isna(value) or value == "" else float(value)
 
 
+# Settings whose value may be a word or a number (the bundled set shows only one of them).
+WORD_OR_NUMBER = frozenset({("liquidity", "growth_margin")})
+
+
+def _type_name(value) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a quoted text"
+    if isinstance(value, list):
+        return "a list [...]"
+    return "a table"
+
+
+def _same_kind(value, like) -> bool:
+    """Whether ``value`` has the TOML type of ``like`` (an integer is a number too)."""
+    if isinstance(like, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(like, bool)
+    if isinstance(like, float):
+        return isinstance(value, int | float)
+    if isinstance(like, list):
+        return isinstance(value, list) and all(
+            _same_kind(v, like[0]) for v in value) if like else isinstance(value, list)
+    return isinstance(value, type(like))
+
+
+def _read_settings(set_dir: Path) -> dict:
+    """settings.toml of a set, each value checked against the type of the same setting in the
+    bundled default set (the reference): ``months = "three"`` is refused here, naming it."""
+    where = f"assumption set {set_dir.name}: settings.toml"
+    try:
+        settings = tomllib.loads((set_dir / "settings.toml").read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise AssumptionError(f"{where} cannot be read ({exc}); fix: correct the TOML syntax")\
+            from None
+    reference_file = default_root() / "default" / "settings.toml"
+    if set_dir.resolve() == reference_file.parent.resolve() or not reference_file.exists():
+        return settings
+    reference = tomllib.loads(reference_file.read_text(encoding="utf-8"))
+    problems = []
+    for section, values in settings.items():
+        if not isinstance(values, dict):
+            problems.append(f"{section} = {values!r}, expected a [{section}] section")
+            continue
+        for key, value in values.items():
+            like = reference.get(section, {}).get(key)
+            if like is None:
+                continue  # not a setting the engine reads; a typo shows as a missing setting
+            word_or_number = (section, key) in WORD_OR_NUMBER and isinstance(
+                value, str | int | float) and not isinstance(value, bool)
+            if not (word_or_number or _same_kind(value, like)):
+                problems.append(f"[{section}] {key} = {value!r}, expected {_type_name(like)} "
+                                f"(like {like!r} in the default set)")
+    if problems:
+        raise AssumptionError(f"{where}: {'; '.join(problems)}; fix: correct the value")
+    return settings
+
+
 def load_assumptions(set_id: str = "default", root: Path | None = None) -> AssumptionSet:
     """Read and verify an assumption set; raises AssumptionError naming what is wrong."""
     root = Path(root) if root else default_root()
@@ -367,7 +429,7 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
                 f"assumption set {set_dir.name}: {name} lacks column(s) {', '.join(missing)}"
             )
         frames[name] = frame
-    settings = tomllib.loads((set_dir / "settings.toml").read_text())
+    settings = _read_settings(set_dir)
 
     reserving = {}
     for row in frames["reserving.csv"].to_dict("records"):
