@@ -112,3 +112,238 @@ def test_bootstrap_lines_under_the_table_totals(raa_files, capsys):
     assert shown["bootstrap p99.5"] == f"{d['bootstrap']['percentiles']['99.5']:,.0f}"
     assert main(["ibnr", wide, "--bootstrap", "200", "--seed", "0"]) == 2
     assert capsys.readouterr().err.startswith("reserva: bootstrap seed must be a whole number 1 ..")
+
+
+# ---------------------------------------------------------------------------------------------
+# Missing cells, zeros, shape checks, options, diagnostics (issue 13 item 6)
+
+
+def _strict(text: str):
+    """json.loads that refuses NaN and Infinity (not JSON)."""
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def _wide(path, rows, ages=None):
+    ages = ages or list(range(1, len(rows) + 1))
+    lines = ["origin," + ",".join(str(a) for a in ages)]
+    for label, row in rows:
+        lines.append(f"{label}," + ",".join("" if v is None else str(v) for v in row))
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, out.out, out.err
+
+
+def test_missing_cells_in_a_csv_give_chainladders_mack(tmp_path, capsys):
+    # chainladder sample xyz, Incurred: the oldest origin lacks its first two ages (missing);
+    # MackChainladder(Development(sigma_interpolation="mack")): IBNR 2,226,232 (rounded),
+    # total Mack S.E. 34,765.4
+    import warnings
+
+    import chainladder as cl
+    import numpy as np
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tri = cl.load_sample("xyz")["Incurred"]
+        ref = cl.MackChainladder().fit(cl.Development(sigma_interpolation="mack").fit_transform(tri))
+    C = np.asarray(tri.values, dtype=float)[0, 0]
+    rows = [(str(o)[:4], [None if np.isnan(v) else v for v in C[i][: C.shape[1] - i]])
+            for i, o in enumerate(tri.origin)]
+    wide = _wide(tmp_path / "xyz.csv", rows)
+    code, out, err = _run(capsys, "ibnr", wide, "--method", "mack", "--format", "json")
+    assert code == 0, err
+    d = _strict(out)
+    assert d["totals"]["ibnr"] == pytest.approx(float(np.nansum(ref.ibnr_.values)), rel=1e-6)
+    assert d["totals"]["std_err"] == pytest.approx(
+        float(ref.total_mack_std_err_.values.ravel()[0]), rel=1e-6)
+    assert d["origins"][0]["flags"][0] == "missing_cells"
+    assert d["diagnostics"]["missing"][:2] == [{"origin": "1998", "development": 1.0},
+                                               {"origin": "1998", "development": 2.0}]
+
+
+def test_a_zero_in_the_last_column_never_collapses_silently(raa_files, tmp_path, capsys):
+    text = (raa_files / "wide.csv").read_text().replace(",18834", ",0")
+    (tmp_path / "zero.csv").write_text(text)
+    code, out, _ = _run(capsys, "ibnr", str(tmp_path / "zero.csv"), "--format", "json")
+    d = _strict(out)
+    assert code == 0 and d["ldf"][-1] == 1.0
+    assert d["diagnostics"]["lags_without_factor"] == [{"from": 9.0, "to": 10.0}]
+    assert not d["diagnostics"]["collapsed"] and d["totals"]["ultimate"] > 150_000
+    code, out, _ = _run(capsys, "ibnr", str(tmp_path / "zero.csv"), "--zeros", "data",
+                        "--format", "json")
+    d = _strict(out)
+    assert d["totals"]["ultimate"] == 0.0
+    assert d["diagnostics"]["collapsed"] == [str(y) for y in range(1982, 1991)]
+    assert d["diagnostics"]["zero_factors"] == [{"from": 9.0, "to": 10.0}]
+    assert all("collapsed" in o["flags"] for o in d["origins"][1:])
+    code, out, _ = _run(capsys, "ibnr", str(tmp_path / "zero.csv"), "--zeros", "data")
+    review = [line for line in out.splitlines() if line.startswith("review:")]
+    assert "review: 9 origins with a collapsed projection (ultimate 0): 1982, 1983, 1984, 1985, " \
+           "1986, ... 4 more" in review
+    assert review[-1].startswith("review: 1 factors of 0") and "--zeros missing" in review[-1]
+
+
+def test_negative_cumulative_values_are_flagged(raa_files, tmp_path, capsys):
+    text = (raa_files / "wide.csv").read_text().replace("1983,3410,8992", "1983,-3410,-8992")
+    (tmp_path / "neg.csv").write_text(text)
+    code, out, _ = _run(capsys, "ibnr", str(tmp_path / "neg.csv"), "--method", "mack",
+                        "--format", "json")
+    d = _strict(out)
+    assert code == 0
+    assert d["origins"][2]["flags"][0] == "negative_cumulative"
+    assert d["diagnostics"]["negative_cumulative"] == [
+        {"origin": "1983", "development": 1.0}, {"origin": "1983", "development": 2.0}]
+    assert d["totals"]["std_err"] >= max(o["std_err"] for o in d["origins"])
+
+
+def test_repeated_origins_and_cells_are_refused_with_their_lines(raa_files, tmp_path, capsys):
+    text = (raa_files / "wide.csv").read_text()
+    (tmp_path / "dup.csv").write_text(text.replace("1984,", "1983,", 1))
+    code, _, err = _run(capsys, "ibnr", str(tmp_path / "dup.csv"))
+    assert code == 2
+    assert err.splitlines()[1] == ("reserva: dup.csv row 5 column origin: value '1983', expected "
+                                   "one row per origin (fix: remove the repeated row or merge it "
+                                   "with line 4)")
+    long = (raa_files / "long.csv").read_text() + "1985,3,15836\n"
+    (tmp_path / "dup_long.csv").write_text(long)
+    code, _, err = _run(capsys, "ibnr", str(tmp_path / "dup_long.csv"))
+    assert code == 2
+    assert err.splitlines()[1] == (
+        "reserva: dup_long.csv row 57 column development: value '3', expected one value per "
+        "origin and development (fix: remove the repeated row (origin 1985 is on line 38 too))")
+
+
+def test_a_blank_latest_cell_is_refused_and_a_blank_earlier_cell_is_missing(raa_files, tmp_path,
+                                                                           capsys):
+    text = (raa_files / "wide.csv").read_text()
+    (tmp_path / "short.csv").write_text(text.replace(",26083,27067,", ",26083,,"))
+    code, _, err = _run(capsys, "ibnr", str(tmp_path / "short.csv"))
+    assert code == 2
+    assert err.splitlines() == [
+        "reserva: invalid input: 1 bad cell in short.csv",
+        "reserva: short.csv row 5 column 7: value '', expected origin 1984's latest cumulative "
+        "value at development 7 (the diagonal; an empty latest cell would make the row shorter) "
+        "(fix: fill in the cell (0 if nothing was reported to date))"]
+    long = "\n".join(line for line in (raa_files / "long.csv").read_text().splitlines()
+                     if line != "1984,7,27067") + "\n"
+    (tmp_path / "short_long.csv").write_text(long)
+    code, _, err = _run(capsys, "ibnr", str(tmp_path / "short_long.csv"))
+    assert code == 2 and "short_long.csv row 34 column value: value ''" in err  # age 6
+    (tmp_path / "hole.csv").write_text(text.replace(",26083,27067,", ",,27067,"))
+    code, out, _ = _run(capsys, "ibnr", str(tmp_path / "hole.csv"), "--format", "json")
+    assert code == 0
+    assert _strict(out)["diagnostics"]["missing"] == [{"origin": "1984", "development": 6.0}]
+
+
+@pytest.mark.parametrize("cell", ["inf", "nan", "1e400", "-inf"])
+def test_non_finite_cells_are_bad_cells(raa_files, tmp_path, capsys, cell):
+    (tmp_path / "bad.csv").write_text((raa_files / "wide.csv").read_text().replace("5012", cell))
+    code, _, err = _run(capsys, "ibnr", str(tmp_path / "bad.csv"))
+    assert code == 2
+    assert err.splitlines()[1] == (f"reserva: bad.csv row 2 column 1: value '{cell}', expected a "
+                                   "number (fix: write the value as a plain number or leave it "
+                                   "empty)")
+
+
+def test_development_ages_must_increase_once_each(tmp_path, capsys):
+    path = _wide(tmp_path / "ages.csv", [("2020", [1, 2, 3]), ("2021", [1, 2]), ("2022", [1])],
+                 ages=[12, 36, 24])
+    code, _, err = _run(capsys, "ibnr", path)
+    assert code == 2 and "ages.csv row 1 column 24: value '24', expected each development age " \
+                         "once, increasing from left to right (fix: move the column before age 36)" in err
+    path = _wide(tmp_path / "ages.csv", [("2020", [1, 2, 3]), ("2021", [1, 2]), ("2022", [1])],
+                 ages=[12, 24, 24])
+    code, _, err = _run(capsys, "ibnr", path)
+    assert code == 2 and "(fix: remove the repeated column)" in err
+
+
+def test_json_is_strict_and_totals_count_undefined_origins(tmp_path, capsys):
+    path = _wide(tmp_path / "t.csv", [("2001", [10, 20, 30]), ("2002", [15, 25, None]),
+                                      ("2003", [None, None, None])])
+    code, out, _ = _run(capsys, "ibnr", path, "--method", "mack", "--format", "json")
+    d = _strict(out)
+    assert code == 0
+    assert d["totals"] == {"latest": 55.0, "ultimate": 67.5, "ibnr": 12.5, "std_err": None,
+                           "origins": 3, "undefined_origins": 1}
+    assert d["origins"][2] == {"origin": "2003", "latest": None, "cdf": None, "ultimate": None,
+                               "ibnr": None, "std_err": None, "flags": ["no_data"]}
+    code, out, _ = _run(capsys, "ibnr", path, "--method", "mack")
+    assert "│ total of 2 (of 3) │" in out
+    assert "review: 1 origins undefined (no value): totals over the other 2" in out
+
+
+@pytest.mark.parametrize("apriori", ["nan", "inf", "-0.5", "0"])
+def test_apriori_is_validated(raa_files, capsys, apriori):
+    code, out, err = _run(capsys, "ibnr", str(raa_files / "wide.csv"), "--method", "bf",
+                          "--exposure", str(raa_files / "exposure.csv"), "--apriori", apriori)
+    assert code == 2 and out == ""
+    assert err.startswith("reserva: Invalid value for '--apriori'")
+    assert "expected a finite expected loss ratio > 0" in err
+
+
+def test_every_bad_exposure_cell_at_once(raa_files, tmp_path, capsys):
+    (tmp_path / "exp.csv").write_text("origin,exposure\n1981,0\n1982,abc\n1982,5\n1999,3\n"
+                                      + "".join(f"{y},40000\n" for y in range(1983, 1990)))
+    code, _, err = _run(capsys, "ibnr", str(raa_files / "wide.csv"), "--method", "capecod",
+                        "--exposure", str(tmp_path / "exp.csv"))
+    assert code == 2
+    assert err.splitlines() == [
+        "reserva: invalid input: 5 bad cells in exp.csv",
+        "reserva: exp.csv row 2 column exposure: value '0', expected an exposure > 0 (e.g. the "
+        "earned premium of the origin) (fix: write the origin's exposure; a zero exposure gives "
+        "no IBNR)",
+        "reserva: exp.csv row 3 column exposure: value 'abc', expected a number (fix: write the "
+        "value as a plain number)",
+        "reserva: exp.csv row 4 column origin: value '1982', expected one row per origin (fix: "
+        "remove the repeated row (line 3))",
+        "reserva: exp.csv row 5 column origin: value '1999', expected an origin of the triangle "
+        "(fix: spell the origin as in the triangle, or remove the row)",
+        "reserva: exp.csv column origin: value '1990', expected a row for every origin of the "
+        "triangle (fix: add the origin's exposure)"]
+
+
+def test_diagnostics_follow_the_table_and_are_in_the_json(raa_files, capsys):
+    wide = str(raa_files / "wide.csv")
+    code, out, _ = _run(capsys, "ibnr", wide)
+    lines = out.splitlines()
+    assert lines[-2:] == ["review: 1 negative incremental cells: 1982 at 7",
+                          "review: 1 link ratios above the limit 10: 1982 1-2"]
+    d = _json(capsys, "ibnr", wide, "--format", "json")
+    assert d["diagnostics"]["messages"] == [x[len("review: "):] for x in lines[-2:]]
+    assert d["diagnostics"]["high_link_ratio"] == [{"origin": "1982", "from": 1.0, "to": 2.0}]
+    assert d["origins"][1]["flags"] == ["negative_incremental", "high_link_ratio"]
+
+
+def test_tail_and_sigma_rule_options_match_chainladder(raa_files, capsys):
+    import warnings
+
+    import chainladder as cl
+    import numpy as np
+
+    wide = str(raa_files / "wide.csv")
+    d = _json(capsys, "ibnr", wide, "--tail", "1.05", "--format", "json")
+    assert d["tail"] == 1.05 and d["origins"][0]["cdf"] == pytest.approx(1.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raa = cl.load_sample("raa")
+        curve = cl.Chainladder().fit(cl.TailCurve().fit_transform(raa))
+        loglin = cl.MackChainladder().fit(
+            cl.Development(sigma_interpolation="log-linear").fit_transform(raa))
+    d = _json(capsys, "ibnr", wide, "--tail", "exponential", "--format", "json")
+    assert d["totals"]["ibnr"] == pytest.approx(float(np.nansum(curve.ibnr_.values)), rel=1e-6)
+    d = _json(capsys, "ibnr", wide, "--method", "mack", "--sigma-extrapolation", "log-linear",
+              "--format", "json")
+    assert d["totals"]["std_err"] == pytest.approx(
+        float(loglin.total_mack_std_err_.values.ravel()[0]), rel=1e-6)
+    for bad in ("0.9", "nan", "curve"):
+        code, _, err = _run(capsys, "ibnr", wide, "--tail", bad)
+        assert code == 2 and err == (f"reserva: Invalid value for '--tail': '{bad}': expected a "
+                                     "factor >= 1 or 'exponential'\n")

@@ -2,9 +2,20 @@
 
 Long: one row per cell, cumulative values, ``development`` a number (age in any unit; the
 distinct ages, sorted, become the development columns). Wide: the first column holds the
-origins, every other column header is a development age and the cells are cumulative values
-(empty beyond the diagonal). Origins keep their order of first appearance. Every bad cell is
-reported at once (file, line, column, value, expected).
+origins, every other column header is a development age (increasing from left to right) and
+the cells are cumulative values (empty beyond the diagonal). Origins keep their order of first
+appearance, oldest first. Every bad cell is reported at once (file, line, column, value,
+expected, fix).
+
+Cells: a number (a finite one: ``nan``, ``inf`` and values beyond the float range are refused)
+or empty. An empty cell after an origin's last value is beyond the diagonal; an empty cell
+before it is missing (the chainladder convention, see ``methods``). The diagonal is the
+staircase of the origins' last values: origin i ends ``s`` lags before origin i - 1 (or at the
+last lag), ``s`` the whole step (1 for a triangle with as many lags as origins, 4 for yearly
+origins by quarterly development, ...) that leaves the fewest rows short of it. A row whose
+last value falls short of the diagonal (its latest cell empty while earlier cells hold values)
+is refused: read as a shorter row, it would be projected from an earlier age. A repeated
+origin (wide) or a repeated origin and age (long) is refused too.
 """
 
 from __future__ import annotations
@@ -26,100 +37,222 @@ class CsvTriangle:
 
 
 def _read(path: Path) -> pd.DataFrame:
+    """The table with its header as written (repeated names kept), every cell as text."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                          header=None)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(BadCell(path.name, None, None, type(exc).__name__,
                                  "a CSV text file with a header line",
                                  "export the triangle as CSV UTF-8")) from None
-    if frame.empty:
+    if len(raw) < 2:
         raise InputError(BadCell(path.name, None, None, "no rows", "a header and data rows",
                                  "export the triangle again"))
+    frame = raw.iloc[1:].reset_index(drop=True)
+    frame.columns = [str(c).strip() for c in raw.iloc[0]]
     return frame
 
 
-def _numbers(frame: pd.DataFrame, column: str, file: str, cells: list, *, blank_ok: bool):
-    text = frame[column].astype(str).str.strip()
-    values = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-    bad = values.isna() & ~(blank_ok & (text == ""))
-    for i in np.flatnonzero(bad.to_numpy()):
-        cells.append(BadCell(file, int(i) + 2, column, text.iloc[i], "a number",
-                             "write the value as a plain number" + (" or leave it empty" if blank_ok else "")))
-    return values.to_numpy(float)
+def _numbers(column: pd.Series, file: str, name: str, cells: list, *, blank_ok: bool):
+    """The column as floats (NaN where empty); non-numbers and non-finite values are bad cells."""
+    text = column.astype(str).str.strip()
+    values = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").to_numpy(float)
+    bad = ~np.isfinite(values) & ~(blank_ok & (text == "")).to_numpy()
+    for i in np.flatnonzero(bad):
+        cells.append(BadCell(file, int(i) + 2, name, text.iloc[i], "a number",
+                             "write the value as a plain number"
+                             + (" or leave it empty" if blank_ok else "")))
+    return np.where(bad, np.nan, values)
+
+
+def _origin_labels(column: pd.Series, file: str, name: str, cells: list) -> pd.Series:
+    labels = column.astype(str).str.strip()
+    for i in np.flatnonzero((labels == "").to_numpy()):
+        cells.append(BadCell(file, int(i) + 2, name, "", "an origin label (e.g. 2021)",
+                             "name the origin period of the row"))
+    return labels
+
+
+def diagonal_lags(known: np.ndarray) -> np.ndarray:
+    """The latest lag each origin ought to reach, ``[origin]`` (-1 where none is expected).
+
+    ``known[o, d]``: the cells holding a value. ``L_o`` is an origin's last known lag; for a
+    step ``s`` the diagonal is E_o = min(n_lags - 1, D - o s), D = max_o (L_o + o s) over the
+    origins with a value; ``s`` is the candidate (1 and every positive L_o - L_o+1 of
+    neighbouring rows) with the fewest origins short of it (L_o < E_o), the smallest on ties.
+    """
+    n_o, n_d = known.shape
+    has = known.any(axis=1)
+    last = np.where(has, n_d - 1 - np.argmax(known[:, ::-1], axis=1), -1)
+    rows = np.arange(n_o)
+    steps = {1} | {int(a - b) for a, b, ha, hb in zip(last, last[1:], has, has[1:], strict=False)
+                   if ha and hb and a > b}
+    best = None
+    for s in sorted(steps):
+        top = np.max(np.where(has, last + rows * s, -1))
+        expected = np.minimum(n_d - 1, top - rows * s)
+        short = int(np.count_nonzero(has & (last < expected)))
+        if best is None or short < best[0]:
+            best = (short, expected)
+    return np.maximum(best[1], -1) if best is not None else np.full(n_o, -1)
+
+
+def _short_rows(tri: np.ndarray) -> list[tuple[int, int]]:
+    """(origin, expected lag) of the origins whose latest cell is empty."""
+    known = ~np.isnan(tri)
+    if not known.any():
+        return []
+    expected = diagonal_lags(known)
+    has = known.any(axis=1)
+    return [(int(o), int(expected[o])) for o in np.flatnonzero(has)
+            if expected[o] >= 0 and not known[o, expected[o]]]
+
+
+def _short_cell(file: str, line: int, column: str, origin: str, age: float) -> BadCell:
+    return BadCell(file, line, column, "",
+                   f"origin {origin}'s latest cumulative value at development {age:g} (the "
+                   "diagonal; an empty latest cell would make the row shorter)",
+                   "fill in the cell (0 if nothing was reported to date)")
 
 
 def read_triangle_csv(path: Path | str, *, origin: str | None = None,
                       development: str | None = None, value: str | None = None) -> CsvTriangle:
-    """The cumulative triangle of a long or wide CSV (long when the three columns exist)."""
+    """The cumulative triangle of a long or wide CSV (long when the three columns exist).
+
+    Raises ``InputError`` listing every bad cell: non-numbers, non-finite values, repeated
+    origins (wide) or cells (long), development ages out of order or repeated (wide), empty
+    origin labels, and empty latest cells (see the module docstring).
+    """
     path = Path(path)
     frame = _read(path)
     cols = list(frame.columns)
     names = (origin or "origin", development or "development", value or "value")
-    cells: list[BadCell] = []
     if all(n in cols for n in names):
-        o_col, d_col, v_col = names
-        ages = _numbers(frame, d_col, path.name, cells, blank_ok=False)
-        vals = _numbers(frame, v_col, path.name, cells, blank_ok=True)  # empty = unknown
-        if cells:
-            raise InputError(cells)
-        labels = frame[o_col].astype(str).str.strip()
-        origins = tuple(dict.fromkeys(labels))
-        age_list = tuple(sorted(set(ages.tolist())))
-        tri = np.full((len(origins), len(age_list)), np.nan)
-        oi = pd.Index(origins).get_indexer(labels)
-        ai = pd.Index(age_list).get_indexer(ages)
-        seen = set()
-        for row, (o, a) in enumerate(zip(oi, ai, strict=True)):
-            if (o, a) in seen:
-                cells.append(BadCell(path.name, row + 2, d_col, str(age_list[a]),
-                                     "one value per origin and development",
-                                     "remove the repeated row"))
-            seen.add((o, a))
-        if cells:
-            raise InputError(cells)
-        tri[oi, ai] = vals
-        return CsvTriangle(origins, age_list, tri)
+        return _read_long(path.name, frame, *names)
     if any(n in cols for n in (origin, development, value) if n):
         missing = [n for n in names if n not in cols]
         raise InputError([BadCell(path.name, 1, n, "", "column present",
                                   "name the column with --origin/--development/--value")
                           for n in missing])
-    # wide: first column origins, the others development ages
-    age_cols = cols[1:]
-    ages = []
-    for c in age_cols:
-        try:
-            ages.append(float(str(c).strip()))
-        except ValueError:
-            cells.append(BadCell(path.name, 1, str(c), str(c), "a development age (number)",
-                                 "head the columns with development ages, or give a long CSV "
-                                 "with origin, development, value columns"))
-    if not age_cols:
-        cells.append(BadCell(path.name, 1, None, ",".join(cols),
-                             "origin column then one column per development age", ""))
-    tri = np.column_stack([_numbers(frame, c, path.name, cells, blank_ok=True) for c in age_cols]) \
-        if age_cols else np.zeros((len(frame), 0))
+    return _read_wide(path.name, frame)
+
+
+def _read_long(file: str, frame: pd.DataFrame, o_col: str, d_col: str, v_col: str) -> CsvTriangle:
+    cells: list[BadCell] = []
+    if any(list(frame.columns).count(n) > 1 for n in (o_col, d_col, v_col)):
+        raise InputError([BadCell(file, 1, n, n, "each column once", "remove the repeated column")
+                          for n in (o_col, d_col, v_col) if list(frame.columns).count(n) > 1])
+    labels = _origin_labels(frame[o_col], file, o_col, cells)
+    ages = _numbers(frame[d_col], file, d_col, cells, blank_ok=False)
+    vals = _numbers(frame[v_col], file, v_col, cells, blank_ok=True)  # empty = unknown
     if cells:
         raise InputError(cells)
-    return CsvTriangle(tuple(frame[cols[0]].astype(str).str.strip()), tuple(ages), tri)
+    origins = tuple(dict.fromkeys(labels))
+    age_list = tuple(sorted(set(ages.tolist())))
+    oi = pd.Index(origins).get_indexer(labels)
+    ai = pd.Index(age_list).get_indexer(ages)
+    seen: dict[tuple[int, int], int] = {}
+    for row, (o, a) in enumerate(zip(oi, ai, strict=True)):
+        if (o, a) in seen:
+            cells.append(BadCell(file, row + 2, d_col, f"{age_list[a]:g}",
+                                 "one value per origin and development",
+                                 f"remove the repeated row (origin {origins[o]} is on line "
+                                 f"{seen[(o, a)]} too)"))
+        seen.setdefault((o, a), row + 2)
+    if cells:
+        raise InputError(cells)
+    tri = np.full((len(origins), len(age_list)), np.nan)
+    tri[oi, ai] = vals
+    last_line = {o: line for (o, _), line in sorted(seen.items(), key=lambda kv: kv[1])}
+    short = [_short_cell(file, last_line[o], v_col, origins[o], age_list[d])
+             for o, d in _short_rows(tri)]
+    if short:
+        raise InputError(short)
+    return CsvTriangle(origins, age_list, tri)
+
+
+def _read_wide(file: str, frame: pd.DataFrame) -> CsvTriangle:
+    cells: list[BadCell] = []
+    cols = list(frame.columns)
+    age_cols = cols[1:]
+    ages: list[float] = []
+    for c in age_cols:
+        try:
+            age = float(c)
+        except ValueError:
+            age = float("nan")
+        if not np.isfinite(age):
+            cells.append(BadCell(file, 1, c, c, "a development age (number)",
+                                 "head the columns with development ages, or give a long CSV "
+                                 "with origin, development, value columns"))
+        elif ages and np.isfinite(ages[-1]) and age <= ages[-1]:
+            repeated = age == ages[-1] or age in ages
+            cells.append(BadCell(file, 1, c, c, "each development age once, increasing from "
+                                 "left to right",
+                                 "remove the repeated column" if repeated
+                                 else f"move the column before age {ages[-1]:g}"))
+        ages.append(age)
+    if not age_cols:
+        cells.append(BadCell(file, 1, None, ",".join(cols),
+                             "origin column then one column per development age", ""))
+    labels = _origin_labels(frame.iloc[:, 0], file, cols[0], cells)
+    first: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        if label and label in first:
+            cells.append(BadCell(file, i + 2, cols[0], label, "one row per origin",
+                                 f"remove the repeated row or merge it with line {first[label]}"))
+        first.setdefault(label, i + 2)
+    columns = [_numbers(frame.iloc[:, k + 1], file, c, cells, blank_ok=True)
+               for k, c in enumerate(age_cols)]
+    if cells:
+        raise InputError(cells)
+    tri = np.column_stack(columns)
+    short = [_short_cell(file, o + 2, age_cols[d], labels.iloc[o], ages[d])
+             for o, d in _short_rows(tri)]
+    if short:
+        raise InputError(short)
+    return CsvTriangle(tuple(labels), tuple(ages), tri)
 
 
 def read_exposure_csv(path: Path | str, origins: tuple[str, ...]) -> np.ndarray:
-    """Exposure (e.g. earned premium) per origin from a CSV with columns origin, exposure."""
+    """Exposure (e.g. earned premium) per origin from a CSV with columns origin, exposure.
+
+    Every bad cell at once: an exposure that is not a finite number > 0, an origin that is
+    empty, repeated or not in the triangle, and every origin of the triangle without a row.
+    """
     path = Path(path)
     frame = _read(path)
     cells: list[BadCell] = []
     for col in ("origin", "exposure"):
-        if col not in frame.columns:
-            cells.append(BadCell(path.name, 1, col, "", "column present", f"add a column {col}"))
+        count = list(frame.columns).count(col)
+        if count != 1:
+            cells.append(BadCell(path.name, 1, col, "", "the column once",
+                                 f"add a column {col}" if count == 0 else "remove the repeat"))
     if cells:
         raise InputError(cells)
-    values = _numbers(frame, "exposure", path.name, cells, blank_ok=False)
+    labels = _origin_labels(frame["origin"], path.name, "origin", cells)
+    exposure = frame["exposure"]
+    values = _numbers(exposure, path.name, "exposure", cells, blank_ok=False)
+    for i in np.flatnonzero(values <= 0):
+        cells.append(BadCell(path.name, int(i) + 2, "exposure", exposure.iloc[i].strip(),
+                             "an exposure > 0 (e.g. the earned premium of the origin)",
+                             "write the origin's exposure; a zero exposure gives no IBNR"))
+    known = set(origins)
+    first: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        if not label:
+            continue
+        if label not in known:
+            cells.append(BadCell(path.name, i + 2, "origin", label, "an origin of the triangle",
+                                 "spell the origin as in the triangle, or remove the row"))
+        elif label in first:
+            cells.append(BadCell(path.name, i + 2, "origin", label, "one row per origin",
+                                 f"remove the repeated row (line {first[label]})"))
+        first.setdefault(label, i + 2)
+    cells += [BadCell(path.name, None, "origin", o, "a row for every origin of the triangle",
+                      "add the origin's exposure") for o in origins if o not in first]
     if cells:
-        raise InputError(cells)
-    by_origin = dict(zip(frame["origin"].astype(str).str.strip(), values, strict=True))
-    missing = [o for o in origins if o not in by_origin]
-    if missing:
-        raise InputError([BadCell(path.name, None, "origin", o, "a row for every origin of the triangle",
-                                  "add the origin's exposure") for o in missing])
+        raise InputError(sorted(cells, key=lambda c: (c.row is None, c.row or 0)))
+    by_origin = dict(zip(labels, values, strict=True))
     return np.array([by_origin[o] for o in origins])
+

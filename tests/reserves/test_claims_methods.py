@@ -31,6 +31,7 @@ from engine.reserves.claims.methods import (
     diagnostics,
     link_ratios,
     mack,
+    zero_pairs,
 )
 
 RTOL = 1e-6
@@ -545,10 +546,10 @@ def test_drop_that_would_leave_nothing_is_ignored_and_flagged():
 
 def test_errors():
     _, C = sample("raa")
-    holed = C.copy()
-    holed[0, 2, 3] = np.nan
+    infinite = C.copy()  # a missing cell (NaN) is allowed; an infinite one is not
+    infinite[0, 2, 3] = np.inf
     with pytest.raises(InputError, match="triangle"):
-        development_factors(holed)
+        development_factors(infinite)
     with pytest.raises(AssumptionError, match="geometric"):
         development_factors(C, average="geometric")
     f = development_factors(C)
@@ -669,3 +670,38 @@ def test_compute_ibnr_applies_selected_factors_and_exclusions():
     # A: Q2's 480/80 left out -> f0 = 150/100 = 1.5; B: f0 selected = 2.0
     assert r.ldf[0, 0] == pytest.approx(1.5) and r.ldf[1, 0] == pytest.approx(2.0)
     assert "selected factors / exclusions applied" in r.note[0]
+
+
+def test_compute_ibnr_notes_negative_cumulative_cells_and_negative_ibnr():
+    # Q1: -100 reported at lag 0 (a recovery booked first), +30 at lag 1 -> cumulative -100, -70;
+    # Q2: 50 at lag 0 -> f0 = -70 / -100 = 0.7, ultimate 35, IBNR -15
+    from datetime import date as _date
+
+    from engine.io.arrays import day as _day
+    from engine.reserves.claims.ibnr import compute_ibnr
+
+    ev = [_date(2025, 2, 1), _date(2025, 2, 1), _date(2025, 5, 1)]
+    rp = [_date(2025, 2, 10), _date(2025, 5, 10), _date(2025, 5, 10)]
+    r = compute_ibnr(np.zeros(3, np.int32), np.array(["HE"]), np.array([_day(d) for d in ev]),
+                     np.array([_day(d) for d in rp]), np.array([-100.0, 30.0, 50.0]),
+                     _day("2025-06-30"), grain_months=3, methods=["chain_ladder"],
+                     min_claims=[1], first_day=_day("2025-01-01"))
+    np.testing.assert_allclose(r.by_origin_ibnr[0], [0.0, -15.0])
+    assert r.diagnostics.negative_cumulative[0].sum() == 2
+    assert r.diagnostics.negative_ibnr[0].tolist() == [False, True]
+    assert "2 negative cumulative cells (Mack: absolute variance weights)" in r.warnings[0]
+    assert "1 origins with negative IBNR" in r.warnings[0]
+
+
+def test_diagnostics_flag_a_collapsed_projection():
+    # a 0 in the last column read as data: f = 0, every younger origin projects to 0
+    C = np.array([[[10.0, 20.0, 0.0], [5.0, 10.0, np.nan], [4.0, np.nan, np.nan]]])
+    f = development_factors(C)
+    d = diagnostics(C, f, max_link_ratio=10.0)
+    assert f.ldf[0, 1] == 0.0
+    assert d.collapsed[0].tolist() == [False, True, True]
+    assert d.negative_ibnr[0].tolist() == [False, True, True]
+    # read as missing (chainladder), the pair is left out: factor 1, nothing collapses
+    fm = development_factors(C, exclude=zero_pairs(C))
+    assert fm.ldf[0, 1] == 1.0 and fm.no_data[0, 1]
+    assert not diagnostics(C, fm, max_link_ratio=10.0).collapsed.any()

@@ -20,7 +20,9 @@ core (``methods``):
 ``min_claims_for_chain_ladder`` uses its ``thin_fallback`` method instead, and the note says so
 (never a silent zero). IBNR_p = sum over origins of ultimate - reported to date. The triangle
 diagnostics (negative incrementals, link ratios above the kind's limit, origins and lags
-without data) are returned and summarised per product in ``warnings``.
+without data, negative cumulative cells, origins whose projection collapsed to 0 and
+origins with negative IBNR) are returned and summarised per product in ``warnings``; a
+projection that is not finite falls back to the reported amount, and is flagged as collapsed.
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ def cumulative(incremental: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(incremental), np.nan, np.cumsum(np.nan_to_num(incremental), axis=2))
 
 
-def _factor_kwargs(options, judgement=None) -> dict:
+def factor_kwargs(options, judgement=None) -> dict:
+    """``development_factors`` keyword arguments of an ``IbnrOptions`` row (None: the defaults)
+    and the actuary's judgements (``judgements``)."""
     out = {} if options is None else {
         "average": options.average, "n_periods": options.n_periods,
         "drop_high": options.drop_high, "drop_low": options.drop_low, "tail": options.tail}
@@ -102,9 +106,13 @@ def diagnostic_warnings(diag: m.Diagnostics, i: int) -> str:
     """One line of what to review in segment i's triangle ("" when nothing)."""
     parts = []
     for name, arr in (("negative incremental cells", diag.negative_incremental[i]),
+                      ("negative cumulative cells (Mack: absolute variance weights)",
+                       diag.negative_cumulative[i]),
                       ("link ratios above the limit", diag.high_link_ratio[i]),
                       ("origins with no claims", diag.origin_no_data[i]),
-                      ("lags without a factor (set to 1)", diag.lag_no_data[i])):
+                      ("lags without a factor (set to 1)", diag.lag_no_data[i]),
+                      ("origins with a collapsed projection (ultimate 0)", diag.collapsed[i]),
+                      ("origins with negative IBNR", diag.negative_ibnr[i])):
         k = int(np.count_nonzero(arr))
         if k:
             parts.append(f"{k} {name}")
@@ -181,7 +189,7 @@ def compute_ibnr(
         if judged:
             note[i] = "; ".join(x for x in (note[i], "selected factors / exclusions applied") if x)
         with np.errstate(all="ignore"):
-            factors = m.development_factors(Ci, **_factor_kwargs(opt, judged))
+            factors = m.development_factors(Ci, **factor_kwargs(opt, judged))
             cl = m.chain_ladder(Ci, factors)
             lat = np.nan_to_num(cl.latest[0])
             if method in ("chain_ladder", "mack"):
@@ -196,7 +204,7 @@ def compute_ibnr(
                 u = np.maximum(ep_i[0] * elr_i[0], lat)
             elif method == "count_severity":
                 N = cumulative(tri.count[i : i + 1])
-                cn = m.chain_ladder(N, m.development_factors(N, **_factor_kwargs(opt)))
+                cn = m.chain_ladder(N, m.development_factors(N, **factor_kwargs(opt)))
                 n_lat = np.nan_to_num(cn.latest[0])
                 severity = lat.sum() / n_lat.sum() if n_lat.sum() > 0 else 0.0
                 u = lat + (np.nan_to_num(cn.ultimate[0], nan=0.0) - n_lat) * severity
@@ -211,7 +219,8 @@ def compute_ibnr(
         with np.errstate(all="ignore"):
             ratios[i] = m.link_ratios(Ci)[0]
         used[i] = factors.used_mask[0]
-        diags.append(m.diagnostics(Ci, factors, max_link_ratio=opt.max_link_ratio if opt else 10.0))
+        diags.append(m.diagnostics(Ci, factors, max_link_ratio=opt.max_link_ratio if opt else 10.0,
+                                   ultimate=np.asarray(u, dtype=float)[None]))
     by_origin = ult - latest
     diag = m.Diagnostics(*(np.concatenate([getattr(d, f) for d in diags]) if diags
                            else np.zeros((0,)) for f in m.Diagnostics.__dataclass_fields__))

@@ -1,10 +1,13 @@
 """Batched reserving methods on dense cumulative triangles ``C[segment, origin, lag]``.
 
 Every function takes float64 cumulative triangles ``C[s, o, d]`` for many segments at once (no
-loop over segments). A cell is known when it is not NaN; the known cells of an origin must be
-lags ``0..L_o`` (its latest lag), NaN after. A zero inside the triangle is data, never missing:
-it enters sums and counts like any other value (a zero base makes a link ratio infinite or
-undefined, see ``link_ratios``). Results are frozen dataclasses of plain arrays.
+loop over segments). A cell is known when it is not NaN. ``L_o``, the latest lag of origin o, is
+its last known cell (its diagonal); everything after it is the future. An unknown cell before
+``L_o`` is missing (the chainladder convention): it enters no link ratio, so only pairs of two
+known cells count. A zero inside the triangle is data, never missing: it enters sums and counts
+like any other value (a zero base makes a link ratio infinite or undefined, see
+``link_ratios``); to read zeros as missing, as chainladder does, leave out the pairs that touch
+a zero with ``exclude`` (``zero_pairs``). Results are frozen dataclasses of plain arrays.
 
 Notation: ``x = C[o, d]``, ``y = C[o, d+1]`` (a known pair), ``f_d`` the factor from lag d to d+1,
 ``CDF_d = prod_{k>=d} f_k * tail`` the factor from lag d to ultimate, ``L_o`` the latest lag of
@@ -103,7 +106,12 @@ class Diagnostics:
     lag 0); ``high_link_ratio[s, o, d]`` known pairs with y / x > max_link_ratio (an infinite
     ratio, a positive y on a zero base, counts); ``undefined_link_ratio[s, o, d]`` known pairs
     0 / 0; ``origin_no_data[s, o]`` origins with no known cell or only zeros;
-    ``lag_no_data[s, d]`` lags whose factor could not be estimated (set to 1).
+    ``lag_no_data[s, d]`` lags whose factor could not be estimated (set to 1);
+    ``negative_cumulative[s, o, d]`` known cells below 0 (outside Mack's model, see ``mack``);
+    ``missing[s, o, d]`` unknown cells before the origin's latest lag; ``collapsed[s, o]``
+    origins with a latest value other than 0 whose ultimate is 0 or not finite (e.g. a factor
+    of 0 from a 0 in the last column); ``negative_ibnr[s, o]`` origins whose ultimate is below
+    their latest value.
     """
 
     negative_incremental: np.ndarray
@@ -111,6 +119,10 @@ class Diagnostics:
     undefined_link_ratio: np.ndarray
     origin_no_data: np.ndarray
     lag_no_data: np.ndarray
+    negative_cumulative: np.ndarray
+    missing: np.ndarray
+    collapsed: np.ndarray
+    negative_ibnr: np.ndarray
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,16 +143,18 @@ def _triangle(C) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s, o, d = np.argwhere(np.isinf(C))[0]
         raise _bad("triangle", f"[{s}, {o}, {d}] = {C[s, o, d]}", "a finite number or NaN")
     known = ~np.isnan(C)
-    n_known = known.sum(axis=2)
-    prefix = np.arange(C.shape[2]) < n_known[..., None]
-    if not np.array_equal(known, prefix):
-        s, o, d = np.argwhere(known != prefix)[0]
-        raise _bad(
-            "triangle", f"[{s}, {o}, {d}] = {C[s, o, d]}",
-            "the known cells of each origin to be lags 0..latest, NaN after",
-            "a cell inside the triangle with no amount is 0, not NaN",
-        )
-    return C, known, n_known - 1
+    last = C.shape[2] - 1 - np.argmax(known[..., ::-1], axis=2)
+    return C, known, np.where(known.any(axis=2), last, -1)
+
+
+def zero_pairs(C) -> np.ndarray:
+    """``exclude[s, o, d]``: the pairs (lag d, d + 1) with a zero cell, to read zeros as missing.
+
+    chainladder stores a cumulative 0 as missing, so such a pair enters no average there.
+    """
+    C = np.asarray(C, dtype=np.float64)
+    zero = C == 0
+    return zero[..., :-1] | zero[..., 1:]
 
 
 def _at_lag(values: np.ndarray, lag: np.ndarray) -> np.ndarray:
@@ -212,7 +226,7 @@ def development_factors(
         raise AssumptionError(f"development average {average!r} is not one of {AVERAGES}")
     n_seg, n_o, n_d = C.shape
     x, y = C[..., :-1], C[..., 1:]
-    cand = known[..., 1:].copy()
+    cand = known[..., :-1] & known[..., 1:]
     if n_periods is not None:
         if int(n_periods) != n_periods or n_periods < 1:
             raise AssumptionError(f"n_periods must be a whole number >= 1, not {n_periods!r}")
@@ -424,19 +438,32 @@ def mack(C, factors: Factors, *, sigma_extrapolation: str = "mack") -> Mack:
     (chainladder's default ``sigma_interpolation``).
     se(f_d)^2 = sigma_d^2 / sum_o x^(2-a) over the used pairs.
 
+    Safeguards, so that no variance is ever negative: (1) the variance weights are absolute,
+    Var(C[o, d+1] | C[o, d]) = sigma_d^2 |C[o, d]|^a: every residual term of sigma_d^2, every
+    se(f_d)^2 and every process term is >= 0 even where a cumulative value is negative (Mack's
+    model assumes C >= 0; chainladder's weights 1 / x^a make sigma_d^2 negative, its sigma NaN,
+    there); (2) where sigma_d^2 cannot be estimated it is extrapolated (Mack 1993 p. 217 or
+    log-linear, both >= 0), never taken as a negative fill; (3) in the total, the covariance
+    term uses sum_o |C_ok|, so the parameter errors of origins of opposite signs never cancel
+    and total >= mack_o for every origin. On triangles without negative cells (Mack's model)
+    the three are the plain formulas below. Negative cumulative cells are flagged by
+    ``diagnostics``.
+
     Per origin, over the future steps k >= L_o, with C_ok the projected (or latest) value and
     G_k = CDF_{k+1} (Mack 1993 Theorem 3, written as the recursion of Mack 1999 that
     chainladder's MackChainladder evaluates; both give the same numbers):
     process_o^2 = sum_k sigma_k^2 C_ok^a G_k^2, parameter_o^2 = sum_k C_ok^2 se(f_k)^2 G_k^2,
     mack_o^2 = process_o^2 + parameter_o^2.
     Total reserve (Mack 1993 Corollary to Theorem 3, the covariance across origins included):
-    total^2 = sum_o process_o^2 + sum_k (sum_{o: L_o <= k} C_ok)^2 se(f_k)^2 G_k^2.
+    total^2 = sum_o process_o^2 + sum_k (sum_{o: L_o <= k} |C_ok|)^2 se(f_k)^2 G_k^2.
+    Missing cells before an origin's latest lag only leave their pairs out of f, sigma^2 and
+    se(f)^2 (as chainladder's MackChainladder).
     The tail factor scales the errors but carries no variance of its own (chainladder adds a
     tail sigma from its tail estimators; with tail = 1 the two agree). A term whose C_ok is 0
     adds nothing (zero mean, zero variance under the model, a > 0). An origin with no known
-    cell gives NaN for the origin and the segment total.
+    cell gives NaN for the origin and is left out of the total (it has no reserve to err on).
     """
-    C, known, latest_lag = _triangle(C)
+    C, _, latest_lag = _triangle(C)
     _check_factors(C, factors)
     if sigma_extrapolation not in SIGMA_EXTRAPOLATIONS:
         raise AssumptionError(
@@ -446,42 +473,48 @@ def mack(C, factors: Factors, *, sigma_extrapolation: str = "mack") -> Mack:
     n_seg, n_o, n_d = C.shape
     x, y, used, f = C[..., :-1], C[..., 1:], factors.used_mask, factors.ldf
 
-    # sigma_d^2 and se(f_d)^2
+    # sigma_d^2 and se(f_d)^2, absolute variance weights |x|^a (safeguard 1)
+    ax = np.abs(x)
     var_pairs = used & (x != 0) if a > 0 else used
     n = var_pairs.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        resid2 = np.where(var_pairs, (y - f[:, None, :] * x) ** 2 / np.where(var_pairs, x, 1.0) ** a, 0.0)
+        resid2 = np.where(var_pairs,
+                          (y - f[:, None, :] * x) ** 2 / np.where(var_pairs, ax, 1.0) ** a, 0.0)
         sigma2 = np.where(n >= 2, resid2.sum(axis=1) / (n - 1), np.nan)
     extrapolated = n < 2
     if sigma_extrapolation == "mack":
         sigma2 = _mack_sigma_rule(sigma2, extrapolated)
     else:
         sigma2 = _loglinear_sigma(sigma2, extrapolated)
-    den = np.sum(np.where(used, x, 1.0) ** (2 - a) * used, axis=1)
+    den = np.sum(np.where(used, ax, 1.0) ** (2 - a) * used, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         se2 = np.where(den > 0, sigma2 / np.where(den > 0, den, 1.0), np.nan)
 
     # projected triangle: C_full[o, d] = C[o, L_o] * prod_{L_o <= k < d} f_k beyond the latest lag
     latest = _at_lag(C, latest_lag)
-    step = ~known[..., 1:]  # step k (lag k -> k+1) lies in the future: k >= L_o
+    lag = np.arange(n_d)
+    step = lag[None, None, :-1] >= latest_lag[..., None]  # step k (lag k -> k+1): k >= L_o
     grow = np.concatenate([np.ones((n_seg, n_o, 1)), np.where(step, f[:, None, :], 1.0)], axis=2)
-    full = np.where(known, C, latest[..., None] * np.cumprod(grow, axis=2))
+    full = np.where(lag <= latest_lag[..., None], C, latest[..., None] * np.cumprod(grow, axis=2))
     cdf_applied = _cdf_at(factors.cdf, latest_lag)
     ultimate = latest * cdf_applied
 
-    cx = np.where(step, full[..., :-1], 0.0)  # C_ok on the future steps, 0 elsewhere
+    has_data = latest_lag >= 0
+    cx = np.where(step & has_data[..., None], full[..., :-1], 0.0)  # C_ok on the future steps
+    acx = np.abs(cx)
     g2 = factors.cdf[:, 1:] ** 2
-    weight = {0: step.astype(np.float64), 1: cx, 2: cx * cx}[a]
+    weight = {0: step.astype(np.float64), 1: acx, 2: cx * cx}[a]
     process_var = _weighted_sum(weight, sigma2 * g2)
     parameter_var = _weighted_sum(cx * cx, se2 * g2)
-    col = cx.sum(axis=1)  # sum over the origins with L_o <= k of C_ok
+    col = acx.sum(axis=1)  # sum over the origins with L_o <= k of |C_ok| (safeguard 3)
     with np.errstate(invalid="ignore"):
         total_par = np.where(col != 0, col**2 * se2 * g2, 0.0).sum(axis=1)
         total_se = np.sqrt(process_var.sum(axis=1) + total_par)
+    none = np.where(has_data, 1.0, np.nan)  # no known cell: no result for the origin
     return Mack(
         latest=latest, ultimate=ultimate, ibnr=ultimate - latest, cdf_applied=cdf_applied,
-        process_se=np.sqrt(process_var), parameter_se=np.sqrt(parameter_var),
-        mack_se=np.sqrt(process_var + parameter_var), total_se=total_se,
+        process_se=np.sqrt(process_var) * none, parameter_se=np.sqrt(parameter_var) * none,
+        mack_se=np.sqrt(process_var + parameter_var) * none, total_se=total_se,
         sigma2=sigma2, sigma2_extrapolated=extrapolated, ldf_se2=se2,
     )
 
@@ -533,18 +566,32 @@ def _loglinear_sigma(sigma2: np.ndarray, missing: np.ndarray) -> np.ndarray:
 # Diagnostics
 
 
-def diagnostics(C, factors: Factors, *, max_link_ratio: float) -> Diagnostics:
-    """Cells, link ratios, origins and lags to review (see ``Diagnostics``)."""
+def diagnostics(C, factors: Factors, *, max_link_ratio: float, ultimate=None) -> Diagnostics:
+    """Cells, link ratios, origins and lags to review (see ``Diagnostics``).
+
+    ``ultimate[s, o]``: the projection to check for a collapse (default: the chain ladder of
+    ``factors``).
+    """
     C, known, latest_lag = _triangle(C)
     _check_factors(C, factors)
     incremental = np.concatenate([C[..., :1], np.diff(C, axis=2)], axis=2)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = C[..., 1:] / C[..., :-1]
-    pair = known[..., 1:]
-    return Diagnostics(
-        negative_incremental=known & (incremental < 0),
-        high_link_ratio=pair & (ratio > max_link_ratio),
-        undefined_link_ratio=pair & np.isnan(ratio),
-        origin_no_data=(latest_lag < 0) | np.all(np.where(known, C == 0, True), axis=2),
-        lag_no_data=factors.no_data.copy(),
-    )
+    pair = known[..., :-1] & known[..., 1:]
+    latest = _at_lag(C, latest_lag)
+    if ultimate is None:
+        ultimate = latest * _cdf_at(factors.cdf, latest_lag)
+    ultimate = np.broadcast_to(np.asarray(ultimate, dtype=np.float64), latest.shape)
+    reported = ~np.isnan(latest) & (latest != 0)
+    with np.errstate(invalid="ignore"):
+        return Diagnostics(
+            negative_incremental=known & (incremental < 0),
+            high_link_ratio=pair & (ratio > max_link_ratio),
+            undefined_link_ratio=pair & np.isnan(ratio),
+            origin_no_data=(latest_lag < 0) | np.all(np.where(known, C == 0, True), axis=2),
+            lag_no_data=factors.no_data.copy(),
+            negative_cumulative=known & (C < 0),
+            missing=~known & (np.arange(C.shape[2]) < latest_lag[..., None]),
+            collapsed=reported & ((ultimate == 0) | ~np.isfinite(ultimate)),
+            negative_ibnr=reported & (ultimate - latest < 0),
+        )
