@@ -9,10 +9,15 @@ QUARTERS := 2024-03-31 2024-06-30 2024-09-30 2024-12-31 2025-03-31 2025-06-30 20
 
 .PHONY: demo test lint bench clean
 
+# The install says what it is doing: pip lists each package as it is collected and installed.
 $(BIN)/.installed: pyproject.toml
+	@echo "reserva: creating the virtual environment $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "reserva: upgrading pip in $(VENV)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,tables]'
+	@echo "reserva: installing Reserva and its dependencies (numpy, pandas, numba, duckdb, ...): a minute or two the first time"
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev,tables]'
+	@echo "reserva: installed in $(VENV)"
 	touch $@
 
 ## demo: sample programme -> period-end close of 8 quarter ends -> KPI table, in a DuckDB store

@@ -78,6 +78,17 @@ class StoreError(EngineError):
     exit_code = 3
 
 
+class AlreadyClosed(StoreError):
+    """The valuation date's latest completed run used the same data, assumptions and edition:
+    nothing is stored (a date is closed again only when asked, ``--rerun``)."""
+
+    def __init__(self, valuation_date, run_id: int):
+        self.valuation_date = valuation_date
+        self.run_id = run_id
+        super().__init__(f"{valuation_date} is already closed by run {run_id} with the same data "
+                         "and assumptions; pass --rerun to close it again")
+
+
 class ComputationError(EngineError):
     """A stage of a run failed on valid input; the run is rolled back."""
 

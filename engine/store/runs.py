@@ -6,6 +6,7 @@ never spliced into SQL.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from engine.errors import StoreError
-from engine.store.db import connect, reading
+from engine.store.db import reading, writing
 
 RESULT_TABLES = (
     "reserves", "upr_rollforward", "upr_policy", "ibnr_origin", "ibnr_change", "triangles",
@@ -53,7 +54,7 @@ def _has_runs(con) -> bool:
 
 def opening_reserves(store: Path, period_start: dt.date) -> tuple[int, pd.DataFrame] | None:
     """Closing reserves of the latest completed run valued at ``period_start``, if any."""
-    with reading(store) as con:
+    with reading(store, missing_ok=True) as con:
         if con is None or not _has_runs(con):
             return None
         row = con.execute(
@@ -69,12 +70,40 @@ def opening_reserves(store: Path, period_start: dt.date) -> tuple[int, pd.DataFr
         return int(row[0]), frame
 
 
+def same_run(store: Path, valuation_date: dt.date, input_hashes: dict, assumption_hash: str,
+             edition: int) -> int | None:
+    """The latest completed run of ``valuation_date`` when it was closed with the same input
+    files (sha256 by file name), assumption set hash and edition; None otherwise.
+
+    Only the latest completed run of the date counts: it is the one readers take for the date,
+    so a date whose latest run used other data is closed again.
+    """
+    with reading(store, missing_ok=True) as con:
+        if con is None or not _has_runs(con):
+            return None
+        row = con.execute(
+            "SELECT run_id, input_hashes, assumption_hash, edition FROM runs "
+            "WHERE valuation_date = ? AND status = 'completed' ORDER BY run_id DESC LIMIT 1",
+            [valuation_date],
+        ).fetchone()
+    if row is None:
+        return None
+    run_id, hashes, a_hash, stored_edition = row
+    same = (json.loads(hashes) == dict(input_hashes) and a_hash == assumption_hash
+            and int(stored_edition) == int(edition))
+    return int(run_id) if same else None
+
+
 def save_run(store: Path, record: RunRecord, results: dict[str, pd.DataFrame]) -> int:
     """Insert the run and every results table atomically; returns the new run id."""
     missing = set(RESULT_TABLES) - set(results)
     if missing:
         raise StoreError(f"run results lack table(s) {', '.join(sorted(missing))}")
-    con = connect(store)
+    with writing(store) as con:
+        return _insert_run(con, store, record, results)
+
+
+def _insert_run(con, store: Path, record: RunRecord, results: dict[str, pd.DataFrame]) -> int:
     try:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -100,19 +129,19 @@ def save_run(store: Path, record: RunRecord, results: dict[str, pd.DataFrame]) -
                 con.unregister("_result_frame")
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):  # a failed COMMIT has rolled back already
+                con.execute("ROLLBACK")
             raise
     except duckdb.Error as exc:
-        raise StoreError(f"cannot write run to store {store}: {exc}") from exc
-    finally:
-        con.close()
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(f"cannot write run to store {store}: {first}") from exc
     return int(run_id)
 
 
 def list_runs(store: Path) -> pd.DataFrame:
     """Every run, oldest first."""
     with reading(store) as con:
-        if con is None or not _has_runs(con):
+        if not _has_runs(con):
             raise StoreError(f"store {store} has no runs; fix: run `reserva close` first")
         return con.execute(
             "SELECT run_id, CAST(valuation_date AS VARCHAR) AS valuation_date, "
@@ -129,7 +158,7 @@ def kpi_trend(store: Path, product: str | None = None) -> pd.DataFrame:
     """Each indicator across the stored valuation dates: per date the latest completed run
     (a rerun replaces the earlier run of its date), oldest date first."""
     with reading(store) as con:
-        if con is None or not _has_runs(con):
+        if not _has_runs(con):
             raise StoreError(f"store {store} has no runs; fix: run `reserva close` first")
         frame = con.execute(
             "WITH latest AS (SELECT valuation_date, max(run_id) AS run_id FROM runs "
@@ -163,7 +192,7 @@ def read_results(store: Path, table: str, run_id: int | None = None) -> tuple[in
     if table not in RESULT_TABLES:
         raise StoreError(f"unknown results table {table!r}")
     with reading(store) as con:
-        if con is None or not _has_runs(con):
+        if not _has_runs(con):
             raise StoreError(f"store {store} has no runs; fix: run `reserva close` first")
         rid = resolve_run(con, run_id)
         order = "position, product_id" if table in ("kpis", "ibnr_change") else "ALL"
@@ -174,9 +203,10 @@ def read_results(store: Path, table: str, run_id: int | None = None) -> tuple[in
 
 
 def run_record(store: Path, run_id: int) -> dict:
+    """The ``runs`` row of ``run_id`` as a dict."""
     with reading(store) as con:
-        if con is None:
-            raise StoreError(f"store {store} does not exist")
+        if not _has_runs(con):
+            raise StoreError(f"store {store} has no runs; fix: run `reserva close` first")
         frame = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).df()
     if frame.empty:
         raise StoreError(f"run {run_id} is not in the store; fix: see `reserva runs`")

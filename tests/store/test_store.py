@@ -34,9 +34,9 @@ def test_migrations_run_once_in_order(tmp_path):
 
 def test_rerun_is_a_new_run_and_opening_comes_from_the_store(tiny_pack, tmp_path):
     store = tmp_path / "s.duckdb"
-    first = close(tiny_pack, "2024-09-30", store=store)
-    second = close(tiny_pack, "2024-12-31", store=store)
-    again = close(tiny_pack, "2024-12-31", store=store)
+    first = close(tiny_pack, "2024-09-30", store=store, write=True)
+    second = close(tiny_pack, "2024-12-31", store=store, write=True)
+    again = close(tiny_pack, "2024-12-31", store=store, write=True, rerun=True)
     assert (first.run_id, second.run_id, again.run_id) == (1, 2, 3)
     assert first.opening_source == "recomputed"
     assert second.opening_source == "store"
@@ -47,17 +47,17 @@ def test_rerun_is_a_new_run_and_opening_comes_from_the_store(tiny_pack, tmp_path
 
 def test_failure_in_a_late_stage_writes_nothing(tiny_pack, tmp_path):
     store = tmp_path / "s.duckdb"
-    close(tiny_pack, "2024-09-30", store=store)
+    close(tiny_pack, "2024-09-30", store=store, write=True)
     before = _runs_snapshot(store)
     for stage in ("upr", "claims", "statements", "kpi", "assemble"):
         with pytest.raises(ComputationError):
-            close(tiny_pack, "2024-12-31", store=store, fail_after=stage)
+            close(tiny_pack, "2024-12-31", store=store, write=True, fail_after=stage)
         assert _runs_snapshot(store) == before
 
 
 def test_failure_inside_the_write_transaction_rolls_back(tiny_pack, tmp_path, monkeypatch):
     store = tmp_path / "s.duckdb"
-    close(tiny_pack, "2024-09-30", store=store)
+    close(tiny_pack, "2024-09-30", store=store, write=True)
     before = _runs_snapshot(store)
     real = engine_close.results_tables
 
@@ -68,14 +68,37 @@ def test_failure_inside_the_write_transaction_rolls_back(tiny_pack, tmp_path, mo
 
     monkeypatch.setattr(engine_close, "results_tables", corrupt)
     with pytest.raises(StoreError, match="cannot write run"):
-        close(tiny_pack, "2024-12-31", store=store)
+        close(tiny_pack, "2024-12-31", store=store, write=True)
     assert _runs_snapshot(store) == before
 
 
 def test_reading_a_missing_run_is_a_store_error(tiny_pack, tmp_path):
     store = tmp_path / "s.duckdb"
-    close(tiny_pack, "2024-12-31", store=store)
+    close(tiny_pack, "2024-12-31", store=store, write=True)
     with pytest.raises(StoreError, match="run 99 is not in the store"):
         store_runs.read_results(store, "kpis", 99)
-    with pytest.raises(StoreError, match="does not exist"):
+    with pytest.raises(StoreError, match="no Reserva store at .*missing.duckdb"):
         connect(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_a_date_closed_with_the_same_data_is_not_stored_again(tiny_pack, tmp_path):
+    from engine.close import Skipped, close_many
+    from engine.errors import AlreadyClosed
+
+    store = tmp_path / "s.duckdb"
+    first = close(tiny_pack, "2024-12-31", store=store, write=True)
+    before = _runs_snapshot(store)
+    with pytest.raises(AlreadyClosed) as info:
+        close(tiny_pack, "2024-12-31", store=store, write=True)
+    assert (info.value.run_id, str(info.value.valuation_date)) == (first.run_id, "2024-12-31")
+    assert _runs_snapshot(store) == before
+    # close_many: each date once, in date order; the closed one skipped, the new one stored
+    out = close_many(tiny_pack, ["2025-03-31", "2024-12-31", "2025-03-31"], store=store,
+                     write=True)
+    assert [type(r).__name__ for r in out] == ["Skipped", "CloseResult"]
+    assert out[0] == Skipped(first.valuation_date, first.run_id, str(info.value))
+    assert (out[1].run_id, out[1].opening_source) == (2, "store")
+    # without writing, nothing is checked or skipped
+    again = close_many(tiny_pack, ["2024-12-31"], store=store, write=False)
+    assert again[0].run_id is None
+    assert list(store_runs.list_runs(store)["run_id"]) == [1, 2]
