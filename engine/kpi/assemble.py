@@ -231,11 +231,14 @@ class _Policies:
         self.frame = pol.reset_index(drop=True)
         self.n_members = len(self.member_ids)
 
-    def text_of_member(self, column: str) -> np.ndarray:
+    def text_of_member(self, column: str, among: np.ndarray | None = None) -> np.ndarray:
         """The column's text on each member's latest term that gives it ("" if none), by
-        member code (a member's terms of another product may leave the column empty)."""
+        member code (a member's terms of another product may leave the column empty);
+        ``among``: only the terms where this mask is true (e.g. one product's terms)."""
         values = self.frame[column].fillna("").astype(str).to_numpy(dtype=object)
         given = values != ""
+        if among is not None:
+            given &= among
         return _latest_per_member(self.member[given], self.start[given], values[given],
                                   self.n_members, "")
 
@@ -496,6 +499,16 @@ def _prudence_rows(rows: _Rows, inp: KpiInputs, columns):
         rows.add(col, "liquidity_ratio", r, note)
 
 
+def _member_codes(text: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The chosen members' codes into the sorted groups (or kinships) they name, -1 = none.
+
+    Only the groups of these members are listed: a group of another product's members is no
+    row of this product (its index would be n/a for want of premium)."""
+    mine = text[members]
+    names = tuple(sorted(set(mine.tolist()) - {""}))
+    return pd.Index(names).get_indexer(mine).astype(np.int64), names
+
+
 def _health_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, claims: dict, opt: _Options):
     """Health-fund indices (spec §1B) of each health product and of the health products pooled."""
     pack = inp.pack
@@ -503,14 +516,7 @@ def _health_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, claims: dict, opt:
     health = [i for i, k in enumerate(inp.kinds) if k in opt.health_kinds]
     if not health:
         return
-    group_text = pol.text_of_member("member_group")
-    relationship = pd.Series(pol.text_of_member("relationship"))
-    kinship_text = (relationship + "_" + pd.Series(pol.text_of_member("sex"))).where(
-        relationship != "", "").to_numpy(dtype=object)
-    groups = tuple(sorted(set(group_text.tolist()) - {""}))
-    kinships = tuple(sorted(set(kinship_text.tolist()) - {""}))
-    group_code = pd.Index(groups).get_indexer(group_text).astype(np.int64)
-    kinship_code = pd.Index(kinships).get_indexer(kinship_text).astype(np.int64)
+    sex = pd.Series(pol.text_of_member("sex"))
     covered = (pol.start <= v) & (pol.end > ps)
     overlap = np.clip(np.minimum(pol.end, v) - np.maximum(pol.start, ps + 1) + 1, 0, None)
     term_days = np.maximum(pol.end - pol.start + 1, 1)
@@ -534,6 +540,12 @@ def _health_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, claims: dict, opt:
         c_sel = occurred & np.isin(claims["product"], chosen)
         members = np.unique(np.concatenate([pol.member[in_products & covered],
                                             claim_member[c_sel & (claim_member >= 0)]]))
+        group_code, groups = _member_codes(pol.text_of_member("member_group", in_products),
+                                           members)
+        relationship = pd.Series(pol.text_of_member("relationship", in_products))
+        kinship_code, kinships = _member_codes(
+            (relationship + "_" + sex).where(relationship != "", "").to_numpy(dtype=object),
+            members)
         local = np.full(pol.n_members, -1, dtype=np.int64)
         local[members] = np.arange(members.size)
         live = in_products & covered
@@ -563,7 +575,7 @@ def _health_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, claims: dict, opt:
             claim_member=local[claim_member[c_idx]], claim_cost=claims["cost"][c_idx],
             claim_emergency=np.isin(claims["category"][c_idx], opt.emergency),
             claim_exhausted=claims["limit"][c_idx] == "yes",
-            member_group=group_code[members], member_kinship=kinship_code[members],
+            member_group=group_code, member_kinship=kinship_code,
             member_premium=premium, financing=financing,
             planned_monthly=math.nan,  # the plan index is year to date: computed below
             period_months=months, groups=groups, kinships=kinships,

@@ -21,6 +21,19 @@ ORDER = {
         "rejection", "solvency", "liquidity", "health"),
 }
 
+# family -> the name shown where a whole family is summed up in one line (the folded KPI table)
+FAMILY_NAMES = {
+    "net_income": "net income", "expense": "expense", "claims": "claims", "renewal": "renewal",
+    "timeliness": "timeliness", "rejection": "rejection", "growth": "growth",
+    "coverage": "coverage", "solvency": "solvency", "liquidity": "liquidity",
+    "health": "health-fund indices",
+}
+# family -> why a product has no row of it at all (the close computes some families only for
+# some products)
+ABSENT = {
+    "health": "computed for the product kinds of [health] kinds only",
+}
+
 # indicator -> (family, unit, label)
 INDICATORS: dict[str, tuple[str, str, str]] = {
     "incurred_expense_ratio": ("expense", "ratio", "Incurred expense ratio"),

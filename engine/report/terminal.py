@@ -3,6 +3,10 @@
 Ratios are stored as fractions and shown as percentages rounded half-up to one decimal
 (spec §0.4); an undefined value shows as ``n/a``; a value outside its edition's threshold is
 marked ``▼`` (below) or ``▲`` (above).
+
+Text from data (ids, notes, rules) is shown literally: every title, header and cell is a rich
+``Text`` (never parsed as markup or emoji codes), and ``console()`` prints strings without
+markup, emoji or highlighting, so an id such as ``[/x]`` or ``[red]X[/red]`` is printed as is.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
+from rich.text import Text
 
 from engine.kpi import catalogue
+from engine.report.kpi_view import kpi_view
 
 MARK = {"below": " ▼", "above": " ▲"}
 
@@ -48,18 +54,27 @@ def _label(indicator: str) -> str:
     return catalogue.label(indicator)
 
 
-def kpi_table(kpis: pd.DataFrame, title: str) -> Table:
-    """Indicators as rows (edition order), products then the programme as columns."""
-    columns = list(dict.fromkeys(kpis["product_id"]))
-    order = list(dict.fromkeys(kpis.sort_values("position")["indicator"]))
-    table = Table(title=title, title_justify="left", show_lines=False)
+def _table(title: str, **kwargs) -> Table:
+    return Table(title=Text(str(title)), title_justify="left", **kwargs)
+
+
+def kpi_table(kpis: pd.DataFrame, title: str, *, full: bool = False) -> Group:
+    """Indicators as rows (edition order), products then the programme as columns; what is
+    n/a folded into lines under the table unless ``full`` (``engine.report.kpi_view``)."""
+    view = kpi_view(kpis, full=full)
+    table = Table(show_lines=False)  # the title is a line of its own: never wrapped to the table
     table.add_column("Indicator", no_wrap=True)
-    for c in columns:
-        table.add_column(c, justify="right", no_wrap=True)
-    cells = {(r.indicator, r.product_id): (r.value, r.flag) for r in kpis.itertuples()}
-    for ind in order:
-        table.add_row(_label(ind), *[_flagged(ind, cells.get((ind, c))) for c in columns])
-    return table
+    for c in view.columns:
+        table.add_column(Text(str(c)), justify="right", no_wrap=True)
+    for ind, cells in view.rows:
+        table.add_row(Text(_label(ind)),
+                      *[Text("") if cell is None else _flagged(ind, cell) for cell in cells])
+    lines = [Text(line) for line in view.folded]
+    if view.folded:
+        lines.append(Text("(folded: each n/a family shown once per product, "
+                          f"{view.hidden_rows} indicator(s) n/a everywhere left out; "
+                          "`reserva kpi --all` shows every row and cell)"))
+    return Group(Text(str(title)), table, *lines)
 
 
 def flag_lines(kpis: pd.DataFrame) -> list[str]:
@@ -72,11 +87,11 @@ def flag_lines(kpis: pd.DataFrame) -> list[str]:
     return out
 
 
-def _flagged(indicator: str, cell) -> str:
+def _flagged(indicator: str, cell) -> Text:
     """A KPI value as text with its threshold mark, red when outside the threshold."""
     value, fl = cell if cell is not None else (math.nan, "n/a")
     text = fmt_value(indicator, value) + MARK.get(fl, "")
-    return f"[red]{text}[/red]" if fl in MARK else text
+    return Text(text, style="red" if fl in MARK else "")
 
 
 def trend_table(trend: pd.DataFrame, product: str, title: str) -> Table:
@@ -84,24 +99,25 @@ def trend_table(trend: pd.DataFrame, product: str, title: str) -> Table:
     rows = trend[trend["product_id"] == product]
     dates = list(dict.fromkeys(rows["valuation_date"]))
     order = list(dict.fromkeys(rows.sort_values("position")["indicator"]))
-    table = Table(title=title, title_justify="left")
+    table = _table(title)
     table.add_column("Indicator", no_wrap=True)
     for d in dates:
-        table.add_column(d, justify="right", no_wrap=True)
+        table.add_column(Text(str(d)), justify="right", no_wrap=True)
     cells = {(r.indicator, r.valuation_date): (r.value, r.flag) for r in rows.itertuples()}
     for ind in order:
-        table.add_row(_label(ind), *[_flagged(ind, cells.get((ind, d))) for d in dates])
+        table.add_row(Text(_label(ind)), *[_flagged(ind, cells.get((ind, d))) for d in dates])
     return table
 
 
 def reserves_table(reserves: pd.DataFrame, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
+    table = _table(title)
     table.add_column("Product")
     for name in ("upr", "ibnr", "ocs", "alr"):
         table.add_column(name.upper(), justify="right")
     wide = reserves.pivot_table(index="product_id", columns="reserve", values="closing", sort=False)
     for product, row in wide.iterrows():
-        table.add_row(str(product), *[f"{row.get(n, 0.0):,.0f}" for n in ("upr", "ibnr", "ocs", "alr")])
+        table.add_row(Text(str(product)),
+                      *[f"{row.get(n, 0.0):,.0f}" for n in ("upr", "ibnr", "ocs", "alr")])
     total = wide.sum()
     table.add_row("ALL", *[f"{total.get(n, 0.0):,.0f}" for n in ("upr", "ibnr", "ocs", "alr")])
     return table
@@ -141,12 +157,32 @@ def change_frame(change: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def triangle_ibnr_frame(origins, r) -> pd.DataFrame:
-    frame = pd.DataFrame({"origin": list(origins), "latest": r.latest, "cdf": r.cdf,
-                          "ultimate": r.ultimate, "ibnr": r.ibnr})
-    if r.std_err is not None:
-        frame["std_err"] = r.std_err
+def triangle_ibnr_frame(doc: dict) -> pd.DataFrame:
+    """``reserva ibnr``'s table from its document (``triangle_ibnr.document``): one row per
+    origin (latest, cdf, ultimate, ibnr, std_err for mack, flags), the total over the origins
+    with a result, then the bootstrap lines if any. Undefined values show empty."""
+    numbers = ["latest", "cdf", "ultimate", "ibnr"] + (["std_err"] if doc["method"] == "mack" else [])
+    rows = [{"origin": o["origin"], **{k: _number(o[k]) for k in numbers},
+             "flags": ", ".join(o["flags"])} for o in doc["origins"]]
+    t = doc["totals"]
+    label = "total" if not t["undefined_origins"] else (
+        f"total of {t['origins'] - t['undefined_origins']} (of {t['origins']})")
+    rows.append({"origin": label, **{k: _number(t.get(k)) for k in numbers}, "cdf": float("nan"),
+                 "flags": ""})
+    boot = doc.get("bootstrap")
+    if boot is not None:
+        lines = [("bootstrap mean", boot["mean"]), ("bootstrap std", boot["std"])]
+        lines += [(f"bootstrap p{p}", v) for p, v in boot["percentiles"].items()]
+        rows += [{"origin": k, **{c: float("nan") for c in numbers}, "ibnr": _number(v),
+                  "flags": ""} for k, v in lines]
+    frame = pd.DataFrame(rows, columns=["origin", *numbers, "flags"])
+    if not frame["flags"].astype(bool).any():
+        frame = frame.drop(columns="flags")
     return frame
+
+
+def _number(x) -> float:
+    return float("nan") if x is None else float(x)
 
 
 def alr_frame(products, alr) -> pd.DataFrame:
@@ -167,9 +203,10 @@ def alr_frame(products, alr) -> pd.DataFrame:
 
 def frame_table(frame: pd.DataFrame, title: str) -> Table:
     """Any small frame as a table; money with thousands separators and no decimals."""
-    table = Table(title=title, title_justify="left")
+    table = _table(title)
     for col in frame.columns:
-        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "if" else "left")
+        table.add_column(Text(str(col)),
+                         justify="right" if frame[col].dtype.kind in "if" else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*[_cell(x) for x in row])
     return table
@@ -177,33 +214,38 @@ def frame_table(frame: pd.DataFrame, title: str) -> Table:
 
 def pairs_table(rows: list[tuple[str, str]], title: str) -> Table:
     """Label / value lines already formatted (e.g. the ``reserva life`` spot check)."""
-    table = Table(title=title, title_justify="left", show_header=False)
+    table = _table(title, show_header=False)
     table.add_column("", justify="left")
     table.add_column("", justify="right")
     for label, value in rows:
-        table.add_row(label, value)
+        table.add_row(Text(str(label)), Text(str(value)))
     return table
 
 
-def _cell(x) -> str:
+def _cell(x) -> Text:
+    """A cell shown literally (rich ``Text``: never read as markup)."""
     if isinstance(x, float):
         if math.isnan(x):
-            return ""
-        return f"{x:,.4f}" if abs(x) < 100 and x != int(x) else f"{x:,.0f}"
-    return str(x)
+            return Text("")
+        return Text(f"{x:,.4f}" if abs(x) < 100 and x != int(x) else f"{x:,.0f}")
+    return Text(str(x))
 
 
 def runs_table(runs: pd.DataFrame) -> Table:
-    table = Table(title="Runs", title_justify="left")
+    table = _table("Runs")
     for col in runs.columns:
-        table.add_column(col, justify="right" if runs[col].dtype.kind in "if" else "left")
+        table.add_column(Text(str(col)), justify="right" if runs[col].dtype.kind in "if" else "left")
     for row in runs.itertuples(index=False):
-        table.add_row(*["" if pd.isna(x) else (f"{x:.2f}" if isinstance(x, float) else str(x)) for x in row])
+        table.add_row(*[Text("" if pd.isna(x) else (f"{x:.2f}" if isinstance(x, float) else str(x)))
+                        for x in row])
     return table
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, width=160 if not Console().is_terminal else None)
+    """The project's console: strings are printed literally (no markup, emoji or highlighting:
+    ids and notes from data may hold ``[...]`` or ``:name:``); 160 columns when not a terminal."""
+    return Console(stderr=stderr, markup=False, emoji=False, highlight=False,
+                   width=160 if not Console().is_terminal else None)
 
 
 def liquidity_frame(liq: pd.DataFrame, product: str) -> pd.DataFrame:

@@ -1,0 +1,357 @@
+"""Reserva from Python (notebooks, scripts): one module, plain functions, nothing written unless
+asked.
+
+    load_pack(data_dir)                      -> DataPack      read and validate a data pack
+    load_assumptions(set_id)                 -> AssumptionSet an assumption set, checked
+    close(pack, valuation_date, store=None)  -> CloseResult   the period-end close, in memory
+    upr_at(pack, valuation_date)             -> DataFrame     UPR spot check (by product or policy)
+    triangle_ibnr(triangle, method)          -> DataFrame     IBNR of a cumulative triangle
+    life_reserve(plan, age, ...)             -> dict          net premium and reserve of a contract
+    runs(store)                              -> DataFrame     the runs of a store, with lineage
+    results(store, table, run_id=None)       -> DataFrame     one results table of a stored run
+
+Each function is the library call behind a command of the same purpose (``reserva validate``,
+``close``, ``upr``, ``ibnr``, ``life``, ``runs``, ``kpi``); errors are the engine's
+(``engine.errors``: ``InputError`` with every bad cell, ``AssumptionError``, ``StoreError``,
+``ComputationError``). Unlike ``reserva close``, ``close`` here **writes nothing by default**:
+it reads the store only when one is given (for the opening reserves) and stores the run only
+with ``write=True``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.close import CloseResult, period_start_of
+from engine.errors import BadCell, ComputationError, InputError
+from engine.io.assumptions import AssumptionSet
+from engine.io.assumptions import load_assumptions as _load_assumptions
+from engine.io.readers import DataPack, read_pack
+
+__all__ = [
+    "load_pack", "load_assumptions", "close", "upr_at", "triangle_ibnr", "life_reserve", "runs",
+    "results", "DataPack", "AssumptionSet", "CloseResult",
+]
+
+PLANS = {"whole_life": "whole_life", "endowment": "endowment", "term": "individual_life"}
+
+
+def load_pack(data_dir: str | Path, *, tables: Iterable[str] | None = None) -> DataPack:
+    """Read and validate a data pack (the checks of ``reserva validate``).
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The folder holding one file per table (``policies.csv`` or ``policies.parquet``, ...).
+    tables : iterable of str, optional
+        Read only these tables (references to tables not read are not checked).
+
+    Returns
+    -------
+    DataPack
+        The typed tables (``pack["policies"]`` is a DataFrame) and the sha256 of every file.
+
+    Raises
+    ------
+    InputError
+        Listing every bad cell of every file (``str(error)`` or ``error.lines()``).
+    """
+    return read_pack(Path(data_dir), tables=tables)
+
+
+def load_assumptions(set_id: str | Path = "default") -> AssumptionSet:
+    """An assumption set, verified against its manifest (``reserva assumptions check``).
+
+    Parameters
+    ----------
+    set_id : str or Path
+        A set name under the project's ``assumptions/`` folder, or the path of a set folder.
+    """
+    return _load_assumptions(str(set_id))
+
+
+def _set(assumptions: str | Path | AssumptionSet) -> AssumptionSet:
+    if isinstance(assumptions, AssumptionSet):
+        return assumptions
+    return load_assumptions(assumptions)
+
+
+def _pack(data: str | Path | DataPack, tables: Iterable[str] | None = None) -> DataPack:
+    return data if isinstance(data, DataPack) else load_pack(data, tables=tables)
+
+
+def close(
+    data: str | Path | DataPack,
+    valuation_date: str | dt.date,
+    *,
+    assumptions: str | Path | AssumptionSet = "default",
+    edition: int | None = None,
+    store: str | Path | None = None,
+    write: bool = False,
+) -> CloseResult:
+    """Close the period ending at ``valuation_date``: reserves, statements, KPIs, liquidity, ALM.
+
+    Parameters
+    ----------
+    data : str, Path or DataPack
+        The data pack's folder, or a pack already read with ``load_pack``.
+    valuation_date : str or date
+        The end of the period (``YYYY-MM-DD``); the period is ``[period] months`` long.
+    assumptions : str, Path or AssumptionSet
+        The assumption set (default: ``default``).
+    edition : int, optional
+        Handbook edition of the KPIs, 1 or 2 (default: the set's ``[kpi] default_edition``).
+    store : str or Path, optional
+        A DuckDB store. Without one nothing is read or written: the opening reserves come from
+        the pack's ``opening_balances`` or are recomputed at the period start. With one, the
+        opening reserves come from its run at the period start, if any.
+    write : bool
+        Store the run in ``store`` (default False: nothing is written).
+
+    Returns
+    -------
+    CloseResult
+        Everything the close computed: ``kpis`` (the tidy KPI table), ``closing`` and
+        ``opening`` reserves by product, ``income`` and ``balance`` statements, ``upr``,
+        ``ibnr``, ``alr``, ``liquidity``, ``alm``, ``notes``; ``run_id`` when written.
+    """
+    from engine.close import close as _close
+
+    pack = _pack(data)
+    a = _set(assumptions)
+    if write and store is None:
+        raise InputError([], summary="write=True needs a store: give store=PATH")
+    if store is not None:
+        return _close(pack.root, valuation_date, assumptions=a, store=Path(store),
+                      edition=edition, pack=pack, write=write)
+    with tempfile.TemporaryDirectory() as empty:  # a store path that does not exist: no store
+        return _close(pack.root, valuation_date, assumptions=a, store=Path(empty) / "none.duckdb",
+                      edition=edition, pack=pack, write=False)
+
+
+def upr_at(
+    data: str | Path | DataPack,
+    valuation_date: str | dt.date,
+    *,
+    by: str = "product",
+    basis: str | None = None,
+    perspective: str | None = None,
+    assumptions: str | Path | AssumptionSet = "default",
+) -> pd.DataFrame:
+    """The UPR at a date, a spot check (``reserva upr``): nothing is stored.
+
+    Parameters
+    ----------
+    data : str, Path or DataPack
+        The data pack (only ``products`` and ``policies`` are read from a folder).
+    valuation_date : str or date
+        The date of the UPR; the earned and written flows are those of the period ending then.
+    by : {"product", "policy"}
+        Totals by product (with the earning basis and components used) or one row per policy.
+    basis : str, optional
+        One earning basis or profile for every product (default: each product kind's).
+    perspective : {"overall", "insurer", "agent"}, optional
+        The perspective of premium components (default: the set's).
+    assumptions : str, Path or AssumptionSet
+        The assumption set.
+    """
+    from engine.io.arrays import day
+    from engine.report.terminal import upr_by_policy, upr_by_product
+    from engine.reserves.upr.upr import compute_upr, policy_arrays
+
+    if by not in ("product", "policy"):
+        raise InputError([], summary=f"by={by!r}: expected 'product' or 'policy'")
+    a = _set(assumptions)
+    pack = _pack(data, tables=("products", "policies"))
+    v = day(valuation_date)
+    arrays = policy_arrays(pack["policies"], pack["products"], a, basis=basis,
+                           perspective=perspective)
+    result = compute_upr(arrays, period_start_of(v, int(a.setting("period", "months"))), v)
+    if by == "policy":
+        return upr_by_policy(result)
+    return upr_by_product(result, arrays.earning.names)
+
+
+def triangle_ibnr(
+    triangle: pd.DataFrame | str | Path,
+    method: str = "chainladder",
+    *,
+    exposure: Sequence[float] | None = None,
+    apriori: float | None = None,
+    **options,
+) -> pd.DataFrame:
+    """IBNR by origin of a cumulative triangle you already have (``reserva ibnr``).
+
+    Parameters
+    ----------
+    triangle : DataFrame, str or Path
+        Cumulative values with the origins as the index and the development ages as the
+        columns (empty = unknown), or the path of a triangle CSV (long or wide, as
+        ``reserva ibnr`` reads it).
+    method : {"chainladder", "mack", "bf", "capecod", "benktander"}
+        The reserving method.
+    exposure : sequence of float, optional
+        Exposure (e.g. earned premium) of each origin, for bf, capecod and benktander.
+    apriori : float, optional
+        Expected loss ratio for bf and benktander.
+    **options
+        Passed on to ``engine.reserves.claims.triangle_ibnr.triangle_ibnr`` (e.g.
+        ``zeros="data"``, ``bootstrap_sims``, ``seed``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by origin: ``latest``, ``cdf``, ``ultimate``, ``ibnr``, for mack ``std_err``,
+        and ``flags`` (e.g. a collapsed projection) when any origin has one.
+    """
+    from engine.reserves.claims.triangle_ibnr import triangle_ibnr as _triangle_ibnr
+
+    if isinstance(triangle, (str, Path)):
+        from engine.io.triangle_csv import read_triangle_csv
+
+        tri = read_triangle_csv(Path(triangle))
+        origins, values = list(tri.origins), tri.cumulative
+    else:
+        origins = list(triangle.index)
+        values = triangle.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    exp = None if exposure is None else np.asarray(exposure, dtype=float)
+    r = _triangle_ibnr(values, method, exposure=exp, apriori=apriori, **options)
+    frame = pd.DataFrame({"latest": r.latest, "cdf": r.cdf, "ultimate": r.ultimate,
+                          "ibnr": r.ibnr}, index=pd.Index(origins, name="origin"))
+    if r.std_err is not None:
+        frame["std_err"] = r.std_err
+    flags = getattr(r, "flags", ())
+    if any(flags):
+        frame["flags"] = [", ".join(f) for f in flags]
+    return frame
+
+
+def life_reserve(
+    plan: str,
+    age: int,
+    *,
+    term: int | None = None,
+    duration: float = 0.0,
+    interest: float | None = None,
+    table: str | None = None,
+    sum_insured: float = 1.0,
+    premium_mode: str = "annual",
+    premium_term: int | None = None,
+    assumptions: str | Path | AssumptionSet = "default",
+) -> dict:
+    """Net premium and net premium reserve of one life contract (``reserva life``).
+
+    Parameters
+    ----------
+    plan : {"whole_life", "endowment", "term"}
+        The contract.
+    age : int
+        Age at issue, whole years.
+    term : int, optional
+        Term in years (endowment and term; whole life runs to the end of the table).
+    duration : float
+        Years since issue at which the reserve is wanted (fractions: uniform deaths).
+    interest : float, optional
+        Annual interest rate (default: the set's rate of the kind; term: ``individual_life``).
+    table : str, optional
+        Mortality table of the set (default: the kind's).
+    sum_insured : float
+        The sum insured.
+    premium_mode : {"annual", "semiannual", "quarterly", "monthly", "single"}
+        Premium frequency.
+    premium_term : int, optional
+        Years of premium payment (default: the term).
+    assumptions : str, Path or AssumptionSet
+        The assumption set.
+
+    Returns
+    -------
+    dict
+        ``annual_premium``, ``reserve``, ``annuity_at_issue``, ``assurance_at_issue``,
+        ``annuity_at_duration``, ``assurance_at_duration``, with the inputs, the table and
+        interest used and the table's provenance.
+    """
+    from engine.reserves.accrued.alr import PREMIUMS_PER_YEAR, mortality_table
+    from engine.reserves.accrued.life import commutation, spot_check
+
+    if plan not in PLANS:
+        raise InputError([], summary=f"plan {plan!r} unknown; expected one of {', '.join(PLANS)}")
+    if premium_mode not in PREMIUMS_PER_YEAR:
+        raise InputError([], summary=f"premium mode {premium_mode!r} unknown; expected one of "
+                                     f"{', '.join(PREMIUMS_PER_YEAR)}")
+    _finite(duration=duration, interest=interest, sum_insured=sum_insured)
+    a = _set(assumptions)
+    kind = PLANS[plan]
+    basis = a.life_basis.get(kind)
+    name = table or (basis.mortality_table if basis else None)
+    rate = interest if interest is not None else (basis.interest_rate if basis else None)
+    if name is None or rate is None:
+        raise ComputationError(f"assumption set {a.set_id} has no life basis for {kind}; "
+                               "fix: give the table and the interest rate")
+    if plan != "whole_life" and term is None:
+        raise ComputationError(f"a {plan} contract needs a term in years")
+    t = mortality_table(a, name)
+    last = t.min_age + t.q.size - 1
+    if not t.min_age <= age <= last:
+        raise InputError(BadCell(
+            "argument", None, "age", str(age),
+            f"an issue age of mortality table {name}: {t.min_age} to {last}",
+            "choose an age the table covers, or another table"))
+    cm = commutation(t.q, t.min_age, rate)
+    m = 1 if premium_mode == "single" else premium_term
+    r = spot_check(cm, plan, age, None if plan == "whole_life" else term, duration, sum_insured,
+                   PREMIUMS_PER_YEAR[premium_mode], m)
+    return {
+        "product": plan, "age": age, "term": term, "duration": duration, "interest": rate,
+        "table": name, "sum_insured": sum_insured, "premium_mode": premium_mode,
+        "annual_premium": r.annual_premium, "reserve": r.reserve,
+        "annuity_at_issue": r.annuity_at_issue, "assurance_at_issue": r.assurance_at_issue,
+        "annuity_at_duration": r.annuity_at_duration,
+        "assurance_at_duration": r.assurance_at_duration, "table_provenance": t.provenance,
+    }
+
+
+def _finite(**values) -> None:
+    """InputError naming every argument that is given but not a finite number."""
+    bad = [BadCell("argument", None, k, repr(v), "a finite number")
+           for k, v in values.items() if v is not None and not math.isfinite(float(v))]
+    if bad:
+        raise InputError(bad)
+
+
+def runs(store: str | Path) -> pd.DataFrame:
+    """The runs of a store, oldest first, with their lineage (``reserva runs``).
+
+    Parameters
+    ----------
+    store : str or Path
+        The DuckDB store.
+    """
+    from engine.store.runs import list_runs
+
+    return list_runs(Path(store))
+
+
+def results(store: str | Path, table: str = "kpis", run_id: int | None = None) -> pd.DataFrame:
+    """One results table of a stored run (``reserva kpi``, ``liquidity``, ``alm`` read these).
+
+    Parameters
+    ----------
+    store : str or Path
+        The DuckDB store.
+    table : str
+        A results table: ``kpis``, ``reserves``, ``upr_rollforward``, ``upr_policy``,
+        ``ibnr_origin``, ``statements``, ``liquidity``, ... (``engine.store.runs.RESULT_TABLES``).
+    run_id : int, optional
+        The run (default: the latest completed run).
+    """
+    from engine.store.runs import read_results
+
+    return read_results(Path(store), table, run_id)[1]

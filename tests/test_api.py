@@ -1,0 +1,182 @@
+"""The Python API (``engine.api``): the README's example runs as written, a close writes nothing
+unless asked, and each spot check agrees with its command-line twin or a worked example."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine import api
+from engine.errors import EngineError, InputError
+from tests.conftest import write_pack
+from tests.test_cli import run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` with its sha256 (what a close must leave untouched)."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _readme_example() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 1, "the API section has one python example"
+    return blocks[0]
+
+
+@pytest.mark.slow
+def test_readme_example_runs_on_a_small_sample(tmp_path, monkeypatch, capsys):
+    assert run(capsys, "sample", str(tmp_path / "sample-data"), "--policies", "2000")[0] == 0
+    before = _files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(_readme_example(), "README.md (Python API)", "exec"), scope)
+    # the close wrote nothing until asked; then only the store it was given
+    new = set(_files(tmp_path)) - set(before)  # the store (and any lock file beside it)
+    assert "my-runs.duckdb" in new and all(n.startswith("my-runs.duckdb") for n in new)
+    assert {k: v for k, v in _files(tmp_path).items() if k in before} == before
+    assert scope["r"].run_id is None and scope["r"].opening_source == "recomputed"
+    assert len(scope["runs"]) == 1 and len(scope["kpis"]) == len(scope["r"].kpis)
+    assert scope["ibnr"].loc[2025, "ultimate"] == pytest.approx(198.0, rel=1e-12)
+    assert scope["upr"]["upr"].sum() == pytest.approx(scope["r"].closing.upr.sum(), rel=1e-12)
+    assert scope["life"]["annuity_at_issue"] == pytest.approx(12.9391, abs=0.5e-4)
+
+
+def test_close_writes_nothing_by_default(tiny_pack):
+    before = _files(tiny_pack.parent)
+    r = api.close(tiny_pack, "2024-12-31")
+    assert r.run_id is None and r.store is None
+    assert _files(tiny_pack.parent) == before  # no store beside the data, nothing changed
+    assert r.opening_source == "recomputed"
+    assert set(r.kpis["product_id"]) == {"CL", "GL", "ALL"}
+
+
+def test_close_reads_a_store_given_and_writes_only_when_asked(tiny_pack, tmp_path):
+    store = tmp_path / "runs.duckdb"
+    pack = api.load_pack(tiny_pack)
+    first = api.close(pack, "2024-09-30", store=store, write=True)
+    assert first.run_id == 1 and len(api.runs(store)) == 1
+    digest = _files(tmp_path)
+    second = api.close(pack, "2024-12-31", store=store)  # opening from the stored run
+    assert second.opening_source == "store" and second.run_id is None
+    assert _files(tmp_path) == digest
+    alone = api.close(pack, "2024-12-31")
+    assert alone.opening_source == "recomputed"
+    np.testing.assert_allclose(second.opening.upr, first.closing.upr, rtol=1e-12)
+    kpis = api.results(store, "kpis")
+    pd.testing.assert_frame_equal(kpis.drop(columns=["position"]).reset_index(drop=True),
+                                  api.results(store, "kpis", 1).drop(columns=["position"]))
+
+
+def test_write_without_a_store_is_refused(tiny_pack):
+    with pytest.raises(InputError, match="write=True needs a store"):
+        api.close(tiny_pack, "2024-12-31", write=True)
+
+
+def test_load_pack_raises_every_bad_cell(tmp_path):
+    from tests.conftest import TINY_PACK
+
+    bad = dict(TINY_PACK)
+    bad["policies"] = bad["policies"].replace("120.00,single", "abc,single", 1)
+    with pytest.raises(InputError) as err:
+        api.load_pack(write_pack(tmp_path / "bad", bad))
+    assert any("written_premium" in line and "abc" in line for line in err.value.lines())
+
+
+def test_upr_at_matches_the_command(tiny_pack, capsys):
+    by_product = api.upr_at(tiny_pack, "2024-12-31")
+    by_policy = api.upr_at(api.load_pack(tiny_pack), "2024-12-31", by="policy")
+    assert by_policy["upr"].sum() == pytest.approx(by_product["upr"].sum(), rel=1e-12)
+    code, out, _ = run(capsys, "upr", str(tiny_pack), "--valuation-date", "2024-12-31",
+                       "--format", "json")
+    assert code == 0
+    cli = pd.DataFrame(json.loads(out))
+    np.testing.assert_allclose(cli["upr"], by_product["upr"], rtol=1e-9)
+    with pytest.raises(InputError, match="by='claim'"):
+        api.upr_at(tiny_pack, "2024-12-31", by="claim")
+
+
+def test_triangle_ibnr_of_a_frame_worked_by_hand():
+    # volume-weighted factors: f1 = (150 + 165) / (100 + 110) = 1.5, f2 = 165 / 150 = 1.1
+    tri = pd.DataFrame({1: [100.0, 110.0, 120.0], 2: [150.0, 165.0, np.nan],
+                        3: [165.0, np.nan, np.nan]}, index=["2023", "2024", "2025"])
+    out = api.triangle_ibnr(tri)
+    assert list(out.index) == ["2023", "2024", "2025"] and out.index.name == "origin"
+    np.testing.assert_allclose(out["ultimate"], [165.0, 181.5, 198.0], rtol=1e-12)
+    np.testing.assert_allclose(out["ibnr"], [0.0, 16.5, 78.0], atol=1e-9)
+    np.testing.assert_allclose(out["cdf"], [1.0, 1.1, 1.65], rtol=1e-12)
+    assert "std_err" not in out and "std_err" in api.triangle_ibnr(tri, "mack")
+
+
+def test_triangle_ibnr_of_a_csv_equals_the_command(tmp_path, capsys):
+    path = tmp_path / "wide.csv"
+    path.write_text("origin,1,2,3\n2023,100,150,165\n2024,110,165,\n2025,120,,\n")
+    out = api.triangle_ibnr(path)
+    code, text, err = run(capsys, "ibnr", str(path), "--format", "json")
+    assert code == 0, err
+    cli = json.loads(text)["origins"]
+    np.testing.assert_allclose(out["ibnr"], [o["ibnr"] for o in cli], rtol=1e-12)
+
+
+def test_life_reserve_against_printed_values():
+    # AMLCR 2nd ed. (2013) Appendix D, SULT at 5%: ä_{45:20} = 12.9391, A_{45:20} = 0.38385,
+    # ä_{55:10} = 8.0192
+    r = api.life_reserve("endowment", 45, term=20, duration=10, sum_insured=100_000)
+    assert r["annuity_at_issue"] == pytest.approx(12.9391, abs=0.5e-4)
+    assert r["assurance_at_issue"] == pytest.approx(0.38385, abs=0.5e-5)
+    assert r["reserve"] == pytest.approx(100_000 * (1 - 8.0192 / 12.9391), abs=0.7)
+    with pytest.raises(EngineError, match="needs a term"):
+        api.life_reserve("term", 45)
+    with pytest.raises(InputError, match="plan 'annuity' unknown"):
+        api.life_reserve("annuity", 45)
+
+
+@pytest.mark.parametrize(("kwargs", "column"), [
+    ({"interest": math.nan}, "interest"), ({"sum_insured": math.inf}, "sum_insured"),
+    ({"duration": math.inf}, "duration"), ({"age": 200}, "age"),
+])
+def test_life_reserve_refuses_arguments_it_cannot_value(kwargs, column, capsys):
+    args = {"age": 40, "term": 10, **kwargs}
+    with pytest.raises(InputError) as err:
+        api.life_reserve("term", args.pop("age"), **args)
+    assert [c.column for c in err.value.cells] == [column]
+    option = "--" + column.replace("_", "-")
+    argv = ["life", "--product", "term", "--term", "10", "--age", str(kwargs.get("age", 40))]
+    argv += [] if column == "age" else [option, str(kwargs[column])]
+    code, out, text = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert re.match(rf"reserva: Invalid value for '?{option}'?: ", text), text
+
+
+def test_runs_without_a_store_say_so(tmp_path):
+    with pytest.raises(EngineError, match=re.escape(str(tmp_path / "none.duckdb"))):
+        api.runs(tmp_path / "none.duckdb")
+    assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_every_public_function_is_documented():
+    for name in api.__all__:
+        obj = getattr(api, name)
+        assert obj.__doc__, name
+        if inspect.isfunction(obj):
+            params = [p for p in inspect.signature(obj).parameters if p != "options"]
+            assert "Parameters\n    ----------" in obj.__doc__, name
+            for p in params:
+                assert re.search(rf"^    \*?\*?{p} :|^    \*\*{p}$", obj.__doc__, re.M), (name, p)
+
+
+def test_api_values_are_finite_on_the_tiny_pack(tiny_pack):
+    r = api.close(tiny_pack, "2024-12-31")
+    assert all(math.isfinite(x) for x in np.concatenate([r.closing.upr, r.closing.ocs]))
