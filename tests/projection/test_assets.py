@@ -140,8 +140,12 @@ def _is_month_end(d: dt.date) -> bool:
 
 
 def _reference(cls, face, rate, freq, maturity, book, v, horizon, basis=365.0):
-    """Slow, obvious schedule: walk back from maturity one coupon at a time."""
-    ends = [_py_add_months(v, m) for m in range(1, horizon + 1)]
+    """Slow, obvious schedule: walk back from maturity one coupon at a time.
+
+    Month m ends the day before v + 1 day + m months (the grid's edges: month ends stay month
+    ends, Apr 30 -> May 31 -> Jun 30 -> Jul 31)."""
+    one = dt.timedelta(days=1)
+    ends = [_py_add_months(v + one, m) - one for m in range(1, horizon + 1)]
     coupons = np.zeros((len(cls), horizon))
     red = np.zeros((len(cls), horizon))
 
