@@ -8,15 +8,32 @@ assumptions, 3 store, 4 computation, 70 internal error), never a traceback
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
 
 from engine.errors import EngineError
 
 DEFAULT_STORE = "reserva.duckdb"
+
+
+class Finite(click.FloatRange):
+    """A float option within bounds that refuses ``nan`` and ``inf`` (click's ranges let NaN
+    through: every comparison with NaN is false)."""
+
+    name = "finite float range"
+
+    def convert(self, value, param, ctx):
+        x = super().convert(value, param, ctx)
+        if not math.isfinite(x):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return x
+
 store_option = click.option(
     "--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help=f"DuckDB store (default: {DEFAULT_STORE} beside the data for close, in the current folder otherwise).",
@@ -50,13 +67,27 @@ def sample(out_dir: Path, policies: int, seed: int, valuation_date: str, history
 
 @cli.command()
 @click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def validate(data_dir: Path) -> None:
-    """Check every table of DATA_DIR; list every bad cell (exit 2) or say it is clean."""
+@click.option("--assumptions", default="default", show_default=True,
+              help="Assumption set whose input limits and vocabularies the data must meet "
+                   "(as the close on that set checks them).")
+def validate(data_dir: Path, assumptions: str) -> None:
+    """Check every table of DATA_DIR as a close does: list every bad cell (exit 2), or say it is
+    valid (exit 0), with the rows that break a warning rule as warnings on stderr."""
+    import engine.reserves.accrued.alr  # noqa: F401 - registers the mortality tables' ages
+    from engine.errors import MAX_CELL_LINES
+    from engine.io.limits import InputLimits
     from engine.io.readers import read_pack
 
-    pack = read_pack(data_dir)
+    pack = read_pack(data_dir, limits=InputLimits.of(assumptions))
     counts = ", ".join(f"{k} {len(v):,}" for k, v in pack.tables.items())
-    click.echo(f"{data_dir}: valid ({counts})")
+    for line in pack.warnings[:MAX_CELL_LINES]:
+        click.echo(f"reserva: warning: {line}", err=True)
+    rest = len(pack.warnings) - MAX_CELL_LINES
+    if rest > 0:
+        click.echo(f"reserva: warning: ... and {rest} more", err=True)
+    warned = f"; {len(pack.warnings):,} warning{'s' if len(pack.warnings) != 1 else ''}" \
+        if pack.warnings else ""
+    click.echo(f"{data_dir}: valid ({counts}){warned}")
 
 
 @cli.command()
@@ -68,34 +99,40 @@ def validate(data_dir: Path) -> None:
 @store_option
 @click.option("--edition", type=click.Choice(["1", "2"]), default=None,
               help="Handbook edition for KPI order, definitions and thresholds (default: the set's).")
-@click.option("--quiet", is_flag=True, help="Print only one line per closed period.")
-def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet) -> None:
-    """Close the period(s) ending at the valuation date(s): reserves, statements, KPIs, stored."""
-    from engine.close import close_many
+@click.option("--quiet", is_flag=True,
+              help="Print only one line per period closed: no progress, no tables (warnings "
+                   "are still printed).")
+@click.option("--wait", type=Finite(min=0), default=0, show_default=True,
+              metavar="SECONDS",
+              help="When another close is writing to the store, wait up to SECONDS for it to "
+                   "finish (0: fail at once, exit 3).")
+@click.option("--rerun", is_flag=True,
+              help="Close a date again even when its latest run used the same data, "
+                   "assumptions and edition (a new run; nothing is overwritten).")
+def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet, wait,
+          rerun) -> None:
+    """Close the period(s) ending at the valuation date(s): reserves, statements, KPIs, stored.
+
+    Each date is closed once, in date order; a date already closed with the same data,
+    assumptions and edition is skipped unless --rerun. Progress goes to stderr (a bar on a
+    terminal, plain lines otherwise); each date's line is printed as its run is stored.
+    """
+    from engine.close import CloseResult, close_many
     from engine.report import terminal
+    from engine.report.progress import CloseProgress
 
     for d in valuation_dates:
         _check_date(d)
     store = store or data_dir / DEFAULT_STORE
-    err = terminal.console(stderr=True)
-    progress = None
-    if err.is_terminal:
-        status = err.status("reading data pack")
-        status.start()
-        progress = lambda stage: status.update(f"closing: {stage} done")  # noqa: E731
-    try:
-        results = close_many(data_dir, valuation_dates, assumptions=assumptions, store=store,
-                             edition=int(edition) if edition else None, progress=progress)
-    finally:
-        if progress:
-            status.stop()
     out = terminal.console()
-    for r in results:
-        out.print(
-            f"run {r.run_id}: closed {r.period_start} .. {r.valuation_date} "
-            f"(opening from {r.opening_source}) in {r.timings['total']:.2f} s -> {store}"
-        )
-    last = results[-1]
+    with CloseProgress(out, terminal.console(stderr=True), store=store, quiet=quiet) as shown:
+        results = close_many(data_dir, valuation_dates, assumptions=assumptions, store=store,
+                             edition=int(edition) if edition else None, rerun=rerun, wait=wait,
+                             listener=shown)
+    stored = [r for r in results if isinstance(r, CloseResult)]
+    if not stored:
+        return
+    last = stored[-1]
     if not quiet:
         from engine.store.runs import read_results
 
@@ -140,10 +177,12 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet) -
                    "immediate, at_expiry, or a profile of earning_profiles.csv.")
 @click.option("--perspective", type=click.Choice(["overall", "insurer", "agent"]), default=None,
               help="Perspective for premium components (default: the set's, overall).")
-@click.option("--by", type=click.Choice(["product", "policy"]), default="product", show_default=True)
+@click.option("--by", type=click.Choice(["product", "policy"]), default="product", show_default=True,
+              help="Totals by product (with the earning basis used) or one row per policy.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
-@click.option("--assumptions", default="default", show_default=True)
+              show_default=True, help="Output format (CSV text cells safe for spreadsheets).")
+@click.option("--assumptions", default="default", show_default=True,
+              help="Assumption set: a folder name under assumptions/ or a path.")
 def upr(data_dir, valuation_date, basis, perspective, by, fmt, assumptions) -> None:
     """Spot-check the UPR at a date (nothing is stored): by product or by policy."""
     from engine.close import spot_upr
@@ -157,12 +196,32 @@ def upr(data_dir, valuation_date, basis, perspective, by, fmt, assumptions) -> N
     else:
         frame = terminal.upr_by_product(result, names)
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        from engine.report.export import csv_text
+
+        click.echo(csv_text(frame), nl=False)
     elif fmt == "json":
         click.echo(frame.to_json(orient="records", double_precision=10))
     else:
         terminal.console().print(terminal.frame_table(
             frame, f"UPR at {valuation_date} (period from {terminal.day_text(result.period_start_day)})"))
+
+
+def _tail_option(ctx, param, value):
+    if value is None or value == "exponential":
+        return value
+    try:
+        factor = float(value)
+    except ValueError:
+        factor = float("nan")
+    if not factor >= 1.0 or factor == float("inf"):
+        raise click.BadParameter(f"{value!r}: expected a factor >= 1 or 'exponential'")
+    return factor
+
+
+def _apriori_option(ctx, param, value):
+    if value is not None and not (0.0 < value < float("inf")):
+        raise click.BadParameter(f"{value!r}: expected a finite expected loss ratio > 0 (e.g. 0.65)")
+    return value
 
 
 @cli.command()
@@ -171,60 +230,70 @@ def upr(data_dir, valuation_date, basis, perspective, by, fmt, assumptions) -> N
 @click.option("--development", default=None, help="Development-age column of a long CSV (default: development).")
 @click.option("--value", default=None, help="Cumulative value column of a long CSV (default: value).")
 @click.option("--method", type=click.Choice(["chainladder", "mack", "bf", "capecod", "benktander"]),
-              default="chainladder", show_default=True)
+              default="chainladder", show_default=True,
+              help="Chain ladder, Mack (with standard errors), Bornhuetter-Ferguson, Cape Cod or "
+                   "Benktander.")
 @click.option("--exposure", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="CSV with columns origin, exposure (e.g. earned premium) for bf, capecod, benktander.")
-@click.option("--apriori", type=float, default=None, help="Expected loss ratio for bf and benktander.")
+              help="CSV with columns origin, exposure (e.g. earned premium, > 0 for every origin) "
+                   "for bf, capecod, benktander.")
+@click.option("--apriori", type=float, default=None, callback=_apriori_option,
+              help="Expected loss ratio (finite, > 0) for bf and benktander.")
+@click.option("--zeros", type=click.Choice(["missing", "data"]), default="missing", show_default=True,
+              help="How a cumulative 0 is read: missing (chainladder's convention: it enters no "
+                   "link ratio, so results equal chainladder's) or data (a value: a 0 in the "
+                   "last column then makes every ultimate 0, flagged as collapsed).")
+@click.option("--tail", default=None, callback=_tail_option,
+              help="Tail factor beyond the last age: a factor >= 1 or 'exponential' (a curve "
+                   "fitted to the factors) [default: the assumption set's, 1.0 in the default set].")
+@click.option("--sigma-extrapolation", type=click.Choice(["mack", "log-linear"]), default=None,
+              help="Mack: how sigma^2 is filled where it cannot be estimated: mack (Mack 1993's "
+                   "rule) or log-linear [default: the assumption set's, mack in the default set].")
+@click.option("--assumptions", default="default", show_default=True,
+              help="Assumption set whose ibnr_options.csv row --kind gives the factor options "
+                   "(average, diagonals, drops, tail, sigma rule, link-ratio limit).")
+@click.option("--kind", default="other", show_default=True,
+              help="Product kind of that row.")
 @click.option("--bootstrap", "bootstrap_sims", type=click.IntRange(min=0), default=0, show_default=True,
               help="Simulations of the ODP chain ladder bootstrap of the total IBNR (0 = none): "
                    "mean, std and percentiles 75, 95, 99.5.")
 @click.option("--seed", type=int, default=42, show_default=True,
               help="Random seed of the bootstrap (1 or more; the same seed gives the same figures).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, bootstrap_sims, seed,
-         fmt) -> None:
-    """IBNR of a cumulative triangle CSV: long (origin, development, value) or wide."""
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="A table with review lines, or json (null where undefined).")
+def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, zeros, tail,
+         sigma_extrapolation, assumptions, kind, bootstrap_sims, seed, fmt) -> None:
+    """IBNR of a cumulative triangle CSV: long (origin, development, value) or wide.
+
+    Cells are numbers or empty: an empty cell before an origin's last value is missing (its
+    link ratios are left out); an empty latest cell (short of the diagonal), a repeated origin
+    or a repeated cell is refused. Prints the IBNR by origin with its flags, the totals over
+    the origins with a result, and the triangle's diagnostics (json: "diagnostics"; undefined
+    values are null).
+    """
+    from dataclasses import replace
+
+    from engine.io.assumptions import load_assumptions
     from engine.io.triangle_csv import read_exposure_csv, read_triangle_csv
     from engine.report import terminal
-    from engine.reserves.claims.triangle_ibnr import triangle_ibnr
+    from engine.reserves.claims.triangle_ibnr import document, triangle_ibnr
 
+    options = load_assumptions(assumptions).ibnr(kind)
+    options = replace(options, tail=options.tail if tail is None else tail,
+                      sigma_extrapolation=sigma_extrapolation or options.sigma_extrapolation)
     tri = read_triangle_csv(triangle_csv, origin=origin, development=development, value=value)
     exp = read_exposure_csv(exposure, tri.origins) if exposure else None
     r = triangle_ibnr(tri.cumulative, method, exposure=exp, apriori=apriori,
-                      bootstrap_sims=bootstrap_sims, seed=seed)
-    frame = terminal.triangle_ibnr_frame(tri.origins, r)
-    boot = r.bootstrap
+                      bootstrap_sims=bootstrap_sims, seed=seed, zeros=zeros, options=options)
+    doc = document(r, tri.origins, tri.ages)
     if fmt == "json":
-        totals = {k: float(frame[k].sum()) for k in ("latest", "ultimate", "ibnr")}
-        if r.total_std_err is not None:
-            totals["std_err"] = r.total_std_err
-        out = {"method": method, "origins": json.loads(frame.to_json(orient="records")),
-               "totals": totals, "ldf": r.ldf.tolist()}
-        if boot is not None:
-            out["bootstrap"] = {
-                "model": "odp chain ladder", "n_sims": boot.n_sims, "seed": boot.seed,
-                "mean": float(boot.mean[0]), "std": float(boot.std[0]),
-                "percentiles": {f"{p:g}": float(v)
-                                for p, v in zip(boot.percentiles, boot.total_quantiles[0], strict=True)},
-                "by_origin_mean": boot.by_origin_mean[0].tolist(),
-            }
-        click.echo(json.dumps(out, indent=1))
-    else:
-        total = frame.drop(columns=["origin"]).sum(numeric_only=True)
-        if r.total_std_err is not None:
-            total["std_err"] = r.total_std_err
-        total["cdf"] = float("nan")
-        shown = frame.copy()
-        shown.loc[len(shown)] = {"origin": "total", **total.to_dict()}
-        title = f"IBNR of {triangle_csv.name} ({method})"
-        if boot is not None:
-            lines = [("bootstrap mean", boot.mean[0]), ("bootstrap std", boot.std[0])]
-            lines += [(f"bootstrap p{p:g}", v)
-                      for p, v in zip(boot.percentiles, boot.total_quantiles[0], strict=True)]
-            for label, v in lines:
-                shown.loc[len(shown)] = {"origin": label, "ibnr": float(v)}
-            title += f"; bootstrap: ODP chain ladder, {boot.n_sims} sims, seed {boot.seed}"
-        terminal.console().print(terminal.frame_table(shown, title))
+        click.echo(json.dumps(doc, indent=1, allow_nan=False))
+        return
+    title = f"IBNR of {triangle_csv.name} ({method}, zeros {zeros}, tail {r.tail:g})"
+    if r.bootstrap is not None:
+        title += f"; bootstrap: ODP chain ladder, {r.bootstrap.n_sims} sims, seed {r.bootstrap.seed}"
+    terminal.console().print(terminal.frame_table(terminal.triangle_ibnr_frame(doc), title))
+    for line in doc["diagnostics"]["messages"]:
+        click.echo(f"review: {line}")
 
 
 @cli.command()
@@ -233,51 +302,45 @@ def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, bo
 @click.option("--age", type=click.IntRange(min=0), required=True, help="Age at issue (whole years).")
 @click.option("--term", type=click.IntRange(min=1), default=None,
               help="Term in years (endowment, term; whole life runs to the end of the table).")
-@click.option("--duration", type=click.FloatRange(min=0), default=0.0, show_default=True,
+@click.option("--duration", type=Finite(min=0), default=0.0, show_default=True,
               help="Years since issue at which the reserve is wanted (fractions: uniform deaths).")
-@click.option("--interest", type=click.FloatRange(min=-0.5, max=1.0, max_open=True), default=None,
+@click.option("--interest", type=Finite(min=-0.5, max=1.0, max_open=True), default=None,
               help="Annual interest rate (default: the assumption set's rate of the product kind).")
 @click.option("--table", default=None, help="Mortality table of the assumption set (default: the kind's).")
-@click.option("--sum-insured", type=click.FloatRange(min=0), default=1.0, show_default=True)
+@click.option("--sum-insured", type=Finite(min=0), default=1.0, show_default=True,
+              help="Sum insured (paid on death, and at the end of an endowment).")
 @click.option("--premium-mode", type=click.Choice(["annual", "semiannual", "quarterly", "monthly", "single"]),
-              default="annual", show_default=True)
+              default="annual", show_default=True,
+              help="Premium frequency (single: one premium at issue).")
 @click.option("--premium-term", type=click.IntRange(min=1), default=None,
               help="Years of premium payment (default: the term).")
-@click.option("--assumptions", default="default", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--assumptions", default="default", show_default=True,
+              help="Assumption set: a folder name under assumptions/ or a path.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
 def life(plan, age, term, duration, interest, table, sum_insured, premium_mode, premium_term,
          assumptions, fmt) -> None:
     """Net premium and net premium reserve of one contract: the actuary's spot check."""
-    from engine.errors import ComputationError
-    from engine.io.assumptions import load_assumptions
+    from engine.api import life_reserve
+    from engine.errors import ComputationError, InputError
     from engine.report import terminal
-    from engine.reserves.accrued.alr import PREMIUMS_PER_YEAR, mortality_table
-    from engine.reserves.accrued.life import commutation, spot_check
 
-    a = load_assumptions(assumptions)
-    kind = {"whole_life": "whole_life", "endowment": "endowment", "term": "individual_life"}[plan]
-    basis = a.life_basis.get(kind)
-    name = table or (basis.mortality_table if basis else None)
-    rate = interest if interest is not None else (basis.interest_rate if basis else None)
-    if name is None or rate is None:
-        raise ComputationError(f"assumption set {a.set_id} has no life basis for {kind}; "
-                               "fix: give --table and --interest")
     if plan != "whole_life" and term is None:
         raise ComputationError(f"a {plan} contract needs --term")
-    t = mortality_table(a, name)
-    cm = commutation(t.q, t.min_age, rate)
-    k = PREMIUMS_PER_YEAR[premium_mode]
-    m = 1 if premium_mode == "single" else premium_term
-    r = spot_check(cm, plan, age, None if plan == "whole_life" else term, duration, sum_insured,
-                   k, m)
-    out = {
-        "product": plan, "age": age, "term": term, "duration": duration, "interest": rate,
-        "table": name, "sum_insured": sum_insured, "premium_mode": premium_mode,
-        "annual_premium": r.annual_premium, "reserve": r.reserve,
-        "annuity_at_issue": r.annuity_at_issue, "assurance_at_issue": r.assurance_at_issue,
-        "annuity_at_duration": r.annuity_at_duration,
-        "assurance_at_duration": r.assurance_at_duration, "table_provenance": t.provenance,
-    }
+    try:
+        out = life_reserve(plan, age, term=term, duration=duration, interest=interest,
+                           table=table, sum_insured=sum_insured, premium_mode=premium_mode,
+                           premium_term=premium_term, assumptions=assumptions)
+    except InputError as exc:  # a bad argument: name its option
+        cells = [c for c in exc.cells if c.file == "argument"]
+        if not cells:
+            raise
+        raise click.BadParameter("; ".join(f"{c.value}, expected {c.expected}"
+                                           + (f" (fix: {c.fix})" if c.fix else "") for c in cells),
+                                 param_hint=", ".join(f"--{c.column.replace('_', '-')}"
+                                                      for c in cells)) from None
+    r = SimpleNamespace(**out)
+    name, rate = out["table"], out["interest"]
     if fmt == "json":
         click.echo(json.dumps(out, indent=1))
         return
@@ -300,8 +363,10 @@ def _check_date(text: str) -> None:
     from engine.io.arrays import day
 
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
         day(text)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise click.BadParameter(f"{text!r} is not a date YYYY-MM-DD",
                                  param_hint="--valuation-date") from None
 
@@ -318,16 +383,25 @@ def runs(store) -> None:
 
 @cli.command()
 @click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest completed run).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True,
+              help="table: the folded terminal table; json or csv: every row (CSV text cells "
+                   "safe for spreadsheets).")
 @store_option
 @click.option("--trend", is_flag=True,
               help="Each indicator across the stored valuation dates (latest run of each date).")
-@click.option("--product", default=None, help="With --trend: one product (or ALL for the programme).")
+@click.option("--product", default=None,
+              help="One product (or ALL for the programme): its column of the run's table, or "
+                   "with --trend its table.")
 @click.option("--pending", is_flag=True,
               help="List the claims the run's timeliness schedule is waiting for (not yet processed).")
-def kpi(run_id, fmt, store, trend, product, pending) -> None:
+@click.option("--all", "show_all", is_flag=True,
+              help="Show every indicator and cell of the table (by default families that are n/a "
+                   "for a product are folded into one line with their reason).")
+def kpi(run_id, fmt, store, trend, product, pending, show_all) -> None:
     """Print a run's KPI table, or with --trend each indicator across the stored runs."""
     from engine.report import terminal
+    from engine.report.export import csv_text
     from engine.store.runs import kpi_trend, read_results, run_record
 
     store = store or Path(DEFAULT_STORE)
@@ -336,7 +410,7 @@ def kpi(run_id, fmt, store, trend, product, pending) -> None:
             raise click.UsageError("--trend reads every stored run; drop --run")
         t = kpi_trend(store, product)
         if fmt == "csv":
-            click.echo(t.drop(columns=["position"]).to_csv(index=False), nl=False)
+            click.echo(csv_text(t.drop(columns=["position"])), nl=False)
         elif fmt == "json":
             click.echo(json.dumps({"trend": json.loads(
                 t.drop(columns=["position"]).to_json(orient="records"))}, indent=1))
@@ -349,7 +423,7 @@ def kpi(run_id, fmt, store, trend, product, pending) -> None:
         rid, frame = read_results(store, "kpi_pending_claims", run_id)
         frame["report_date"] = frame["report_date"].astype(str)
         if fmt == "csv":
-            click.echo(frame.to_csv(index=False), nl=False)
+            click.echo(csv_text(frame), nl=False)
         elif fmt == "json":
             click.echo(json.dumps({"run_id": rid, "pending_claims": json.loads(
                 frame.to_json(orient="records"))}, indent=1))
@@ -359,8 +433,9 @@ def kpi(run_id, fmt, store, trend, product, pending) -> None:
                        "not yet processed"))
         return
     rid, kpis = read_results(store, "kpis", run_id)
+    kpis = kpis[kpis["product_id"].isin(_columns(kpis, product))]
     if fmt == "csv":
-        click.echo(kpis.drop(columns=["position"]).to_csv(index=False), nl=False)
+        click.echo(csv_text(kpis.drop(columns=["position"])), nl=False)
     elif fmt == "json":
         rows = json.loads(kpis.drop(columns=["position"]).to_json(orient="records"))
         click.echo(json.dumps({"run_id": rid, "kpis": rows}, indent=1))
@@ -368,7 +443,8 @@ def kpi(run_id, fmt, store, trend, product, pending) -> None:
         rec = run_record(store, rid)
         out = terminal.console()
         out.print(terminal.kpi_table(
-            kpis, f"KPIs, period {rec['period_start'].date()} .. {rec['valuation_date'].date()} (run {rid}, edition {rec['edition']})"))
+            kpis, f"KPIs, period {rec['period_start'].date()} .. {rec['valuation_date'].date()} "
+                  f"(run {rid}, edition {rec['edition']})", full=show_all))
         for line in terminal.flag_lines(kpis):
             out.print(line)
 
@@ -385,7 +461,8 @@ def _columns(frame, product: str | None) -> list[str]:
 @cli.command()
 @click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest completed run).")
 @click.option("--product", default=None, help="One product (or ALL for the programme).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Output format (CSV text cells safe for spreadsheets).")
 @store_option
 def liquidity(run_id, product, fmt, store) -> None:
     """A run's liquidity ratios by method (projection, rule of thumb, balance-sheet factors) and
@@ -397,7 +474,9 @@ def liquidity(run_id, product, fmt, store) -> None:
     cols = _columns(liq, product)
     liq = liq[liq["product_id"].isin(cols)]
     if fmt == "csv":
-        click.echo(liq.to_csv(index=False), nl=False)
+        from engine.report.export import csv_text
+
+        click.echo(csv_text(liq), nl=False)
         return
     if fmt == "json":
         click.echo(json.dumps({"run_id": rid, "liquidity": json.loads(
@@ -412,7 +491,8 @@ def liquidity(run_id, product, fmt, store) -> None:
 @cli.group(invoke_without_command=True)
 @click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest completed run).")
 @click.option("--product", default=None, help="One product (or ALL for the programme).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
 @store_option
 @click.pass_context
 def alm(ctx, run_id, product, fmt, store) -> None:
@@ -454,11 +534,11 @@ def alm(ctx, run_id, product, fmt, store) -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV with bond_id, price, then one column per time (the header is the time) "
                    "holding the cash one unit of the bond pays then.")
-@click.option("--reinvest-rate", type=float, default=None,
+@click.option("--reinvest-rate", type=Finite(min=-1, min_open=True), default=None,
               help="Carry each period's surplus forward at this annual rate (default: no surplus "
                    "carried).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+              show_default=True, help="Output format.")
 def alm_match(liabilities_csv, bonds_csv, reinvest_rate, fmt) -> None:
     """The least-cost bond portfolio whose cash meets every liability (a linear programme
     solved by HiGHS)."""

@@ -11,8 +11,12 @@ data pack; or, failing both, the reserves recomputed at the period start from th
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import functools
+import inspect
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +26,14 @@ import numpy as np
 import pandas as pd
 
 import engine
-from engine.errors import AssumptionError, ComputationError, EngineError, InputError
+from engine.errors import (
+    AlreadyClosed,
+    AssumptionError,
+    BadCell,
+    ComputationError,
+    EngineError,
+    InputError,
+)
 from engine.io.arrays import NEVER, codes, day, days, money, to_date
 from engine.io.assumptions import AssumptionSet, load_assumptions
 from engine.io.readers import DataPack, read_pack
@@ -48,7 +59,7 @@ from engine.reserves.claims.ocs import (
     single_payments,
 )
 from engine.reserves.claims.snapshots import SnapshotTriangle, snapshot_triangle
-from engine.reserves.claims.triangles import month_index, period_index
+from engine.reserves.claims.triangles import first_origin_day, month_index, period_index
 from engine.reserves.upr._kernels import add_months
 from engine.reserves.upr.upr import (
     PolicyArrays,
@@ -60,7 +71,9 @@ from engine.reserves.upr.upr import (
 from engine.statements import Statement
 from engine.statements.balance import balance_sheet
 from engine.statements.income import income_statement
+from engine.store import db as store_db
 from engine.store import runs as store_runs
+from engine.store.lock import close_lock
 
 PROGRAMME = "ALL"
 RESERVES = ("upr", "ibnr", "ocs", "alr")
@@ -107,6 +120,12 @@ class CloseResult:
     notes: tuple[str, ...] = ()
 
 
+# the last stage a close completed (for naming the failing stage in a ComputationError)
+_STAGE_DONE: contextvars.ContextVar[str] = contextvars.ContextVar("close_stage", default="")
+# the stages, in order, whose unexpected failures become a ComputationError (exit 4)
+COMPUTATION_STAGES = ("upr", "claims", "accrued", "projection", "statements", "liquidity", "kpi")
+
+
 def period_start_of(valuation_day: int, months: int) -> int:
     """The day before the period: v + 1 day - ``months`` months - 1 day (Dec 31 -> Sep 30)."""
     return int(add_months(valuation_day + 1, -months)) - 1
@@ -123,6 +142,7 @@ class _Clock:
         now = time.perf_counter()
         self.timings[stage] = round(now - self._t, 4)
         self._t = now
+        _STAGE_DONE.set(stage)
         if self._progress:
             self._progress(stage)
 
@@ -212,7 +232,7 @@ def _ibnr(claims: _Claims, products, kinds, a: AssumptionSet, v: int, first_day:
 
     def exposure() -> np.ndarray:
         """Earned premium of each origin period (calendar periods of `grain` months up to v)."""
-        first = int(period_index(np.array([first_day]), v, grain)[0])
+        first = int(period_index(np.array([min(first_day, v)]), v, grain)[0])
         starts = (
             (month_index(np.array([v]))[0] // grain - np.arange(first, -1, -1)) * grain
         ).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
@@ -519,6 +539,212 @@ def _liquidity(claims: _Claims, grid: CashflowGrid, balance: Statement, income: 
     )
 
 
+def _failing_stage(done: str) -> str | None:
+    """The computation stage after ``done`` (None outside the computation: reading, storing)."""
+    if done == "read":
+        return COMPUTATION_STAGES[0]
+    if done in COMPUTATION_STAGES[:-1]:
+        return COMPUTATION_STAGES[COMPUTATION_STAGES.index(done) + 1]
+    return None
+
+
+def _stage_errors(func):
+    """Turn an unexpected failure inside a computation stage into a ComputationError (exit 4).
+
+    The message names the valuation date and the stage (nothing is stored: the close writes
+    only after every stage). Errors the engine raises on purpose pass unchanged, and so does a
+    failure while reading the pack or writing the store (their modules say what went wrong);
+    with ``RESERVA_DEBUG`` set the original exception is raised, for its traceback.
+    """
+
+    @functools.wraps(func)
+    def wrapper(data_dir, valuation_date, *args, **kwargs):
+        token = _STAGE_DONE.set("")
+        try:
+            return func(data_dir, valuation_date, *args, **kwargs)
+        except EngineError:
+            raise
+        except Exception as exc:
+            stage = _failing_stage(_STAGE_DONE.get())
+            if stage is None or os.environ.get("RESERVA_DEBUG"):
+                raise
+            what = ("ran out of memory" if isinstance(exc, MemoryError)
+                    else f"failed: {type(exc).__name__}: {exc}")
+            raise ComputationError(
+                f"close of {valuation_date}: stage {stage} {what}; nothing was stored (fix: "
+                "check the pack with `reserva validate`; if it is valid, report this defect "
+                "with the traceback shown by RESERVA_DEBUG=1)"
+            ) from exc
+        finally:
+            _STAGE_DONE.reset(token)
+
+    return wrapper
+
+
+def _valuation_day(valuation_date, a: AssumptionSet) -> int:
+    """The valuation date's day number, or InputError when it is no date of the input window."""
+    lo, hi = (str(a.setting("input", k)) for k in ("earliest_date", "latest_date"))
+    try:
+        v = day(valuation_date)
+    except (ValueError, TypeError, OverflowError) as exc:
+        v, reason = None, str(exc)
+    else:
+        reason = ""
+    if v is None or not day(lo) <= v <= day(hi):
+        raise InputError(BadCell(
+            file="valuation date", row=None, column=None, value=str(valuation_date),
+            expected=f"a date YYYY-MM-DD from {lo} to {hi} ([input] earliest_date, latest_date)",
+            fix=reason or "choose the end of the period to close"))
+    return v
+
+
+def _check_started(policies: pd.DataFrame, v: int, months: int) -> None:
+    """Refuse (exit 2) a valuation date before the first policy of the pack starts.
+
+    Nothing would be closed: no premium, no cover, no claim. The message names the earliest
+    policy and the first period end on or after its start.
+    """
+    if not len(policies):
+        return
+    start = days(policies["start_date"])
+    k = int(np.argmin(start))
+    if int(start[k]) <= v:
+        return
+    month = int(month_index(np.array([start[k]]))[0]) // months * months + months
+    first_end = to_date(int(np.datetime64(month, "M").astype("datetime64[D]").astype(np.int64)) - 1)
+    raise InputError([], summary=(
+        f"valuation date {to_date(v)} is before the data: the earliest policy "
+        f"({policies['policy_id'].iloc[k]}) starts on {to_date(start[k])}, so there is nothing "
+        f"to close (fix: close a date on or after {to_date(start[k])}, e.g. {first_end}, "
+        "the end of the data's first period)"))
+
+
+def _snapshot_notes(pack: DataPack, v: int, a: AssumptionSet) -> tuple[str, ...]:
+    """Notes on the age of the asset and liability snapshots the close uses; refusal beyond a limit.
+
+    The balance sheet takes the latest snapshot on or before the valuation date: older than
+    ``[snapshots] note_age_days`` the run notes its age, older than ``max_age_days`` the close
+    is refused (InputError, exit 2); no snapshot on or before the date is noted.
+    """
+    note_days = int(a.setting("snapshots", "note_age_days"))
+    max_days = int(a.setting("snapshots", "max_age_days"))
+    notes = []
+    for name in ("assets", "liabilities"):
+        if not pack.has(name) or not len(pack[name]):
+            continue
+        as_of = days(pack[name]["as_of_date"])
+        known = as_of[as_of <= v]
+        if not known.size:
+            notes.append(f"{name}: no snapshot on or before the valuation date (the first is as of "
+                         f"{to_date(as_of.min())}): none in the balance sheet")
+            continue
+        latest = to_date(known.max())
+        age = v - int(known.max())
+        if age > max_days:
+            raise InputError(BadCell(
+                file=name, row=None, column="as_of_date", value=str(latest),
+                expected=f"a snapshot at most {max_days} days ([snapshots] max_age_days) before "
+                         f"the valuation date {to_date(v)}; the latest is {age} days before",
+                fix=f"add a snapshot as of the valuation date to {name}, or close an earlier date"),
+                summary=f"{name}: the latest snapshot is too old for a close at {to_date(v)}")
+        if age > note_days:
+            notes.append(f"{name}: the latest snapshot is as of {latest}, {age} days before the "
+                         f"valuation date (more than [snapshots] note_age_days = {note_days})")
+    return tuple(notes)
+
+
+def _first_day(policies: pd.DataFrame, v: int, a: AssumptionSet) -> int:
+    """First day of the oldest origin period of the triangles, exposure and claims cashflows.
+
+    The period holding the earliest policy start, but at most ``[ibnr] max_origin_years`` of
+    origin periods back from the valuation date (``triangles.first_origin_day``).
+    """
+    grain = int(a.setting("ibnr", "origin_grain_months"))
+    years = int(a.setting("ibnr", "max_origin_years"))
+    earliest = int(days(policies["start_date"]).min()) if len(policies) else v
+    return first_origin_day(earliest, v, grain, years * 12 // grain)
+
+
+def _left_out_note(claims: _Claims, products: np.ndarray, first_day: int, v: int,
+                   a: AssumptionSet) -> str:
+    """The note on claims known at v whose event precedes the first origin ("" when none)."""
+    early = (claims.event < first_day) & (claims.report <= v) & (claims.product >= 0)
+    if not early.any():
+        return ""
+    by = np.bincount(claims.product[early], minlength=len(products))
+    parts = ", ".join(f"{products[i]} {int(by[i])}" for i in np.flatnonzero(by))
+    return (f"{int(early.sum())} claims with an event before the first origin period "
+            f"{to_date(first_day)} are left out of the IBNR and claims triangles ({parts}); "
+            "the triangles start at the earliest policy, at most [ibnr] max_origin_years = "
+            f"{int(a.setting('ibnr', 'max_origin_years'))} years back; their reported claims "
+            "still count in the OCS")
+
+
+def _finite_records(stage: str, values: np.ndarray, product: np.ndarray, products,
+                    ids, what: str) -> None:
+    """ComputationError naming the product and the record (policy, claim) of a non-finite result."""
+    bad = ~np.isfinite(np.asarray(values, dtype=np.float64))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        p = int(product[k])
+        raise ComputationError(
+            f"stage {stage}: a result is not finite ({values[k]}) for product "
+            f"{products[p] if p >= 0 else '?'}, {what} {np.asarray(ids)[k]} "
+            f"({int(bad.sum())} in all); nothing was stored (fix: check that {what}'s amounts "
+            "and dates)")
+
+
+def _finite_lines(stage: str, lines: dict[str, np.ndarray], columns) -> None:
+    """ComputationError naming the line and the product (or ALL) of a non-finite result."""
+    for label, values in lines.items():
+        bad = ~np.isfinite(np.asarray(values, dtype=np.float64))
+        if bad.any():
+            k = np.argwhere(bad)[0]
+            raise ComputationError(
+                f"stage {stage}: {label} is not finite ({np.asarray(values)[tuple(k)]}) for "
+                f"product {columns[int(k[0])]}; nothing was stored (fix: check that product's "
+                "amounts and dates in the data pack)")
+
+
+def _store_guard(compute):
+    """Around ``close``: with ``write``, the store is checked, then its close lock is taken
+    before the data pack is read or anything computed (``engine.store.lock``; a second close
+    waits ``wait`` seconds or fails at once). ``close`` then reads the pack, refuses a date
+    whose latest completed run used the same input files, assumption set and edition
+    (``AlreadyClosed``, unless ``rerun``) and looks up its opening reserves, all under the
+    lock."""
+    signature = inspect.signature(compute)
+
+    @functools.wraps(compute)
+    def guarded(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        p = bound.arguments
+        if not p["write"]:
+            return compute(*args, **kwargs)
+        data_dir = Path(p["data_dir"])
+        a = p["assumptions"]
+        a = a if isinstance(a, AssumptionSet) else load_assumptions(a)
+        store = Path(p["store"]) if p["store"] is not None else data_dir / store_db.DEFAULT_NAME
+        store_db.check(store)
+        with close_lock(store, wait=float(p["wait"])):
+            p.update(assumptions=a, store=store)
+            return compute(*bound.args, **bound.kwargs)
+
+    return guarded
+
+
+def _same_run(store: Path, valuation_date, pack: DataPack, a: AssumptionSet,
+              edition: int | None) -> int | None:
+    """The run that already closed this date with the same data, set and edition, if any (a
+    date the close refuses is refused here, InputError)."""
+    date = to_date(_valuation_day(valuation_date, a))
+    edition = int(edition or a.setting("kpi", "default_edition"))
+    return store_runs.same_run(store, date, pack.file_hashes, a.set_hash, edition)
+
+
+@_store_guard
+@_stage_errors
 def close(
     data_dir: Path | str,
     valuation_date: str | dt.date,
@@ -530,8 +756,22 @@ def close(
     write: bool = True,
     progress: Callable[[str], None] | None = None,
     fail_after: str | None = None,
+    rerun: bool = False,
+    wait: float = 0.0,
 ) -> CloseResult:
     """Close one period ending at ``valuation_date`` and store it (when ``write``).
+
+    When writing, the store's close lock is held from before the pack is read until the run
+    is stored: another close on the same store waits up to ``wait`` seconds, else StoreError
+    (exit 3). A date whose latest completed run used the same input files, assumption set and
+    edition raises ``AlreadyClosed`` (nothing stored) unless ``rerun``.
+
+    Any valuation date from the first policy start on closes (the first quarter, a period
+    without claims, a product without business); a date before the data, outside the input
+    window or too long after the latest asset/liability snapshot is refused (InputError, exit
+    2). An unexpected failure of a stage, or a result that is not finite, is a ComputationError
+    (exit 4) naming the stage and the product (and policy or claim). Triangles start at most
+    ``[ibnr] max_origin_years`` before the valuation date.
 
     ``fail_after`` names a stage after which to raise (used by the tests to prove rollback).
     """
@@ -541,11 +781,15 @@ def close(
     edition = int(edition or a.setting("kpi", "default_edition"))
     if edition not in (1, 2):
         raise InputError([], summary=f"edition {edition} unknown; expected 1 or 2")
-    pack = pack or read_pack(data_dir)
+    pack = pack or read_pack(data_dir, limits=a)
     store = Path(store) if store is not None else data_dir / "reserva.duckdb"
+    if write and not rerun:  # under the close lock (_store_guard): no other close can land now
+        done = _same_run(store, valuation_date, pack, a, edition)
+        if done is not None:
+            raise AlreadyClosed(to_date(_valuation_day(valuation_date, a)), done)
     clock.lap("read")
 
-    v = day(valuation_date)
+    v = _valuation_day(valuation_date, a)
     months = int(a.setting("period", "months"))
     ps = period_start_of(v, months)
     prod = pack["products"]
@@ -553,7 +797,9 @@ def close(
     kinds = prod["kind"].astype(str).to_numpy()
     n = len(products)
     policies = pack["policies"]
-    first_day = int(min(days(policies["start_date"]).min(), v)) if len(policies) else v
+    _check_started(policies, v, months)
+    snapshot_notes = _snapshot_notes(pack, v, a)
+    first_day = _first_day(policies, v, a)
 
     def stage_done(stage: str) -> None:
         clock.lap(stage)
@@ -563,13 +809,18 @@ def close(
     # UPR
     parr = policy_arrays(policies, prod, a)
     upr = compute_upr(parr, ps, v)
+    _finite_records("upr", upr.upr + upr.upr_opening + upr.written + upr.cancelled + upr.earned,
+                    upr.product, products, upr.policy_id, "policy")
     upr_by = upr.by_product()
     stage_done("upr")
 
     # claims: OCS, IBNR, paid
     claims = _claim_arrays(pack, products, kinds, a)
     lookback = int(a.setting("ocs", "experience_days"))
-    ocs_v = _by_product(claims.product, claims.ocs(v, n, lookback), n)
+    ocs_claim = claims.ocs(v, n, lookback)
+    _finite_records("claims", ocs_claim, claims.product, products, claims.columns["claim_id"],
+                    "claim")
+    ocs_v = _by_product(claims.product, ocs_claim, n)
     ocs_ps = _by_product(claims.product, claims.ocs(ps, n, lookback), n)
     paid = _by_product(claims.product, claims.payments.in_period(len(claims.product), ps, v), n) \
         if len(claims.product) else np.zeros(n)
@@ -589,10 +840,17 @@ def close(
     )
     triangles = _snapshot_triangles(claims, products, a, v, first_day, lookback)
     distribution = _ibnr_distribution(ibnr_v, a)
+    _finite_lines("claims", {"the IBNR": ibnr_v.ibnr, "the unpaid claims cashflows":
+                             cashflows.amount}, products)
     stage_done("claims")
 
     alr = compute_alr(pack, products, kinds, a, v)
     alr_v = alr.alr
+    if len(alr.detail):
+        _finite_records("accrued", alr.detail["reserve"].to_numpy(np.float64),
+                        codes(alr.detail["product_id"], categories=products)[0], products,
+                        alr.detail["policy_id"].to_numpy(), "policy or account")
+    _finite_lines("accrued", {"the ALR": alr_v}, products)
     stage_done("accrued")
 
     grid = project_business(
@@ -601,6 +859,7 @@ def close(
         horizon_months=int(a.setting("cashflows", "horizon_months")),
         life_premium=_life_premiums(alr.detail),
     )
+    _finite_lines("projection", {"the cashflow grid": grid.amount}, products)
     stage_done("projection")
 
     closing = Reserves(upr_by["upr"].to_numpy(), ibnr_v.ibnr, ocs_v, alr_v)
@@ -626,6 +885,10 @@ def close(
     bal_lines, liquid, convertible, allocated = _balance_inputs(pack, products, a, v, closing,
                                                                 income["P37"])
     balance = balance_sheet(bal_lines, columns)
+    _finite_lines("statements", {
+        f"{name} line {code}": st[code]
+        for name, st in (("income", income), ("balance", balance)) for code in st.codes
+    }, columns)
     stage_done("statements")
 
     liq = _liquidity(claims, grid, balance, income, a, v, months, liquid, convertible, allocated,
@@ -650,6 +913,11 @@ def close(
         for i in range(n) if ibnr_v.warnings[i]
     )
     notes += kpi.warnings
+    notes += pack.warning_notes
+    notes += snapshot_notes
+    left_out = _left_out_note(claims, products, first_day, v, a)
+    if left_out:
+        notes += (left_out,)
     if change_note:
         notes += (change_note,)
     if opening_source == "recomputed":
@@ -770,10 +1038,112 @@ def results_tables(r: CloseResult) -> dict[str, pd.DataFrame]:
     }
 
 
-def close_many(data_dir, valuation_dates, **kwargs) -> list[CloseResult]:
-    """Close several valuation dates in order, reading and validating the pack once."""
-    pack = kwargs.pop("pack", None) or read_pack(Path(data_dir))
-    return [close(data_dir, d, pack=pack, **kwargs) for d in sorted(valuation_dates, key=day)]
+_CLOSE_WRITES = inspect.signature(close).parameters["write"].default  # close()'s default
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A date ``close_many`` did not close again: its latest completed run (``run_id``) used
+    the same data, assumptions and edition; ``message`` says so."""
+
+    valuation_date: dt.date
+    run_id: int
+    message: str
+
+
+class CloseListener:
+    """What ``close_many`` reports as it goes. Each method does nothing here; a front end
+    (the CLI's progress display) overrides the ones it shows."""
+
+    def waiting(self, holder: dict) -> None:
+        """Another close holds the store; waiting for it (``holder``: its pid, host, start)."""
+
+    def read(self, pack: DataPack, dates: list) -> None:
+        """The data pack is read and valid; ``dates`` will be closed in this order."""
+
+    def stage(self, position: int, valuation_date, stage: str) -> None:
+        """A stage of the close of ``dates[position]`` is done."""
+
+    def stored(self, position: int, result: CloseResult) -> None:
+        """The close of ``dates[position]`` is done (and stored, when writing)."""
+
+    def skipped(self, position: int, skip: Skipped) -> None:
+        """``dates[position]`` is already closed with the same data and assumptions."""
+
+
+def close_many(data_dir: Path | str, valuation_dates, *, rerun: bool = False, wait: float = 0.0,
+               listener: CloseListener | None = None, **kwargs) -> list[CloseResult | Skipped]:
+    """Close several valuation dates in date order, each once, reading the pack once.
+
+    When writing (``close``'s ``write``), the store's close lock is held across all the dates
+    (taken before the pack is read), and a date already closed with the same data,
+    assumptions and edition is skipped (a ``Skipped`` in the list) unless ``rerun``.
+
+    Parameters
+    ----------
+    data_dir : the data pack's folder.
+    valuation_dates : dates (``YYYY-MM-DD`` or ``datetime.date``); a repeated date is closed once.
+    rerun : close a date again even when its latest run used the same data and assumptions.
+    wait : seconds to wait for another close of the same store; 0 fails at once (StoreError).
+    listener : told of the waiting, the pack read, each stage, each date stored or skipped.
+    **kwargs : passed to ``close`` (``assumptions``, ``store``, ``edition``, ``write``, ...).
+
+    Returns
+    -------
+    One ``CloseResult`` or ``Skipped`` per distinct date, in date order. When a date fails,
+    the error propagates; the dates before it are stored (``listener.stored`` said which).
+    """
+    listener = listener or CloseListener()
+    data_dir = Path(data_dir)
+    dates = _distinct_dates(valuation_dates)
+    a = kwargs.pop("assumptions", "default")
+    a = a if isinstance(a, AssumptionSet) else load_assumptions(a)
+    write = kwargs.get("write", _CLOSE_WRITES)
+    store = kwargs.pop("store", None)
+    store = Path(store) if store is not None else data_dir / store_db.DEFAULT_NAME
+    lock = contextlib.nullcontext()
+    if write:
+        store_db.check(store)
+        lock = close_lock(store, wait=wait, on_wait=listener.waiting)
+    user_progress = kwargs.pop("progress", None)
+    out: list[CloseResult | Skipped] = []
+    with lock:
+        pack = kwargs.pop("pack", None) or read_pack(data_dir, limits=a)
+        listener.read(pack, dates)
+        for i, d in enumerate(dates):
+            def progress(stage: str, i=i, d=d) -> None:
+                listener.stage(i, d, stage)
+                if user_progress is not None:
+                    user_progress(stage)
+
+            try:
+                r = close(data_dir, d, assumptions=a, store=store, pack=pack, rerun=rerun,
+                          progress=progress, **kwargs)
+            except AlreadyClosed as exc:
+                skip = Skipped(exc.valuation_date, exc.run_id, str(exc))
+                listener.skipped(i, skip)
+                out.append(skip)
+                continue
+            listener.stored(i, r)
+            out.append(r)
+    return out
+
+
+def _distinct_dates(valuation_dates) -> list:
+    """The dates in date order, each once (a text the close will refuse kept, at the end)."""
+    def key(d):
+        try:
+            return (0, day(d))
+        except (ValueError, TypeError, OverflowError):
+            return (1, str(d))
+
+    seen: set = set()
+    out = []
+    for d in sorted(valuation_dates, key=key):
+        if key(d) not in seen:
+            seen.add(key(d))
+            out.append(d)
+    return out
 
 
 def spot_upr(
@@ -789,7 +1159,7 @@ def spot_upr(
     Returns the result and, per product, the earning basis and its components.
     """
     a = assumptions if isinstance(assumptions, AssumptionSet) else load_assumptions(assumptions)
-    pack = read_pack(Path(data_dir), tables=["products", "policies"])
+    pack = read_pack(Path(data_dir), tables=["products", "policies"], limits=a)
     v = day(valuation_date)
     ps = period_start_of(v, int(a.setting("period", "months")))
     arrays = policy_arrays(pack["policies"], pack["products"], a, basis=basis,

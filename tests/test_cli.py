@@ -208,3 +208,129 @@ def test_upr_unknown_basis_is_one_line(tiny_pack, capsys):
     code, _, err = run(capsys, "upr", str(tiny_pack), "--valuation-date", "2024-12-31",
                        "--basis", "weekly")
     assert code == 2 and len(err.splitlines()) == 1 and "weekly" in err
+
+
+# -- the close's progress, reruns, repeated dates, interrupted multi-date closes ------------------
+
+STAGE_LINE = r"reserva: {date} \({k}/{n}\): {stage} done in \d+\.\d\d s"
+STORED_STAGES = ("upr", "claims", "accrued", "projection", "statements", "liquidity", "kpi",
+                 "assemble", "store")
+
+
+def test_close_progress_is_plain_lines_on_stderr_when_piped(tiny_pack, tmp_path, capsys):
+    import re
+
+    store = tmp_path / "s.duckdb"
+    code, out, err = run(capsys, "close", str(tiny_pack), "--valuation-date", "2024-12-31",
+                         "--valuation-date", "2024-09-30", "--store", str(store))
+    assert code == 0, err
+    lines = err.splitlines()
+    assert re.fullmatch(r"reserva: data pack read in \d+\.\d\d s; closing 2 dates "
+                        r"\(2024-09-30 \.\. 2024-12-31\)", lines[0]), lines[0]
+    expected = [STAGE_LINE.format(date=d, k=k, n=2, stage=s)
+                for k, d in ((1, "2024-09-30"), (2, "2024-12-31")) for s in STORED_STAGES]
+    assert len(lines) == 1 + len(expected)
+    for line, pattern in zip(lines[1:], expected, strict=True):
+        assert re.fullmatch(pattern, line), (line, pattern)
+    # each date's line on stdout, in date order, before the tables of the last one
+    first, second = out.splitlines()[:2]
+    assert first.startswith("run 1: closed 2024-06-30 .. 2024-09-30 (opening from recomputed)")
+    assert second.startswith("run 2: closed 2024-09-30 .. 2024-12-31 (opening from store)")
+
+
+def test_close_quiet_prints_nothing_on_stderr(tiny_pack, tmp_path, capsys):
+    code, out, err = run(capsys, "close", str(tiny_pack), "--valuation-date", "2024-12-31",
+                         "--store", str(tmp_path / "s.duckdb"), "--quiet")
+    assert (code, err) == (0, "")
+    assert len(out.splitlines()) == 1 and out.startswith("run 1: closed 2024-09-30 .. 2024-12-31")
+
+
+def test_pack_warnings_are_printed_on_stderr(tiny_pack, tmp_path, capsys, monkeypatch):
+    import dataclasses
+
+    import engine.close
+
+    real = engine.close.read_pack
+
+    def warned(*args, **kwargs):
+        return dataclasses.replace(real(*args, **kwargs), warnings=(
+            "claims.csv row 3 column event_date: a warning of the pack",))
+
+    monkeypatch.setattr(engine.close, "read_pack", warned)
+    code, _, err = run(capsys, "close", str(tiny_pack), "--valuation-date", "2024-12-31",
+                       "--store", str(tmp_path / "s.duckdb"), "--quiet")
+    assert (code, err) == (
+        0, "reserva: warning: claims.csv row 3 column event_date: a warning of the pack\n")
+
+
+def test_a_date_already_closed_stores_nothing_unless_rerun(closed_pack, capsys):
+    pack, store = closed_pack
+    before, runs_before = _digest(store), _runs(store)
+    code, out, err = run(capsys, "close", str(pack), "--valuation-date", "2024-12-31",
+                         "--store", str(store))
+    assert (code, err) == (0, "reserva: data pack read in " + err.split(" in ")[1].split(";")[0]
+                           + "; closing 1 date (2024-12-31)\n")
+    assert out == ("2024-12-31 is already closed by run 1 with the same data and assumptions; "
+                   "pass --rerun to close it again\n")
+    assert _digest(store) == before and _runs(store) == runs_before
+    # another edition is another close
+    code, out, _ = run(capsys, "close", str(pack), "--valuation-date", "2024-12-31",
+                       "--store", str(store), "--edition", "1", "--quiet")
+    assert code == 0 and out.startswith("run 2: closed 2024-09-30 .. 2024-12-31")
+    code, out, _ = run(capsys, "close", str(pack), "--valuation-date", "2024-12-31",
+                       "--store", str(store), "--edition", "1", "--rerun", "--quiet")
+    assert code == 0 and out.startswith("run 3: closed 2024-09-30 .. 2024-12-31")
+    # other data: the date is closed again
+    write_pack(pack, _edit("ledger", "150.00", "151.00"))
+    code, out, _ = run(capsys, "close", str(pack), "--valuation-date", "2024-12-31",
+                       "--store", str(store), "--edition", "1", "--quiet")
+    assert code == 0 and out.startswith("run 4: closed")
+
+
+def test_a_repeated_valuation_date_is_closed_once(tiny_pack, tmp_path, capsys):
+    store = tmp_path / "s.duckdb"
+    code, out, err = run(capsys, "close", str(tiny_pack), "--valuation-date", "2024-12-31",
+                         "--valuation-date", "2024-12-31", "--store", str(store), "--quiet")
+    assert (code, err) == (0, "")
+    assert len(out.splitlines()) == 1 and out.startswith("run 1: closed 2024-09-30 .. 2024-12-31")
+    assert len(_runs(store)) == 1
+
+
+QUARTERS = ("2024-06-30", "2024-09-30", "2024-12-31", "2025-03-31")
+
+
+def _fail_on_third_date(monkeypatch, exc):
+    import engine.close
+
+    real, calls = engine.close.close, []
+
+    def third_fails(data_dir, valuation_date, **kwargs):
+        calls.append(valuation_date)
+        if len(calls) == 3:
+            raise exc
+        return real(data_dir, valuation_date, **kwargs)
+
+    monkeypatch.setattr(engine.close, "close", third_fails)
+
+
+@pytest.mark.parametrize("exc, code, last", [
+    (None, 4, "reserva: stage kpi failed on purpose (test)"),
+    (KeyboardInterrupt(), 130, "reserva: aborted"),
+])
+def test_an_interrupted_close_says_which_dates_landed(exc, code, last, tiny_pack, tmp_path,
+                                                      capsys, monkeypatch):
+    from engine.errors import ComputationError
+
+    _fail_on_third_date(monkeypatch, exc or ComputationError("stage kpi failed on purpose (test)"))
+    store = tmp_path / "s.duckdb"
+    got, out, err = run(capsys, "close", str(tiny_pack), *(
+        a for q in QUARTERS for a in ("--valuation-date", q)), "--store", str(store), "--quiet")
+    assert got == code
+    lines = [line for line in err.splitlines() if line]
+    assert lines == [
+        "reserva: the close stopped after 2 of 4 dates: stored 2024-06-30 (run 1), 2024-09-30 "
+        "(run 2); not closed 2024-12-31, 2025-03-31",
+        last,
+    ]
+    assert [line.split(":")[0] for line in out.splitlines()] == ["run 1", "run 2"]
+    assert [r[0] for r in _runs(store)] == [1, 2]

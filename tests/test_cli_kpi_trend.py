@@ -16,7 +16,7 @@ def test_trend_takes_the_latest_run_of_each_date(tmp_path, capsys):
     store = tmp_path / "s.duckdb"
     for d in ("2024-09-30", "2024-12-31", "2024-09-30"):  # the third is a rerun of the first date
         code, _, err = run(capsys, "close", str(pack), "--valuation-date", d, "--store", str(store),
-                           "--quiet")
+                           "--quiet", "--rerun")
         assert code == 0, err
     trend = kpi_trend(store)
     assert list(dict.fromkeys(trend["valuation_date"])) == ["2024-09-30", "2024-12-31"]

@@ -12,6 +12,9 @@ Origin periods are calendar blocks of ``origin_grain`` months, development perio
 blocks of ``dev_grain`` months (``origin_grain`` must be a multiple of ``dev_grain``) counted
 from the origin's start; at a mid-period valuation the last period is partial. Cells after the
 valuation date are NaN; cells inside are sums, 0 when no claim contributes (never missing).
+The oldest origin is the period holding ``first_day`` (read as the valuation date when later);
+claims with an event before it are left out, so the size and the number of snapshots grow with
+the origins kept (``triangles.first_origin_day``), never with the records' date span.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ def snapshot_triangle(
             f"{dev_grain}; fix: choose grains such as 12 and 3, or 3 and 1"
         )
     v_month = int(month_index(np.array([valuation_day]))[0])
+    first_day = min(int(first_day), int(valuation_day))
     first_origin = int(month_index(np.array([first_day]))[0]) // origin_grain
     last_origin = v_month // origin_grain
     origin_month = np.arange(first_origin, last_origin + 1) * origin_grain  # first months

@@ -11,6 +11,11 @@ The reporting triangle cell ``[origin o, lag d]`` holds the claims whose event l
 period ``o`` and whose report lies ``d`` periods later; a claim reported after the valuation
 date is not known and not counted. Cells inside the triangle (``d <= latest lag of o``) are
 0 when empty, never missing; cells outside are NaN.
+
+The oldest origin is the period holding ``first_day`` (the earliest date the reserving needs,
+see ``first_origin_day``: the earliest business, at most ``max_origins`` periods back); claims
+with an event before it are left out, so the arrays (and the day -> period table) grow with the
+origins kept, never with the date span of the records.
 """
 
 from __future__ import annotations
@@ -50,6 +55,29 @@ def period_index(day_numbers: np.ndarray, anchor_day: int, grain: int) -> np.nda
     table = month_index(table_days) // grain
     anchor = month_index(np.array([anchor_day]))[0] // grain
     return anchor - table[day_numbers - lo]
+
+
+def period_start_day(day_number: int, grain: int) -> int:
+    """First day of the calendar period of ``grain`` months holding the day."""
+    month = int(month_index(np.array([day_number]))[0]) // grain * grain
+    return int(np.datetime64(month, "M").astype("datetime64[D]").astype(np.int64))
+
+
+def first_origin_day(earliest_day: int, valuation_day: int, grain: int, max_origins: int) -> int:
+    """First day of the oldest origin period the reserving needs at ``valuation_day``.
+
+    The period holding ``earliest_day`` (the earliest business of the pack), but at most
+    ``max_origins`` periods including the one holding the valuation date, and never after it:
+    ``p_first = max(min(p(earliest), p(v)), p(v) - max_origins + 1)`` with ``p(x) =
+    month_index(x) // grain``. A single absurd early date thus cannot widen the triangles.
+    """
+    if max_origins < 1:
+        raise AssumptionError(f"the triangles need at least one origin period, not {max_origins}; "
+                              "fix: set [ibnr] max_origin_years to 1 or more")
+    anchor = int(month_index(np.array([valuation_day]))[0]) // grain
+    earliest = int(month_index(np.array([min(earliest_day, valuation_day)]))[0]) // grain
+    first = max(earliest, anchor - max_origins + 1)
+    return int(np.datetime64(first * grain, "M").astype("datetime64[D]").astype(np.int64))
 
 
 @dataclass(frozen=True)
@@ -103,21 +131,23 @@ def reporting_triangle(
     grain: int,
     first_day: int | None = None,
 ) -> Triangle:
-    """Event period x report lag triangles per segment: one numba pass over the records."""
+    """Event period x report lag triangles per segment: one numba pass over the records.
+
+    The origins run from the period holding ``first_day`` (default: the earliest event known
+    at the valuation date; a ``first_day`` after the valuation date is read as the valuation
+    date) to the period holding the valuation date; earlier events are left out.
+    """
     segment = np.asarray(segment)
     event_day = np.asarray(event_day, dtype=np.int64)
     report_day = np.asarray(report_day, dtype=np.int64)
-    known = (report_day <= valuation_day) & (event_day <= valuation_day)
-    lo = int(event_day[known].min()) if known.any() else int(valuation_day)
-    if first_day is not None:
-        lo = min(lo, int(first_day))
+    valuation_day = int(valuation_day)
+    if first_day is None:
+        known = (report_day <= valuation_day) & (event_day <= valuation_day)
+        first_day = int(event_day[known].min()) if known.any() else valuation_day
+    lo = period_start_day(min(int(first_day), valuation_day), grain)
     table = month_index(np.arange(lo, valuation_day + 1, dtype=np.int64)) // grain
     anchor = int(table[-1])
-    if first_day is not None:
-        n_origins = anchor - int(table[int(first_day) - lo]) + 1
-    else:
-        n_origins = anchor - int(table[int(event_day[known].min()) - lo]) + 1 if known.any() else 1
-    n_origins = max(n_origins, 1)
+    n_origins = anchor - int(table[0]) + 1
     n_seg = len(segments)
     amt = np.zeros((n_seg, n_origins, n_origins))
     cnt = np.zeros((n_seg, n_origins, n_origins))
