@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis profiles: "dev" explores new examples on every run; "ci" (chosen when the CI
+# variable is set, or with HYPOTHESIS_PROFILE=ci) is derandomised, so a CI run is repeatable and
+# cannot turn red on an example no developer has seen. Example counts stay those of each test.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 # One CSV text per required table; every value is valid and every reference resolves.
 TINY_PACK: dict[str, str] = {
