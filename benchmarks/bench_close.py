@@ -1,6 +1,10 @@
 """Benchmark: full period-end close of sample packs, time per stage, peak memory.
 
-    python benchmarks/bench_close.py [--sizes 100000 1000000] [--repeat 3]
+    python benchmarks/bench_close.py [--sizes 100000 1000000] [--repeat 3] [--against DIR]
+
+``--against DIR`` names the source tree of another version of the engine (e.g. a checkout of
+the previous commit): each repeat then runs both versions one after the other on the same pack,
+and the ratio of the medians (this version / the other) is printed beside the totals of both.
 
 For each size a sample pack is generated once (not timed), then each repeat runs in a fresh
 process pinned to one core: read + validate, UPR, claims (OCS, IBNR at both dates), accrued,
@@ -26,6 +30,18 @@ VALUATION = "2025-12-31"
 HERE = Path(__file__).resolve().parent
 
 
+def run_worker(pack: Path, env: dict, source: Path | None) -> dict:
+    """One close in a fresh process, with the engine of ``source`` first on the path if given."""
+    if source is not None:
+        env = {**env, "PYTHONPATH": str(source)}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", str(pack), str(Path(tmp) / "s.duckdb")],
+            env=env, check=True, capture_output=True, text=True,
+        )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def worker(data_dir: str, store: str) -> None:
     """One close in this process (pinned to one core); prints a JSON line."""
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -36,8 +52,11 @@ def worker(data_dir: str, store: str) -> None:
     r = close(data_dir, VALUATION, store=store)
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     totals = {name: float(r.closing.get(name).sum()) for name in ("upr", "ibnr", "ocs", "alr")}
+    import engine
+
     print(json.dumps({"timings": r.timings, "peak_gib": peak_gib, "totals": totals,
-                      "policies": int(len(r.upr.upr))}))
+                      "policies": int(len(r.upr.upr)),
+                      "engine": str(Path(engine.__file__).resolve().parents[1])}))
 
 
 def main() -> None:
@@ -46,6 +65,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, default=HERE / "_data",
                         help="folder for the generated packs (reused when present)")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="source tree of another engine version, run side by side")
     args = parser.parse_args()
     env = {**os.environ, "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -55,14 +76,11 @@ def main() -> None:
         pack = args.keep / f"sample_{size}"
         if not (pack / "policies.csv").exists():
             write_sample(pack, policies=size)
-        runs = []
+        runs, other = [], []
         for _ in range(args.repeat):
-            with tempfile.TemporaryDirectory() as tmp:
-                out = subprocess.run(
-                    [sys.executable, __file__, "--worker", str(pack), str(Path(tmp) / "s.duckdb")],
-                    env=env, check=True, capture_output=True, text=True,
-                )
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            runs.append(run_worker(pack, env, None))
+            if args.against is not None:
+                other.append(run_worker(pack, env, args.against.resolve()))
         stages = [k for k in runs[0]["timings"] if k != "total"]
         med = {k: statistics.median(r["timings"][k] for r in runs) for k in stages}
         total = statistics.median(r["timings"]["total"] for r in runs)
@@ -74,6 +92,13 @@ def main() -> None:
               f"ratio {total / TARGET_SECONDS:.2f})")
         print(f"  peak memory  {peak:8.3f} GiB (target {TARGET_GIB:.0f} GiB: ratio {peak / TARGET_GIB:.2f})")
         print("  totals       " + ", ".join(f"{k} {v:,.2f}" for k, v in runs[0]["totals"].items()))
+        if other:
+            o_total = statistics.median(r["timings"]["total"] for r in other)
+            o_peak = max(r["peak_gib"] for r in other)
+            print(f"  against {other[0]['engine']}: total {o_total:8.3f} s, peak {o_peak:.3f} GiB")
+            print("  totals       " + ", ".join(
+                f"{k} {v:,.2f}" for k, v in other[0]["totals"].items()))
+            print(f"  ratio this/other: time {total / o_total:.3f}, memory {peak / o_peak:.3f}")
 
 
 if __name__ == "__main__":
