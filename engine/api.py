@@ -43,7 +43,8 @@ __all__ = [
 PLANS = {"whole_life": "whole_life", "endowment": "endowment", "term": "individual_life"}
 
 
-def load_pack(data_dir: str | Path, *, tables: Iterable[str] | None = None) -> DataPack:
+def load_pack(data_dir: str | Path, *, tables: Iterable[str] | None = None,
+              assumptions: str | Path | AssumptionSet = "default") -> DataPack:
     """Read and validate a data pack (the checks of ``reserva validate``).
 
     Parameters
@@ -52,6 +53,9 @@ def load_pack(data_dir: str | Path, *, tables: Iterable[str] | None = None) -> D
         The folder holding one file per table (``policies.csv`` or ``policies.parquet``, ...).
     tables : iterable of str, optional
         Read only these tables (references to tables not read are not checked).
+    assumptions : str, Path or AssumptionSet
+        The set whose input window, money bound and vocabularies the pack is checked against
+        (the set the pack will be closed on; ``"default"`` by default).
 
     Returns
     -------
@@ -63,7 +67,7 @@ def load_pack(data_dir: str | Path, *, tables: Iterable[str] | None = None) -> D
     InputError
         Listing every bad cell of every file (``str(error)`` or ``error.lines()``).
     """
-    return read_pack(Path(data_dir), tables=tables)
+    return read_pack(Path(data_dir), tables=tables, limits=_set(assumptions))
 
 
 def load_assumptions(set_id: str | Path = "default") -> AssumptionSet:
