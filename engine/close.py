@@ -1160,7 +1160,7 @@ def spot_upr(
     """
     a = assumptions if isinstance(assumptions, AssumptionSet) else load_assumptions(assumptions)
     pack = read_pack(Path(data_dir), tables=["products", "policies"], limits=a)
-    v = day(valuation_date)
+    v = _valuation_day(valuation_date, a)
     ps = period_start_of(v, int(a.setting("period", "months")))
     arrays = policy_arrays(pack["policies"], pack["products"], a, basis=basis,
                            perspective=perspective)

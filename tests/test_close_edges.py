@@ -27,7 +27,7 @@ import pytest
 
 import engine.close as close_module
 from engine.cli import main
-from engine.close import close
+from engine.close import close, spot_upr
 from engine.errors import AssumptionError, ComputationError, InputError
 from engine.io.arrays import day, to_date
 from engine.reserves.claims.snapshots import snapshot_triangle
@@ -238,6 +238,9 @@ def test_a_valuation_date_outside_the_input_window_is_refused():
     assert "from 1900-01-01 to 2200-12-31" in exc.value.lines()[1]
     with pytest.raises(InputError):
         close(HANDMADE, "not a date", write=False)
+    with pytest.raises(InputError) as exc:  # the UPR spot check takes the same window
+        spot_upr(HANDMADE, "9999-12-31")
+    assert "from 1900-01-01 to 2200-12-31" in exc.value.lines()[1]
 
 
 # --- triangles bounded by [ibnr] max_origin_years -----------------------------------------
