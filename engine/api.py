@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.close import CloseResult, period_start_of
+from engine.close import CloseResult, spot_upr
 from engine.errors import BadCell, ComputationError, InputError
 from engine.io.assumptions import AssumptionSet
 from engine.io.assumptions import load_assumptions as _load_assumptions
@@ -87,8 +87,10 @@ def _set(assumptions: str | Path | AssumptionSet) -> AssumptionSet:
     return load_assumptions(assumptions)
 
 
-def _pack(data: str | Path | DataPack, tables: Iterable[str] | None = None) -> DataPack:
-    return data if isinstance(data, DataPack) else load_pack(data, tables=tables)
+def _pack(data: str | Path | DataPack, a: AssumptionSet,
+          tables: Iterable[str] | None = None) -> DataPack:
+    """The pack as given, or read from its folder and checked against the set ``a``."""
+    return data if isinstance(data, DataPack) else load_pack(data, tables=tables, assumptions=a)
 
 
 def close(
@@ -99,6 +101,7 @@ def close(
     edition: int | None = None,
     store: str | Path | None = None,
     write: bool = False,
+    rerun: bool = False,
 ) -> CloseResult:
     """Close the period ending at ``valuation_date``: reserves, statements, KPIs, liquidity, ALM.
 
@@ -118,6 +121,9 @@ def close(
         opening reserves come from its run at the period start, if any.
     write : bool
         Store the run in ``store`` (default False: nothing is written).
+    rerun : bool
+        With ``write``: store a new run even when the date's latest run used the same data,
+        assumption set and edition (otherwise ``AlreadyClosed`` is raised and nothing stored).
 
     Returns
     -------
@@ -128,13 +134,13 @@ def close(
     """
     from engine.close import close as _close
 
-    pack = _pack(data)
     a = _set(assumptions)
+    pack = _pack(data, a)
     if write and store is None:
         raise InputError([], summary="write=True needs a store: give store=PATH")
     if store is not None:
         return _close(pack.root, valuation_date, assumptions=a, store=Path(store),
-                      edition=edition, pack=pack, write=write)
+                      edition=edition, pack=pack, write=write, rerun=rerun)
     with tempfile.TemporaryDirectory() as empty:  # a store path that does not exist: no store
         return _close(pack.root, valuation_date, assumptions=a, store=Path(empty) / "none.duckdb",
                       edition=edition, pack=pack, write=False)
@@ -166,21 +172,17 @@ def upr_at(
     assumptions : str, Path or AssumptionSet
         The assumption set.
     """
-    from engine.io.arrays import day
     from engine.report.terminal import upr_by_policy, upr_by_product
-    from engine.reserves.upr.upr import compute_upr, policy_arrays
 
     if by not in ("product", "policy"):
         raise InputError([], summary=f"by={by!r}: expected 'product' or 'policy'")
     a = _set(assumptions)
-    pack = _pack(data, tables=("products", "policies"))
-    v = day(valuation_date)
-    arrays = policy_arrays(pack["policies"], pack["products"], a, basis=basis,
-                           perspective=perspective)
-    result = compute_upr(arrays, period_start_of(v, int(a.setting("period", "months"))), v)
+    pack = _pack(data, a, tables=("products", "policies"))
+    result, names = spot_upr(pack.root, valuation_date, assumptions=a, basis=basis,
+                             perspective=perspective, pack=pack)
     if by == "policy":
         return upr_by_policy(result)
-    return upr_by_product(result, arrays.earning.names)
+    return upr_by_product(result, names)
 
 
 def triangle_ibnr(
@@ -300,7 +302,8 @@ def life_reserve(
         raise ComputationError(f"assumption set {a.set_id} has no life basis for {kind}; "
                                "fix: give the table and the interest rate")
     if plan != "whole_life" and term is None:
-        raise ComputationError(f"a {plan} contract needs a term in years")
+        raise InputError(BadCell("argument", None, "term", "missing", f"a term in years for {plan}",
+                                 "give the term (whole life needs none)"))
     t = mortality_table(a, name)
     last = t.min_age + t.q.size - 1
     if not t.min_age <= age <= last:
@@ -308,10 +311,28 @@ def life_reserve(
             "argument", None, "age", str(age),
             f"an issue age of mortality table {name}: {t.min_age} to {last}",
             "choose an age the table covers, or another table"))
+    bad = []
+    if plan != "whole_life" and age + term > last + 1:
+        bad.append(BadCell("argument", None, "term", str(term),
+                           f"a term ending by age {last + 1}, the end of table {name}",
+                           f"at most {last + 1 - age} years at age {age}"))
+    if premium_term is not None and plan != "whole_life" and premium_term > term:
+        bad.append(BadCell("argument", None, "premium_term", str(premium_term),
+                           f"at most the term ({term} years)", "premiums are paid within the term"))
+    if bad:
+        raise InputError(bad)
     cm = commutation(t.q, t.min_age, rate)
     m = 1 if premium_mode == "single" else premium_term
-    r = spot_check(cm, plan, age, None if plan == "whole_life" else term, duration, sum_insured,
-                   PREMIUMS_PER_YEAR[premium_mode], m)
+    with np.errstate(all="ignore"):
+        try:
+            r = spot_check(cm, plan, age, None if plan == "whole_life" else term, duration,
+                           sum_insured, PREMIUMS_PER_YEAR[premium_mode], m)
+        except (ZeroDivisionError, FloatingPointError, OverflowError):
+            r = None
+    if r is None or not all(math.isfinite(x) for x in (r.annual_premium, r.reserve)):
+        raise InputError(BadCell("argument", None, "interest", f"{rate:g}",
+                                 "an interest rate at which the contract's values are finite",
+                                 "use a rate nearer the usual range, e.g. 0.0 to 0.15"))
     return {
         "product": plan, "age": age, "term": term, "duration": duration, "interest": rate,
         "table": name, "sum_insured": sum_insured, "premium_mode": premium_mode,

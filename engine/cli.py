@@ -322,11 +322,9 @@ def life(plan, age, term, duration, interest, table, sum_insured, premium_mode, 
          assumptions, fmt) -> None:
     """Net premium and net premium reserve of one contract: the actuary's spot check."""
     from engine.api import life_reserve
-    from engine.errors import ComputationError, InputError
+    from engine.errors import InputError
     from engine.report import terminal
 
-    if plan != "whole_life" and term is None:
-        raise ComputationError(f"a {plan} contract needs --term")
     try:
         out = life_reserve(plan, age, term=term, duration=duration, interest=interest,
                            table=table, sum_insured=sum_insured, premium_mode=premium_mode,

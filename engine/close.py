@@ -1153,13 +1153,15 @@ def spot_upr(
     assumptions: str | AssumptionSet = "default",
     basis: str | None = None,
     perspective: str | None = None,
+    pack: DataPack | None = None,
 ) -> tuple[UprResult, tuple[tuple[str, ...], ...]]:
     """UPR per policy at a date (nothing stored), on the set's bases or one ``basis`` for all.
 
-    Returns the result and, per product, the earning basis and its components.
+    Returns the result and, per product, the earning basis and its components. ``pack``: a
+    pack already read (else its products and policies are read from ``data_dir``).
     """
     a = assumptions if isinstance(assumptions, AssumptionSet) else load_assumptions(assumptions)
-    pack = read_pack(Path(data_dir), tables=["products", "policies"], limits=a)
+    pack = pack or read_pack(Path(data_dir), tables=["products", "policies"], limits=a)
     v = _valuation_day(valuation_date, a)
     ps = period_start_of(v, int(a.setting("period", "months")))
     arrays = policy_arrays(pack["policies"], pack["products"], a, basis=basis,

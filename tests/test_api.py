@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from engine import api
-from engine.errors import EngineError, InputError
-from tests.conftest import write_pack
+from engine.errors import AlreadyClosed, EngineError, InputError
+from tests.conftest import edited_set, write_pack
 from tests.test_cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,7 +137,7 @@ def test_life_reserve_against_printed_values():
     assert r["annuity_at_issue"] == pytest.approx(12.9391, abs=0.5e-4)
     assert r["assurance_at_issue"] == pytest.approx(0.38385, abs=0.5e-5)
     assert r["reserve"] == pytest.approx(100_000 * (1 - 8.0192 / 12.9391), abs=0.7)
-    with pytest.raises(EngineError, match="needs a term"):
+    with pytest.raises(InputError, match="1 bad cell in argument"):
         api.life_reserve("term", 45)
     with pytest.raises(InputError, match="plan 'annuity' unknown"):
         api.life_reserve("annuity", 45)
@@ -180,3 +180,47 @@ def test_every_public_function_is_documented():
 def test_api_values_are_finite_on_the_tiny_pack(tiny_pack):
     r = api.close(tiny_pack, "2024-12-31")
     assert all(math.isfinite(x) for x in np.concatenate([r.closing.upr, r.closing.ocs]))
+
+
+@pytest.mark.parametrize(("argv", "option", "said"), [
+    (["--age", "30"], "--term", "missing, expected a term in years for term"),
+    (["--age", "30", "--term", "500"], "--term", "a term ending by age 121, the end of table SULT"),
+    (["--age", "30", "--term", "10", "--premium-term", "20"], "--premium-term",
+     "at most the term (10 years)"),
+    (["--age", "30", "--term", "10", "--interest", "-0.4999"], "--interest",
+     "an interest rate at which the contract's values are finite"),
+])
+def test_life_arguments_the_contract_cannot_take_are_exit_2(argv, option, said, capsys):
+    code, out, text = run(capsys, "life", "--product", "term", *argv)
+    assert code == 2 and out == ""
+    assert text.startswith(f"reserva: Invalid value for {option}: "), text
+    assert said in text
+
+
+def test_a_date_closed_again_needs_rerun(tiny_pack, tmp_path):
+    store = tmp_path / "runs.duckdb"
+    pack = api.load_pack(tiny_pack)
+    api.close(pack, "2024-09-30", store=store, write=True)
+    with pytest.raises(AlreadyClosed):
+        api.close(pack, "2024-09-30", store=store, write=True)
+    again = api.close(pack, "2024-09-30", store=store, write=True, rerun=True)
+    assert again.run_id == 2 and len(api.runs(store)) == 2
+
+
+def test_packs_are_checked_against_the_set_given(tiny_pack, tmp_path):
+    # a sum insured of 1e16 is above the default set's max_money (1e15), within this set's
+    (tiny_pack / "policies.csv").write_text((tiny_pack / "policies.csv").read_text().replace(
+        "120.00,single,12.00,5000", "120.00,single,12.00,1e16", 1))
+    roomy = edited_set(tmp_path / "roomy", settings=lambda t: t.replace(
+        "max_money = 1e15", "max_money = 1e18"))
+    with pytest.raises(InputError, match="policies.csv"):
+        api.load_pack(tiny_pack)
+    assert api.load_pack(tiny_pack, assumptions=roomy).has("policies")
+    assert len(api.close(tiny_pack, "2024-12-31", assumptions=roomy).kpis)
+    assert len(api.upr_at(tiny_pack, "2024-12-31", assumptions=roomy))
+
+
+def test_upr_at_takes_the_input_window(tiny_pack):
+    with pytest.raises(InputError) as err:
+        api.upr_at(tiny_pack, "0001-01-01")
+    assert "from 1900-01-01 to 2200-12-31" in err.value.lines()[1]

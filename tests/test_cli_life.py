@@ -52,12 +52,15 @@ def test_interest_and_monthly_premiums_change_the_premium(capsys):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["life", "--product", "term", "--age", "45"], "reserva: a term contract needs --term\n"),
+    (["life", "--product", "term", "--age", "45"],
+     "reserva: Invalid value for --term: missing, expected a term in years for term (fix: give "
+     "the term (whole life needs none))\n"),
     (["life", "--product", "endowment", "--age", "45", "--term", "20", "--table", "NOPE"],
      "reserva: assumption set default: mortality table 'NOPE' is not in mortality_tables.csv; "
      "fix: add it\n"),
     (["life", "--product", "endowment", "--age", "110", "--term", "20"],
-     "reserva: every term must be at least 1 year and end by the table's last age + 1\n"),
+     "reserva: Invalid value for --term: 20, expected a term ending by age 121, the end of "
+     "table SULT (fix: at most 11 years at age 110)\n"),
 ])
 def test_errors_are_one_line_no_traceback(capsys, argv, message):
     code, out, err = run(capsys, *argv)
