@@ -380,7 +380,7 @@ def runs(store) -> None:
 
 
 @cli.command()
-@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest completed run).")
+@click.option("--run", "run_id", type=click.IntRange(min=1), default=None, help="Run id (default: the latest completed run).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True,
               help="table: the folded terminal table; json or csv: every row (CSV text cells "
@@ -457,7 +457,7 @@ def _columns(frame, product: str | None) -> list[str]:
 
 
 @cli.command()
-@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest completed run).")
+@click.option("--run", "run_id", type=click.IntRange(min=1), default=None, help="Run id (default: the latest completed run).")
 @click.option("--product", default=None, help="One product (or ALL for the programme).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format (CSV text cells safe for spreadsheets).")
@@ -487,7 +487,7 @@ def liquidity(run_id, product, fmt, store) -> None:
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest completed run).")
+@click.option("--run", "run_id", type=click.IntRange(min=1), default=None, help="Run id (default: the latest completed run).")
 @click.option("--product", default=None, help="One product (or ALL for the programme).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Output format.")

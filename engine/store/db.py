@@ -90,7 +90,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
-            raise StoreError(f"migration {version} ({name}) failed: {_first_line(exc)}") from exc
+            raise StoreError(f"migration {version} ({name}) failed: {first_line(exc)}") from exc
         applied.append(version)
     return applied
 
@@ -220,7 +220,8 @@ def _applied(con: duckdb.DuckDBPyConnection, path: Path) -> set[int]:
     return {v for v, _ in rows}
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (DuckDB appends its SQL context below it)."""
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
@@ -233,7 +234,7 @@ def _open_error(path: Path, exc: duckdb.Error) -> str:
         return (f"store {path} is open in another program{who}; fix: close that program's "
                 "connection to it (a notebook, a DuckDB shell) and try again")
     if "version number" in text or "storage version" in text:
-        return (f"store {path} was written by another version of DuckDB ({_first_line(exc)}); "
+        return (f"store {path} was written by another version of DuckDB ({first_line(exc)}); "
                 "fix: open it with the Reserva version that wrote it, or pass another --store")
     if "read enough bytes" in text:
         return f"store {path} is truncated (the file ends before its data); {FIX_DAMAGED}"
@@ -241,7 +242,7 @@ def _open_error(path: Path, exc: duckdb.Error) -> str:
         return f"store {path} is corrupted (a block fails its checksum); {FIX_DAMAGED}"
     if "not a valid DuckDB database" in text:
         return f"store {path} is not a valid DuckDB database, so not a Reserva store; {FIX_OTHER}"
-    return f"cannot open store {path}: {_first_line(exc)}; {FIX_DAMAGED}"
+    return f"cannot open store {path}: {first_line(exc)}; {FIX_DAMAGED}"
 
 
 @contextlib.contextmanager
@@ -254,4 +255,4 @@ def _reported(path: Path, doing: str) -> Iterator[None]:
         text = str(exc)
         if any(k in text for k in ("read enough bytes", "Corrupt", "checksum", "Conflicting lock")):
             raise StoreError(_open_error(path, exc)) from exc
-        raise StoreError(f"cannot {doing} store {path}: {_first_line(exc)}") from exc
+        raise StoreError(f"cannot {doing} store {path}: {first_line(exc)}") from exc

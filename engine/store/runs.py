@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from engine.errors import StoreError
-from engine.store.db import reading, writing
+from engine.store.db import first_line, reading, writing
 
 RESULT_TABLES = (
     "reserves", "upr_rollforward", "upr_policy", "ibnr_origin", "ibnr_change", "triangles",
@@ -133,8 +133,7 @@ def _insert_run(con, store: Path, record: RunRecord, results: dict[str, pd.DataF
                 con.execute("ROLLBACK")
             raise
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StoreError(f"cannot write run to store {store}: {first}") from exc
+        raise StoreError(f"cannot write run to store {store}: {first_line(exc)}") from exc
     return int(run_id)
 
 
