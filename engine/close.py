@@ -1090,8 +1090,10 @@ def close_many(data_dir: Path | str, valuation_dates, *, rerun: bool = False, wa
 
     Returns
     -------
-    One ``CloseResult`` or ``Skipped`` per distinct date, in date order. When a date fails,
-    the error propagates; the dates before it are stored (``listener.stored`` said which).
+    One ``CloseResult`` or ``Skipped`` per distinct date, in date order. A date the close
+    would refuse (input window, before the data, snapshot too old) is refused before any date
+    is closed; when a later stage of a date fails, the error propagates and the dates before
+    it are stored (``listener.stored`` said which).
     """
     listener = listener or CloseListener()
     data_dir = Path(data_dir)
@@ -1109,6 +1111,7 @@ def close_many(data_dir: Path | str, valuation_dates, *, rerun: bool = False, wa
     out: list[CloseResult | Skipped] = []
     with lock:
         pack = kwargs.pop("pack", None) or read_pack(data_dir, limits=a)
+        _check_dates(pack, dates, a)
         listener.read(pack, dates)
         for i, d in enumerate(dates):
             def progress(stage: str, i=i, d=d) -> None:
@@ -1127,6 +1130,16 @@ def close_many(data_dir: Path | str, valuation_dates, *, rerun: bool = False, wa
             listener.stored(i, r)
             out.append(r)
     return out
+
+
+def _check_dates(pack: DataPack, dates, a: AssumptionSet) -> None:
+    """Refuse, before any date is closed, a date the close would refuse on its own: outside
+    the input window, before the data, or too long after the latest snapshot (InputError)."""
+    months = int(a.setting("period", "months"))
+    for d in dates:
+        v = _valuation_day(d, a)
+        _check_started(pack["policies"], v, months)
+        _snapshot_notes(pack, v, a)
 
 
 def _distinct_dates(valuation_dates) -> list:

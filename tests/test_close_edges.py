@@ -162,6 +162,16 @@ def test_a_date_before_the_data_is_refused(stored, capsys):
     assert _digest(store) == digest
 
 
+def test_a_refused_later_date_stops_a_multi_date_close_before_the_first(stored, capsys):
+    # 2024-06-30 would close, 2027-01-02 is refused (old snapshot): nothing of either is stored
+    store, digest = stored
+    code, out, err = run(capsys, "close", HANDMADE, "--valuation-date", "2024-06-30",
+                         "--valuation-date", "2027-01-02", "--store", store)
+    assert code == 2 and out == ""
+    assert "the latest snapshot is too old for a close at 2027-01-02" in err
+    assert _digest(store) == digest
+
+
 def test_a_date_inside_the_first_quarter_before_any_claim_closes():
     r = close(HANDMADE, "2024-01-31", write=False)
     assert np.all(r.closing.ocs == 0) and np.isfinite(r.closing.ibnr).all()
