@@ -782,7 +782,7 @@ def close(
     if edition not in (1, 2):
         raise InputError([], summary=f"edition {edition} unknown; expected 1 or 2")
     pack = pack or read_pack(data_dir, limits=a)
-    store = Path(store) if store is not None else data_dir / "reserva.duckdb"
+    store = Path(store) if store is not None else data_dir / store_db.DEFAULT_NAME
     if write and not rerun:  # under the close lock (_store_guard): no other close can land now
         done = _same_run(store, valuation_date, pack, a, edition)
         if done is not None:
