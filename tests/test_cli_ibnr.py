@@ -347,3 +347,99 @@ def test_tail_and_sigma_rule_options_match_chainladder(raa_files, capsys):
         code, _, err = _run(capsys, "ibnr", wide, "--tail", bad)
         assert code == 2 and err == (f"reserva: Invalid value for '--tail': '{bad}': expected a "
                                      "factor >= 1 or 'exponential'\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs a user can get wrong: option bounds, overflows, row order, column names
+
+
+def test_the_bootstrap_size_is_bounded(raa_files, capsys):
+    # 1e11 simulations used to end in "internal error: MemoryError" (exit 70)
+    for n in ("100000000000", "100001"):
+        code, out, err = _run(capsys, "ibnr", str(raa_files / "wide.csv"), "--bootstrap", n)
+        assert code == 2 and out == ""
+        assert err.startswith("reserva: Invalid value for '--bootstrap'") and "100000" in err
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_an_overflowing_tail_is_an_error_naming_the_origin(raa_files, capsys, fmt):
+    # the ultimates used to be inf: every origin flagged "no_data, collapsed", left out of the
+    # totals (total of 0 of 10), exit 0
+    code, out, err = _run(capsys, "ibnr", str(raa_files / "wide.csv"), "--tail", "1e308",
+                          "--format", fmt)
+    assert code == 4 and out == ""
+    assert err.startswith("reserva: origin 1981 (and 9 more origins): the chainladder ultimate "
+                          "is inf, not a finite number (latest 18834, CDF 1e+308, tail 1e+308)")
+    d = _json(capsys, "ibnr", str(raa_files / "wide.csv"), "--tail", "1e100", "--format", "json")
+    assert d["totals"]["undefined_origins"] == 0
+    assert not any("no_data" in o["flags"] for o in d["origins"])
+
+
+def test_an_overflowing_link_ratio_is_an_error_naming_the_factor(tmp_path, capsys):
+    path = _wide(tmp_path / "tiny.csv", [("2019", ["1e-300", "1e15", "1e15"]),
+                                         ("2020", ["1e-300", "1e15"]), ("2021", [1])])
+    code, _, err = _run(capsys, "ibnr", path)
+    assert code == 4
+    assert err == ("reserva: origin 2021: the chainladder CDF is inf, not a finite number "
+                   "(latest 1, CDF inf): the factor from age 1 to 2 is inf (its link ratios "
+                   "overflow the float range); fix: check the triangle's values, the tail "
+                   "factor and the exposure\n")
+
+
+def test_money_above_the_sets_limit_is_refused(raa_files, tmp_path, capsys):
+    # [input] max_money of the default set is 1e15: exposures of 1e308 used to give BF
+    # ultimates of 1e307 (or a Cape Cod IBNR of 0), a cell of 1e300 an undefined origin
+    (tmp_path / "exp.csv").write_text(
+        (raa_files / "exposure.csv").read_text().replace("1983,40000", "1983,1e308"))
+    code, _, err = _run(capsys, "ibnr", str(raa_files / "wide.csv"), "--method", "bf",
+                        "--apriori", "0.6", "--exposure", str(tmp_path / "exp.csv"))
+    assert code == 2
+    assert err.splitlines()[1] == (
+        "reserva: exp.csv row 4 column exposure: value '1e308', expected a value of at most "
+        "1e+15 in absolute value ([input] max_money of the assumption set) (fix: check the "
+        "value and its unit (a mistyped or misplaced digit?))")
+    (tmp_path / "big.csv").write_text(
+        (raa_files / "wide.csv").read_text().replace("5012", "-1e300"))
+    code, _, err = _run(capsys, "ibnr", str(tmp_path / "big.csv"))
+    assert code == 2 and "big.csv row 2 column 1: value '-1e300', expected a value of at most " \
+                         "1e+15 in absolute value" in err
+
+
+def test_long_rows_may_list_the_origins_in_any_order(raa_files, tmp_path, capsys):
+    (tmp_path / "a.csv").write_text("origin,development,value\n2021,12,110\n2020,12,100\n"
+                                    "2020,24,150\n")
+    d = _json(capsys, "ibnr", str(tmp_path / "a.csv"), "--format", "json")
+    assert [(o["origin"], o["ultimate"]) for o in d["origins"]] == [("2020", 150), ("2021", 165)]
+    header, *rows = (raa_files / "long.csv").read_text().splitlines()
+    (tmp_path / "rev.csv").write_text("\n".join([header, *reversed(rows)]) + "\n")
+    wide = _json(capsys, "ibnr", str(raa_files / "wide.csv"), "--format", "json")
+    assert _json(capsys, "ibnr", str(tmp_path / "rev.csv"), "--format", "json") == wide
+    # ISO dates sort as dates; labels that are neither keep the file's order, and say so
+    (tmp_path / "iso.csv").write_text("origin,development,value\n2021-01,12,110\n"
+                                      "2020-01,12,100\n2020-01,24,150\n")
+    d = _json(capsys, "ibnr", str(tmp_path / "iso.csv"), "--format", "json")
+    assert [o["origin"] for o in d["origins"]] == ["2020-01", "2021-01"]
+    (tmp_path / "ay.csv").write_text("origin,development,value\nAY21,12,110\nAY20,12,100\n"
+                                     "AY20,24,150\n")
+    code, _, err = _run(capsys, "ibnr", str(tmp_path / "ay.csv"))
+    assert code == 2 and err.rstrip().endswith("the rows must list the origins oldest first)")
+    # a wide CSV keeps its rows' order: newest first is refused with that advice
+    path = _wide(tmp_path / "rev_wide.csv", [("2021", [120]), ("2020", [110, 160]),
+                                             ("2019", [100, 150, 160])])
+    code, _, err = _run(capsys, "ibnr", path)
+    assert code == 2 and err.rstrip().endswith("the rows must list the origins oldest first)")
+
+
+def test_a_named_column_missing_from_the_header_is_named(raa_files, capsys):
+    # --development devv used to be ignored: the long CSV was read as a wide one
+    long = str(raa_files / "long.csv")
+    code, _, err = _run(capsys, "ibnr", long, "--development", "devv")
+    assert code == 2
+    assert err.splitlines() == [
+        "reserva: invalid input: 1 bad cell in long.csv",
+        "reserva: long.csv row 1 column devv: value 'origin,development,value', expected a "
+        "column 'devv' in the header (given by --development) (fix: spell the column as the "
+        "header line does, or leave --development out)"]
+    code, _, err = _run(capsys, "ibnr", long, "--origin", "year", "--value", "paid")
+    assert code == 2 and "column year:" in err and "column paid:" in err
+    assert _json(capsys, "ibnr", long, "--development", "development", "--format", "json")

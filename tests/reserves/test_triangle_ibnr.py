@@ -21,9 +21,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import InputError
+from engine.errors import ComputationError, InputError
 from engine.io.assumptions import IbnrOptions
-from engine.io.triangle_csv import diagonal_lags
+from engine.io.triangle_csv import diagonal_lags, ordered_origins
 from engine.reserves.claims import methods
 from engine.reserves.claims.triangle_ibnr import triangle_ibnr
 
@@ -243,3 +243,55 @@ def test_exposure_must_be_finite_and_positive(bad):
     with pytest.raises(InputError) as err:
         triangle_ibnr(RAA, "capecod", exposure=exposure)
     assert err.value.cells[0].column == "origin 3"
+
+
+# ---------------------------------------------------------------------------------------------
+# Results that are not finite, origin order
+
+
+def test_an_origin_with_a_value_never_leaves_the_totals_silently():
+    # a tail of 1e308 made every ultimate inf: flagged no_data and left out of the totals
+    huge = IbnrOptions("volume", None, 0, 0, 1e308, "mack", np.inf)
+    with pytest.raises(ComputationError) as err:
+        triangle_ibnr(RAA, options=huge, origins=range(1981, 1991))
+    assert str(err.value).startswith("origin 1981 (and 9 more origins): the chainladder "
+                                     "ultimate is inf")
+    assert "tail 1e+308" in str(err.value)
+    with pytest.raises(ComputationError, match="origin 3: the bf ultimate is inf"):
+        exposure = np.full(10, 4e4)
+        exposure[3] = 1e308
+        triangle_ibnr(RAA, "bf", exposure=exposure, apriori=1e10)
+    # no_data comes from the cells only
+    C = RAA.copy()
+    C[4] = np.nan
+    r = triangle_ibnr(C, options=IbnrOptions("volume", None, 0, 0, 1e100, "mack", np.inf))
+    assert [o for o, f in enumerate(r.flags) if "no_data" in f] == [4]
+    assert r.totals()["undefined_origins"] == 1 and np.isfinite(r.totals()["ultimate"])
+
+
+def test_a_bootstrap_out_of_memory_is_a_computation_error(monkeypatch):
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("engine.reserves.claims.triangles.bootstrap_odp", no_memory)
+    with pytest.raises(ComputationError, match="bootstrap of 50 simulations of a 10 x 10"):
+        triangle_ibnr(RAA, bootstrap_sims=50)
+
+
+@settings(max_examples=60, deadline=None)
+@given(years=st.lists(st.integers(1900, 2200), min_size=1, max_size=12, unique=True),
+       data=st.data())
+def test_numeric_and_iso_origins_sort_oldest_first(years, data):
+    shuffled = data.draw(st.permutations(years))
+    assert ordered_origins([str(y) for y in shuffled]) == (tuple(map(str, sorted(years))), True)
+    months = [f"{y}-{m:02d}" for y, m in zip(shuffled, range(1, 13), strict=False)]
+    dates = sorted(months, key=lambda x: (int(x[:4]), int(x[5:])))
+    assert ordered_origins(months) == (tuple(dates), True)
+
+
+def test_other_origin_labels_keep_their_order():
+    assert ordered_origins(["AY21", "AY20", "AY21"]) == (("AY21", "AY20"), False)
+    assert ordered_origins(["2021", "2020-01"]) == (("2021", "2020-01"), False)  # mixed
+    assert ordered_origins(["2021", "nan"]) == (("2021", "nan"), False)
+    assert ordered_origins(["2021-13", "2020-01"]) == (("2021-13", "2020-01"), False)
+    assert ordered_origins(["10", "9", "9.5"]) == (("9", "9.5", "10"), True)

@@ -25,11 +25,18 @@ volume-weighted on every diagonal, no tail, Mack's sigma rule, no link-ratio lim
 Diagnostics (``methods.diagnostics``, the ones the close writes in its notes): negative
 incremental and negative cumulative cells, missing cells, link ratios above the limit or
 undefined, origins and lags without data, collapsed projections (a latest value other than 0
-and an ultimate of 0 or not finite) and negative IBNR; ``flags`` lists them per origin.
+and an ultimate of 0; a result that is not finite is an error, see below) and negative IBNR;
+``flags`` lists them per origin.
 
 Totals (``totals``): the sums of latest, ultimate and IBNR over the origins whose ultimate is
 defined (``undefined_origins`` says how many are not: origins with no value at all); the Mack
 total standard error covers the same origins (None when an origin's own error is undefined).
+
+Finite results: an origin with a value always has a finite CDF, ultimate and IBNR; where one
+is not finite (a tail factor, a link ratio or an exposure so large that a product overflows
+the float range) the call raises ``ComputationError`` naming the origin, the quantity and its
+factors, rather than leaving the origin out of the totals. ``reserva ibnr`` also refuses cells and exposures above the assumption set's
+``[input] max_money``.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.errors import BadCell, InputError
+from engine.errors import BadCell, ComputationError, InputError
 from engine.io.triangle_csv import diagonal_lags
 from engine.reserves.claims import ibnr as ibnr_options
 from engine.reserves.claims import methods, triangles
@@ -69,7 +76,7 @@ class TriangleIbnr:
     @property
     def undefined(self) -> np.ndarray:
         """``[origin]``: origins without an ultimate (no value at all)."""
-        return ~np.isfinite(self.ultimate)
+        return np.isnan(self.latest)
 
     def totals(self) -> dict:
         """Sums over the origins with a defined ultimate, and how many are left out."""
@@ -90,7 +97,7 @@ FLAGS = {
     "negative_cumulative": "origins with negative cumulative values (Mack: absolute weights)",
     "negative_incremental": "origins with negative incremental values",
     "high_link_ratio": "origins with link ratios above the limit",
-    "collapsed": "origins whose projection collapsed (ultimate 0 or not finite)",
+    "collapsed": "origins whose projection collapsed (ultimate 0)",
     "negative_ibnr": "origins with negative IBNR (ultimate below the latest value)",
     "std_err_undefined": "origins whose Mack standard error is undefined",
 }
@@ -99,7 +106,7 @@ FLAGS = {
 def triangle_ibnr(cumulative: np.ndarray, method: str = "chainladder", *,
                   exposure: np.ndarray | None = None, apriori: float | None = None,
                   bootstrap_sims: int = 0, seed: int = 42, zeros: str = "missing",
-                  options=None) -> TriangleIbnr:
+                  options=None, origins=None, ages=None) -> TriangleIbnr:
     """IBNR by origin of one cumulative triangle ``[origin, age]`` (NaN where unknown).
 
     Parameters
@@ -121,6 +128,16 @@ def triangle_ibnr(cumulative: np.ndarray, method: str = "chainladder", *,
         How a cumulative 0 is read (see the module docstring).
     options : IbnrOptions, optional
         Factor options of an assumption set's ``ibnr_options.csv`` row.
+    origins, ages : sequences, optional
+        Labels of the rows and columns, for messages (default: their positions).
+
+    Raises
+    ------
+    InputError
+        Bad cells, exposure or a priori ratio, or a bootstrap on missing cells.
+    ComputationError
+        An origin with a value whose CDF, ultimate or IBNR is not finite, or a bootstrap that
+        does not fit in memory.
     """
     C = _validated(cumulative, method, zeros)
     n_o = C.shape[0]
@@ -139,7 +156,8 @@ def triangle_ibnr(cumulative: np.ndarray, method: str = "chainladder", *,
         (1, n_o, max(C.shape[1] - 1, 0)), dtype=bool)
     if zeros == "missing":
         kwargs["exclude"] = excluded
-    factors = methods.development_factors(C3, **kwargs)
+    with np.errstate(all="ignore"):  # overflows are refused below (``_check_finite``)
+        factors = methods.development_factors(C3, **kwargs)
     sigma_rule = getattr(options, "sigma_extrapolation", "mack")
     se = total = None
     with np.errstate(all="ignore"):
@@ -154,8 +172,11 @@ def triangle_ibnr(cumulative: np.ndarray, method: str = "chainladder", *,
             p = methods.benktander(C3, factors, exposure[None], np.array([apriori]), n_iters=2)
         else:
             p = methods.cape_cod(C3, factors, exposure[None])
+    _check_finite(C, p, factors, exposure, apriori, method, _names(origins, n_o),
+                  _names(ages, C.shape[1]))
     limit = float(getattr(options, "max_link_ratio", np.inf))
-    diag = methods.diagnostics(C3, factors, max_link_ratio=limit, ultimate=p.ultimate)
+    with np.errstate(all="ignore"):
+        diag = methods.diagnostics(C3, factors, max_link_ratio=limit, ultimate=p.ultimate)
     diag = replace(diag, high_link_ratio=diag.high_link_ratio & ~excluded,
                    undefined_link_ratio=diag.undefined_link_ratio & ~excluded)
     boot = None
@@ -164,13 +185,74 @@ def triangle_ibnr(cumulative: np.ndarray, method: str = "chainladder", *,
             raise InputError([], summary=(
                 f"--bootstrap needs every cell on and above the diagonal; the triangle has "
                 f"{int(diag.missing.sum())} missing cells; fill them in or leave --bootstrap out"))
-        boot = triangles.bootstrap_odp(C3, n_sims=bootstrap_sims, seed=seed)
+        boot = _bootstrap(C3, bootstrap_sims, seed)
     return TriangleIbnr(
         method, p.latest[0], p.ultimate[0], p.ibnr[0], p.cdf_applied[0], se, total,
         factors.ldf[0], boot, zeros=zeros, tail=float(factors.tail[0]),
         tail_fit_ok=bool(factors.tail_fit_ok[0]),
         sigma_extrapolation=sigma_rule if method == "mack" else None, max_link_ratio=limit,
-        diagnostics=diag, flags=_flags(diag, p.ultimate[0], se))
+        diagnostics=diag, flags=_flags(diag, p.latest[0], p.ultimate[0], se))
+
+
+def _names(labels, n: int) -> tuple[str, ...]:
+    """Labels as text for messages (numbers as ``:g``); positions when there are none."""
+    if labels is None:
+        return tuple(str(i) for i in range(n))
+    return tuple(f"{x:g}" if isinstance(x, (float, np.floating)) else str(x) for x in labels)
+
+
+def _check_finite(C, p, factors, exposure, apriori, method: str, origins, ages) -> None:
+    """Raise ``ComputationError`` where an origin with a value has no finite result.
+
+    Names the first such origin, the first of its CDF, ultimate and IBNR that is not finite,
+    what it is the product of, and which factor is not finite (or that their product
+    overflows).
+    """
+    quantities = {"CDF": p.cdf_applied[0], "ultimate": p.ultimate[0], "IBNR": p.ibnr[0]}
+    has = ~np.isnan(C).all(axis=1)
+    finite = np.logical_and.reduce([np.isfinite(v) for v in quantities.values()])
+    bad = np.flatnonzero(has & ~finite)
+    if not bad.size:
+        return
+    o = int(bad[0])
+    name = next(k for k, v in quantities.items() if not np.isfinite(v[o]))
+    parts = [f"latest {p.latest[0][o]:g}", f"CDF {p.cdf_applied[0][o]:g}"]
+    if float(factors.tail[0]) != 1.0:
+        parts.append(f"tail {float(factors.tail[0]):g}")
+    if exposure is not None:
+        parts.append(f"exposure {exposure[o]:g}")
+    if apriori is not None:
+        parts.append(f"a priori loss ratio {apriori:g}")
+    more = f" (and {bad.size - 1} more origins)" if bad.size > 1 else ""
+    raise ComputationError(
+        f"origin {origins[o]}{more}: the {method} {name} is {quantities[name][o]:g}, not a "
+        f"finite number ({', '.join(parts)}): {_cause(factors, ages)}; fix: check the "
+        "triangle's values, the tail factor and the exposure")
+
+
+def _cause(factors, ages) -> str:
+    """Which development factor is not finite, or that the product overflows."""
+    ldf, tail = factors.ldf[0], float(factors.tail[0])
+    bad = np.flatnonzero(~np.isfinite(ldf))
+    if bad.size:
+        k = int(bad[0])
+        return (f"the factor from age {ages[k]} to {ages[k + 1]} is {ldf[k]:g} (its link "
+                "ratios overflow the float range)")
+    if not np.isfinite(factors.cdf[0]).all():
+        return (f"the product of the factors (largest {np.max(ldf, initial=1.0):g}) and the "
+                f"tail {tail:g} overflows the float range")
+    return "its product with the latest value or the exposure overflows the float range"
+
+
+def _bootstrap(C3, n_sims: int, seed: int):
+    """``bootstrap_odp``; a simulation too large for memory is a ``ComputationError``."""
+    try:
+        return triangles.bootstrap_odp(C3, n_sims=n_sims, seed=seed)
+    except MemoryError:
+        n_o, n_d = C3.shape[1:]
+        raise ComputationError(
+            f"the bootstrap of {n_sims} simulations of a {n_o} x {n_d} triangle does not fit "
+            "in memory; fix: ask for fewer simulations") from None
 
 
 def _validated(cumulative, method: str, zeros: str) -> np.ndarray:
@@ -221,9 +303,10 @@ def _apriori(apriori) -> float:
     return value
 
 
-def _flags(diag: methods.Diagnostics, ultimate: np.ndarray, se) -> tuple[tuple[str, ...], ...]:
+def _flags(diag: methods.Diagnostics, latest: np.ndarray, ultimate: np.ndarray,
+           se) -> tuple[tuple[str, ...], ...]:
     by_origin = {
-        "no_data": ~np.isfinite(ultimate),
+        "no_data": np.isnan(latest),  # no known cell
         "missing_cells": diag.missing[0].any(axis=1),
         "negative_cumulative": diag.negative_cumulative[0].any(axis=1),
         "negative_incremental": diag.negative_incremental[0].any(axis=1),
