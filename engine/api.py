@@ -228,6 +228,7 @@ def triangle_ibnr(
         origins = list(triangle.index)
         values = triangle.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     exp = None if exposure is None else np.asarray(exposure, dtype=float)
+    options.setdefault("origins", origins)
     r = _triangle_ibnr(values, method, exposure=exp, apriori=apriori, **options)
     frame = pd.DataFrame({"latest": r.latest, "cdf": r.cdf, "ultimate": r.ultimate,
                           "ibnr": r.ibnr}, index=pd.Index(origins, name="origin"))
