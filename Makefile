@@ -7,7 +7,7 @@ STORE  ?= $(DATA)/reserva.duckdb
 # The last eight quarter ends of the sample programme, closed in order.
 QUARTERS := 2024-03-31 2024-06-30 2024-09-30 2024-12-31 2025-03-31 2025-06-30 2025-09-30 2025-12-31
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean wheel-check
 
 # The install says what it is doing: pip lists each package as it is collected and installed.
 $(BIN)/.installed: pyproject.toml
@@ -30,6 +30,21 @@ demo: $(BIN)/.installed
 ## test: the whole test suite
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
+
+## wheel-check: a plain (non-editable) install works: build the wheel, install it into a fresh
+## environment, and run sample, close, life and ibnr from it in a folder of its own
+WHEEL_DIR ?= build/wheel-check
+wheel-check: $(BIN)/.installed
+	rm -rf $(WHEEL_DIR)
+	$(BIN)/python -m pip wheel --quiet --no-deps -w $(WHEEL_DIR)/dist .
+	$(PYTHON) -m venv $(WHEEL_DIR)/venv
+	$(WHEEL_DIR)/venv/bin/python -m pip install --quiet $(WHEEL_DIR)/dist/reserva-*.whl
+	cd $(WHEEL_DIR) && venv/bin/reserva assumptions check default
+	cd $(WHEEL_DIR) && venv/bin/reserva sample pack --policies 2000
+	cd $(WHEEL_DIR) && venv/bin/reserva close pack --valuation-date 2025-12-31 --store runs.duckdb --quiet
+	cd $(WHEEL_DIR) && venv/bin/reserva life --product endowment --age 40 --term 20
+	cd $(WHEEL_DIR) && printf 'origin,12,24,36\n2023,100,150,165\n2024,110,165,\n2025,120,,\n' > tri.csv \
+		&& venv/bin/reserva ibnr tri.csv --method mack
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check engine tests benchmarks

@@ -148,3 +148,18 @@ def test_every_data_pack_column_is_documented_in_the_readme():
         assert f"`{table.name}.csv`" in readme
         for column in table.columns:
             assert f"| `{column.name}` |" in readme, f"{table.name}.{column.name} not in README.md"
+
+
+def test_pyproject_lists_every_package_and_ships_the_bundled_sets():
+    """The wheel's package list (explicit, for the bundled sets) covers every folder of the
+    engine, and each bundled set ships as package data (a plain `pip install .` finds it)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {"engine" + "".join(f".{p}" for p in init.parent.relative_to(ENGINE).parts)
+               for init in ENGINE.rglob("__init__.py")}
+    sets = {f"engine.assumptions.{d.name}" for d in (ROOT / "assumptions").iterdir()
+            if (d / "manifest.toml").is_file()}
+    assert set(config["packages"]) == folders | {"engine.assumptions"} | sets
+    assert config["package-dir"] == {"engine.assumptions": "assumptions"}
+    assert all(config["package-data"].get(s) == ["*"] for s in sets)

@@ -78,8 +78,13 @@ LIMIT_RULES = ("real_estate_share", "class_share", "single_issuer_share", "min_r
 
 
 def default_root() -> Path:
-    """The ``assumptions/`` folder of the source tree (the bundled sets)."""
-    return Path(__file__).resolve().parents[2] / "assumptions"
+    """The folder of the bundled sets: ``assumptions/`` of the source tree, or, in an installed
+    wheel, the same folder shipped as the package data of ``engine.assumptions``."""
+    here = Path(__file__).resolve()
+    source = here.parents[2] / "assumptions"
+    if (source / "default" / MANIFEST).is_file():
+        return source
+    return here.parents[1] / "assumptions"
 
 
 def sha256_file(path: Path) -> str:
