@@ -132,9 +132,11 @@ def period_start_of(valuation_day: int, months: int) -> int:
 
 
 class _Clock:
-    def __init__(self, progress: Callable[[str], None] | None):
+    """Stage timings from ``started`` (a ``time.perf_counter()`` value; default: now)."""
+
+    def __init__(self, progress: Callable[[str], None] | None, started: float | None = None):
         self.timings: dict[str, float] = {}
-        self._t = time.perf_counter()
+        self._t = time.perf_counter() if started is None else started
         self._start = self._t
         self._progress = progress
 
@@ -758,6 +760,7 @@ def close(
     fail_after: str | None = None,
     rerun: bool = False,
     wait: float = 0.0,
+    started: float | None = None,
 ) -> CloseResult:
     """Close one period ending at ``valuation_date`` and store it (when ``write``).
 
@@ -774,8 +777,11 @@ def close(
     ``[ibnr] max_origin_years`` before the valuation date.
 
     ``fail_after`` names a stage after which to raise (used by the tests to prove rollback).
+    ``started``: the ``time.perf_counter()`` at which this run's work began, when the pack was
+    read before the call (``close_many`` passes it to the first date, so that its ``read`` and
+    ``total`` timings include reading and validating the pack).
     """
-    clock = _Clock(progress)
+    clock = _Clock(progress, started)
     data_dir = Path(data_dir)
     a = assumptions if isinstance(assumptions, AssumptionSet) else load_assumptions(assumptions)
     edition = int(edition or a.setting("kpi", "default_edition"))
@@ -933,7 +939,8 @@ def close(
         timings=clock.timings, notes=notes,
     )
     if not write:
-        return result
+        return CloseResult(**{**result.__dict__, "timings": {**clock.timings,
+                                                              "total": clock.total()}})
     tables = results_tables(result)
     stage_done("assemble")
     timings = dict(clock.timings)
@@ -1110,6 +1117,7 @@ def close_many(data_dir: Path | str, valuation_dates, *, rerun: bool = False, wa
     user_progress = kwargs.pop("progress", None)
     out: list[CloseResult | Skipped] = []
     with lock:
+        started = time.perf_counter()  # the first date's timings include the pack's reading
         pack = kwargs.pop("pack", None) or read_pack(data_dir, limits=a)
         _check_dates(pack, dates, a)
         listener.read(pack, dates)
@@ -1121,7 +1129,7 @@ def close_many(data_dir: Path | str, valuation_dates, *, rerun: bool = False, wa
 
             try:
                 r = close(data_dir, d, assumptions=a, store=store, pack=pack, rerun=rerun,
-                          progress=progress, **kwargs)
+                          progress=progress, started=started if i == 0 else None, **kwargs)
             except AlreadyClosed as exc:
                 skip = Skipped(exc.valuation_date, exc.run_id, str(exc))
                 listener.skipped(i, skip)

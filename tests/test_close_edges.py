@@ -385,3 +385,22 @@ def test_a_non_finite_statement_line_names_the_product(monkeypatch):
     with pytest.raises(ComputationError, match="statements: balance line B01 is not finite "
                                                r"\(inf\) for product LOAN"):
         close(HANDMADE, "2024-03-31", write=False)
+
+
+def test_the_first_date_of_a_multi_date_close_times_the_reading_of_the_pack(monkeypatch):
+    """The pack is read once for all dates: its reading is in the first date's read and total
+    (a close's timings are honest about where the time went)."""
+    import time
+
+    import engine.close as close_module
+
+    real = close_module.read_pack
+
+    def slow_read(*args, **kwargs):
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(close_module, "read_pack", slow_read)
+    first, second = close_module.close_many(HANDMADE, ["2024-03-31", "2024-06-30"], write=False)
+    assert first.timings["read"] >= 0.3 and first.timings["total"] >= first.timings["read"]
+    assert second.timings["read"] < 0.3
