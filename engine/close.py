@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 import engine
+from engine.calendar import add_months
 from engine.errors import (
     AlreadyClosed,
     AssumptionError,
@@ -60,7 +61,6 @@ from engine.reserves.claims.ocs import (
 )
 from engine.reserves.claims.snapshots import SnapshotTriangle, snapshot_triangle
 from engine.reserves.claims.triangles import first_origin_day, month_index, period_index
-from engine.reserves.upr._kernels import add_months
 from engine.reserves.upr.upr import (
     PolicyArrays,
     UprResult,

@@ -163,3 +163,23 @@ def test_pyproject_lists_every_package_and_ships_the_bundled_sets():
     assert set(config["packages"]) == folders | {"engine.assumptions"} | sets
     assert config["package-dir"] == {"engine.assumptions": "assumptions"}
     assert all(config["package-data"].get(s) == ["*"] for s in sets)
+
+
+def test_the_calendar_is_the_bottom_layer_and_defined_once():
+    """engine/calendar.py imports nothing of the engine; its day arithmetic and NEVER are
+    defined there only (every other module imports them). The sample generator keeps numpy
+    array forms of add_months and whole_months (engine/sample/dates.py)."""
+    calendar = ENGINE / "calendar.py"
+    assert not {m for m in _imports(calendar) if m.startswith("engine")}
+    names = {"NEVER", "civil", "days_from_civil", "add_months", "whole_months", "is_month_end"}
+    array_forms = {ENGINE / "sample" / "dates.py": {"add_months", "whole_months"}}
+    for path in _modules():
+        if path == calendar:
+            continue
+        allowed = array_forms.get(path, set())
+        tree = ast.parse(path.read_text())
+        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        defined |= {t.id for n in tree.body if isinstance(n, ast.Assign)
+                    for t in n.targets if isinstance(t, ast.Name)}
+        again = (defined & names) - allowed
+        assert not again, f"{path.relative_to(ROOT)} defines {sorted(again)}"

@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-NEVER = np.int64(2**62)  # the day number of an empty date: later than any real date
+from engine.calendar import NEVER
 
 
 def days(values) -> np.ndarray:

@@ -13,8 +13,6 @@ import numpy as np
 
 from engine.errors import BadCell, ComputationError, InputError
 
-NEVER = np.int64(2**62)  # day number of an empty date (later than any real date)
-
 CLAIM_STATUSES = ("open", "paid", "rejected", "partial")
 EXIT_REASONS = ("death", "max_age", "lapse", "migration", "other", "unknown")
 

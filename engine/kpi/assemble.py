@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine.calendar import add_months
 from engine.errors import AssumptionError
 from engine.io.arrays import NEVER, codes, days, to_date
 from engine.io.assumptions import AssumptionSet
@@ -42,7 +43,6 @@ from engine.kpi.renewal import cohort_outcomes, household_renewal, summarise
 from engine.kpi.solvency import solvency
 from engine.kpi.timeliness import EDITION_DEFAULTS, select_claims, timeliness
 from engine.kpi.value import claim_experience, exposure_years, value_ratios
-from engine.reserves.upr._kernels import add_months
 from engine.statements import Statement
 from engine.statements.balance import liabilities_total
 

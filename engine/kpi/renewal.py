@@ -53,8 +53,9 @@ from types import MappingProxyType
 
 import numpy as np
 
+from engine.calendar import NEVER
 from engine.errors import AssumptionError, ComputationError
-from engine.kpi._codes import EXIT_REASONS, NEVER, as_codes, code_of, int_array, locate
+from engine.kpi._codes import EXIT_REASONS, as_codes, code_of, int_array, locate
 from engine.kpi.ratio import Ratio, ratio
 
 DEATH = "death"

@@ -40,8 +40,9 @@ from types import MappingProxyType
 
 import numpy as np
 
+from engine.calendar import NEVER
 from engine.errors import AssumptionError, ComputationError
-from engine.kpi._codes import CLAIM_STATUSES, NEVER, as_codes
+from engine.kpi._codes import CLAIM_STATUSES, as_codes
 from engine.kpi.ratio import Ratio, ratio
 
 _OPEN, _PAID, _REJECTED, _PARTIAL = (CLAIM_STATUSES.index(s) for s in

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.calendar import NEVER
 from engine.errors import AssumptionError, ComputationError
-from engine.kpi._codes import NEVER
 from engine.kpi.ratio import Ratio, ratio
 
 _EP = "earned premium"

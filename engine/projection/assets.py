@@ -40,8 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import vectorize
 
+from engine.calendar import NEVER, add_months
 from engine.errors import AssumptionError, BadCell, ComputationError, InputError
-from engine.reserves.upr._kernels import NEVER, add_months
 
 BOND_CLASSES = ("government_bond", "corporate_bond")
 SCHEDULED_CLASSES = (*BOND_CLASSES, "deposit")

@@ -16,10 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from engine.calendar import NEVER
 from engine.errors import ComputationError
 from engine.io.schema import ColumnSpec, TableSpec
-
-NEVER = np.int64(2**62)
 
 
 def _validity(missing: np.ndarray | None) -> pa.Buffer | None:

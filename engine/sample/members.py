@@ -17,13 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.calendar import NEVER
 from engine.io.schema import EXIT_REASONS, PREMIUM_FREQUENCIES
 
 from .dates import DAYS_PER_YEAR, Calendar, add_months, age_years, instalments
 from .draws import lag, lognormal, pick
 from .programme import FREQUENCY_MONTHS, Product, Programme
-
-NEVER = np.int64(2**62)  # the day of an event that does not happen (as engine.io.arrays)
 
 # term outcomes at the valuation date; STATUS[outcome] is the policy status
 ACTIVE, EXPIRED, CLAIMED, CANCELLED, LAPSED = range(5)

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
+from engine.calendar import NEVER
 from engine.errors import InputError
 from engine.io import arrays, schema
-from engine.kpi._codes import CLAIM_STATUSES, EXIT_REASONS, NEVER, as_codes
+from engine.kpi._codes import CLAIM_STATUSES, EXIT_REASONS, as_codes
 
 
 def test_vocabulary_matches_schema_and_array_edge():

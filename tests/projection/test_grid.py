@@ -20,10 +20,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.calendar import add_months as kernel_add_months
+from engine.calendar import whole_months as kernel_whole_months
 from engine.errors import ComputationError
 from engine.projection import grid as g
-from engine.reserves.upr._kernels import add_months as kernel_add_months
-from engine.reserves.upr._kernels import whole_months as kernel_whole_months
 from tests.projection import grid_reference as ref
 from tests.projection.grid_reference import ONE_DAY, Policy, Product, day_number
 

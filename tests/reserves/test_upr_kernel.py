@@ -26,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad
 
+from engine.calendar import NEVER, add_months, civil, whole_months
 from engine.errors import AssumptionError
 from engine.io.assumptions import default_root, load_assumptions, write_manifest
 from engine.reserves.upr._kernels import (
@@ -40,13 +41,9 @@ from engine.reserves.upr._kernels import (
     M12,
     M24,
     MONTHLY,
-    NEVER,
     REFUND_RULES,
-    add_months,
-    civil,
     instalments,
     upr_at,
-    whole_months,
 )
 from engine.reserves.upr.upr import (
     INTERVAL_MONTHS,

@@ -30,7 +30,6 @@ from numba import njit
 
 from engine.errors import AssumptionError, BadCell, ComputationError, InputError
 
-NEVER = np.int64(2**62)
 ZERO_GUARD = 1e-9  # relative stand-in for a cumulative 0 inside the triangle (see chain_ladder)
 LEVERAGE_ONE = 1e-9  # |1 - h| at or below this is a leverage-1 cell (see _hat_adjustment)
 
