@@ -950,7 +950,8 @@ def close(
         assumption_set=a.set_id, assumption_hash=a.set_hash, data_dir=str(data_dir.resolve()),
         input_hashes=dict(pack.file_hashes), engine_version=engine.__version__,
         opening_source=opening_source, opening_run_id=opening_run, timings=timings,
-        notes="; ".join(notes),
+        notes="; ".join(notes), assumption_parent_hash=a.parent_hash,
+        assumption_overrides=a.overrides,
     )
     run_id = store_runs.save_run(store, record, tables)
     clock.lap("store")

@@ -249,6 +249,10 @@ class AssumptionSet:
     new_business: pd.DataFrame  # product_id, monthly_premium, months, term_months, commission_rate
     investment_limits: pd.DataFrame  # rule, asset_class, limit (text: a share or a rating)
     liquidity_factors_by_horizon: Mapping[int, Mapping[str, float]]  # horizon -> item -> share
+    # A set derived from another (engine.io.variants.derive): the parent's set hash and the
+    # canonical JSON of the overrides; None for a set read from its folder.
+    parent_hash: str | None = None
+    overrides: str | None = None
 
     def projection(self, product_kind: str) -> ProjectionBasis:
         try:

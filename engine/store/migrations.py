@@ -140,4 +140,8 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             PRIMARY KEY (run_id, position)
         );
     """),
+    (11, "the derivation of a variant assumption set", """
+        ALTER TABLE runs ADD COLUMN assumption_parent_hash VARCHAR;
+        ALTER TABLE runs ADD COLUMN assumption_overrides VARCHAR;
+    """),
 )

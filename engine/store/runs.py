@@ -42,6 +42,8 @@ class RunRecord:
     timings: dict
     status: str = "completed"
     notes: str = ""
+    assumption_parent_hash: str | None = None  # a variant set: its parent's set hash
+    assumption_overrides: str | None = None  # a variant set: the canonical JSON of its overrides
 
 
 def _has_runs(con) -> bool:
@@ -110,14 +112,16 @@ def _insert_run(con, store: Path, record: RunRecord, results: dict[str, pd.DataF
             run_id = con.execute(
                 "INSERT INTO runs (created_at, valuation_date, period_start, edition, "
                 "assumption_set, assumption_hash, data_dir, input_hashes, engine_version, "
-                "opening_source, opening_run_id, timings, status, notes) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
+                "opening_source, opening_run_id, timings, status, notes, "
+                "assumption_parent_hash, assumption_overrides) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
                 [
                     dt.datetime.now(dt.UTC).replace(tzinfo=None), record.valuation_date,
                     record.period_start, record.edition, record.assumption_set,
                     record.assumption_hash, record.data_dir, json.dumps(record.input_hashes),
                     record.engine_version, record.opening_source, record.opening_run_id,
                     json.dumps(record.timings), record.status, record.notes,
+                    record.assumption_parent_hash, record.assumption_overrides,
                 ],
             ).fetchone()[0]
             for table in RESULT_TABLES:

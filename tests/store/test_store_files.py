@@ -160,8 +160,10 @@ def test_a_reader_upgrades_an_older_store(real_store, tmp_path, capsys):
     shutil.copyfile(real, store)
     con = duckdb.connect(str(store))
     for table in ("cashflow_grid", "liquidity", "alm_ladder", "alm_measures", "alm_checks"):
-        con.execute(f"DROP TABLE {table}")
-    con.execute("DELETE FROM schema_migrations WHERE version = ?", [LATEST])
+        con.execute(f"DROP TABLE {table}")  # migration 10
+    for column in ("assumption_parent_hash", "assumption_overrides"):
+        con.execute(f"ALTER TABLE runs DROP COLUMN {column}")  # migration 11
+    con.execute("DELETE FROM schema_migrations WHERE version >= 10")
     con.close()
     code = main(["runs", "--store", str(store)])
     assert code == 0, capsys.readouterr().err

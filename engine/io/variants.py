@@ -1,0 +1,275 @@
+"""Assumption variants: a set derived from a base set by overrides, with its own identity.
+
+A variant changes settings (a new value, or the parent's value times a factor) and replaces
+whole CSV tables of the set. It is built by copying the parent's files, applying the overrides
+and reading the copy with the ordinary reader, so every check of a set applies to it too.
+
+Identity::
+
+    overrides JSON = canonical JSON of {"files": [[name, text]], "multiply": [[section, key, f]],
+                     "set": [[section, key, value]]}, each list sorted, keys sorted, no spaces
+    set_hash       = sha256(parent set_hash + overrides JSON)
+    set_id         = "<parent set_id>+<first 8 hex digits of set_hash>"
+
+so the same overrides (given in any order) on the same parent give the same identity, and a
+run records the parent's hash and the overrides JSON as its lineage. A variant is derived from
+a base set only (all overrides at once), so that lineage always names a set that exists.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+import shutil
+import tempfile
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import AssumptionError
+from engine.io.assumptions import (
+    MANIFEST,
+    AssumptionSet,
+    load_assumptions,
+    sha256_file,
+    write_manifest,
+)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What a variant changes; build it with :meth:`Overrides.of`.
+
+    ``values``: (section, key, value) of settings.toml; ``multipliers``: (section, key, factor)
+    multiplying the parent's number; ``files``: (file name, CSV text) replacing a whole table.
+    Each is held sorted, so equal overrides compare (and hash) equal whatever their order.
+    """
+
+    values: tuple[tuple[str, str, object], ...] = ()
+    multipliers: tuple[tuple[str, str, float], ...] = ()
+    files: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self):
+        values = tuple(sorted((str(s), str(k), _value(s, k, v)) for s, k, v in self.values))
+        multipliers = tuple(sorted((str(s), str(k), _factor(s, k, f))
+                                   for s, k, f in self.multipliers))
+        files = tuple(sorted((str(n), _text(n, t)) for n, t in self.files))
+        settings = [(s, k) for s, k, _ in values + multipliers]
+        twice = sorted({f"[{s}] {k}" for s, k in settings if settings.count((s, k)) > 1}
+                       | {n for n, _ in files if [m for m, _ in files].count(n) > 1})
+        if twice:
+            raise AssumptionError(f"overrides give {', '.join(twice)} more than once; fix: give "
+                                  "each setting one value or one multiplier, each file once")
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "multipliers", multipliers)
+        object.__setattr__(self, "files", files)
+
+    @classmethod
+    def of(cls, settings: Mapping[tuple[str, str], object] | None = None,
+           multipliers: Mapping[tuple[str, str], float] | None = None,
+           files: Mapping[str, str] | None = None) -> Overrides:
+        """``Overrides.of(settings={("alm", "discount_rate"): 0.04},
+        multipliers={("alm", "shock_bp"): 2}, files={"reserving.csv": text})``."""
+        return cls(
+            values=tuple((s, k, v) for (s, k), v in (settings or {}).items()),
+            multipliers=tuple((s, k, f) for (s, k), f in (multipliers or {}).items()),
+            files=tuple((files or {}).items()),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.values or self.multipliers or self.files)
+
+    def canonical_json(self) -> str:
+        """The overrides as canonical JSON (sorted, compact, UTF-8 text kept as is)."""
+        doc = {
+            "files": [list(f) for f in self.files],
+            "multiply": [list(m) for m in self.multipliers],
+            "set": [[s, k, _plain(v)] for s, k, v in self.values],
+        }
+        return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False)
+
+
+def variant_hash(parent_hash: str, overrides: Overrides) -> str:
+    """``sha256(parent_hash + overrides.canonical_json())`` as hex."""
+    return hashlib.sha256((parent_hash + overrides.canonical_json()).encode()).hexdigest()
+
+
+def derive(parent: AssumptionSet, overrides: Overrides) -> AssumptionSet:
+    """The set ``parent`` with ``overrides`` applied, read and checked like any set.
+
+    Parameters
+    ----------
+    parent : a base set (as read by ``load_assumptions``); it is not changed.
+    overrides : the changes; empty overrides give ``parent`` itself.
+
+    Returns
+    -------
+    A new AssumptionSet whose ``set_id``/``set_hash`` are the variant's identity (module
+    docstring) and whose ``parent_hash``/``overrides`` record the derivation.
+
+    Raises
+    ------
+    AssumptionError naming an unknown setting or file, a value the set's checks refuse, a
+    parent that is itself a variant, or a parent whose files changed since it was read.
+    """
+    if not isinstance(overrides, Overrides):
+        raise AssumptionError("overrides must be built with Overrides.of(...)")
+    if not overrides:
+        return parent
+    if parent.parent_hash is not None:
+        raise AssumptionError(
+            f"assumption set {parent.set_id} is itself a variant of {parent.parent_hash[:8]}; "
+            "fix: derive from the base set with all the overrides at once")
+    settings = _apply_settings(parent, overrides)
+    _check_files(parent, overrides)
+    tmp = Path(tempfile.mkdtemp(prefix="reserva-variant-"))
+    try:
+        folder = _copy_set(parent, tmp / parent.path.name)
+        for name, text in overrides.files:
+            (folder / name).write_text(text, encoding="utf-8")
+        if settings is not None:
+            (folder / "settings.toml").write_text(_toml(settings), encoding="utf-8")
+        write_manifest(folder)
+        try:
+            child = load_assumptions(str(folder))
+        except AssumptionError as exc:
+            raise AssumptionError(f"overrides of assumption set {parent.set_id}: {exc}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    digest = variant_hash(parent.set_hash, overrides)
+    variant = dataclasses.replace(
+        child, set_id=f"{parent.set_id}+{digest[:8]}", set_hash=digest,
+        parent_hash=parent.set_hash, overrides=overrides.canonical_json())
+    # The copy holds the files the set may still read (mortality tables): it lives as long as
+    # the variant does.
+    weakref.finalize(variant, shutil.rmtree, tmp, True)
+    return variant
+
+
+def _apply_settings(parent: AssumptionSet, overrides: Overrides) -> dict | None:
+    """The parent's settings with the overrides applied (a copy), or None when none apply."""
+    if not (overrides.values or overrides.multipliers):
+        return None
+    settings = copy.deepcopy({s: dict(v) for s, v in parent.settings.items()})
+    for section, key, _ in overrides.values + overrides.multipliers:
+        if not isinstance(settings.get(section), dict) or key not in settings[section]:
+            raise AssumptionError(
+                f"overrides of assumption set {parent.set_id}: settings.toml has no [{section}] "
+                f"{key}; fix: name a setting of the set")
+    for section, key, value in overrides.values:
+        settings[section][key] = list(value) if isinstance(value, tuple) else value
+    for section, key, factor in overrides.multipliers:
+        old = settings[section][key]
+        if isinstance(old, bool) or not isinstance(old, int | float):
+            raise AssumptionError(
+                f"overrides of assumption set {parent.set_id}: [{section}] {key} = {old!r} is "
+                "not a number to multiply; fix: give it a value instead")
+        new = old * factor
+        whole = isinstance(old, int) and math.isfinite(new) and float(new).is_integer()
+        settings[section][key] = int(new) if whole else new  # an int stays whole when it can
+    return settings
+
+
+def _check_files(parent: AssumptionSet, overrides: Overrides) -> None:
+    for name, _ in overrides.files:
+        if name not in parent.file_hashes or not name.endswith(".csv"):
+            raise AssumptionError(
+                f"overrides of assumption set {parent.set_id}: {name!r} is not a CSV file of the "
+                "set; fix: name a .csv file listed in its manifest")
+
+
+def _copy_set(parent: AssumptionSet, folder: Path) -> Path:
+    """Copy the parent's files, each checked against the hash it was read with."""
+    folder.mkdir()
+    for name, expected in parent.file_hashes.items():
+        source = Path(parent.path) / name
+        if not source.is_file() or sha256_file(source) != expected:
+            raise AssumptionError(
+                f"assumption set {parent.set_id}: {name} changed since the set was read; "
+                "fix: read the set again before deriving from it")
+        shutil.copyfile(source, folder / name)
+    shutil.copyfile(Path(parent.path) / MANIFEST, folder / MANIFEST)
+    return folder
+
+
+def _value(section, key, value):
+    """A setting's value in canonical form: bool, int, finite float, text, or a tuple of them."""
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    if isinstance(value, list | tuple):
+        return tuple(_value(section, key, v) for v in value)
+    raise AssumptionError(f"override of [{section}] {key} = {value!r}: expected true/false, a "
+                          "finite number, a text or a list of them")
+
+
+def _factor(section, key, factor) -> float:
+    if isinstance(factor, bool) or not isinstance(factor, int | float) \
+            or not math.isfinite(factor):
+        raise AssumptionError(f"multiplier of [{section}] {key} = {factor!r}: expected a finite "
+                              "number")
+    return float(factor)
+
+
+def _text(name, text) -> str:
+    if not isinstance(text, str):
+        raise AssumptionError(f"override of {name!r}: expected the file's CSV text")
+    return text
+
+
+def _plain(value):
+    return [_plain(v) for v in value] if isinstance(value, tuple) else value
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml(settings: Mapping) -> str:
+    """settings.toml text of sections of scalars and lists (nested sections as dotted)."""
+    lines: list[str] = []
+
+    def table(name: str, values: Mapping) -> None:
+        lines.append(f"[{name}]")
+        lines.extend(f"{_key(k)} = {_toml_value(v)}" for k, v in values.items()
+                     if not isinstance(v, dict))
+        lines.append("")
+        for k, v in values.items():
+            if isinstance(v, dict):
+                table(f"{name}.{_key(k)}", v)
+
+    for section, values in settings.items():
+        if isinstance(values, dict):
+            table(_key(section), values)
+        else:
+            lines.insert(0, f"{_key(section)} = {_toml_value(values)}")
+    return "\n".join(lines)
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ("nan" if value != value else
+                                                         ("inf" if value > 0 else "-inf"))
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    raise AssumptionError(f"settings value {value!r} cannot be written back to TOML")
