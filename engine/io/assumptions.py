@@ -396,7 +396,22 @@ def _read_settings(set_dir: Path) -> dict:
 
 
 def load_assumptions(set_id: str = "default", root: Path | None = None) -> AssumptionSet:
-    """Read and verify an assumption set; raises AssumptionError naming what is wrong."""
+    """Read and verify an assumption set; raises AssumptionError naming what is wrong.
+
+    The checks of each file name the file, row and column; a value that no check foresaw and
+    that cannot be read as the number or code it stands for still ends as an AssumptionError
+    (never a bare ValueError), quoting it.
+    """
+    try:
+        return _load_assumptions(set_id, root)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise AssumptionError(
+            f"assumption set {Path(str(set_id)).name}: a value of its files cannot be read "
+            f"({type(exc).__name__}: {exc}); fix: write plain decimal numbers and the codes the "
+            "README lists, then run `reserva assumptions hash` on the set") from exc
+
+
+def _load_assumptions(set_id: str, root: Path | None) -> AssumptionSet:
     root = Path(root) if root else default_root()
     set_dir = Path(set_id) if Path(set_id).is_dir() else root / set_id
     if not set_dir.is_dir():

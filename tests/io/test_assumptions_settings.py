@@ -39,3 +39,17 @@ def test_broken_toml_is_an_assumption_error(tmp_path):
     path = edited_set(tmp_path / "s", settings=lambda t: t.replace("[period]", "[period"))
     with pytest.raises(AssumptionError, match="settings.toml cannot be read"):
         load_assumptions(path)
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("expected_loss_ratio", "abc"), ("min_claims_for_chain_ladder", "ten"),
+])
+def test_an_unreadable_number_of_a_table_is_an_assumption_error(tmp_path, column, value):
+    def edit(frame):
+        frame.loc[0, column] = value
+
+    path = edited_set(tmp_path / "s", reserving=edit)
+    with pytest.raises(AssumptionError) as err:
+        load_assumptions(path)
+    assert "a value of its files cannot be read (ValueError: " in str(err.value)
+    assert repr(value) in str(err.value)
