@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.calendar import NEVER
 from engine.io.arrays import day
 from engine.reserves.upr import _kernels
 
@@ -119,7 +120,7 @@ def synthetic_policies(n: int, seed: int = SEED) -> BenchArrays:
     written_premium = np.round(rng.lognormal(np.log(50.0), 0.8, n), 2) + 0.01
     cancelled = rng.random(n) < CANCEL_SHARE
     cancel_day = start + (rng.random(n) * term).astype(np.int64)  # in start .. end
-    cancel = np.where(cancelled, cancel_day, _kernels.NEVER)
+    cancel = np.where(cancelled, cancel_day, NEVER)
     refund = np.where(cancelled, np.round(written_premium * (end - cancel_day) / term, 2), 0.0)
     return BenchArrays(
         start=start, end=end, cancel=cancel, written_premium=written_premium, refund=refund,
@@ -156,7 +157,7 @@ def instalment_variant(arrays: BenchArrays) -> BenchArrays:
 def policies_frame(arrays: BenchArrays) -> pd.DataFrame:
     """The policies as an analyst holds them: datetime64 columns, NaT = not cancelled."""
     cancel = arrays.cancel.copy()
-    never = cancel == _kernels.NEVER
+    never = cancel == NEVER
     cancel[never] = 0
     cancel_date = cancel.astype("datetime64[D]")
     cancel_date[never] = np.datetime64("NaT")
