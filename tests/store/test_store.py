@@ -102,3 +102,21 @@ def test_a_date_closed_with_the_same_data_is_not_stored_again(tiny_pack, tmp_pat
     again = close_many(tiny_pack, ["2024-12-31"], store=store, write=False)
     assert again[0].run_id is None
     assert list(store_runs.list_runs(store)["run_id"]) == [1, 2]
+
+
+def test_the_result_table_registry_agrees_with_the_migrations_and_the_close(tiny_pack, tmp_path):
+    """One list of result tables (store.runs.RESULT_TABLES): the migrations create exactly
+    those (besides runs and schema_migrations), and a close produces exactly those, each with
+    the columns of its table (run_id added by the store)."""
+    con = connect(tmp_path / "s.duckdb")
+    created = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    columns = {t: [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position", [t]).fetchall()] for t in store_runs.RESULT_TABLES}
+    con.close()
+    assert created == {"runs", "schema_migrations", *store_runs.RESULT_TABLES}
+    tables = engine_close.results_tables(close(tiny_pack, "2024-12-31", write=False))
+    assert set(tables) == set(store_runs.RESULT_TABLES)
+    for name, frame in tables.items():
+        assert set(frame.columns) <= set(columns[name]) - {"run_id"}, name
