@@ -105,14 +105,21 @@ def reading(path: Path | str, *, missing_ok: bool = False):
             raise StoreError(missing_message(path))
         yield None
         return
-    _upgrade(path)
-    with io_lock(path, exclusive=False):
-        con, _ = _open(path, read_only=True)
-        try:
-            with _reported(path, "read"):
-                yield con
-        finally:
+    upgraded = False
+    while True:  # one open; a second only after an older Reserva store has been migrated
+        with io_lock(path, exclusive=False):
+            con, applied = _open(path, read_only=True)
+            if upgraded or not (applied and len(applied) < len(MIGRATIONS)):
+                try:
+                    with _reported(path, "read"):
+                        yield con
+                finally:
+                    con.close()
+                return
             con.close()
+        with io_lock(path, exclusive=True):  # apply the migrations the older store lacks
+            _open(path, read_only=False)[0].close()
+        upgraded = True
 
 
 @contextlib.contextmanager
@@ -139,16 +146,6 @@ def check(path: Path | str) -> None:
             pass
     elif not path.parent.is_dir():
         raise StoreError(_no_folder(path))
-
-
-def _upgrade(path: Path) -> None:
-    """Apply the migrations an older Reserva store lacks (an empty DuckDB file is left alone)."""
-    with io_lock(path, exclusive=False):
-        con, applied = _open(path, read_only=True)
-        con.close()
-    if applied and len(applied) < len(MIGRATIONS):
-        with io_lock(path, exclusive=True):
-            _open(path, read_only=False)[0].close()
 
 
 def _open(path: Path, *, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, set[int]]:
