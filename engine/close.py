@@ -60,7 +60,12 @@ from engine.reserves.claims.ocs import (
     single_payments,
 )
 from engine.reserves.claims.snapshots import SnapshotTriangle, snapshot_triangle
-from engine.reserves.claims.triangles import first_origin_day, month_index, period_index
+from engine.reserves.claims.triangles import (
+    first_origin_day,
+    month_index,
+    period_index,
+    period_start_day,
+)
 from engine.reserves.upr.upr import (
     PolicyArrays,
     UprResult,
@@ -612,8 +617,7 @@ def _check_started(policies: pd.DataFrame, v: int, months: int) -> None:
     k = int(np.argmin(start))
     if int(start[k]) <= v:
         return
-    month = int(month_index(np.array([start[k]]))[0]) // months * months + months
-    first_end = to_date(int(np.datetime64(month, "M").astype("datetime64[D]").astype(np.int64)) - 1)
+    first_end = to_date(int(add_months(period_start_day(int(start[k]), months), months)) - 1)
     raise InputError([], summary=(
         f"valuation date {to_date(v)} is before the data: the earliest policy "
         f"({policies['policy_id'].iloc[k]}) starts on {to_date(start[k])}, so there is nothing "
