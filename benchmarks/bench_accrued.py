@@ -39,9 +39,9 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from engine.io.arrays import day  # noqa: E402
-from engine.reserves.accrued.alr import policy_durations  # noqa: E402
-from engine.reserves.accrued.life import commutation, policy_values  # noqa: E402
+from reserva.io.arrays import day  # noqa: E402
+from reserva.reserves.accrued.alr import policy_durations  # noqa: E402
+from reserva.reserves.accrued.life import commutation, policy_values  # noqa: E402
 from tests.reserves.accrued.life_reference import reference_policy  # noqa: E402
 
 VALUATION = "2025-12-31"

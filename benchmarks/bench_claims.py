@@ -36,7 +36,7 @@ Every process is fresh, pinned to one core with numba on one thread. Prints the 
 times, the peak resident memory of each process (VmHWM: data generation, inputs and the call),
 the totals (to catch drift), the ratio and PASS/MISS against the targets (ours >= 10x faster
 than chainladder in parts (a) and (b)). Parts (b) and (c) say "pending" until
-``engine.reserves.claims.methods`` provides ``mack``.
+``reserva.reserves.claims.methods`` provides ``mack``.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ SCRIPT = str(Path(__file__).resolve())
 def day(date: str) -> int:
     """The engine's day number of an ISO date (imported here: the module loads pandas, which
     the Mack workers of parts (b) and (c) do not need)."""
-    from engine.io.arrays import day as engine_day
+    from reserva.io.arrays import day as engine_day
 
     return engine_day(date)
 
@@ -135,7 +135,7 @@ def claims_frame(c: ClaimArrays):
 
 def ours(c: ClaimArrays, valuation_day: int):
     """The engine's triangle (the one place that knows ``reporting_triangle``'s signature)."""
-    from engine.reserves.claims.triangles import reporting_triangle
+    from reserva.reserves.claims.triangles import reporting_triangle
 
     return reporting_triangle(c.segment, np.arange(N_SEGMENTS), c.event_day, c.report_day,
                               c.amount, valuation_day, GRAIN, first_day=day(FIRST_EVENT))
@@ -433,7 +433,7 @@ VOLUME_GROWTH = 0.005  # per origin month
 VOLUME_SIGMA, NOISE_SIGMA = 0.1, 0.25
 
 
-def methods_module(name: str = "engine.reserves.claims.methods"):
+def methods_module(name: str = "reserva.reserves.claims.methods"):
     """The batched methods module when it can be imported and provides ``mack``, else None."""
     import importlib
 
@@ -445,7 +445,7 @@ def methods_module(name: str = "engine.reserves.claims.methods"):
 
 
 def _pending(label: str) -> str:
-    return f"({label}) pending: engine.reserves.claims.methods not available"
+    return f"({label}) pending: reserva.reserves.claims.methods not available"
 
 
 def development_pattern(median: float, sigma: float, tail_weight: float, tail_mean: float,
@@ -524,7 +524,7 @@ def our_mack(C: np.ndarray) -> np.ndarray:
     """[total IBNR, total Mack standard error] per segment, [2, s]: volume-weighted factors,
     no tail, sigma_d^2 extrapolated log-linearly (chainladder's default, which
     ``MackChainladder().fit`` uses on an undeveloped triangle)."""
-    from engine.reserves.claims.methods import development_factors, mack
+    from reserva.reserves.claims.methods import development_factors, mack
 
     r = mack(C, development_factors(C, average="volume"), sigma_extrapolation="log-linear")
     return np.stack([r.ibnr.sum(axis=1), r.total_se])
@@ -583,7 +583,7 @@ def mack_worker(side: str, segments: int, size: int, seed: int, repeat: int,
     r: dict = {"side": side, "segments": segments, "size": size,
                "cells": int(np.count_nonzero(~np.isnan(C)))}
     if side == "mack-ours":
-        import engine.reserves.claims.methods  # noqa: F401  (imported before the clock starts)
+        import reserva.reserves.claims.methods  # noqa: F401  (imported before the clock starts)
 
         r["input_bytes"] = C.nbytes
         r["rss_before"] = _status_kib("self", "VmRSS") * 1024

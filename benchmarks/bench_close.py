@@ -37,9 +37,9 @@ def generator_stamp(size: int) -> str:
     from an earlier run is reused only when the generator that wrote it is the same."""
     import hashlib
 
-    import engine.sample
+    import reserva.sample
 
-    folder = Path(engine.sample.__file__).parent
+    folder = Path(reserva.sample.__file__).parent
     h = hashlib.sha256(f"policies={size}\n".encode())
     for f in sorted(folder.glob("*.py")) + sorted(folder.glob("*.toml")):
         h.update(f.name.encode() + b"\0" + f.read_bytes())
@@ -51,7 +51,7 @@ def sample_pack(folder: Path, size: int) -> Path:
     it says the same generator wrote it."""
     import shutil
 
-    from engine.sample.generate import write_sample
+    from reserva.sample.generate import write_sample
 
     stamp, want = folder / ".generator", generator_stamp(size)
     if not (stamp.is_file() and stamp.read_text() == want):
@@ -78,16 +78,16 @@ def worker(data_dir: str, store: str) -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     import resource
 
-    from engine.close import close
+    from reserva.close import close
 
     r = close(data_dir, VALUATION, store=store)
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     totals = {name: float(r.closing.get(name).sum()) for name in ("upr", "ibnr", "ocs", "alr")}
-    import engine
+    import reserva
 
     print(json.dumps({"timings": r.timings, "peak_gib": peak_gib, "totals": totals,
                       "policies": int(len(r.upr.upr)),
-                      "engine": str(Path(engine.__file__).resolve().parents[1])}))
+                      "engine": str(Path(reserva.__file__).resolve().parents[1])}))
 
 
 def main() -> None:

@@ -63,10 +63,10 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 from scipy.optimize import linprog  # noqa: E402
 
-from engine.io.assumptions import load_assumptions  # noqa: E402
-from engine.projection.inforce import project_term_life  # noqa: E402
-from engine.projection.matching import cash_match  # noqa: E402
-from engine.reserves.accrued.alr import mortality_table  # noqa: E402
+from reserva.io.assumptions import load_assumptions  # noqa: E402
+from reserva.projection.inforce import project_term_life  # noqa: E402
+from reserva.projection.matching import cash_match  # noqa: E402
+from reserva.reserves.accrued.alr import mortality_table  # noqa: E402
 from tests.projection.inforce_reference import reference_totals  # noqa: E402
 
 SEED = 20251231

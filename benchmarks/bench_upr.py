@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.calendar import NEVER
-from engine.io.arrays import day
-from engine.reserves.upr import _kernels
+from reserva.calendar import NEVER
+from reserva.io.arrays import day
+from reserva.reserves.upr import _kernels
 
 # ---------------------------------------------------------------------------------------------
 # The kernel entry point: adapt this one function when the kernel's signature changes.
@@ -47,8 +47,8 @@ from engine.reserves.upr import _kernels
 def _components_table() -> tuple:
     """Every policy on the default set's credit-life component profile (loan + daily +
     daily commission + daily profit, overall perspective)."""
-    from engine.io.assumptions import load_assumptions
-    from engine.reserves.upr.upr import earning_tables
+    from reserva.io.assumptions import load_assumptions
+    from reserva.reserves.upr.upr import earning_tables
 
     n_codes = max(_kernels.BASIS_CODES.values()) + 1
     t = earning_tables(["credit_life"] * n_codes, load_assumptions("default"))

@@ -12,7 +12,7 @@ asked.
 
 Each function is the library call behind a command of the same purpose (``reserva validate``,
 ``close``, ``upr``, ``ibnr``, ``life``, ``runs``, ``kpi``); errors are the engine's
-(``engine.errors``: ``InputError`` with every bad cell, ``AssumptionError``, ``StoreError``,
+(``reserva.errors``: ``InputError`` with every bad cell, ``AssumptionError``, ``StoreError``,
 ``ComputationError``). Unlike ``reserva close``, ``close`` here **writes nothing by default**:
 it reads the store only when one is given (for the opening reserves) and stores the run only
 with ``write=True``.
@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.close import CloseResult, spot_upr
-from engine.errors import BadCell, ComputationError, InputError
-from engine.io.assumptions import AssumptionSet
-from engine.io.assumptions import load_assumptions as _load_assumptions
-from engine.io.readers import DataPack, read_pack
+from reserva.close import CloseResult, spot_upr
+from reserva.errors import BadCell, ComputationError, InputError
+from reserva.io.assumptions import AssumptionSet
+from reserva.io.assumptions import load_assumptions as _load_assumptions
+from reserva.io.readers import DataPack, read_pack
 
 __all__ = [
     "load_pack", "load_assumptions", "close", "upr_at", "triangle_ibnr", "life_reserve", "runs",
@@ -132,7 +132,7 @@ def close(
         ``opening`` reserves by product, ``income`` and ``balance`` statements, ``upr``,
         ``ibnr``, ``alr``, ``liquidity``, ``alm``, ``notes``; ``run_id`` when written.
     """
-    from engine.close import close as _close
+    from reserva.close import close as _close
 
     a = _set(assumptions)
     pack = _pack(data, a)
@@ -172,7 +172,7 @@ def upr_at(
     assumptions : str, Path or AssumptionSet
         The assumption set.
     """
-    from engine.report.terminal import upr_by_policy, upr_by_product
+    from reserva.report.terminal import upr_by_policy, upr_by_product
 
     if by not in ("product", "policy"):
         raise InputError([], summary=f"by={by!r}: expected 'product' or 'policy'")
@@ -208,7 +208,7 @@ def triangle_ibnr(
     apriori : float, optional
         Expected loss ratio for bf and benktander.
     **options
-        Passed on to ``engine.reserves.claims.triangle_ibnr.triangle_ibnr`` (e.g.
+        Passed on to ``reserva.reserves.claims.triangle_ibnr.triangle_ibnr`` (e.g.
         ``zeros="data"``, ``bootstrap_sims``, ``seed``).
 
     Returns
@@ -217,10 +217,10 @@ def triangle_ibnr(
         Indexed by origin: ``latest``, ``cdf``, ``ultimate``, ``ibnr``, for mack ``std_err``,
         and ``flags`` (e.g. a collapsed projection) when any origin has one.
     """
-    from engine.reserves.claims.triangle_ibnr import triangle_ibnr as _triangle_ibnr
+    from reserva.reserves.claims.triangle_ibnr import triangle_ibnr as _triangle_ibnr
 
     if isinstance(triangle, (str, Path)):
-        from engine.io.triangle_csv import read_triangle_csv
+        from reserva.io.triangle_csv import read_triangle_csv
 
         tri = read_triangle_csv(Path(triangle))
         origins, values = list(tri.origins), tri.cumulative
@@ -285,8 +285,8 @@ def life_reserve(
         ``annuity_at_duration``, ``assurance_at_duration``, with the inputs, the table and
         interest used and the table's provenance.
     """
-    from engine.reserves.accrued.alr import PREMIUMS_PER_YEAR, mortality_table
-    from engine.reserves.accrued.life import commutation, spot_check
+    from reserva.reserves.accrued.alr import PREMIUMS_PER_YEAR, mortality_table
+    from reserva.reserves.accrued.life import commutation, spot_check
 
     if plan not in PLANS:
         raise InputError([], summary=f"plan {plan!r} unknown; expected one of {', '.join(PLANS)}")
@@ -360,7 +360,7 @@ def runs(store: str | Path) -> pd.DataFrame:
     store : str or Path
         The DuckDB store.
     """
-    from engine.store.runs import list_runs
+    from reserva.store.runs import list_runs
 
     return list_runs(Path(store))
 
@@ -374,10 +374,10 @@ def results(store: str | Path, table: str = "kpis", run_id: int | None = None) -
         The DuckDB store.
     table : str
         A results table: ``kpis``, ``reserves``, ``upr_rollforward``, ``upr_policy``,
-        ``ibnr_origin``, ``statements``, ``liquidity``, ... (``engine.store.runs.RESULT_TABLES``).
+        ``ibnr_origin``, ``statements``, ``liquidity``, ... (``reserva.store.runs.RESULT_TABLES``).
     run_id : int, optional
         The run (default: the latest completed run).
     """
-    from engine.store.runs import read_results
+    from reserva.store.runs import read_results
 
     return read_results(Path(store), table, run_id)[1]

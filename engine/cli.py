@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 import click
 
-from engine.errors import EngineError
+from reserva.errors import EngineError
 
 DEFAULT_STORE = "reserva.duckdb"
 
@@ -57,7 +57,7 @@ def cli() -> None:
               help="First day of the history.")
 def sample(out_dir: Path, policies: int, seed: int, valuation_date: str, history_start: str) -> None:
     """Write a deterministic sample data pack for the five-product sample programme."""
-    from engine.sample.generate import write_sample
+    from reserva.sample.generate import write_sample
 
     s = write_sample(out_dir, policies=policies, seed=seed, history_start=history_start,
                      valuation_date=valuation_date)
@@ -73,10 +73,10 @@ def sample(out_dir: Path, policies: int, seed: int, valuation_date: str, history
 def validate(data_dir: Path, assumptions: str) -> None:
     """Check every table of DATA_DIR as a close does: list every bad cell (exit 2), or say it is
     valid (exit 0), with the rows that break a warning rule as warnings on stderr."""
-    import engine.reserves.accrued.alr  # noqa: F401 - registers the mortality tables' ages
-    from engine.errors import MAX_CELL_LINES
-    from engine.io.limits import InputLimits
-    from engine.io.readers import read_pack
+    import reserva.reserves.accrued.alr  # noqa: F401 - registers the mortality tables' ages
+    from reserva.errors import MAX_CELL_LINES
+    from reserva.io.limits import InputLimits
+    from reserva.io.readers import read_pack
 
     pack = read_pack(data_dir, limits=InputLimits.of(assumptions))
     counts = ", ".join(f"{k} {len(v):,}" for k, v in pack.tables.items())
@@ -117,9 +117,9 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet, w
     assumptions and edition is skipped unless --rerun. Progress goes to stderr (a bar on a
     terminal, plain lines otherwise); each date's line is printed as its run is stored.
     """
-    from engine.close import CloseResult, close_many
-    from engine.report import terminal
-    from engine.report.progress import CloseProgress
+    from reserva.close import CloseResult, close_many
+    from reserva.report import terminal
+    from reserva.report.progress import CloseProgress
 
     for d in valuation_dates:
         _check_date(d)
@@ -134,7 +134,7 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet, w
         return
     last = stored[-1]
     if not quiet:
-        from engine.store.runs import read_results
+        from reserva.store.runs import read_results
 
         _, reserves = read_results(store, "reserves", last.run_id)
         out.print(terminal.reserves_table(reserves, f"Reserves at {last.valuation_date}"))
@@ -185,8 +185,8 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet, w
               help="Assumption set: a folder name under assumptions/ or a path.")
 def upr(data_dir, valuation_date, basis, perspective, by, fmt, assumptions) -> None:
     """Spot-check the UPR at a date (nothing is stored): by product or by policy."""
-    from engine.close import spot_upr
-    from engine.report import terminal
+    from reserva.close import spot_upr
+    from reserva.report import terminal
 
     _check_date(valuation_date)
     result, names = spot_upr(data_dir, valuation_date, assumptions=assumptions, basis=basis,
@@ -196,7 +196,7 @@ def upr(data_dir, valuation_date, basis, perspective, by, fmt, assumptions) -> N
     else:
         frame = terminal.upr_by_product(result, names)
     if fmt == "csv":
-        from engine.report.export import csv_text
+        from reserva.report.export import csv_text
 
         click.echo(csv_text(frame), nl=False)
     elif fmt == "json":
@@ -276,11 +276,11 @@ def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, ze
     """
     from dataclasses import replace
 
-    from engine.io.assumptions import load_assumptions
-    from engine.io.limits import InputLimits
-    from engine.io.triangle_csv import read_exposure_csv, read_triangle_csv
-    from engine.report import terminal
-    from engine.reserves.claims.triangle_ibnr import document, triangle_ibnr
+    from reserva.io.assumptions import load_assumptions
+    from reserva.io.limits import InputLimits
+    from reserva.io.triangle_csv import read_exposure_csv, read_triangle_csv
+    from reserva.report import terminal
+    from reserva.reserves.claims.triangle_ibnr import document, triangle_ibnr
 
     a = load_assumptions(assumptions)
     options = a.ibnr(kind)
@@ -330,9 +330,9 @@ def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, ze
 def life(plan, age, term, duration, interest, table, sum_insured, premium_mode, premium_term,
          assumptions, fmt) -> None:
     """Net premium and net premium reserve of one contract: the actuary's spot check."""
-    from engine.api import life_reserve
-    from engine.errors import InputError
-    from engine.report import terminal
+    from reserva.api import life_reserve
+    from reserva.errors import InputError
+    from reserva.report import terminal
 
     try:
         out = life_reserve(plan, age, term=term, duration=duration, interest=interest,
@@ -367,7 +367,7 @@ def life(plan, age, term, duration, interest, table, sum_insured, premium_mode, 
 
 
 def _check_date(text: str) -> None:
-    from engine.io.arrays import day
+    from reserva.io.arrays import day
 
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
@@ -382,8 +382,8 @@ def _check_date(text: str) -> None:
 @store_option
 def runs(store) -> None:
     """List the runs in the store."""
-    from engine.report import terminal
-    from engine.store.runs import list_runs
+    from reserva.report import terminal
+    from reserva.store.runs import list_runs
 
     terminal.console().print(terminal.runs_table(list_runs(store or Path(DEFAULT_STORE))))
 
@@ -407,9 +407,9 @@ def runs(store) -> None:
                    "for a product are folded into one line with their reason).")
 def kpi(run_id, fmt, store, trend, product, pending, show_all) -> None:
     """Print a run's KPI table, or with --trend each indicator across the stored runs."""
-    from engine.report import terminal
-    from engine.report.export import csv_text
-    from engine.store.runs import kpi_trend, read_results, run_record
+    from reserva.report import terminal
+    from reserva.report.export import csv_text
+    from reserva.store.runs import kpi_trend, read_results, run_record
 
     store = store or Path(DEFAULT_STORE)
     if trend:
@@ -474,14 +474,14 @@ def _columns(frame, product: str | None) -> list[str]:
 def liquidity(run_id, product, fmt, store) -> None:
     """A run's liquidity ratios by method (projection, rule of thumb, balance-sheet factors) and
     horizon, and the static ratio, per product with assets and for the programme."""
-    from engine.report import terminal
-    from engine.store.runs import read_results
+    from reserva.report import terminal
+    from reserva.store.runs import read_results
 
     rid, liq = read_results(store or Path(DEFAULT_STORE), "liquidity", run_id)
     cols = _columns(liq, product)
     liq = liq[liq["product_id"].isin(cols)]
     if fmt == "csv":
-        from engine.report.export import csv_text
+        from reserva.report.export import csv_text
 
         click.echo(csv_text(liq), nl=False)
         return
@@ -507,8 +507,8 @@ def alm(ctx, run_id, product, fmt, store) -> None:
     investment-policy checks; `alm match` solves a cash-matching portfolio."""
     if ctx.invoked_subcommand is not None:
         return
-    from engine.report import terminal
-    from engine.store.runs import read_results
+    from reserva.report import terminal
+    from reserva.store.runs import read_results
 
     store = store or Path(DEFAULT_STORE)
     rid, ladder = read_results(store, "alm_ladder", run_id)
@@ -549,7 +549,7 @@ def alm(ctx, run_id, product, fmt, store) -> None:
 def alm_match(liabilities_csv, bonds_csv, reinvest_rate, fmt) -> None:
     """The least-cost bond portfolio whose cash meets every liability (a linear programme
     solved by HiGHS)."""
-    from engine.projection.matching import match_files
+    from reserva.projection.matching import match_files
 
     result = match_files(liabilities_csv, bonds_csv, reinvest_rate)
     if fmt == "json":
@@ -557,7 +557,7 @@ def alm_match(liabilities_csv, bonds_csv, reinvest_rate, fmt) -> None:
         return
     import pandas as pd
 
-    from engine.report import terminal
+    from reserva.report import terminal
 
     out = terminal.console()
     carried = ("no surplus carried" if reinvest_rate is None
@@ -580,7 +580,7 @@ def assumptions() -> None:
 @click.argument("set_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def assumptions_hash(set_dir: Path) -> None:
     """Write SET_DIR/manifest.toml with the sha256 of every file of the set."""
-    from engine.io.assumptions import write_manifest
+    from reserva.io.assumptions import write_manifest
 
     click.echo(f"{set_dir}: set hash {write_manifest(set_dir)}")
 
@@ -589,7 +589,7 @@ def assumptions_hash(set_dir: Path) -> None:
 @click.argument("set_id", default="default")
 def assumptions_check(set_id: str) -> None:
     """Verify a set against its manifest and read it."""
-    from engine.io.assumptions import load_assumptions
+    from reserva.io.assumptions import load_assumptions
 
     a = load_assumptions(set_id)
     click.echo(f"assumption set {a.set_id}: ok, hash {a.set_hash}, {len(a.file_hashes)} files")

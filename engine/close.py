@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import engine
-from engine.calendar import add_months
-from engine.errors import (
+import reserva
+from reserva.calendar import add_months
+from reserva.errors import (
     AlreadyClosed,
     AssumptionError,
     BadCell,
@@ -35,50 +35,50 @@ from engine.errors import (
     EngineError,
     InputError,
 )
-from engine.io.arrays import NEVER, codes, day, days, money, to_date
-from engine.io.assumptions import AssumptionSet, load_assumptions
-from engine.io.readers import DataPack, read_pack
-from engine.kpi.assemble import KpiInputs, kpi_results
-from engine.projection.alm import AlmReport, alm_report
-from engine.projection.business import latest_snapshot, project_business
-from engine.projection.grid import LINE, CashflowGrid
-from engine.projection.liquidity_table import LiquidityInputs, kpi_rows, liquidity_table
-from engine.reserves.accrued.alr import AlrResult, compute_alr
-from engine.reserves.claims.cashflows import UnpaidCashflows, unpaid_cashflows
-from engine.reserves.claims.change import IbnrChange, ibnr_change
-from engine.reserves.claims.ibnr import (
+from reserva.io.arrays import NEVER, codes, day, days, money, to_date
+from reserva.io.assumptions import AssumptionSet, load_assumptions
+from reserva.io.readers import DataPack, read_pack
+from reserva.kpi.assemble import KpiInputs, kpi_results
+from reserva.projection.alm import AlmReport, alm_report
+from reserva.projection.business import latest_snapshot, project_business
+from reserva.projection.grid import LINE, CashflowGrid
+from reserva.projection.liquidity_table import LiquidityInputs, kpi_rows, liquidity_table
+from reserva.reserves.accrued.alr import AlrResult, compute_alr
+from reserva.reserves.claims.cashflows import UnpaidCashflows, unpaid_cashflows
+from reserva.reserves.claims.change import IbnrChange, ibnr_change
+from reserva.reserves.claims.ibnr import (
     NEEDS_EXPOSURE,
     IbnrResult,
     aggregate_segments,
     compute_ibnr,
 )
-from engine.reserves.claims.ocs import (
+from reserva.reserves.claims.ocs import (
     OCS_BASES,
     STATUS_CODES,
     Payments,
     ocs_at,
     single_payments,
 )
-from engine.reserves.claims.snapshots import SnapshotTriangle, snapshot_triangle
-from engine.reserves.claims.triangles import (
+from reserva.reserves.claims.snapshots import SnapshotTriangle, snapshot_triangle
+from reserva.reserves.claims.triangles import (
     first_origin_day,
     month_index,
     period_index,
     period_start_day,
 )
-from engine.reserves.upr.upr import (
+from reserva.reserves.upr.upr import (
     PolicyArrays,
     UprResult,
     compute_upr,
     earned_to_dates,
     policy_arrays,
 )
-from engine.statements import Statement
-from engine.statements.balance import balance_sheet
-from engine.statements.income import income_statement
-from engine.store import db as store_db
-from engine.store import runs as store_runs
-from engine.store.lock import close_lock
+from reserva.statements import Statement
+from reserva.statements.balance import balance_sheet
+from reserva.statements.income import income_statement
+from reserva.store import db as store_db
+from reserva.store import runs as store_runs
+from reserva.store.lock import close_lock
 
 PROGRAMME = "ALL"
 RESERVES = ("upr", "ibnr", "ocs", "alr")
@@ -317,8 +317,8 @@ def _opening(pack: DataPack, store: Path | None, products: np.ndarray, ps: int,
 
 def _ibnr_distribution(ibnr: IbnrResult, a: AssumptionSet) -> pd.DataFrame:
     """Seeded ODP bootstrap of each product's chain-ladder IBNR ([ibnr] bootstrap_sims > 0)."""
-    from engine.reserves.claims.ibnr import cumulative
-    from engine.reserves.claims.triangles import bootstrap_odp
+    from reserva.reserves.claims.ibnr import cumulative
+    from reserva.reserves.claims.triangles import bootstrap_odp
 
     n_sims = int(a.setting("ibnr", "bootstrap_sims"))
     columns = ["product_id", "n_sims", "seed", "mean", "std", "p75", "p95", "p995", "note"]
@@ -510,7 +510,7 @@ def _life_premiums(detail: pd.DataFrame) -> pd.Series:
 def _liquidity(claims: _Claims, grid: CashflowGrid, balance: Statement, income: Statement,
                a: AssumptionSet, v: int, months: int, cash, convertible, allocated, columns
                ) -> pd.DataFrame:
-    """The liquidity table (engine.projection.liquidity_table) of the products and programme."""
+    """The liquidity table (reserva.projection.liquidity_table) of the products and programme."""
     n = len(grid.products)
     n_claims = len(claims.product)
 
@@ -714,7 +714,7 @@ def _finite_lines(stage: str, lines: dict[str, np.ndarray], columns) -> None:
 
 def _store_guard(compute):
     """Around ``close``: with ``write``, the store is checked, then its close lock is taken
-    before the data pack is read or anything computed (``engine.store.lock``; a second close
+    before the data pack is read or anything computed (``reserva.store.lock``; a second close
     waits ``wait`` seconds or fails at once). ``close`` then reads the pack, refuses a date
     whose latest completed run used the same input files, assumption set and edition
     (``AlreadyClosed``, unless ``rerun``) and looks up its opening reserves, all under the
@@ -952,7 +952,7 @@ def close(
     record = store_runs.RunRecord(
         valuation_date=to_date(v), period_start=to_date(ps), edition=edition,
         assumption_set=a.set_id, assumption_hash=a.set_hash, data_dir=str(data_dir.resolve()),
-        input_hashes=dict(pack.file_hashes), engine_version=engine.__version__,
+        input_hashes=dict(pack.file_hashes), engine_version=reserva.__version__,
         opening_source=opening_source, opening_run_id=opening_run, timings=timings,
         notes="; ".join(notes), assumption_parent_hash=a.parent_hash,
         assumption_overrides=a.overrides,

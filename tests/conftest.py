@@ -90,7 +90,7 @@ def edited_set(folder: Path, *, reserving=None, settings=None, set_id: str | Non
 
     import pandas as pd
 
-    from engine.io.assumptions import default_root, write_manifest
+    from reserva.io.assumptions import default_root, write_manifest
 
     shutil.copytree(default_root() / "default", folder)
     if reserving is not None:

@@ -1,4 +1,4 @@
-"""The Python API (``engine.api``): the README's example runs as written, a close writes nothing
+"""The Python API (``reserva.api``): the README's example runs as written, a close writes nothing
 unless asked, and each spot check agrees with its command-line twin or a worked example."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import api
-from engine.errors import AlreadyClosed, EngineError, InputError
+from reserva import api
+from reserva.errors import AlreadyClosed, EngineError, InputError
 from tests.conftest import edited_set, write_pack
 from tests.test_cli import run
 

@@ -3,7 +3,7 @@
 Each case edits a copy of a small valid sample pack (or writes a bad argument, assumption set,
 store or triangle), runs the command line in-process, and checks: the exit code (2 bad input or
 argument, 3 store; 0 where the input is valid and must be accepted); that the message names the
-place (``<file> row <line> column <column>`` as ``engine.errors.BadCell.line`` writes it, or the
+place (``<file> row <line> column <column>`` as ``reserva.errors.BadCell.line`` writes it, or the
 argument); that no output holds a traceback or "internal error"; and that the store, which
 already holds one completed run, is unchanged byte for byte whenever the command fails.
 
@@ -664,7 +664,7 @@ def _(ctx):
 
 
 def _own_set(ctx: Context) -> Path:
-    from engine.io.assumptions import default_root
+    from reserva.io.assumptions import default_root
 
     folder = ctx.tmp / "myset"
     shutil.copytree(default_root() / "default", folder)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.io.arrays import day
+from reserva.io.arrays import day
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_claims.py"
 N = 20_000
@@ -85,11 +85,11 @@ def test_comparison_notices_a_difference(bench):
 
 
 def test_methods_parts_are_pending_without_mack(bench, monkeypatch):
-    assert bench.methods_module("engine.reserves.claims.no_such_module") is None
-    assert bench.methods_module("engine.errors") is None  # importable, no mack
+    assert bench.methods_module("reserva.reserves.claims.no_such_module") is None
+    assert bench.methods_module("reserva.errors") is None  # importable, no mack
     monkeypatch.setattr(bench, "methods_module", lambda: None)
     for label, part in (("b", bench.part_b), ("c", bench.part_c)):
-        assert part(None) == f"({label}) pending: engine.reserves.claims.methods not available"
+        assert part(None) == f"({label}) pending: reserva.reserves.claims.methods not available"
 
 
 class _FakeTriangle:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.io.arrays import NEVER, day
+from reserva.io.arrays import NEVER, day
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_upr.py"
 N = 20_000

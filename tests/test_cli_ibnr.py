@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from engine.cli import main
+from reserva.cli import main
 
 # RAA (Mack 1994; R ChainLadder's RAA data): cumulative incurred losses 1981-1990, ages 1-10
 RAA = [

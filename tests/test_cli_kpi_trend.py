@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from engine.store.runs import kpi_trend, read_results
+from reserva.store.runs import kpi_trend, read_results
 from tests.conftest import write_pack
 from tests.test_cli import run
 

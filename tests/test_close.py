@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.close import close, close_many, period_start_of
-from engine.io.arrays import day
-from engine.io.readers import read_pack
-from engine.kpi.catalogue import HEADLINE
-from engine.sample.generate import write_sample
+from reserva.close import close, close_many, period_start_of
+from reserva.io.arrays import day
+from reserva.io.readers import read_pack
+from reserva.kpi.catalogue import HEADLINE
+from reserva.sample.generate import write_sample
 from tests.conftest import TINY_PACK, edited_set, write_pack
 
 QUARTERS = ["2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31",
@@ -272,8 +272,8 @@ def _edited_set(tmp_path, reserving_edit, settings_edit=None):
 
 
 def test_ibnr_segmented_by_cause_adds_up_per_product(sample_closes, tmp_path):
-    from engine.io.arrays import codes as _codes
-    from engine.reserves.claims.ibnr import compute_ibnr
+    from reserva.io.arrays import codes as _codes
+    from reserva.reserves.claims.ibnr import compute_ibnr
 
     data, _, _ = sample_closes
 
@@ -291,9 +291,9 @@ def test_ibnr_segmented_by_cause_adds_up_per_product(sample_closes, tmp_path):
     cl = pack["claims"]
     he = (cl.product_id == "HE").to_numpy()
     seg, names = _codes(cl.cause[he].fillna("").astype(str))
-    from engine.io.arrays import day as _day
-    from engine.io.arrays import days as _days
-    from engine.io.assumptions import load_assumptions
+    from reserva.io.arrays import day as _day
+    from reserva.io.arrays import days as _days
+    from reserva.io.assumptions import load_assumptions
     opts = load_assumptions(seg_set).ibnr("health")
     alone = compute_ibnr(seg, names, _days(cl.event_date[he]), _days(cl.report_date[he]),
                          cl.claimed_amount[he].to_numpy(float), _day("2025-12-31"),
@@ -306,7 +306,7 @@ def test_ibnr_segmented_by_cause_adds_up_per_product(sample_closes, tmp_path):
 
 
 def test_segmentation_refuses_methods_that_need_exposure(sample_closes, tmp_path):
-    from engine.errors import AssumptionError
+    from reserva.errors import AssumptionError
 
     data, _, _ = sample_closes
     seg_set = _edited_set(tmp_path, lambda f: None,

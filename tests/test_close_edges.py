@@ -25,14 +25,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import engine.close as close_module
-from engine.cli import main
-from engine.close import close, spot_upr
-from engine.errors import AssumptionError, ComputationError, InputError
-from engine.io.arrays import day, to_date
-from engine.reserves.claims.snapshots import snapshot_triangle
-from engine.reserves.claims.triangles import first_origin_day, reporting_triangle
-from engine.sample.generate import write_sample
+import reserva.close as close_module
+from reserva.cli import main
+from reserva.close import close, spot_upr
+from reserva.errors import AssumptionError, ComputationError, InputError
+from reserva.io.arrays import day, to_date
+from reserva.reserves.claims.snapshots import snapshot_triangle
+from reserva.reserves.claims.triangles import first_origin_day, reporting_triangle
+from reserva.sample.generate import write_sample
 from tests.conftest import edited_set
 
 HANDMADE = Path(__file__).parent / "data" / "handmade"
@@ -285,7 +285,7 @@ _MEMORY_PROBE = textwrap.dedent("""\
     limit = int(sys.argv[3])
     if limit:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from engine.cli import main
+    from reserva.cli import main
     code = main(["close", sys.argv[1], "--valuation-date", sys.argv[2],
                  "--store", sys.argv[4], "--quiet"])
     peak = [int(x.split()[1]) * 1024 for x in open("/proc/self/status") if x.startswith("VmPeak")]
@@ -392,7 +392,7 @@ def test_the_first_date_of_a_multi_date_close_times_the_reading_of_the_pack(monk
     (a close's timings are honest about where the time went)."""
     import time
 
-    import engine.close as close_module
+    import reserva.close as close_module
 
     real = close_module.read_pack
 

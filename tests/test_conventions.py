@@ -34,8 +34,8 @@ def test_kernels_import_no_io_store_cli_or_pandas():
     kernels += [p for p in (ENGINE / "kpi").glob("*.py") if p.name != "assemble.py"]
     for path in kernels:
         bad = {m for m in _imports(path)
-               if m.startswith(("engine.io", "engine.store", "engine.cli", "engine.report",
-                                "engine.close", "pandas", "duckdb"))}
+               if m.startswith(("reserva.io", "reserva.store", "reserva.cli", "reserva.report",
+                                "reserva.close", "pandas", "duckdb"))}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
@@ -48,14 +48,14 @@ def test_only_triangles_imports_chainladder():
 def test_imports_point_one_way():
     # lower layers never import the layers above them
     above = {
-        "engine/io": ("engine.reserves", "engine.statements", "engine.kpi", "engine.store",
-                      "engine.report", "engine.close", "engine.cli"),
-        "engine/reserves": ("engine.statements", "engine.kpi", "engine.store", "engine.report",
-                            "engine.close", "engine.cli"),
-        "engine/statements": ("engine.kpi", "engine.store", "engine.report", "engine.close",
-                              "engine.cli"),
-        "engine/store": ("engine.report", "engine.close", "engine.cli", "engine.kpi"),
-        "engine/report": ("engine.close", "engine.cli"),
+        "engine/io": ("reserva.reserves", "reserva.statements", "reserva.kpi", "reserva.store",
+                      "reserva.report", "reserva.close", "reserva.cli"),
+        "engine/reserves": ("reserva.statements", "reserva.kpi", "reserva.store", "reserva.report",
+                            "reserva.close", "reserva.cli"),
+        "engine/statements": ("reserva.kpi", "reserva.store", "reserva.report", "reserva.close",
+                              "reserva.cli"),
+        "engine/store": ("reserva.report", "reserva.close", "reserva.cli", "reserva.kpi"),
+        "engine/report": ("reserva.close", "reserva.cli"),
     }
     for folder, forbidden in above.items():
         for path in (ROOT / folder).rglob("*.py"):
@@ -75,7 +75,7 @@ def test_errors_come_from_one_hierarchy():
 
 
 def test_every_assumption_file_is_in_the_manifest_and_read():
-    from engine.io.assumptions import MANIFEST, REQUIRED_FILES, load_assumptions
+    from reserva.io.assumptions import MANIFEST, REQUIRED_FILES, load_assumptions
 
     a = load_assumptions("default")
     files = {p.name for p in (ROOT / "assumptions/default").iterdir() if p.name != MANIFEST}
@@ -84,7 +84,7 @@ def test_every_assumption_file_is_in_the_manifest_and_read():
 
 
 def test_every_cli_command_is_documented_in_the_readme():
-    from engine.cli import cli
+    from reserva.cli import cli
 
     readme = (ROOT / "README.md").read_text()
     for name, command in cli.commands.items():
@@ -94,42 +94,42 @@ def test_every_cli_command_is_documented_in_the_readme():
 
 
 PUBLIC_API = {
-    "engine.close": ["close", "close_many", "CloseResult", "period_start_of"],
-    "engine.io.readers": ["read_pack", "DataPack"],
-    "engine.io.assumptions": ["load_assumptions", "write_manifest", "AssumptionSet"],
-    "engine.reserves.upr.upr": ["policy_arrays", "compute_upr", "UprResult"],
-    "engine.reserves.claims.ibnr": ["compute_ibnr", "IbnrResult"],
-    "engine.reserves.claims.triangles": ["reporting_triangle", "chain_ladder", "bootstrap_odp"],
-    "engine.reserves.claims.ocs": ["ocs_at", "Payments"],
-    "engine.reserves.accrued.savings": ["accrued_savings", "roll_forward", "RateSchedule",
+    "reserva.close": ["close", "close_many", "CloseResult", "period_start_of"],
+    "reserva.io.readers": ["read_pack", "DataPack"],
+    "reserva.io.assumptions": ["load_assumptions", "write_manifest", "AssumptionSet"],
+    "reserva.reserves.upr.upr": ["policy_arrays", "compute_upr", "UprResult"],
+    "reserva.reserves.claims.ibnr": ["compute_ibnr", "IbnrResult"],
+    "reserva.reserves.claims.triangles": ["reporting_triangle", "chain_ladder", "bootstrap_odp"],
+    "reserva.reserves.claims.ocs": ["ocs_at", "Payments"],
+    "reserva.reserves.accrued.savings": ["accrued_savings", "roll_forward", "RateSchedule",
                                         "guarantee_exposure"],
-    "engine.reserves.accrued.life": ["commutation", "policy_values", "spot_check", "Expenses"],
-    "engine.reserves.accrued.mortality": ["MortalityTable", "makeham", "read_csv_table",
+    "reserva.reserves.accrued.life": ["commutation", "policy_values", "spot_check", "Expenses"],
+    "reserva.reserves.accrued.mortality": ["MortalityTable", "makeham", "read_csv_table",
                                           "read_xtbml", "from_package"],
-    "engine.reserves.accrued.alr": ["compute_alr", "AlrResult", "policy_durations"],
-    "engine.reserves.accrued.apv": ["apv"],
-    "engine.statements.income": ["income_statement"],
-    "engine.statements.balance": ["balance_sheet"],
-    "engine.kpi.assemble": ["kpi_table", "kpi_results", "KpiResults"],
-    "engine.kpi.catalogue": ["ORDER", "HEADLINE", "family", "unit", "label"],
-    "engine.kpi.renewal": ["renewal", "cohort_outcomes", "summarise", "household_renewal"],
-    "engine.kpi.persistency": ["persistency"],
-    "engine.kpi.timeliness": ["timeliness", "select_claims", "EDITION_DEFAULTS"],
-    "engine.kpi.value": ["value_ratios", "exposure_years", "claim_experience"],
-    "engine.kpi.health": ["fund_indices", "claims_index", "financing_index", "plan_adjustment"],
-    "engine.projection.assets": ["asset_cashflows", "pv", "macaulay_duration",
+    "reserva.reserves.accrued.alr": ["compute_alr", "AlrResult", "policy_durations"],
+    "reserva.reserves.accrued.apv": ["apv"],
+    "reserva.statements.income": ["income_statement"],
+    "reserva.statements.balance": ["balance_sheet"],
+    "reserva.kpi.assemble": ["kpi_table", "kpi_results", "KpiResults"],
+    "reserva.kpi.catalogue": ["ORDER", "HEADLINE", "family", "unit", "label"],
+    "reserva.kpi.renewal": ["renewal", "cohort_outcomes", "summarise", "household_renewal"],
+    "reserva.kpi.persistency": ["persistency"],
+    "reserva.kpi.timeliness": ["timeliness", "select_claims", "EDITION_DEFAULTS"],
+    "reserva.kpi.value": ["value_ratios", "exposure_years", "claim_experience"],
+    "reserva.kpi.health": ["fund_indices", "claims_index", "financing_index", "plan_adjustment"],
+    "reserva.projection.assets": ["asset_cashflows", "pv", "macaulay_duration",
                                  "modified_duration", "convexity"],
-    "engine.projection.ladder": ["maturity_ladder", "pv_surplus", "policy_checks"],
-    "engine.projection.matching": ["cash_match", "redington", "match_files"],
-    "engine.projection.inforce": ["project_life", "project_term_life", "life_model_points",
+    "reserva.projection.ladder": ["maturity_ladder", "pv_surplus", "policy_checks"],
+    "reserva.projection.matching": ["cash_match", "redington", "match_files"],
+    "reserva.projection.inforce": ["project_life", "project_term_life", "life_model_points",
                                   "LifeModelPoints", "Projection"],
-    "engine.projection.grid": ["policy_flows", "settle", "split_runoff", "savings_runoff",
+    "reserva.projection.grid": ["policy_flows", "settle", "split_runoff", "savings_runoff",
                                "new_business", "month_edges", "month_of", "CashflowGrid", "LINES"],
-    "engine.projection.business": ["project_business", "latest_snapshot"],
-    "engine.projection.liquidity_table": ["liquidity_table", "growth_margin", "kpi_rows",
+    "reserva.projection.business": ["project_business", "latest_snapshot"],
+    "reserva.projection.liquidity_table": ["liquidity_table", "growth_margin", "kpi_rows",
                                           "LiquidityInputs", "METHODS"],
-    "engine.projection.alm": ["alm_report", "investment_limits", "AlmReport"],
-    "engine.store.runs": ["save_run", "list_runs", "read_results", "opening_reserves"],
+    "reserva.projection.alm": ["alm_report", "investment_limits", "AlmReport"],
+    "reserva.store.runs": ["save_run", "list_runs", "read_results", "opening_reserves"],
 }
 
 
@@ -141,7 +141,7 @@ def test_public_api_is_pinned(module):
 
 
 def test_every_data_pack_column_is_documented_in_the_readme():
-    from engine.io.schema import TABLES
+    from reserva.io.schema import TABLES
 
     readme = (ROOT / "README.md").read_text()
     for table in TABLES:
@@ -156,12 +156,12 @@ def test_pyproject_lists_every_package_and_ships_the_bundled_sets():
     import tomllib
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    folders = {"engine" + "".join(f".{p}" for p in init.parent.relative_to(ENGINE).parts)
+    folders = {"reserva" + "".join(f".{p}" for p in init.parent.relative_to(ENGINE).parts)
                for init in ENGINE.rglob("__init__.py")}
-    sets = {f"engine.assumptions.{d.name}" for d in (ROOT / "assumptions").iterdir()
+    sets = {f"reserva.assumptions.{d.name}" for d in (ROOT / "assumptions").iterdir()
             if (d / "manifest.toml").is_file()}
-    assert set(config["packages"]) == folders | {"engine.assumptions"} | sets
-    assert config["package-dir"] == {"engine.assumptions": "assumptions"}
+    assert set(config["packages"]) == folders | {"reserva.assumptions"} | sets
+    assert config["package-dir"] == {"reserva": "engine", "reserva.assumptions": "assumptions"}
     assert all(config["package-data"].get(s) == ["*"] for s in sets)
 
 
@@ -170,7 +170,7 @@ def test_the_calendar_is_the_bottom_layer_and_defined_once():
     defined there only (every other module imports them). The sample generator keeps numpy
     array forms of add_months and whole_months (engine/sample/dates.py)."""
     calendar = ENGINE / "calendar.py"
-    assert not {m for m in _imports(calendar) if m.startswith("engine")}
+    assert not {m for m in _imports(calendar) if m.startswith("reserva")}
     names = {"NEVER", "civil", "days_from_civil", "add_months", "whole_months", "is_month_end"}
     array_forms = {ENGINE / "sample" / "dates.py": {"add_months", "whole_months"}}
     for path in _modules():
@@ -183,3 +183,12 @@ def test_the_calendar_is_the_bottom_layer_and_defined_once():
                     for t in n.targets if isinstance(t, ast.Name)}
         again = (defined & names) - allowed
         assert not again, f"{path.relative_to(ROOT)} defines {sorted(again)}"
+
+
+def test_the_import_name_is_reserva_everywhere():
+    """The source folder is engine/, mapped to the import name ``reserva`` by pyproject's
+    package-dir: importing it as ``engine`` would load every module a second time."""
+    paths = [*_modules(), *(ROOT / "tests").rglob("*.py"), *(ROOT / "benchmarks").rglob("*.py")]
+    for path in paths:
+        bad = {m for m in _imports(path) if m == "engine" or m.startswith("engine.")}
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"

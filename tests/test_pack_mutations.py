@@ -10,7 +10,7 @@ is out of the column's range or above the money bound, a code not in the list, a
 cell), the message names that very cell: ``<file> row <line> column <column>``. Never exit 70, 4
 or 3, never a traceback.
 
-The fast property closes without writing (``engine.close.close(..., write=False)``); the slow one
+The fast property closes without writing (``reserva.close.close(..., write=False)``); the slow one
 runs the command line (close into a fresh store, then ``kpi`` and ``kpi --format csv``), which
 also prints every id the mutation may have introduced.
 """
@@ -26,9 +26,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from engine.errors import EngineError
-from engine.io.schema import TABLES_BY_NAME, ColumnSpec
-from engine.io.validate import NUMBER_PATTERN
+from reserva.errors import EngineError
+from reserva.io.schema import TABLES_BY_NAME, ColumnSpec
+from reserva.io.validate import NUMBER_PATTERN
 from tests.badinput import BASE_DATE, Pack, build_base, memory_guard, run_cli
 
 MUTATION_SETTINGS = dict(
@@ -69,7 +69,7 @@ VALUES = st.one_of(
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
     """A valid pack to mutate in place (each example restores the file it changed)."""
-    from engine.io.assumptions import load_assumptions
+    from reserva.io.assumptions import load_assumptions
 
     pack, _ = build_base(tmp_path_factory.mktemp("mutations"), policies=100)
     a = load_assumptions("default")
@@ -182,7 +182,7 @@ def _restore(pack_dir: Path, originals: dict[str, bytes]) -> None:
 @settings(max_examples=40, **MUTATION_SETTINGS)
 @given(data=st.data())
 def test_one_mutated_cell_validates_and_closes_or_is_named(work, capsys, data):
-    from engine.close import close
+    from reserva.close import close
 
     pack_dir, originals, headers, limits = work
     table, row, col, value = data.draw(mutations(headers, limits), label="mutation")

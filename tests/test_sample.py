@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import AssumptionError, InputError
-from engine.io.schema import TABLES_BY_NAME
-from engine.reserves.accrued.life import commutation, policy_values
-from engine.sample import write_sample
-from engine.sample.generate import TABLE_ORDER
-from engine.sample.programme import load_programme
+from reserva.errors import AssumptionError, InputError
+from reserva.io.schema import TABLES_BY_NAME
+from reserva.reserves.accrued.life import commutation, policy_values
+from reserva.sample import write_sample
+from reserva.sample.generate import TABLE_ORDER
+from reserva.sample.programme import load_programme
 
 VALUATION = pd.Timestamp("2025-12-31")
 QUARTER_ENDS = pd.date_range("2021-03-31", "2025-12-31", freq="QE")
@@ -134,7 +134,7 @@ def test_a_rewritten_folder_holds_one_pack(tmp_path):
 
 
 def test_a_life_table_without_a_term_plan_is_refused(tmp_path):
-    source = resources.files("engine.sample").joinpath(load_programme().source).read_text()
+    source = resources.files("reserva.sample").joinpath(load_programme().source).read_text()
     assert 'plan = "endowment"' in source
     whole = tmp_path / "programme.toml"
     whole.write_text(source.replace('plan = "endowment"', 'plan = "whole_life"'))
@@ -143,7 +143,7 @@ def test_a_life_table_without_a_term_plan_is_refused(tmp_path):
 
 
 def test_numbers_come_from_the_programme_file(tmp_path):
-    source = resources.files("engine.sample").joinpath(load_programme().source).read_text()
+    source = resources.files("reserva.sample").joinpath(load_programme().source).read_text()
     assert "claim_frequency = 0.5 " in source
     doubled = tmp_path / "programme.toml"
     doubled.write_text(source.replace("claim_frequency = 0.5 ", "claim_frequency = 1.0 "))
@@ -415,7 +415,7 @@ def test_targets_are_three_to_eight_times_the_insured(default):
 
 
 def test_the_pack_passes_read_pack(default):
-    from engine.io.readers import read_pack
+    from reserva.io.readers import read_pack
 
     pack = read_pack(default.folder)
     for table in TABLE_ORDER:
@@ -513,10 +513,10 @@ def test_matured_contracts_leave_the_generator_alr(tmp_path):
 
 def test_generator_alr_is_what_the_close_computes(small):
     # the close's ALR of the pack on the default assumption set (endowment: savings+net_premium)
-    from engine.io.arrays import day
-    from engine.io.assumptions import load_assumptions
-    from engine.io.readers import read_pack
-    from engine.reserves.accrued.alr import compute_alr
+    from reserva.io.arrays import day
+    from reserva.io.assumptions import load_assumptions
+    from reserva.io.readers import read_pack
+    from reserva.reserves.accrued.alr import compute_alr
 
     pack = read_pack(small.folder, tables=("products", "life_policies"))
     products = pack["products"]
@@ -527,7 +527,7 @@ def test_generator_alr_is_what_the_close_computes(small):
 
 
 def test_the_programme_values_its_contracts_on_the_default_basis_of_the_kind():
-    from engine.io.assumptions import load_assumptions
+    from reserva.io.assumptions import load_assumptions
 
     a = load_assumptions("default")
     for product in load_programme().products:
@@ -555,7 +555,7 @@ def _health() -> dict:
 
 
 def _programme_text() -> str:
-    return resources.files("engine.sample").joinpath(load_programme().source).read_text()
+    return resources.files("reserva.sample").joinpath(load_programme().source).read_text()
 
 
 def _earned_by_period(p: pd.DataFrame, starts: pd.DatetimeIndex, ends: pd.DatetimeIndex) -> np.ndarray:
@@ -738,7 +738,7 @@ def test_a_bad_health_table_is_refused(tmp_path):
 
 
 def test_the_health_inputs_pass_read_pack(small):
-    from engine.io.readers import read_pack
+    from reserva.io.readers import read_pack
 
     pack = read_pack(small.folder)
     assert pack.has("funding") and pack.has("plans")

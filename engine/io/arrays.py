@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from engine.calendar import NEVER
+from reserva.calendar import NEVER
 
 
 def days(values) -> np.ndarray:

@@ -16,7 +16,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from engine.errors import AssumptionError
+from reserva.errors import AssumptionError
 
 MANIFEST = "manifest.toml"
 # The files every set must have, with the columns each must hold.
@@ -79,7 +79,7 @@ LIMIT_RULES = ("real_estate_share", "class_share", "single_issuer_share", "min_r
 
 def default_root() -> Path:
     """The folder of the bundled sets: ``assumptions/`` of the source tree, or, in an installed
-    wheel, the same folder shipped as the package data of ``engine.assumptions``."""
+    wheel, the same folder shipped as the package data of ``reserva.assumptions``."""
     here = Path(__file__).resolve()
     source = here.parents[2] / "assumptions"
     if (source / "default" / MANIFEST).is_file():
@@ -249,7 +249,7 @@ class AssumptionSet:
     new_business: pd.DataFrame  # product_id, monthly_premium, months, term_months, commission_rate
     investment_limits: pd.DataFrame  # rule, asset_class, limit (text: a share or a rating)
     liquidity_factors_by_horizon: Mapping[int, Mapping[str, float]]  # horizon -> item -> share
-    # A set derived from another (engine.io.variants.derive): the parent's set hash and the
+    # A set derived from another (reserva.io.variants.derive): the parent's set hash and the
     # canonical JSON of the overrides; None for a set read from its folder.
     parent_hash: str | None = None
     overrides: str | None = None

@@ -30,8 +30,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from engine.errors import AssumptionError
-from engine.io.assumptions import AssumptionSet, load_assumptions
+from reserva.errors import AssumptionError
+from reserva.io.assumptions import AssumptionSet, load_assumptions
 
 
 @dataclass(frozen=True)

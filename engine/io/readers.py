@@ -1,7 +1,7 @@
 """Read a data pack: one file per table, ``<table>.csv`` or ``<table>.parquet`` (``schema.TABLES``).
 
 ``read_pack(dir, limits=...)`` reads every cell as text, checks the whole pack
-(``engine.io.validate``) against the schema and the assumption set's ``InputLimits`` (the default
+(``reserva.io.validate``) against the schema and the assumption set's ``InputLimits`` (the default
 set's when not given) and returns typed frames, or raises ONE ``InputError`` listing every bad
 cell of every file. Rows breaking a cross-table rule marked ``warning`` do not stop the read:
 ``DataPack.warnings`` lists them (one line each) and ``DataPack.warning_notes`` counts them per
@@ -36,11 +36,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from engine.errors import BadCell, InputError
-from engine.io import validate as v
-from engine.io.assumptions import AssumptionSet
-from engine.io.limits import InputLimits, default_limits
-from engine.io.schema import TABLES, TABLES_BY_NAME, TableSpec
+from reserva.errors import BadCell, InputError
+from reserva.io import validate as v
+from reserva.io.assumptions import AssumptionSet
+from reserva.io.limits import InputLimits, default_limits
+from reserva.io.schema import TABLES, TABLES_BY_NAME, TableSpec
 
 BOM = b"\xef\xbb\xbf"
 BLANK = re.compile(rb"(\xef\xbb\xbf)?\s*\Z")

@@ -6,7 +6,7 @@ allowed codes. A table's ``row_rules`` compare two columns of a row (``left op r
 when either is empty); ``refs`` name columns whose values must exist in another table.
 
 Every date cell must also fall in the assumption set's ``[input] earliest_date .. latest_date``
-and every money cell be at most ``[input] max_money`` (``engine.io.limits``).
+and every money cell be at most ``[input] max_money`` (``reserva.io.limits``).
 
 Rules that involve more than one cell, as data:
 
@@ -342,7 +342,7 @@ ASSETS = TableSpec(
     ),
     refs=(("product_id", "products", "product_id"),),
     doc="Asset holdings, one snapshot per as_of_date; product_id when allocated to a product.",
-    # the schedules of engine.projection.assets: bonds and deposits need a principal and a
+    # the schedules of reserva.projection.assets: bonds and deposits need a principal and a
     # maturity; coupons are paid 12/f months apart (f divides 12)
     conditional_rules=(
         ConditionalRule("face", "present", SCHEDULED_ASSETS, when_column="asset_class",

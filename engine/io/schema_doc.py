@@ -1,14 +1,14 @@
 """The README's table-by-table data-pack documentation, written from the schema data.
 
-``python -m engine.io.schema_doc`` prints it; the README holds it between the markers
+``python -m reserva.io.schema_doc`` prints it; the README holds it between the markers
 ``<!-- schema:begin -->`` and ``<!-- schema:end -->`` and a test checks that the two agree, so
-every column, row rule, conditional rule, reference and cross-table rule of ``engine.io.schema``
+every column, row rule, conditional rule, reference and cross-table rule of ``reserva.io.schema``
 is documented exactly as it is checked.
 """
 
 from __future__ import annotations
 
-from engine.io.schema import (
+from reserva.io.schema import (
     TABLES,
     TABLES_BY_NAME,
     ColumnSpec,

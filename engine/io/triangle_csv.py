@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.errors import BadCell, InputError
+from reserva.errors import BadCell, InputError
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,9 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
-from engine.errors import BadCell
-from engine.io.limits import InputLimits
-from engine.io.schema import (
+from reserva.errors import BadCell
+from reserva.io.limits import InputLimits
+from reserva.io.schema import (
     TABLES,
     TABLES_BY_NAME,
     ColumnSpec,
@@ -422,7 +422,7 @@ def _row_rules(t: _Table) -> None:
 
 
 def _plausible(t: _Table, limits: InputLimits) -> None:
-    """Dates within the set's window; money at most the set's bound (``engine.io.limits``)."""
+    """Dates within the set's window; money at most the set's bound (``reserva.io.limits``)."""
     lo, hi = limits.earliest_day, limits.latest_day
     for c in t.spec.columns:
         if c.name not in t.present or c.type not in ("date", "money"):

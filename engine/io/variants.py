@@ -32,8 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import AssumptionError
-from engine.io.assumptions import (
+from reserva.errors import AssumptionError
+from reserva.io.assumptions import (
     MANIFEST,
     AssumptionSet,
     load_assumptions,

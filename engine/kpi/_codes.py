@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.errors import BadCell, ComputationError, InputError
+from reserva.errors import BadCell, ComputationError, InputError
 
 CLAIM_STATUSES = ("open", "paid", "rejected", "partial")
 EXIT_REASONS = ("death", "max_age", "lapse", "migration", "other", "unknown")

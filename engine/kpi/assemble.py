@@ -22,29 +22,29 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.calendar import add_months
-from engine.errors import AssumptionError
-from engine.io.arrays import NEVER, codes, days, to_date
-from engine.io.assumptions import AssumptionSet
-from engine.kpi import catalogue
-from engine.kpi.coverage import coverage
-from engine.kpi.growth import (
+from reserva.calendar import add_months
+from reserva.errors import AssumptionError
+from reserva.io.arrays import NEVER, codes, days, to_date
+from reserva.io.assumptions import AssumptionSet
+from reserva.kpi import catalogue
+from reserva.kpi.coverage import coverage
+from reserva.kpi.growth import (
     annualise,
     compound_growth,
     growth,
     multi_period_growth,
     simple_average_growth,
 )
-from engine.kpi.health import fund_indices, plan_adjustment
-from engine.kpi.persistency import persistency
-from engine.kpi.ratio import Ratio, flag, ratio, undefined
-from engine.kpi.rejection import rejection
-from engine.kpi.renewal import cohort_outcomes, household_renewal, summarise
-from engine.kpi.solvency import solvency
-from engine.kpi.timeliness import EDITION_DEFAULTS, select_claims, timeliness
-from engine.kpi.value import claim_experience, exposure_years, value_ratios
-from engine.statements import Statement
-from engine.statements.balance import liabilities_total
+from reserva.kpi.health import fund_indices, plan_adjustment
+from reserva.kpi.persistency import persistency
+from reserva.kpi.ratio import Ratio, flag, ratio, undefined
+from reserva.kpi.rejection import rejection
+from reserva.kpi.renewal import cohort_outcomes, household_renewal, summarise
+from reserva.kpi.solvency import solvency
+from reserva.kpi.timeliness import EDITION_DEFAULTS, select_claims, timeliness
+from reserva.kpi.value import claim_experience, exposure_years, value_ratios
+from reserva.statements import Statement
+from reserva.statements.balance import liabilities_total
 
 PROGRAMME = "ALL"
 SELECTIONS = ("reported_in_period", "processed_in_period", "paid_in_period")
@@ -67,7 +67,7 @@ class KpiInputs:
     assets_allocated: np.ndarray  # per column: assets allocated to that product
     claims_status_codes: dict
     # per column: the liquidity ratio of the set's kpi_method at 3 months and its note (the
-    # close's liquidity table, engine.projection.liquidity_table.kpi_rows)
+    # close's liquidity table, reserva.projection.liquidity_table.kpi_rows)
     liquidity: Mapping[str, tuple[Ratio, str]]
 
 
@@ -486,7 +486,7 @@ def _claims_rows(rows: _Rows, inp: KpiInputs, columns, claims: dict, opt: _Optio
 
 def _prudence_rows(rows: _Rows, inp: KpiInputs, columns):
     """Solvency from the balance sheet; liquidity as the close's liquidity table gives it (the
-    set's method at 3 months, engine.projection.liquidity_table)."""
+    set's method at 3 months, reserva.projection.liquidity_table)."""
     bs = inp.balance
     reserves, other = liabilities_total(bs)
     for j, col in enumerate(columns):

@@ -9,7 +9,7 @@ undefined (decision 13).
 
 from __future__ import annotations
 
-from engine.kpi.ratio import Ratio, ratio
+from reserva.kpi.ratio import Ratio, ratio
 
 
 def coverage(active_insured: float, target_population: float) -> Ratio:

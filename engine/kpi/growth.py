@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from engine.kpi.ratio import Ratio, ratio, undefined
+from reserva.kpi.ratio import Ratio, ratio, undefined
 
 
 def growth(n_now: float, n_prev: float) -> Ratio:

@@ -32,8 +32,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from engine.errors import ComputationError
-from engine.kpi.ratio import Ratio, ratio, undefined
+from reserva.errors import ComputationError
+from reserva.kpi.ratio import Ratio, ratio, undefined
 
 # --------------------------------------------------------------------------- scalar indices
 

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from engine.errors import AssumptionError
-from engine.kpi.ratio import Ratio, ratio
+from reserva.errors import AssumptionError
+from reserva.kpi.ratio import Ratio, ratio
 
 
 @dataclass(frozen=True)

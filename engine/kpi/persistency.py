@@ -39,9 +39,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import AssumptionError, ComputationError
-from engine.kpi._codes import EXIT_REASONS, as_codes, code_of, int_array, locate
-from engine.kpi.ratio import Ratio, ratio
+from reserva.errors import AssumptionError, ComputationError
+from reserva.kpi._codes import EXIT_REASONS, as_codes, code_of, int_array, locate
+from reserva.kpi.ratio import Ratio, ratio
 
 DEATH = "death"
 _BEFORE_ANY = np.iinfo(np.int64).min  # "no exit": earlier than any day

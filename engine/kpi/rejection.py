@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import ComputationError
-from engine.kpi._codes import CLAIM_STATUSES, as_codes
-from engine.kpi.ratio import Ratio, ratio, undefined
+from reserva.errors import ComputationError
+from reserva.kpi._codes import CLAIM_STATUSES, as_codes
+from reserva.kpi.ratio import Ratio, ratio, undefined
 
 
 @dataclass(frozen=True)

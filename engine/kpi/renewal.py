@@ -53,10 +53,10 @@ from types import MappingProxyType
 
 import numpy as np
 
-from engine.calendar import NEVER
-from engine.errors import AssumptionError, ComputationError
-from engine.kpi._codes import EXIT_REASONS, as_codes, code_of, int_array, locate
-from engine.kpi.ratio import Ratio, ratio
+from reserva.calendar import NEVER
+from reserva.errors import AssumptionError, ComputationError
+from reserva.kpi._codes import EXIT_REASONS, as_codes, code_of, int_array, locate
+from reserva.kpi.ratio import Ratio, ratio
 
 DEATH = "death"
 MAX_AGE = "max_age"

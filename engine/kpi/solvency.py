@@ -5,7 +5,7 @@
 
 Spec §1.10 and §2.2 (E2 L2879, L2920-2932). Equity (B33-B37) is not a liability. Zero
 liabilities -> undefined (decision 13). Thresholds (E1 > 1 and >= 115%; E2 >= 1 and >= 120%)
-are assumptions: use ``engine.kpi.ratio.flag``. Meaning example TV-08: 130 / 100 = 130%.
+are assumptions: use ``reserva.kpi.ratio.flag``. Meaning example TV-08: 130 / 100 = 130%.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from engine.kpi.ratio import Ratio, ratio
+from reserva.kpi.ratio import Ratio, ratio
 
 
 def _total(x: float | Iterable[float]) -> float:

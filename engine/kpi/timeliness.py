@@ -40,10 +40,10 @@ from types import MappingProxyType
 
 import numpy as np
 
-from engine.calendar import NEVER
-from engine.errors import AssumptionError, ComputationError
-from engine.kpi._codes import CLAIM_STATUSES, as_codes
-from engine.kpi.ratio import Ratio, ratio
+from reserva.calendar import NEVER
+from reserva.errors import AssumptionError, ComputationError
+from reserva.kpi._codes import CLAIM_STATUSES, as_codes
+from reserva.kpi.ratio import Ratio, ratio
 
 _OPEN, _PAID, _REJECTED, _PARTIAL = (CLAIM_STATUSES.index(s) for s in
                                      ("open", "paid", "rejected", "partial"))

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.calendar import NEVER
-from engine.errors import AssumptionError, ComputationError
-from engine.kpi.ratio import Ratio, ratio
+from reserva.calendar import NEVER
+from reserva.errors import AssumptionError, ComputationError
+from reserva.kpi.ratio import Ratio, ratio
 
 _EP = "earned premium"
 

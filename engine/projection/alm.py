@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.io.arrays import codes, money
-from engine.io.assumptions import AssumptionSet
-from engine.projection.assets import asset_cashflows_from_table
-from engine.projection.grid import CashflowGrid
-from engine.projection.ladder import InvestmentLimits, maturity_ladder, policy_checks, pv_surplus
+from reserva.io.arrays import codes, money
+from reserva.io.assumptions import AssumptionSet
+from reserva.projection.assets import asset_cashflows_from_table
+from reserva.projection.grid import CashflowGrid
+from reserva.projection.ladder import InvestmentLimits, maturity_ladder, policy_checks, pv_surplus
 
 LADDER_COLUMNS = ("product_id", "bucket", "position", "month_from", "month_to", "inflows",
                   "outflows", "gap", "cumulative_gap", "matching_ratio", "reason")

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import vectorize
 
-from engine.calendar import NEVER, add_months
-from engine.errors import AssumptionError, BadCell, ComputationError, InputError
+from reserva.calendar import NEVER, add_months
+from reserva.errors import AssumptionError, BadCell, ComputationError, InputError
 
 BOND_CLASSES = ("government_bond", "corporate_bond")
 SCHEDULED_CLASSES = (*BOND_CLASSES, "deposit")
@@ -187,7 +187,7 @@ def asset_cashflows_from_table(assets, *, valuation_day: int, horizon_months: in
                                day_count_basis: float = 365.0) -> AssetCashflows:
     """``asset_cashflows`` of an ``assets`` table (one snapshot); ``value_column`` gives the
     value of cash and unscheduled assets and the carrying value of deposits."""
-    from engine.io.arrays import days, money
+    from reserva.io.arrays import days, money
 
     def col(name):
         return assets[name] if name in assets else [None] * len(assets)

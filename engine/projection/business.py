@@ -6,7 +6,7 @@ refunds), ``life`` (the life_policies table on the kind's mortality table of lif
 premiums, expenses, death benefits, maturities) or ``none``. Whatever the basis, a product's
 savings balances are withdrawn at its withdrawal rate, its OCS and IBNR run off by the claims
 work's payment patterns, its liabilities are paid by their due dates, and new business is added
-when new_business.csv names the product. The formulas are those of ``engine.projection.grid``.
+when new_business.csv names the product. The formulas are those of ``reserva.projection.grid``.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.errors import AssumptionError, BadCell, InputError
-from engine.io.arrays import codes, days, money
-from engine.io.assumptions import AssumptionSet
-from engine.io.readers import DataPack
-from engine.projection import grid as g
-from engine.projection.inforce import life_model_points, project_life
-from engine.reserves.accrued.alr import mortality_table
-from engine.reserves.upr.upr import PolicyArrays
+from reserva.errors import AssumptionError, BadCell, InputError
+from reserva.io.arrays import codes, days, money
+from reserva.io.assumptions import AssumptionSet
+from reserva.io.readers import DataPack
+from reserva.projection import grid as g
+from reserva.projection.inforce import life_model_points, project_life
+from reserva.reserves.accrued.alr import mortality_table
+from reserva.reserves.upr.upr import PolicyArrays
 
 REFUND_FACTORS = {"data": 1.0, "pro_rata": 1.0, "none": 0.0}
 

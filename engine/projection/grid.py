@@ -60,8 +60,8 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from engine.calendar import add_months, whole_months
-from engine.errors import ComputationError
+from reserva.calendar import add_months, whole_months
+from reserva.errors import ComputationError
 
 LINES: tuple[tuple[str, str], ...] = (
     ("premiums", "in"),

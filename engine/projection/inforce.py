@@ -53,11 +53,11 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from engine.calendar import add_months, whole_months
-from engine.errors import BadCell, ComputationError, InputError
-from engine.io.arrays import NEVER
-from engine.reserves.accrued.alr import PLAN_BENEFITS, PREMIUMS_PER_YEAR
-from engine.reserves.accrued.mortality import MortalityTable
+from reserva.calendar import add_months, whole_months
+from reserva.errors import BadCell, ComputationError, InputError
+from reserva.io.arrays import NEVER
+from reserva.reserves.accrued.alr import PLAN_BENEFITS, PREMIUMS_PER_YEAR
+from reserva.reserves.accrued.mortality import MortalityTable
 
 # months between two premiums of a mode; 0 = one premium only (single)
 PREMIUM_MODES: dict[str, int] = {

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.errors import AssumptionError, ComputationError
-from engine.kpi.ratio import Ratio, ratio
-from engine.projection.assets import modified_duration, pv
+from reserva.errors import AssumptionError, ComputationError
+from reserva.kpi.ratio import Ratio, ratio
+from reserva.projection.assets import modified_duration, pv
 
 DEFAULT_BUCKETS = ("0-1m", "1-3m", "3-6m", "6-12m", "1-2y", "2-3y", "3-5y", "5-10y", "10y+")
 OPEN = -1  # month_to of an open-ended last bucket

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.errors import AssumptionError
-from engine.kpi.liquidity import liquidity, rule_of_thumb, short_term_liabilities_factor
-from engine.kpi.ratio import Ratio, undefined
+from reserva.errors import AssumptionError
+from reserva.kpi.liquidity import liquidity, rule_of_thumb, short_term_liabilities_factor
+from reserva.kpi.ratio import Ratio, undefined
 
 METHODS = ("projection", "rule_of_thumb", "factor")
 COLUMNS = ("product_id", "method", "horizon_months", "cash", "convertible", "numerator",

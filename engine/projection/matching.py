@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from engine.errors import BadCell, ComputationError, InputError
+from reserva.errors import BadCell, ComputationError, InputError
 
 # --------------------------------------------------------------------------- cash matching
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from engine.kpi import catalogue
+from reserva.kpi import catalogue
 
 NA = (math.nan, "n/a")  # an undefined cell: value, flag
 WHY = ("undefined", "not applicable", "incomplete", "no ")

@@ -20,8 +20,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from engine.kpi import catalogue
-from engine.report.kpi_view import kpi_view
+from reserva.kpi import catalogue
+from reserva.report.kpi_view import kpi_view
 
 MARK = {"below": " ▼", "above": " ▲"}
 
@@ -60,7 +60,7 @@ def _table(title: str, **kwargs) -> Table:
 
 def kpi_table(kpis: pd.DataFrame, title: str, *, full: bool = False) -> Group:
     """Indicators as rows (edition order), products then the programme as columns; what is
-    n/a folded into lines under the table unless ``full`` (``engine.report.kpi_view``)."""
+    n/a folded into lines under the table unless ``full`` (``reserva.report.kpi_view``)."""
     view = kpi_view(kpis, full=full)
     table = Table(show_lines=False)  # the title is a line of its own: never wrapped to the table
     table.add_column("Indicator", no_wrap=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.io.schema import ASSETS, LEDGER_LINES, LIABILITIES, PREMIUM_FREQUENCIES
+from reserva.io.schema import ASSETS, LEDGER_LINES, LIABILITIES, PREMIUM_FREQUENCIES
 
 from .claims import Claims
 from .dates import DAYS_PER_YEAR, Calendar, add_months, instalments

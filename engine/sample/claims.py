@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.io.schema import CLAIM_STATUSES
+from reserva.io.schema import CLAIM_STATUSES
 
 from .dates import DAYS_PER_YEAR, Calendar
 from .draws import lag, lognormal, pick, uniform

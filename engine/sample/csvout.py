@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from engine.calendar import NEVER
-from engine.errors import ComputationError
-from engine.io.schema import ColumnSpec, TableSpec
+from reserva.calendar import NEVER
+from reserva.errors import ComputationError
+from reserva.io.schema import ColumnSpec, TableSpec
 
 
 def _validity(missing: np.ndarray | None) -> pa.Buffer | None:

@@ -1,6 +1,6 @@
 """Day-number calendar of the sample generator: month arithmetic and the quarter grid.
 
-Dates are ``int64`` day numbers (days since 1970-01-01), as in ``engine.io.arrays``.
+Dates are ``int64`` day numbers (days since 1970-01-01), as in ``reserva.io.arrays``.
 """
 
 from __future__ import annotations

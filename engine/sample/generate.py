@@ -18,8 +18,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from engine.errors import BadCell, InputError
-from engine.io.schema import TABLES_BY_NAME
+from reserva.errors import BadCell, InputError
+from reserva.io.schema import TABLES_BY_NAME
 
 from . import csvout as out
 from .books import assets, finance_path, ledger, liabilities, measures, targets

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import AssumptionError
-from engine.io.schema import RELATIONSHIPS
+from reserva.errors import AssumptionError
+from reserva.io.schema import RELATIONSHIPS
 
 from .books import Measures
 from .claims import Claims

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.io.schema import PREMIUM_FREQUENCIES
-from engine.reserves.accrued.alr import PLAN_BENEFITS, PREMIUMS_PER_YEAR, policy_durations
-from engine.reserves.accrued.life import Commutation, commutation, policy_values
-from engine.reserves.accrued.mortality import makeham
+from reserva.io.schema import PREMIUM_FREQUENCIES
+from reserva.reserves.accrued.alr import PLAN_BENEFITS, PREMIUMS_PER_YEAR, policy_durations
+from reserva.reserves.accrued.life import Commutation, commutation, policy_values
+from reserva.reserves.accrued.mortality import makeham
 
 from .dates import age_years
 from .members import NEVER, Book

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.calendar import NEVER
-from engine.io.schema import EXIT_REASONS, PREMIUM_FREQUENCIES
+from reserva.calendar import NEVER
+from reserva.io.schema import EXIT_REASONS, PREMIUM_FREQUENCIES
 
 from .dates import DAYS_PER_YEAR, Calendar, add_months, age_years, instalments
 from .draws import lag, lognormal, pick

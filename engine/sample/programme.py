@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import AssumptionError
-from engine.io.schema import EXIT_REASONS, LIFE_PLANS, PREMIUM_FREQUENCIES, PRODUCT_KINDS
+from reserva.errors import AssumptionError
+from reserva.io.schema import EXIT_REASONS, LIFE_PLANS, PREMIUM_FREQUENCIES, PRODUCT_KINDS
 
 DEFAULT_PROGRAMME = "programme.toml"
 
@@ -98,7 +98,7 @@ class Programme:
 def load_programme(path: str | Path | None = None) -> Programme:
     """Read and check a programme file (default: the packaged ``programme.toml``)."""
     if path is None:
-        ref = resources.files("engine.sample").joinpath(DEFAULT_PROGRAMME)
+        ref = resources.files("reserva.sample").joinpath(DEFAULT_PROGRAMME)
         source, raw = DEFAULT_PROGRAMME, ref.read_bytes()
     else:
         source = str(path)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.io.schema import PREMIUM_FREQUENCIES
+from reserva.io.schema import PREMIUM_FREQUENCIES
 
 from .dates import DAYS_PER_YEAR, Calendar, add_months
 from .draws import uniform

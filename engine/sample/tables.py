@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.io.schema import (
+from reserva.io.schema import (
     CLAIM_STATUSES,
     EXIT_REASONS,
     LEDGER_LINES,

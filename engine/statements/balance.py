@@ -8,7 +8,7 @@ B37 (other capital accounts) is the balancing item: B01 + B05 - reserves - B25 -
 
 from __future__ import annotations
 
-from engine.statements import Statement, build
+from reserva.statements import Statement, build
 
 INPUT_CODES = (
     "B02", "B03", "B04", "B06", "B07", "B09", "B10", "B11", "B12",

@@ -8,7 +8,7 @@ P34 = P31 + P32 - P33; P37 = P34 + P35 - P36. P22-P27 are not printed in the han
 
 from __future__ import annotations
 
-from engine.statements import Statement, build
+from reserva.statements import Statement, build
 
 INPUT_CODES = (
     "P03", "P04", "P06", "P07", "P08", "P09", "P12", "P13", "P14", "P15",

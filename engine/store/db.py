@@ -10,7 +10,7 @@ wrong and how to fix it. Every refusal is a ``StoreError`` (exit 3) and leaves t
 was: nothing is written before the checks pass.
 
 Connections are taken through ``reading`` and ``writing``, which hold the store's access lock
-(``engine.store.lock``). A reader finding an older Reserva store applies the missing
+(``reserva.store.lock``). A reader finding an older Reserva store applies the missing
 migrations first (each adds tables or columns; none rewrites results).
 """
 
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import duckdb
 
-from engine.errors import StoreError
-from engine.store.lock import io_lock
-from engine.store.migrations import MIGRATIONS
+from reserva.errors import StoreError
+from reserva.store.lock import io_lock
+from reserva.store.migrations import MIGRATIONS
 
 DEFAULT_NAME = "reserva.duckdb"  # the store beside the data pack, when none is named
 LATEST = max(m[0] for m in MIGRATIONS)

@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from engine.errors import StoreError
+from reserva.errors import StoreError
 
 try:
     import fcntl

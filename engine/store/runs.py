@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from engine.errors import StoreError
-from engine.store.db import first_line, reading, writing
+from reserva.errors import StoreError
+from reserva.store.db import first_line, reading, writing
 
 RESULT_TABLES = (
     "reserves", "upr_rollforward", "upr_policy", "ibnr_origin", "ibnr_change", "triangles",

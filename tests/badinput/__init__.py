@@ -25,8 +25,8 @@ BASE_DATE = "2025-12-31"  # the sample's extract date: the store holds a run at 
 
 def build_base(folder: Path, *, policies: int = BASE_POLICIES) -> tuple[Path, Path]:
     """A sample pack in ``folder/pack`` and a store ``folder/store.duckdb`` with one run."""
-    from engine.cli import main
-    from engine.sample.generate import write_sample
+    from reserva.cli import main
+    from reserva.sample.generate import write_sample
 
     pack = folder / "pack"
     write_sample(pack, policies=policies, seed=BASE_SEED, history_start="2021-01-01",
@@ -126,8 +126,8 @@ class Outcome:
 
 
 def run_cli(capsys, argv: list[str]) -> Outcome:
-    """``engine.cli.main(argv)`` in-process (under ``memory_guard``), with its captured output."""
-    from engine.cli import main
+    """``reserva.cli.main(argv)`` in-process (under ``memory_guard``), with its captured output."""
+    from reserva.cli import main
 
     capsys.readouterr()
     with memory_guard():

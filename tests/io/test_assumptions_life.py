@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.errors import AssumptionError
-from engine.io.assumptions import default_root, load_assumptions, write_manifest
-from engine.reserves.accrued.alr import mortality_table
+from reserva.errors import AssumptionError
+from reserva.io.assumptions import default_root, load_assumptions, write_manifest
+from reserva.reserves.accrued.alr import mortality_table
 
 DATA = Path(__file__).resolve().parents[1] / "reserves" / "accrued" / "data"
 

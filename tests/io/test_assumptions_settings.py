@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import AssumptionError
-from engine.io.assumptions import load_assumptions
+from reserva.errors import AssumptionError
+from reserva.io.assumptions import load_assumptions
 from tests.conftest import edited_set
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
-from engine.errors import MAX_CELL_LINES, BadCell, InputError
-from engine.io.limits import InputLimits, LifeTable, default_limits
-from engine.io.readers import read_pack
+from reserva.cli import main
+from reserva.errors import MAX_CELL_LINES, BadCell, InputError
+from reserva.io.limits import InputLimits, LifeTable, default_limits
+from reserva.io.readers import read_pack
 from tests.conftest import TINY_PACK, edited_set, write_pack
 
 WINDOW = ("a date from 1900-01-01 to 2200-12-31 ([input] earliest_date and latest_date of "
@@ -374,7 +374,7 @@ def test_validate_with_an_unknown_set_is_one_line(tmp_path, capsys):
 
 
 def test_the_close_notes_count_the_packs_warnings(tmp_path):
-    from engine.close import close
+    from reserva.close import close
 
     folder = pack_with(tmp_path / "p", ("exits", "M3,CL,", "M3,GL,"))
     result = close(folder, "2024-12-31", write=False)
@@ -385,7 +385,7 @@ def test_the_close_notes_count_the_packs_warnings(tmp_path):
 
 
 def test_the_sample_pack_is_valid_without_warnings(tmp_path):
-    from engine.sample.generate import write_sample
+    from reserva.sample.generate import write_sample
 
     write_sample(tmp_path / "s", policies=600, seed=3)
     pack = read_pack(tmp_path / "s")
@@ -394,11 +394,11 @@ def test_the_sample_pack_is_valid_without_warnings(tmp_path):
 
 
 def test_the_readme_documents_every_rule_of_the_schema():
-    from engine.io.schema_doc import BEGIN, END, schema_doc
+    from reserva.io.schema_doc import BEGIN, END, schema_doc
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     section = readme[readme.index(BEGIN):readme.index(END) + len(END)]
-    assert section == schema_doc(), "run `python -m engine.io.schema_doc` and paste it"
+    assert section == schema_doc(), "run `python -m reserva.io.schema_doc` and paste it"
     assert ("Rule: when `asset_class` is government_bond, corporate_bond or deposit, "
             "`maturity_date` is given.") in section
     assert "Cross-table warning: `event_date` falls within" in section

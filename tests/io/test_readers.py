@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import MAX_CELL_LINES, BadCell, InputError
-from engine.io.readers import DataPack, _drop_empty_rows, _parse_fast, _parse_slow, read_pack
-from engine.io.schema import TABLES_BY_NAME
+from reserva.errors import MAX_CELL_LINES, BadCell, InputError
+from reserva.io.readers import DataPack, _drop_empty_rows, _parse_fast, _parse_slow, read_pack
+from reserva.io.schema import TABLES_BY_NAME
 
 # ------------------------------------------------------------------ helpers
 

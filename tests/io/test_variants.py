@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.close import close
-from engine.errors import AssumptionError
-from engine.io.assumptions import load_assumptions
-from engine.io.variants import Overrides, derive
-from engine.store.runs import run_record
+from reserva.close import close
+from reserva.errors import AssumptionError
+from reserva.io.assumptions import load_assumptions
+from reserva.io.variants import Overrides, derive
+from reserva.store.runs import run_record
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import math
 import pandas as pd
 import pytest
 
-from engine.close import close
+from reserva.close import close
 from tests.conftest import edited_set, write_pack
 
 FUND = {

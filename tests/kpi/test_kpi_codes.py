@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from engine.calendar import NEVER
-from engine.errors import InputError
-from engine.io import arrays, schema
-from engine.kpi._codes import CLAIM_STATUSES, EXIT_REASONS, as_codes
+from reserva.calendar import NEVER
+from reserva.errors import InputError
+from reserva.io import arrays, schema
+from reserva.kpi._codes import CLAIM_STATUSES, EXIT_REASONS, as_codes
 
 
 def test_vocabulary_matches_schema_and_array_edge():

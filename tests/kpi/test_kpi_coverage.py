@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from engine.kpi.coverage import coverage
+from reserva.kpi.coverage import coverage
 
 # E2 growth table (L2207-2220), 2005..2009: target population and insured at year end.
 TARGET = [350_000, 450_000, 550_000, 700_000, 750_000]

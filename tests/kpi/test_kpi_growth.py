@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.kpi.growth import (
+from reserva.kpi.growth import (
     annualise,
     compound_growth,
     growth,
     multi_period_growth,
     simple_average_growth,
 )
-from engine.kpi.ratio import ratio
+from reserva.kpi.ratio import ratio
 
 # E2 L2207-2220: total insured at year end, 2005..2009.
 INSURED = {2005: 70_000, 2006: 90_000, 2007: 100_000, 2008: 125_000, 2009: 140_000}

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from engine.errors import ComputationError
-from engine.kpi.growth import growth
-from engine.kpi.health import (
+from reserva.errors import ComputationError
+from reserva.kpi.growth import growth
+from reserva.kpi.health import (
     FundIndices,
     claims_index,
     cost_per_affiliate,
@@ -35,7 +35,7 @@ from engine.kpi.health import (
     truncate,
     user_index,
 )
-from engine.kpi.ratio import Ratio
+from reserva.kpi.ratio import Ratio
 
 
 def D(text: str) -> Decimal:

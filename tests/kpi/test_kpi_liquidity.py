@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from engine.errors import AssumptionError
-from engine.kpi.liquidity import (
+from reserva.errors import AssumptionError
+from reserva.kpi.liquidity import (
     ShortTerm,
     liquidity,
     rule_of_thumb,

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import AssumptionError, ComputationError, InputError
-from engine.kpi._codes import EXIT_REASONS
-from engine.kpi.persistency import persistency
+from reserva.errors import AssumptionError, ComputationError, InputError
+from reserva.kpi._codes import EXIT_REASONS
+from reserva.kpi.persistency import persistency
 
 
 def d(iso: str) -> int:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.kpi.ratio import Ratio, flag, ratio
+from reserva.kpi.ratio import Ratio, flag, ratio
 
 
 def test_plain_ratio_keeps_its_inputs():

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.close import close
-from engine.sample.generate import write_sample
+from reserva.close import close
+from reserva.sample.generate import write_sample
 
 # Indicators whose programme numerator and denominator are the sums over the products that
 # have them (the value ratios through the statements' programme column).

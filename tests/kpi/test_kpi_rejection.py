@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.kpi.rejection import rejection
+from reserva.kpi.rejection import rejection
 
 # TV-20 (E2 L2728-2764): claims reported in 2008 by quarter: (reported, rejected, printed ratio).
 QUARTERS = [(50, 5, 0.100), (55, 4, 0.073), (65, 7, 0.108), (60, 10, 0.167)]

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import AssumptionError, ComputationError, InputError
-from engine.kpi._codes import EXIT_REASONS
-from engine.kpi.renewal import (
+from reserva.errors import AssumptionError, ComputationError, InputError
+from reserva.kpi._codes import EXIT_REASONS
+from reserva.kpi.renewal import (
     AGE_OUT_BEFORE,
     DEATH_BEFORE,
     DROPPED,

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from engine.kpi.ratio import flag
-from engine.kpi.solvency import solvency
+from reserva.kpi.ratio import flag
+from reserva.kpi.solvency import solvency
 
 
 def test_tv08_meaning_example():

@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import AssumptionError, ComputationError
-from engine.io.arrays import NEVER, day
-from engine.kpi._codes import CLAIM_STATUSES
-from engine.kpi.timeliness import EDITION_DEFAULTS, SELECTION_MODES, select_claims, timeliness
+from reserva.errors import AssumptionError, ComputationError
+from reserva.io.arrays import NEVER, day
+from reserva.kpi._codes import CLAIM_STATUSES
+from reserva.kpi.timeliness import EDITION_DEFAULTS, SELECTION_MODES, select_claims, timeliness
 
 # Printed per-claim durations (AB, BC, CD or None for the denied claim, status), E2 L2587-2632.
 PRINTED = [

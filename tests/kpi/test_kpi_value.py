@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import AssumptionError, ComputationError
-from engine.io.arrays import NEVER, day
-from engine.kpi.value import claim_experience, exposure_years, value_ratios
+from reserva.errors import AssumptionError, ComputationError
+from reserva.io.arrays import NEVER, day
+from reserva.kpi.value import claim_experience, exposure_years, value_ratios
 
 
 def test_tv08_meaning_examples():

@@ -1,6 +1,6 @@
-"""Slow, obvious reference of the cashflow-grid kernels (engine.projection.grid), plain Python.
+"""Slow, obvious reference of the cashflow-grid kernels (reserva.projection.grid), plain Python.
 
-Same definitions as the module docstring of ``engine.projection.grid``, written the long way:
+Same definitions as the module docstring of ``reserva.projection.grid``, written the long way:
 dates are ``datetime.date``, months are added with ``calendar.monthrange`` (clipped to the month
 end: Jan 31 + 1 month = Feb 28), every policy is walked month by month from the valuation day,
 and every amount after the horizon is added to the last month. No numpy, no project kernels.

@@ -1,6 +1,6 @@
 """Slow, per-point reference for the monthly in-force life projection (plain Python loops).
 
-Same definitions as ``engine.projection.inforce`` (see its docstring), written the obvious way:
+Same definitions as ``reserva.projection.inforce`` (see its docstring), written the obvious way:
 for one point, month by month, the age is ``x`` before the age step month ``s`` and
 ``x + 1 + (m - s) // 12`` from it on (term life: ``s = 12``, so ``x + m // 12``), the monthly
 rates are ``1 - (1 - q)**(1/12)`` and ``1 - (1 - lapse)**(1/12)`` (constant force over the year,

@@ -1,4 +1,4 @@
-"""Asset cashflow schedules and bond analytics (engine.projection.assets)."""
+"""Asset cashflow schedules and bond analytics (reserva.projection.assets)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import AssumptionError, ComputationError, InputError
-from engine.io.arrays import NEVER, day
-from engine.projection.assets import (
+from reserva.errors import AssumptionError, ComputationError, InputError
+from reserva.io.arrays import NEVER, day
+from reserva.projection.assets import (
     asset_cashflows,
     convexity,
     macaulay_duration,
@@ -282,7 +282,7 @@ def test_bad_cells_are_reported_at_once():
 def test_from_table_edge():
     import pandas as pd
 
-    from engine.projection.assets import asset_cashflows_from_table
+    from reserva.projection.assets import asset_cashflows_from_table
 
     table = pd.DataFrame({
         "asset_class": ["government_bond", "cash"], "face": [100.0, None],

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.close import close
-from engine.projection.grid import INFLOW, LINE
-from engine.sample.generate import write_sample
+from reserva.close import close
+from reserva.projection.grid import INFLOW, LINE
+from reserva.sample.generate import write_sample
 from tests.conftest import edited_set
 from tests.test_cli import run
 
@@ -154,7 +154,7 @@ def test_new_business_of_the_set(closed, tmp_path):
     reserving.csv, expense ratio 0.15 of projection.csv), 12-month terms, 10% commission; all
     within the 120-month grid, so the lines hold their totals: premiums 12,000, outgo
     12,000 x (0.70 + 0.15 + 0.10) = 11,400."""
-    from engine.io.assumptions import write_manifest
+    from reserva.io.assumptions import write_manifest
 
     data, _, r = closed
     aset = edited_set(tmp_path / "set")
@@ -177,7 +177,7 @@ def test_new_business_of_the_set(closed, tmp_path):
         "product_id,monthly_premium,months,term_months,commission_rate,note\n"
         "ZZ,1000,12,12,0.10,test\n")
     write_manifest(tmp_path / "set")
-    from engine.errors import AssumptionError
+    from reserva.errors import AssumptionError
 
     with pytest.raises(AssumptionError, match="ZZ"):
         close(data, V, assumptions=aset, write=False)

@@ -1,4 +1,4 @@
-"""The cashflow-grid kernels (engine.projection.grid): monthly buckets, the exposure lines of the
+"""The cashflow-grid kernels (reserva.projection.grid): monthly buckets, the exposure lines of the
 policies in force, settlement, the OCS/IBNR split of the unpaid claims, savings withdrawals and new
 business.
 
@@ -20,10 +20,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.calendar import add_months as kernel_add_months
-from engine.calendar import whole_months as kernel_whole_months
-from engine.errors import ComputationError
-from engine.projection import grid as g
+from reserva.calendar import add_months as kernel_add_months
+from reserva.calendar import whole_months as kernel_whole_months
+from reserva.errors import ComputationError
+from reserva.projection import grid as g
 from tests.projection import grid_reference as ref
 from tests.projection.grid_reference import ONE_DAY, Policy, Product, day_number
 

@@ -1,4 +1,4 @@
-"""The monthly in-force projection kernel of life model points (engine.projection.inforce).
+"""The monthly in-force projection kernel of life model points (reserva.projection.inforce).
 
 Sources: the constant-force fractional-age assumption s_p_x = p_x^s (Dickson, Hardy & Waters, AMLCR
 2nd ed. 2013, §3.3.2) for the monthly rates, the SULT Makeham law (AMLCR §4.3, Appendix D) for a
@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import ComputationError
-from engine.projection.inforce import PREMIUM_MODES, project_life, project_term_life
-from engine.reserves.accrued.mortality import makeham
+from reserva.errors import ComputationError
+from reserva.projection.inforce import PREMIUM_MODES, project_life, project_term_life
+from reserva.reserves.accrued.mortality import makeham
 from tests.projection.inforce_reference import reference_pv_net, reference_totals
 
 MODES = list(PREMIUM_MODES)

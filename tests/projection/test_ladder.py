@@ -1,4 +1,4 @@
-"""ALM maturity ladder, PV surplus and investment-policy checks (engine.projection.ladder)."""
+"""ALM maturity ladder, PV surplus and investment-policy checks (reserva.projection.ladder)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import AssumptionError, ComputationError
-from engine.projection.assets import convexity
-from engine.projection.ladder import (
+from reserva.errors import AssumptionError, ComputationError
+from reserva.projection.assets import convexity
+from reserva.projection.ladder import (
     DEFAULT_BUCKETS,
     OPEN,
     InvestmentLimits,

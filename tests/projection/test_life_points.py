@@ -1,10 +1,10 @@
-"""Model points of the ``life_policies`` table (engine.projection.inforce.life_model_points).
+"""Model points of the ``life_policies`` table (reserva.projection.inforce.life_model_points).
 
 Sources: the definitions of the function's docstring. Month m of the projection holds the days
 add_months(v + 1, m) .. add_months(v + 1, m + 1) - 1 after a valuation at the end of day v;
 anniversaries add_months(issue, 12 h) and premium due days add_months(issue, j k) are clipped to
 month ends (issue Feb 29: Feb 28 in common years), as in the ALR's policy durations
-(engine.reserves.accrued.alr.policy_durations). Benefits per unit of sum insured are the ALR's
+(reserva.reserves.accrued.alr.policy_durations). Benefits per unit of sum insured are the ALR's
 PLAN_BENEFITS. Every expected value of the hand-made frames is worked out in a comment; a slow
 calendar reference written with ``datetime`` ties the numba day arithmetic to the definitions
 under hypothesis, with month ends and leap days drawn often.
@@ -21,9 +21,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import ComputationError, InputError
-from engine.io.arrays import day
-from engine.projection.inforce import LifeModelPoints, life_model_points, project_life
+from reserva.errors import ComputationError, InputError
+from reserva.io.arrays import day
+from reserva.projection.inforce import LifeModelPoints, life_model_points, project_life
 
 COLUMNS = ("plan", "issue_date", "issue_age", "sum_insured", "term_years", "premium_years",
            "premium_mode", "gross_premium", "exit_date")

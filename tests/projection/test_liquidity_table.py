@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from engine.errors import AssumptionError
-from engine.io.assumptions import load_assumptions
-from engine.projection.liquidity_table import (
+from reserva.errors import AssumptionError
+from reserva.io.assumptions import load_assumptions
+from reserva.projection.liquidity_table import (
     LiquidityInputs,
     growth_margin,
     kpi_rows,

@@ -1,4 +1,4 @@
-"""Cashflow matching LP and the Redington check (engine.projection.matching)."""
+"""Cashflow matching LP and the Redington check (reserva.projection.matching)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import ComputationError, InputError
-from engine.projection.matching import (
+from reserva.errors import ComputationError, InputError
+from reserva.projection.matching import (
     cash_match,
     match_files,
     read_bonds_csv,

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pytest
 
-from engine.cli import cli
+from reserva.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()

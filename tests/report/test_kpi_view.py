@@ -8,8 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from engine.report.kpi_view import kpi_view, reason_of
-from engine.report.terminal import console, kpi_table
+from reserva.report.kpi_view import kpi_view, reason_of
+from reserva.report.terminal import console, kpi_table
 from tests.test_cli import run
 
 NAN = math.nan

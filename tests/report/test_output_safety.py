@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.report.export import FORMULA_PREFIXES, csv_text, neutralise
+from reserva.report.export import FORMULA_PREFIXES, csv_text, neutralise
 from tests.conftest import TINY_PACK, write_pack
 from tests.test_cli import run
 

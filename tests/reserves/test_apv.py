@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.reserves.accrued.apv import apv
+from reserva.reserves.accrued.apv import apv
 
 
 def test_tv07_apv_681_82():

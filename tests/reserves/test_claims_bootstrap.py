@@ -1,4 +1,4 @@
-"""ODP bootstrap of the chain ladder IBNR (engine.reserves.claims.triangles.bootstrap_odp).
+"""ODP bootstrap of the chain ladder IBNR (reserva.reserves.claims.triangles.bootstrap_odp).
 
 Golden figures: chainladder 0.10's own BootstrapODPSample example on RAA (n_sims=100,
 random_state=42: total IBNR mean 51,301.13, population std 16,149.47); R ChainLadder
@@ -16,8 +16,8 @@ import warnings
 import numpy as np
 import pytest
 
-from engine.errors import AssumptionError, InputError
-from engine.reserves.claims.triangles import _cl_triangle, _hat_adjustment, bootstrap_odp
+from reserva.errors import AssumptionError, InputError
+from reserva.reserves.claims.triangles import _cl_triangle, _hat_adjustment, bootstrap_odp
 from tests.test_cli_ibnr import RAA
 
 RAA_CL_IBNR = 52135.0  # R ChainLadder MackChainLadder(RAA), printed to the unit

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.io.arrays import day
-from engine.reserves.claims.cashflows import future_increments, unpaid_cashflows
+from reserva.io.arrays import day
+from reserva.reserves.claims.cashflows import future_increments, unpaid_cashflows
 
 
 def _records():

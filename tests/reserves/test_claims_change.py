@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.reserves.claims.change import ibnr_change
+from reserva.reserves.claims.change import ibnr_change
 
 Q = np.array(["2025-01-01", "2025-04-01", "2025-07-01"], dtype="datetime64[D]")
 

@@ -1,4 +1,4 @@
-"""Batched reserving methods on dense cumulative triangles (engine.reserves.claims.methods).
+"""Batched reserving methods on dense cumulative triangles (reserva.reserves.claims.methods).
 
 Golden figures: Mack (1993) on the Taylor-Ashe triangle (chainladder sample "genins"): total
 reserve 18,680,856 and total standard error 2,447,095; Mack (1994) / R ChainLadder
@@ -21,8 +21,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import AssumptionError, InputError
-from engine.reserves.claims.methods import (
+from reserva.errors import AssumptionError, InputError
+from reserva.reserves.claims.methods import (
     benktander,
     bornhuetter_ferguson,
     cape_cod,
@@ -565,8 +565,8 @@ def test_compute_ibnr_bf_uses_the_earned_premium_of_each_origin():
     # one product, quarterly origins 2025Q1..Q3; BF: ult = latest + EP x ELR x (1 - 1/CDF)
     from datetime import date as _date
 
-    from engine.io.arrays import day as _day
-    from engine.reserves.claims.ibnr import compute_ibnr
+    from reserva.io.arrays import day as _day
+    from reserva.reserves.claims.ibnr import compute_ibnr
 
     ev = [_date(2025, 2, 1), _date(2025, 2, 1), _date(2025, 5, 1), _date(2025, 8, 1)]
     rp = [_date(2025, 2, 10), _date(2025, 5, 10), _date(2025, 5, 10), _date(2025, 8, 10)]
@@ -586,9 +586,9 @@ def test_compute_ibnr_bf_uses_the_earned_premium_of_each_origin():
 def test_compute_ibnr_applies_each_products_options_and_flags_the_triangle():
     from datetime import date as _date
 
-    from engine.io.arrays import day as _day
-    from engine.io.assumptions import IbnrOptions
-    from engine.reserves.claims.ibnr import compute_ibnr
+    from reserva.io.arrays import day as _day
+    from reserva.io.assumptions import IbnrOptions
+    from reserva.reserves.claims.ibnr import compute_ibnr
 
     # two identical products; B uses only the last diagonal for its factors
     ev = [_date(2025, 2, 1)] * 3 + [_date(2025, 5, 1)] * 2 + [_date(2025, 8, 1)]
@@ -612,8 +612,8 @@ def test_compute_ibnr_applies_each_products_options_and_flags_the_triangle():
 def test_compute_ibnr_count_times_severity():
     from datetime import date as _date
 
-    from engine.io.arrays import day as _day
-    from engine.reserves.claims.ibnr import compute_ibnr
+    from reserva.io.arrays import day as _day
+    from reserva.reserves.claims.ibnr import compute_ibnr
 
     # counts: Q1 2, 4 (2 more at lag 1); Q2 3 at lag 0 -> f0 = 4/2 = 2, ultimate Q2 = 6
     # average cost = (40 + 30) / (4 + 3) = 10 -> IBNR Q2 = (6 - 3) x 10 = 30
@@ -652,8 +652,8 @@ def test_compute_ibnr_applies_selected_factors_and_exclusions():
 
     import pandas as pd
 
-    from engine.io.arrays import day as _day
-    from engine.reserves.claims.ibnr import compute_ibnr
+    from reserva.io.arrays import day as _day
+    from reserva.reserves.claims.ibnr import compute_ibnr
 
     ev = [_date(2025, 2, 1)] * 3 + [_date(2025, 5, 1)] * 2 + [_date(2025, 8, 1)]
     rp = [_date(2025, 2, 10), _date(2025, 5, 10), _date(2025, 8, 10),
@@ -677,8 +677,8 @@ def test_compute_ibnr_notes_negative_cumulative_cells_and_negative_ibnr():
     # Q2: 50 at lag 0 -> f0 = -70 / -100 = 0.7, ultimate 35, IBNR -15
     from datetime import date as _date
 
-    from engine.io.arrays import day as _day
-    from engine.reserves.claims.ibnr import compute_ibnr
+    from reserva.io.arrays import day as _day
+    from reserva.reserves.claims.ibnr import compute_ibnr
 
     ev = [_date(2025, 2, 1), _date(2025, 2, 1), _date(2025, 5, 1)]
     rp = [_date(2025, 2, 10), _date(2025, 5, 10), _date(2025, 5, 10)]

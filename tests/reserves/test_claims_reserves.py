@@ -17,16 +17,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.reserves.accrued.savings import accrued_savings
-from engine.reserves.claims.ibnr import compute_ibnr
-from engine.reserves.claims.ocs import (
+from reserva.reserves.accrued.savings import accrued_savings
+from reserva.reserves.claims.ibnr import compute_ibnr
+from reserva.reserves.claims.ocs import (
     OCS_BASES,
     STATUS_CODES,
     Payments,
     ocs_at,
     single_payments,
 )
-from engine.reserves.claims.triangles import chain_ladder, reporting_triangle
+from reserva.reserves.claims.triangles import chain_ladder, reporting_triangle
 
 EPOCH = date(1970, 1, 1)
 NEVER = np.int64(2**62)

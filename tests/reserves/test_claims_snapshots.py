@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import AssumptionError
-from engine.io.arrays import day
-from engine.reserves.claims.ibnr import cumulative
-from engine.reserves.claims.snapshots import snapshot_triangle
-from engine.reserves.claims.triangles import reporting_triangle
+from reserva.errors import AssumptionError
+from reserva.io.arrays import day
+from reserva.reserves.claims.ibnr import cumulative
+from reserva.reserves.claims.snapshots import snapshot_triangle
+from reserva.reserves.claims.triangles import reporting_triangle
 
 
 def _reported(report, amount):

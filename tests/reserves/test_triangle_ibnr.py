@@ -21,11 +21,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import ComputationError, InputError
-from engine.io.assumptions import IbnrOptions
-from engine.io.triangle_csv import diagonal_lags, ordered_origins
-from engine.reserves.claims import methods
-from engine.reserves.claims.triangle_ibnr import triangle_ibnr
+from reserva.errors import ComputationError, InputError
+from reserva.io.assumptions import IbnrOptions
+from reserva.io.triangle_csv import diagonal_lags, ordered_origins
+from reserva.reserves.claims import methods
+from reserva.reserves.claims.triangle_ibnr import triangle_ibnr
 
 RTOL = 1e-6
 # sample -> (origins whose chain ladder ultimate is compared, Mack totals compared); the
@@ -273,7 +273,7 @@ def test_a_bootstrap_out_of_memory_is_a_computation_error(monkeypatch):
     def no_memory(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr("engine.reserves.claims.triangles.bootstrap_odp", no_memory)
+    monkeypatch.setattr("reserva.reserves.claims.triangles.bootstrap_odp", no_memory)
     with pytest.raises(ComputationError, match="bootstrap of 50 simulations of a 10 x 10"):
         triangle_ibnr(RAA, bootstrap_sims=50)
 

@@ -1,4 +1,4 @@
-"""Reporting triangles built from claim records (engine.reserves.claims.triangles).
+"""Reporting triangles built from claim records (reserva.reserves.claims.triangles).
 
 Source: spec §3.4 (IBNR from historical reporting lags: origin = event period, development =
 report lag) and the conventions of ``reporting_triangle``: cell ``[origin o, lag d]`` holds the
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.reserves.claims.triangles import reporting_triangle
+from reserva.reserves.claims.triangles import reporting_triangle
 
 EPOCH = date(1970, 1, 1)
 nan = np.nan

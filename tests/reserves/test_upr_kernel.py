@@ -1,6 +1,6 @@
 """UPR kernel against the handbook examples, hand-worked cases and a slow per-policy reference.
 
-Conventions under test are those of the kernel module docstring (engine.reserves.upr._kernels):
+Conventions under test are those of the kernel module docstring (reserva.reserves.upr._kernels):
 a term covers ``start .. end`` inclusive, a valuation is at the end of its day, ``written`` is the
 instalments due by ``min(v, cancel)``, ``earned = min(W f(v), written)`` before cancellation and
 ``written - refund`` from the cancel day on, ``upr = written - refunded - earned``; the earned
@@ -26,10 +26,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad
 
-from engine.calendar import NEVER, add_months, civil, whole_months
-from engine.errors import AssumptionError
-from engine.io.assumptions import default_root, load_assumptions, write_manifest
-from engine.reserves.upr._kernels import (
+from reserva.calendar import NEVER, add_months, civil, whole_months
+from reserva.errors import AssumptionError
+from reserva.io.assumptions import default_root, load_assumptions, write_manifest
+from reserva.reserves.upr._kernels import (
     AT_EXPIRY,
     BASIS_CODES,
     CURVE,
@@ -45,7 +45,7 @@ from engine.reserves.upr._kernels import (
     instalments,
     upr_at,
 )
-from engine.reserves.upr.upr import (
+from reserva.reserves.upr.upr import (
     INTERVAL_MONTHS,
     EarningTables,
     PolicyArrays,

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.calendar import NEVER
-from engine.io.arrays import day
-from engine.io.assumptions import load_assumptions
-from engine.reserves.upr._kernels import DAILY, REFUND_RULES, upr_at
-from engine.reserves.upr.upr import EarningTables, compute_upr, policy_arrays
+from reserva.calendar import NEVER
+from reserva.io.arrays import day
+from reserva.io.assumptions import load_assumptions
+from reserva.reserves.upr._kernels import DAILY, REFUND_RULES, upr_at
+from reserva.reserves.upr.upr import EarningTables, compute_upr, policy_arrays
 from tests.conftest import edited_set
 
 

@@ -12,12 +12,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.statements.balance import CODES as B_CODES
-from engine.statements.balance import INPUT_CODES as B_INPUTS
-from engine.statements.balance import balance_sheet, liabilities_total
-from engine.statements.income import CODES as P_CODES
-from engine.statements.income import INPUT_CODES as P_INPUTS
-from engine.statements.income import income_statement
+from reserva.statements.balance import CODES as B_CODES
+from reserva.statements.balance import INPUT_CODES as B_INPUTS
+from reserva.statements.balance import balance_sheet, liabilities_total
+from reserva.statements.income import CODES as P_CODES
+from reserva.statements.income import INPUT_CODES as P_INPUTS
+from reserva.statements.income import income_statement
 
 COLUMNS = ("CL", "GL", "ALL")
 money = st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False)

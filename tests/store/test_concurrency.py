@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engine.cli import main
-from engine.store import runs as store_runs
-from engine.store.lock import close_lock, close_lock_path, io_lock
+from reserva.cli import main
+from reserva.store import runs as store_runs
+from reserva.store.lock import close_lock, close_lock_path, io_lock
 from tests.conftest import write_pack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,8 +123,8 @@ PAUSED_CLOSE = textwrap.dedent("""
     import sys, time
     from pathlib import Path
 
-    import engine.store.runs as store_runs
-    from engine.cli import main
+    import reserva.store.runs as store_runs
+    from reserva.cli import main
 
     flag, go = Path(sys.argv[1]), Path(sys.argv[2])
     real = store_runs.opening_reserves
@@ -141,7 +141,7 @@ PAUSED_CLOSE = textwrap.dedent("""
 
 
 def _reserva(*argv, **kwargs):
-    return subprocess.Popen([sys.executable, "-m", "engine.cli", *map(str, argv)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "reserva.cli", *map(str, argv)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 

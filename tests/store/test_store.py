@@ -5,12 +5,12 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-import engine.close as engine_close
-from engine.close import close
-from engine.errors import ComputationError, StoreError
-from engine.store import runs as store_runs
-from engine.store.db import connect, migrate
-from engine.store.migrations import MIGRATIONS
+import reserva.close as engine_close
+from reserva.close import close
+from reserva.errors import ComputationError, StoreError
+from reserva.store import runs as store_runs
+from reserva.store.db import connect, migrate
+from reserva.store.migrations import MIGRATIONS
 
 
 def _runs_snapshot(path):
@@ -82,8 +82,8 @@ def test_reading_a_missing_run_is_a_store_error(tiny_pack, tmp_path):
 
 
 def test_a_date_closed_with_the_same_data_is_not_stored_again(tiny_pack, tmp_path):
-    from engine.close import Skipped, close_many
-    from engine.errors import AlreadyClosed
+    from reserva.close import Skipped, close_many
+    from reserva.errors import AlreadyClosed
 
     store = tmp_path / "s.duckdb"
     first = close(tiny_pack, "2024-12-31", store=store, write=True)

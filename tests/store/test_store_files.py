@@ -15,10 +15,10 @@ import duckdb
 import numpy as np
 import pytest
 
-from engine.cli import main
-from engine.store import runs as store_runs
-from engine.store.db import LATEST, connect
-from engine.store.migrations import MIGRATIONS
+from reserva.cli import main
+from reserva.store import runs as store_runs
+from reserva.store.db import LATEST, connect
+from reserva.store.migrations import MIGRATIONS
 from tests.conftest import write_pack
 
 OTHER = ("fix: pass the path of a Reserva store with --store, or a new file name to start an "

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.errors import AssumptionError, BadCell, InputError
-from engine.io.arrays import NEVER, codes, days, money
-from engine.io.assumptions import AssumptionSet, MortalitySpec
-from engine.io.limits import register_table_ages
-from engine.io.readers import DataPack
+from reserva.errors import AssumptionError, BadCell, InputError
+from reserva.io.arrays import NEVER, codes, days, money
+from reserva.io.assumptions import AssumptionSet, MortalitySpec
+from reserva.io.limits import register_table_ages
+from reserva.io.readers import DataPack
 
 from .life import Commutation, Expenses, commutation, policy_values
 from .mortality import MortalityTable, from_package, makeham, read_csv_table, read_xtbml
@@ -276,7 +276,7 @@ def _life(pack: DataPack, products, kinds, a: AssumptionSet, v: int, methods: li
                     else pd.Series(np.nan, index=sub.index))
         m = np.where(mode == "single", 1, prem_col.fillna(-1).to_numpy(dtype=np.int64))
         m = np.where(m < 0, term, m)
-        # validation (engine.io.validate, the set's life tables) refuses these rows; this guard
+        # validation (reserva.io.validate, the set's life tables) refuses these rows; this guard
         # holds when the pack was read against another assumption set
         ids = sub["policy_id"].astype(str).to_numpy()
         for i in np.flatnonzero((x < cm.min_age) | (x + term > cm.max_age + 1) | (term < 1)):

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from engine.errors import ComputationError
+from reserva.errors import ComputationError
 
 
 @dataclass(frozen=True)

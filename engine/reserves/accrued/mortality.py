@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.errors import MAX_CELL_LINES, AssumptionError, BadCell
+from reserva.errors import MAX_CELL_LINES, AssumptionError, BadCell
 
 CSV_COLUMNS = ("age", "q_x", "provenance")
 XTBML_CHOICES = ("ultimate", "select-last")

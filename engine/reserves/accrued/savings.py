@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from engine.errors import ComputationError
+from reserva.errors import ComputationError
 
 DAYS_PER_YEAR = 365.0  # actual/365 accrual of an annual effective rate
 COMPOUNDING = ("daily", "monthly")

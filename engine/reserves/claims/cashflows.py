@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.reserves.claims import methods
-from engine.reserves.claims.triangles import reporting_triangle
+from reserva.reserves.claims import methods
+from reserva.reserves.claims.triangles import reporting_triangle
 
 
 @dataclass(frozen=True)

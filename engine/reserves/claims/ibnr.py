@@ -31,8 +31,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.reserves.claims import methods as m
-from engine.reserves.claims.triangles import Triangle, reporting_triangle
+from reserva.reserves.claims import methods as m
+from reserva.reserves.claims.triangles import Triangle, reporting_triangle
 
 IBNR_METHODS = (
     "chain_ladder", "mack", "bf", "cape_cod", "benktander", "expected", "count_severity", "none",

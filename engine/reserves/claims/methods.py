@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import AssumptionError, BadCell, InputError
+from reserva.errors import AssumptionError, BadCell, InputError
 
 AVERAGES = ("volume", "simple", "regression")
 SIGMA_EXTRAPOLATIONS = ("mack", "log-linear")

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import AssumptionError
-from engine.reserves.claims.triangles import month_index
+from reserva.errors import AssumptionError
+from reserva.reserves.claims.triangles import month_index
 
 
 @dataclass(frozen=True)

@@ -45,10 +45,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.errors import BadCell, ComputationError, InputError
-from engine.io.triangle_csv import diagonal_lags
-from engine.reserves.claims import ibnr as ibnr_options
-from engine.reserves.claims import methods, triangles
+from reserva.errors import BadCell, ComputationError, InputError
+from reserva.io.triangle_csv import diagonal_lags
+from reserva.reserves.claims import ibnr as ibnr_options
+from reserva.reserves.claims import methods, triangles
 
 METHODS = ("chainladder", "mack", "bf", "capecod", "benktander")
 ZEROS = ("missing", "data")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from engine.errors import AssumptionError, BadCell, ComputationError, InputError
+from reserva.errors import AssumptionError, BadCell, ComputationError, InputError
 
 ZERO_GUARD = 1e-9  # relative stand-in for a cumulative 0 inside the triangle (see chain_ladder)
 LEVERAGE_ONE = 1e-9  # |1 - h| at or below this is a leverage-1 cell (see _hat_adjustment)

@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.calendar import add_months, civil, whole_months
+from reserva.calendar import add_months, civil, whole_months
 
 DAILY = 0
 MONTHLY = 1

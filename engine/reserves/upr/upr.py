@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.io.arrays import codes, days, money
-from engine.io.assumptions import AssumptionSet
-from engine.reserves.upr._kernels import BASIS_CODES, REFUND_RULES, instalments, upr_at
+from reserva.io.arrays import codes, days, money
+from reserva.io.assumptions import AssumptionSet
+from reserva.reserves.upr._kernels import BASIS_CODES, REFUND_RULES, instalments, upr_at
 
 INTERVAL_MONTHS = {"single": 0, "annual": 12, "semiannual": 6, "quarterly": 3, "monthly": 1}
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from engine.errors import ComputationError
+from reserva.errors import ComputationError
 
 
 def survival(q, min_age, x, t) -> float:

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.close import close
-from engine.errors import InputError
-from engine.store import runs as store_runs
+from reserva.close import close
+from reserva.errors import InputError
+from reserva.store import runs as store_runs
 from tests.conftest import TINY_PACK, edited_set, write_pack
 from tests.reserves.accrued.life_reference import reference_policy
 
@@ -189,8 +189,8 @@ def test_contract_outside_the_table_is_a_clear_input_error(tmp_path):
 
 
 def test_policy_durations_match_calendar_anniversaries():
-    from engine.io.arrays import day
-    from engine.reserves.accrued.alr import policy_durations
+    from reserva.io.arrays import day
+    from reserva.reserves.accrued.alr import policy_durations
 
     issues = ["2020-01-01", "2022-07-01", "2024-02-29", "2019-12-31", "2000-03-01", "2024-12-31"]
     got = policy_durations(np.array([day(i) for i in issues], dtype=np.int64), day(VALUATION))

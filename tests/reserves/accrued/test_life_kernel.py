@@ -1,4 +1,4 @@
-"""The fast net/gross premium reserve kernel (engine.reserves.accrued.life).
+"""The fast net/gross premium reserve kernel (reserva.reserves.accrued.life).
 
 Golden values: SOA Standard Ultimate Life Table (SULT) at i = 5%, printed in Dickson, Hardy &
 Waters, Actuarial Mathematics for Life Contingent Risks, 2nd ed. (2013), Appendix D (ä_x to 4
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import ComputationError
-from engine.reserves.accrued.life import (
+from reserva.errors import ComputationError
+from reserva.reserves.accrued.life import (
     Expenses,
     alpha_beta,
     commutation,

@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from engine.errors import ComputationError
+from reserva.errors import ComputationError
 from tests.reserves.accrued.life_reference import reference_policy, survival
 
 # SULT (AMLCR 2nd ed., §4.3 and Appendix D): Makeham mu_x = A + B c^x, so

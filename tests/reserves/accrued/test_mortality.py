@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import AssumptionError
-from engine.reserves.accrued.mortality import (
+from reserva.errors import AssumptionError
+from reserva.reserves.accrued.mortality import (
     MortalityTable,
     from_package,
     makeham,

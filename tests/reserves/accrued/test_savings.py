@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import ComputationError
-from engine.reserves.accrued.savings import (
+from reserva.errors import ComputationError
+from reserva.reserves.accrued.savings import (
     RateSchedule,
     accrued_savings,
     guarantee_exposure,
