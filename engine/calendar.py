@@ -8,14 +8,56 @@ end: ``add_months(Jan 31, 1) = Feb 28/29``; ``whole_months`` counts a month as c
 the same day of the month (or the month end) is reached. Civil-date conversion: Hinnant's
 algorithms (``days_from_civil`` and its inverse ``civil``), exact over the proleptic Gregorian
 calendar. The functions are numba-compiled so that kernels call them inline.
+
+Day counts: a year fraction is ``t = (actual days from d1 to d2) / B`` with the basis ``B`` of a
+named convention (``DAY_COUNTS``); the assumption set chooses the convention of each use
+(``[day_count]`` in settings.toml) and the caller passes ``B`` to the kernel as a float.
+
+- ``actual/365``: Actual/365 (Fixed), 2006 ISDA Definitions, Section 4.16(d) — B = 365 whatever
+  the year (savings interest ``(1 + i)^(days/365)``, interest accrued on deposits);
+- ``actual/360``: Actual/360, 2006 ISDA Definitions, Section 4.16(e) — B = 360;
+- ``actual/365.25``: the actuarial exposure year, the mean Julian year of 365.25 days, so that
+  four consecutive years of cover are four exposure-years (E1 footnote 15: insured-years; a full
+  non-leap year is 365 / 365.25 = 0.99932 of one);
+- ``actual/365.2425``: the mean Gregorian year (146,097 days in 400 years), for ages and year
+  fractions of the sample generator.
 """
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy as np
 from numba import njit
 
+from reserva.errors import AssumptionError  # the bottom layer: errors, calendar, vocab
+
 NEVER = np.int64(2**62)  # the day number of an empty date: later than any real date
+
+# day-count convention -> days of its year (the basis B of t = actual days / B)
+DAY_COUNTS = MappingProxyType({
+    "actual/365": 365.0,  # Actual/365 (Fixed): 2006 ISDA Definitions 4.16(d)
+    "actual/360": 360.0,  # Actual/360: 2006 ISDA Definitions 4.16(e)
+    "actual/365.25": 365.25,  # the actuarial exposure year (mean Julian year)
+    "actual/365.2425": 365.2425,  # the mean Gregorian year: 146097 days / 400 years
+})
+
+
+def days_per_year(convention: str, *, setting: str = "day count") -> float:
+    """The basis B (days a year) of a day-count convention of ``DAY_COUNTS``.
+
+    Parameters
+    ----------
+    convention
+        A name of ``DAY_COUNTS``, e.g. ``"actual/365"``.
+    setting
+        Where the name comes from, for the error (e.g. ``"settings.toml [day_count] exposure"``).
+
+    Raises ``AssumptionError`` (exit 2) naming the known conventions for any other name.
+    """
+    if isinstance(convention, str) and convention in DAY_COUNTS:
+        return DAY_COUNTS[convention]
+    raise AssumptionError(f"{setting} = {convention!r}: expected one of {', '.join(DAY_COUNTS)}")
 
 
 @njit(cache=True, inline="always")

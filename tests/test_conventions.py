@@ -45,22 +45,97 @@ def test_only_triangles_imports_chainladder():
     assert users == ["engine/reserves/claims/triangles.py"]
 
 
+# The layers of the engine, lowest first: a module imports only modules of its own layer or of
+# the layers below it (DESIGN.md, "The pipeline"). A package's modules are in its layer unless a
+# module is named on its own (the KPI formulas are kernels any stage may call; the KPI stage
+# that assembles them runs after the projection). `reserva` itself (the package's __init__,
+# the curated public API) stands above them all.
+LAYERS = (
+    ("errors", "calendar", "vocab"),  # the bottom layer imports nothing of the engine
+    ("finite",),
+    ("kpi",),  # the KPI formula kernels (every module of kpi/ but the stage, kpi/assemble.py)
+    ("io",),
+    ("reserves",),
+    ("period",),  # the period a close covers and the dates it refuses
+    ("statements",),
+    ("projection",),
+    ("kpi.assemble",),
+    ("store",),
+    ("report",),
+    ("close",),
+    ("api",),
+    ("sample",),  # an entry point of its own: the CLI writes a sample pack with it
+    ("cli",),
+    ("__init__",),
+)
+
+
+def _unit(path: Path) -> str:
+    """The layer unit of an engine module: its package, its own name for a top-level module, or
+    its dotted name where LAYERS names the module on its own."""
+    rel = path.relative_to(ENGINE).with_suffix("")
+    dotted = ".".join(rel.parts)
+    if any(dotted in layer for layer in LAYERS):
+        return dotted
+    return rel.parts[0]
+
+
+def _layer_of(unit: str) -> int:
+    return next(i for i, layer in enumerate(LAYERS) if unit in layer)
+
+
+def _engine_imports(path: Path) -> set[str]:
+    """The engine modules a module imports (dotted, without ``reserva.``), relative imports
+    resolved; ``import reserva`` alone (the package, e.g. for its version) is left out."""
+    tree = ast.parse(path.read_text())
+    package = path.relative_to(ENGINE).parent.parts
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("reserva.")}
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            base = package[:len(package) - node.level + 1]
+            found.add(".".join(("reserva", *base, *(node.module or "").split("."))).rstrip("."))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("reserva."):
+            found.add(node.module)
+    return {m.removeprefix("reserva.") for m in found}
+
+
+def _unit_of_import(name: str) -> str:
+    parts = name.split(".")
+    for k in range(len(parts), 0, -1):
+        if any(".".join(parts[:k]) in layer for layer in LAYERS):
+            return ".".join(parts[:k])
+    return parts[0]
+
+
+def test_every_engine_module_has_a_layer():
+    units = {_unit(p) for p in _modules()}
+    placed = {u for layer in LAYERS for u in layer}
+    assert units <= placed, f"place {sorted(units - placed)} in LAYERS"
+
+
 def test_imports_point_one_way():
-    # lower layers never import the layers above them
-    above = {
-        "engine/io": ("reserva.reserves", "reserva.statements", "reserva.kpi", "reserva.store",
-                      "reserva.report", "reserva.close", "reserva.cli"),
-        "engine/reserves": ("reserva.statements", "reserva.kpi", "reserva.store", "reserva.report",
-                            "reserva.close", "reserva.cli"),
-        "engine/statements": ("reserva.kpi", "reserva.store", "reserva.report", "reserva.close",
-                              "reserva.cli"),
-        "engine/store": ("reserva.report", "reserva.close", "reserva.cli", "reserva.kpi"),
-        "engine/report": ("reserva.close", "reserva.cli"),
-    }
-    for folder, forbidden in above.items():
-        for path in (ROOT / folder).rglob("*.py"):
-            bad = {m for m in _imports(path) if m.startswith(forbidden)}
-            assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+    # lower layers never import the layers above them, across every package
+    wrong = []
+    for path in _modules():
+        unit = _unit(path)
+        own = _layer_of(unit)
+        for name in sorted(_engine_imports(path)):
+            other = _unit_of_import(name)
+            if other in {u for layer in LAYERS for u in layer} and _layer_of(other) > own:
+                wrong.append(f"{path.relative_to(ROOT)} ({unit}) imports reserva.{name}")
+    assert not wrong, "imports against the layer order:\n" + "\n".join(wrong)
+
+
+def test_the_import_test_can_fail():
+    # the projection takes the KPI formulas but never the KPI stage; the store no stage's module
+    assert _layer_of(_unit_of_import("kpi.assemble")) > _layer_of("projection")
+    assert _layer_of(_unit_of_import("kpi.ratio")) < _layer_of("projection")
+    assert _layer_of(_unit_of_import("kpi.ratio")) < _layer_of("io")  # kernels read no io
+    assert _layer_of(_unit(ENGINE / "kpi" / "assemble.py")) > _layer_of(_unit(ENGINE / "projection"
+                                                                             / "grid.py"))
+    assert _layer_of("vocab") == _layer_of("calendar") == 0
 
 
 def test_errors_come_from_one_hierarchy():
@@ -165,24 +240,87 @@ def test_pyproject_lists_every_package_and_ships_the_bundled_sets():
     assert all(config["package-data"].get(s) == ["*"] for s in sets)
 
 
+def _top_level_assignments(tree: ast.Module):
+    """(name, value node) of every module-level assignment."""
+    for n in tree.body:
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                targets = t.elts if isinstance(t, ast.Tuple) else [t]
+                yield from ((x.id, n.value) for x in targets if isinstance(x, ast.Name))
+        elif isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.value:
+            yield n.target.id, n.value
+
+
+def _literal(node):
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
 def test_the_calendar_is_the_bottom_layer_and_defined_once():
-    """engine/calendar.py imports nothing of the engine; its day arithmetic and NEVER are
-    defined there only (every other module imports them). The sample generator keeps numpy
-    array forms of add_months and whole_months (engine/sample/dates.py)."""
-    calendar = ENGINE / "calendar.py"
-    assert not {m for m in _imports(calendar) if m.startswith("reserva")}
-    names = {"NEVER", "civil", "days_from_civil", "add_months", "whole_months", "is_month_end"}
+    """engine/calendar.py and engine/vocab.py import nothing of the engine but its errors; the
+    calendar's day arithmetic, NEVER, the day-count conventions and every vocabulary constant of vocab.py are
+    defined there only (every other module imports them): no module assigns one of their names,
+    nor a literal equal to one of their values (a copy under another name), nor writes the
+    programme column's "ALL" as a bare string. The sample generator keeps numpy array forms of
+    add_months and whole_months (engine/sample/dates.py); the store's SQL text uses the keyword
+    ALL (ORDER BY ALL). No module writes the days of a year (365.0, 365.25, ...) as a float:
+    it names the convention of DAY_COUNTS, chosen by the assumption set."""
+    import reserva.vocab as vocab
+    from reserva.calendar import DAY_COUNTS
+
+    bottom = {ENGINE / "calendar.py", ENGINE / "vocab.py"}
+    for path in bottom:
+        assert {m for m in _imports(path) if m.startswith("reserva")} <= {"reserva.errors"}, path
+    words = set(vocab.__all__)
+    assert words == {n for n in vars(vocab) if n.isupper()}, "vocab.__all__ lists every constant"
+    names = {"NEVER", "civil", "days_from_civil", "add_months", "whole_months", "is_month_end",
+             "DAY_COUNTS", "days_per_year"} | words
+    values = [getattr(vocab, n) for n in words if isinstance(getattr(vocab, n), tuple | dict)]
     array_forms = {ENGINE / "sample" / "dates.py": {"add_months", "whole_months"}}
     for path in _modules():
-        if path == calendar:
+        if path in bottom:
             continue
+        where = path.relative_to(ROOT)
         allowed = array_forms.get(path, set())
         tree = ast.parse(path.read_text())
         defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-        defined |= {t.id for n in tree.body if isinstance(n, ast.Assign)
-                    for t in n.targets if isinstance(t, ast.Name)}
+        assigned = list(_top_level_assignments(tree))
+        defined |= {name for name, _ in assigned}
         again = (defined & names) - allowed
-        assert not again, f"{path.relative_to(ROOT)} defines {sorted(again)}"
+        assert not again, f"{where} defines {sorted(again)}"
+        for name, node in assigned:
+            value = _literal(node)
+            copy = value is not None and any(value == v and type(value) is type(v)
+                                             for v in values)
+            assert not copy, f"{where}: {name} copies a vocabulary of reserva.vocab"
+        years = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Constant)
+                 and type(n.value) is float and n.value in DAY_COUNTS.values()]
+        assert not years, f"{where}:{years}: name the day count (reserva.calendar.DAY_COUNTS)"
+        if path.parent.name != "store":
+            bare = [n.lineno for n in ast.walk(tree)
+                    if isinstance(n, ast.Constant) and n.value == vocab.PROGRAMME]
+            assert not bare, f"{where}:{bare}: write reserva.vocab.PROGRAMME, not a bare 'ALL'"
+
+
+def test_vocabulary_codes_are_indices():
+    """A coded value's integer code is its index in its vocabulary (the array bundles, the
+    kernels and the sample generator share one encoding)."""
+    from reserva import vocab
+
+    assert [vocab.CLAIM_OPEN, vocab.CLAIM_PAID, vocab.CLAIM_REJECTED, vocab.CLAIM_PARTIAL] == [
+        vocab.CLAIM_STATUSES.index(s) for s in ("open", "paid", "rejected", "partial")]
+    assert vocab.CLAIM_STATUS_CODES == {s: i for i, s in enumerate(vocab.CLAIM_STATUSES)}
+    assert (vocab.DEATH, vocab.MAX_AGE) == ("death", "max_age")
+    assert set(vocab.INTERVAL_MONTHS) == set(vocab.PREMIUMS_PER_YEAR) == set(
+        vocab.PREMIUM_FREQUENCIES)
+    for f in vocab.PREMIUM_FREQUENCIES:  # 12 months between premiums <=> one premium a year
+        months = vocab.INTERVAL_MONTHS[f]
+        assert months == 0 or months * vocab.PREMIUMS_PER_YEAR[f] == 12
+    assert set(vocab.SCHEDULED_ASSETS + vocab.CASH_ASSETS + vocab.UNSCHEDULED_ASSETS) == set(
+        vocab.ASSET_CLASSES)
+    assert vocab.PROGRAMME == "ALL"
 
 
 def test_the_import_name_is_reserva_everywhere():
@@ -192,3 +330,19 @@ def test_the_import_name_is_reserva_everywhere():
     for path in paths:
         bad = {m for m in _imports(path) if m == "engine" or m.startswith("engine.")}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_no_stage_reads_the_raw_pack():
+    """Stages take the pack's array bundles (reserva.io.bundles), never the DataPack: no module
+    under reserves, statements, projection or kpi imports the readers or names DataPack."""
+    for folder in ("reserves", "statements", "projection", "kpi"):
+        for path in (ENGINE / folder).rglob("*.py"):
+            bad = {m for m in _imports(path) if m == "reserva.io.readers"}
+            assert not bad, f"{path.relative_to(ROOT)} imports reserva.io.readers"
+            tree = ast.parse(path.read_text())
+            names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+            names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+            names |= {n.value for n in ast.walk(tree)
+                      if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                      and n.value.strip() == "DataPack"}
+            assert "DataPack" not in names, f"{path.relative_to(ROOT)} takes a DataPack"

@@ -29,6 +29,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reserva.vocab import (  # the vocabularies of the columns' choices (re-exported)
+    ASSET_CLASSES,
+    CLAIM_STATUSES,
+    COUPON_FREQUENCIES,
+    EXIT_REASONS,
+    LEDGER_LINES,
+    LIABILITY_KINDS,
+    LIFE_PLANS,
+    POLICY_STATUSES,
+    PREMIUM_FREQUENCIES,
+    PRODUCT_KINDS,
+    RELATIONSHIPS,
+    RESERVES,
+    SCHEDULED_ASSETS,
+    TRANSACTION_TYPES,
+)
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -130,33 +147,6 @@ class TableSpec:
 
 
 C = ColumnSpec
-
-PRODUCT_KINDS = (
-    "credit_life", "group_life", "individual_life", "endowment", "whole_life",
-    "savings_life", "pension", "health", "other",
-)
-PREMIUM_FREQUENCIES = ("single", "annual", "semiannual", "quarterly", "monthly")
-POLICY_STATUSES = ("active", "expired", "cancelled", "lapsed", "claimed")
-CLAIM_STATUSES = ("open", "paid", "rejected", "partial")
-EXIT_REASONS = ("death", "max_age", "lapse", "migration", "other", "unknown")
-LEDGER_LINES = (
-    "personnel", "administration", "distribution", "other_operating",
-    "reinsurance_premium", "reinsurance_recoveries", "membership_fees",
-    "commissions_received", "investment_income", "other_income",
-    "non_operating_income", "non_operating_expense", "extraordinary_income",
-    "extraordinary_expense", "donations", "taxes", "claims_handling",
-)
-ASSET_CLASSES = (
-    "cash", "deposit", "government_bond", "corporate_bond", "equity",
-    "real_estate", "fixed_assets", "receivable", "other",
-)
-SCHEDULED_ASSETS = ("government_bond", "corporate_bond", "deposit")  # paid back at maturity
-COUPON_FREQUENCIES = (0, 1, 2, 3, 4, 6, 12)  # payments a year; 0 = none (12/f whole months)
-LIABILITY_KINDS = ("insurance_obligation", "reinsurance_payable", "payable", "other")
-RESERVES = ("upr", "ibnr", "ocs", "alr")
-LIFE_PLANS = ("whole_life", "endowment", "term", "pure_endowment")
-TRANSACTION_TYPES = ("contribution", "withdrawal")
-RELATIONSHIPS = ("principal", "spouse", "child", "parent", "sibling", "other")
 
 PRODUCTS = TableSpec(
     "products",

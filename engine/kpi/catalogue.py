@@ -3,14 +3,25 @@
     family(indicator)  -> one of the ten families (spec §1.0) or "health" (spec §1B)
     unit(indicator)    -> ratio | index | days | count | years | rate | money
     label(indicator)   -> the text shown in the terminal tables
+    programme_rule(indicator) -> how the programme column combines the products (PROGRAMME_RULES)
 
 Indicators have semantic ids, never numbers (spec §1.0). Rows whose id carries a group or a
 kinship (``health_claims_index_group_<group>``, ``health_user_index_<kinship>``) take the
 family, unit and label of their prefix. Units decide only the presentation: a ratio is a
 fraction shown as a percentage, an index (USB style) a plain number with two decimals.
+
+The families are a registry (``FAMILIES``): each declares its title, why a product may have
+none of its rows, and how its programme column (``reserva.vocab.PROGRAMME``) combines the
+products, with the indicators that combine otherwise; adding a family touches its kernel
+module and its entry here. The handbook defines the indicators as ratios of counts or amounts
+(spec §1, E2 L2233, L3168), so the programme's ratio is the ratio of the summed numerators and
+denominators, never an average of the products' ratios.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 # The families of indicators in each edition's order (spec §1.0); the health-fund indices
 # (spec §1B) come after the ten in both.
@@ -21,18 +32,56 @@ ORDER = {
         "rejection", "solvency", "liquidity", "health"),
 }
 
-# family -> the name shown where a whole family is summed up in one line (the folded KPI table)
-FAMILY_NAMES = {
-    "net_income": "net income", "expense": "expense", "claims": "claims", "renewal": "renewal",
-    "timeliness": "timeliness", "rejection": "rejection", "growth": "growth",
-    "coverage": "coverage", "solvency": "solvency", "liquidity": "liquidity",
-    "health": "health-fund indices",
-}
-# family -> why a product has no row of it at all (the close computes some families only for
-# some products)
-ABSENT = {
-    "health": "computed for the product kinds of [health] kinds only",
-}
+# how a programme column combines the products' figures
+PROGRAMME_RULES = MappingProxyType({
+    "sum": "the products' values added up",
+    "ratio_of_sums": "numerator and denominator each summed over the products that have the "
+                     "indicator, then divided",
+    "pooled_records": "computed once on the records (claims, members) of every product together",
+    "of_programme_ratios": "derived from the programme column's own ratios (annualised, "
+                           "averaged over periods)",
+    "programme_column": "computed from the programme column of the statements, the cashflow "
+                        "grid and the assets, which also hold what no product is allocated",
+    "health_kinds_pooled": "the records of the products of the [health] kinds pooled",
+})
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family of indicators: its title, its programme rule and where a product lacks it."""
+
+    name: str
+    title: str  # shown where a whole family is summed up in one line (the folded KPI table)
+    programme: str  # a rule of PROGRAMME_RULES
+    otherwise: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    absent: str | None = None  # why a product has no row of the family at all
+
+
+def _family(name, title, programme, otherwise=None, absent=None) -> Family:
+    return Family(name, title, programme, MappingProxyType(dict(otherwise or {})), absent)
+
+
+FAMILIES: MappingProxyType[str, Family] = MappingProxyType({f.name: f for f in (
+    _family("net_income", "net income", "ratio_of_sums"),
+    _family("expense", "expense", "ratio_of_sums"),
+    _family("claims", "claims", "ratio_of_sums",
+            {"exposure_years": "sum", "claim_count": "sum"}),
+    _family("renewal", "renewal", "ratio_of_sums"),
+    _family("timeliness", "timeliness", "ratio_of_sums", {"timeliness_unprocessed": "sum"}),
+    _family("rejection", "rejection", "pooled_records",
+            {"rejection_ratio_provisional": "ratio_of_sums"}),
+    _family("growth", "growth", "ratio_of_sums",
+            {"growth_ratio_annualised": "of_programme_ratios",
+             "growth_simple_average": "of_programme_ratios"}),
+    _family("coverage", "coverage", "ratio_of_sums"),  # over the products with a target
+    _family("solvency", "solvency", "programme_column"),
+    _family("liquidity", "liquidity", "programme_column"),
+    _family("health", "health-fund indices", "health_kinds_pooled",
+            absent="computed for the product kinds of [health] kinds only"),
+)})
+# family -> title; family -> why a product has no row of it (read by the report)
+FAMILY_NAMES = MappingProxyType({f.name: f.title for f in FAMILIES.values()})
+ABSENT = MappingProxyType({f.name: f.absent for f in FAMILIES.values() if f.absent})
 
 # indicator -> (family, unit, label)
 INDICATORS: dict[str, tuple[str, str, str]] = {
@@ -114,6 +163,12 @@ def _entry(indicator: str) -> tuple[str, str, str, str]:
 
 def family(indicator: str) -> str:
     return _entry(indicator)[0]
+
+
+def programme_rule(indicator: str) -> str:
+    """How the programme column of ``indicator`` combines the products (``PROGRAMME_RULES``)."""
+    fam = FAMILIES[family(indicator)]
+    return fam.otherwise.get(indicator, fam.programme)
 
 
 def unit(indicator: str) -> str:

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reserva.calendar import days_per_year
 from reserva.io.arrays import codes, money
 from reserva.io.assumptions import AssumptionSet
 from reserva.projection.assets import asset_cashflows_from_table
 from reserva.projection.grid import CashflowGrid
 from reserva.projection.ladder import InvestmentLimits, maturity_ladder, policy_checks, pv_surplus
+from reserva.vocab import PROGRAMME
 
 LADDER_COLUMNS = ("product_id", "bucket", "position", "month_from", "month_to", "inflows",
                   "outflows", "gap", "cumulative_gap", "matching_ratio", "reason")
@@ -52,7 +54,7 @@ def investment_limits(a: AssumptionSet) -> InvestmentLimits:
 
 
 def alm_report(grid: CashflowGrid, assets: pd.DataFrame, a: AssumptionSet,
-               allocated: np.ndarray, programme_id: str = "ALL") -> AlmReport:
+               allocated: np.ndarray, programme_id: str = PROGRAMME) -> AlmReport:
     """The ladder and measures of each allocated column, the checks of the programme.
 
     ``assets``: the asset snapshot at the valuation date; ``allocated``: per product, then the
@@ -62,8 +64,11 @@ def alm_report(grid: CashflowGrid, assets: pd.DataFrame, a: AssumptionSet,
     rate = float(a.setting("alm", "discount_rate"))
     shock = float(a.setting("alm", "shock_bp"))
     with_cash = bool(a.setting("alm", "cash_in_first_bucket"))
+    basis = days_per_year(a.setting("day_count", "asset_interest"),
+                          setting="settings.toml [day_count] asset_interest")
     flows = asset_cashflows_from_table(assets, valuation_day=grid.valuation_day,
-                                       horizon_months=h) if len(assets) else None
+                                       horizon_months=h, day_count_basis=basis
+                                       ) if len(assets) else None
     idx = (codes(assets["product_id"].fillna("").astype(str),
                  categories=np.asarray(grid.products))[0] if len(assets) else np.zeros(0, int))
     ladders, measures = [], []

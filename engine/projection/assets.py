@@ -17,7 +17,8 @@ Schedules by ``asset_class``:
   like a bond coupon. Without it (DECISION) the interest is paid with the principal: the
   interest accrued so far ``max(book_value - face, 0)`` (a deposit is carried at principal plus
   accrued interest) plus simple interest on the principal for the remaining days,
-  ``face * coupon_rate * (maturity - v) / day_count_basis``;
+  ``face * coupon_rate * (maturity - v) / day_count_basis`` (the days of a year of the set's
+  ``[day_count] asset_interest``, actual/365 by default: ``reserva.calendar.DAY_COUNTS``);
 - ``cash``: available at once, ``cash_now`` (not in the grid);
 - ``equity``, ``real_estate``, ``fixed_assets``, ``receivable``, ``other``: no schedule, listed
   in ``unscheduled`` with their value (``book_value``).
@@ -40,14 +41,12 @@ from dataclasses import dataclass
 import numpy as np
 from numba import vectorize
 
-from reserva.calendar import NEVER, add_months
+from reserva.calendar import DAY_COUNTS, NEVER, add_months
 from reserva.errors import AssumptionError, BadCell, ComputationError, InputError
-
-BOND_CLASSES = ("government_bond", "corporate_bond")
-SCHEDULED_CLASSES = (*BOND_CLASSES, "deposit")
-CASH_CLASSES = ("cash",)
-UNSCHEDULED_CLASSES = ("equity", "real_estate", "fixed_assets", "receivable", "other")
-COUPON_FREQUENCIES = (0, 1, 2, 3, 4, 6, 12)  # payments a year; 0 = none (12/f whole months)
+from reserva.vocab import CASH_ASSETS as CASH_CLASSES
+from reserva.vocab import COUPON_FREQUENCIES
+from reserva.vocab import SCHEDULED_ASSETS as SCHEDULED_CLASSES
+from reserva.vocab import UNSCHEDULED_ASSETS as UNSCHEDULED_CLASSES
 
 
 @vectorize(["int64(int64, int64)"], cache=True)
@@ -104,7 +103,7 @@ def asset_cashflows(
     *,
     valuation_day: int,
     horizon_months: int,
-    day_count_basis: float = 365.0,
+    day_count_basis: float = DAY_COUNTS["actual/365"],
 ) -> AssetCashflows:
     """Monthly coupons and redemptions of each asset (module docstring; spec §4.2, E2 L713-751).
 
@@ -184,7 +183,8 @@ def asset_cashflows(
 
 def asset_cashflows_from_table(assets, *, valuation_day: int, horizon_months: int,
                                value_column: str = "book_value",
-                               day_count_basis: float = 365.0) -> AssetCashflows:
+                               day_count_basis: float = DAY_COUNTS["actual/365"],
+                               ) -> AssetCashflows:
     """``asset_cashflows`` of an ``assets`` table (one snapshot); ``value_column`` gives the
     value of cash and unscheduled assets and the carrying value of deposits."""
     from reserva.io.arrays import days, money

@@ -60,8 +60,9 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from reserva.calendar import add_months, whole_months
+from reserva.calendar import DAY_COUNTS, add_months, whole_months
 from reserva.errors import ComputationError
+from reserva.vocab import PROGRAMME
 
 LINES: tuple[tuple[str, str], ...] = (
     ("premiums", "in"),
@@ -185,7 +186,7 @@ def policy_flows(start, end, cancel, issue, written_premium, commission, interva
                  n_instalments, product, *, n_products: int, use, lapse_rate, claims_basis,
                  loss_ratio, frequency, severity, expense_ratio, refund_factor,
                  valuation_day: int, horizon_months: int,
-                 days_per_year: float = 365.25) -> PolicyFlows:
+                 days_per_year: float = DAY_COUNTS["actual/365.25"]) -> PolicyFlows:
     """The exposure lines of the module docstring, per product and month (before settlement).
 
     Per-product parameters are arrays over products: ``use`` (bool), ``lapse_rate`` (annual),
@@ -334,7 +335,7 @@ class CashflowGrid:
     def inflows(self, product: str | None = None) -> np.ndarray:
         return self.column(product)[INFLOW].sum(axis=0)
 
-    def frame(self, programme_id: str = "ALL") -> pd.DataFrame:
+    def frame(self, programme_id: str = PROGRAMME) -> pd.DataFrame:
         """Long rows (product_id, line, direction, month 1..H, month_end, amount), the
         programme under ``programme_id``; zero cells are left out."""
         cols = [*self.products, programme_id]

@@ -56,13 +56,12 @@ from numba import njit
 from reserva.calendar import add_months, whole_months
 from reserva.errors import BadCell, ComputationError, InputError
 from reserva.io.arrays import NEVER
-from reserva.reserves.accrued.alr import PLAN_BENEFITS, PREMIUMS_PER_YEAR
+from reserva.reserves.accrued.alr import PLAN_BENEFITS
 from reserva.reserves.accrued.mortality import MortalityTable
+from reserva.vocab import INTERVAL_MONTHS, PREMIUM_FREQUENCIES, PREMIUMS_PER_YEAR
 
-# months between two premiums of a mode; 0 = one premium only (single)
-PREMIUM_MODES: dict[str, int] = {
-    "monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12, "single": 0,
-}
+# months between two premiums of a mode; 0 = one premium only (single); monthly first
+PREMIUM_MODES: dict[str, int] = {f: INTERVAL_MONTHS[f] for f in reversed(PREMIUM_FREQUENCIES)}
 DEFAULT_CHUNK = 131_072
 FILE = "life_policies.csv"
 
@@ -584,7 +583,42 @@ def life_model_points(life_policies: pd.DataFrame, product: np.ndarray, valuatio
         order = {c: k for k, c in enumerate(COLUMN_ORDER)}
         raise InputError(sorted(bad, key=lambda c: (c.row, order[c.column])))
 
-    rows = np.flatnonzero(live)
+    return _points(np.flatnonzero(live), issue, term, prem_years, mode, plan, age, si, gross,
+                   product, v)
+
+
+def model_points(issue_day: np.ndarray, exit_day: np.ndarray, issue_age: np.ndarray,
+                 sum_insured: np.ndarray, term_years: np.ndarray, premium_years: np.ndarray,
+                 gross_premium: np.ndarray, plan: np.ndarray, premium_mode: np.ndarray,
+                 product: np.ndarray, valuation_day: int, *, max_age: int) -> LifeModelPoints:
+    """``life_model_points`` of contracts given as arrays whose cells are valid (the data
+    pack's bundle, ``reserva.io.bundles``): day numbers (exit NEVER when empty), whole-number
+    ages, ``term_years`` and ``premium_years`` NaN when empty, ``gross_premium`` NaN when
+    empty, ``plan`` and ``premium_mode`` as text. Only the table's end is checked here: an
+    ``InputError`` lists the contracts in force whose cover ends after ``max_age`` (row =
+    position + 2)."""
+    v, max_age = int(valuation_day), int(max_age)
+    age = np.asarray(issue_age, dtype=np.float64)
+    plan = np.asarray(plan, dtype=object)
+    term = np.where(plan == "whole_life", max_age + 1.0 - age,
+                    np.asarray(term_years, dtype=np.float64))
+    live = (issue_day <= v) & (exit_day > v)
+    bad = np.flatnonzero(live & ((age + term > max_age + 1.0) | (term < 1.0)))
+    if bad.size:
+        raise InputError([BadCell(
+            FILE, int(i) + 2, "issue_age", str(int(age[i])),
+            f"an issue age whose cover ends by age {max_age + 1} (the table's end)",
+            "correct issue_age or term_years, or project on a table covering these ages")
+            for i in bad])
+    return _points(np.flatnonzero(live), np.asarray(issue_day, np.int64), term,
+                   np.asarray(premium_years, np.float64), np.asarray(premium_mode, dtype=object),
+                   plan, age, np.asarray(sum_insured, np.float64),
+                   np.asarray(gross_premium, np.float64), np.asarray(product), v)
+
+
+def _points(rows, issue, term, prem_years, mode, plan, age, si, gross, product,
+            v: int) -> LifeModelPoints:
+    """The model points of the contracts ``rows`` (in force at v, cells valid)."""
     term_years = term[rows].astype(np.int64)
     py = prem_years[rows]
     py = np.where(np.isnan(py), term_years, np.minimum(py, term_years)).astype(np.int64)

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reserva.io.schema import ASSETS, LEDGER_LINES, LIABILITIES, PREMIUM_FREQUENCIES
+from reserva.io.schema import ASSETS, LIABILITIES
+from reserva.vocab import INTERVAL_MONTHS, LEDGER_LINES, PREMIUM_FREQUENCIES
 
 from .claims import Claims
 from .dates import DAYS_PER_YEAR, Calendar, add_months, instalments
 from .draws import pick, uniform
 from .life import LifeBook
 from .members import CANCELLED, LAPSED, NEVER, Book
-from .programme import FREQUENCY_MONTHS, Programme
+from .programme import Programme
 from .savings import Savings
 
 ASSET_COLUMNS = tuple(c.name for c in ASSETS.columns)
@@ -72,7 +73,7 @@ def measure(book: Book, claims: Claims, savings: Savings | None, life: LifeBook 
     """
     t = book.terms
     pe, ps = cal.period_end, cal.period_start
-    fm = np.array([FREQUENCY_MONTHS[f] for f in PREMIUM_FREQUENCIES])[book.frequency[t.chain]]
+    fm = np.array([INTERVAL_MONTHS[f] for f in PREMIUM_FREQUENCIES])[book.frequency[t.chain]]
     cut = np.isin(t.outcome, (CANCELLED, LAPSED))
     cancel = np.where(cut, t.event_day, NEVER)
     days = (t.end - t.start + 1).astype(np.float64)

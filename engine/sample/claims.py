@@ -15,14 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reserva.io.schema import CLAIM_STATUSES
+from reserva.vocab import CLAIM_OPEN as OPEN
+from reserva.vocab import CLAIM_PAID as PAID
+from reserva.vocab import CLAIM_PARTIAL as PARTIAL
+from reserva.vocab import CLAIM_REJECTED as REJECTED
 
 from .dates import DAYS_PER_YEAR, Calendar
 from .draws import lag, lognormal, pick, uniform
 from .members import CLAIMED, NEVER, Book
 from .programme import Product
 
-OPEN, PAID, REJECTED, PARTIAL = (CLAIM_STATUSES.index(s) for s in ("open", "paid", "rejected", "partial"))
 MONTH_DAYS = DAYS_PER_YEAR / 12.0
 
 

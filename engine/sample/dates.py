@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DAYS_PER_YEAR = 365.2425  # mean Gregorian year, for ages and year fractions
+from reserva.calendar import DAY_COUNTS
+
+DAYS_PER_YEAR = DAY_COUNTS["actual/365.2425"]  # mean Gregorian year, for ages and year fractions
 
 
 def add_months(day: np.ndarray, months: np.ndarray | int) -> np.ndarray:

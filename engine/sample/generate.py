@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from reserva.errors import BadCell, InputError
+from reserva.errors import ArgumentError, BadCell
 from reserva.io.schema import TABLES_BY_NAME
 
 from . import csvout as out
@@ -86,7 +86,7 @@ def _arguments(policies: int, seed: int, history_start: str, valuation_date: str
         bad.append(BadCell("valuation_date", None, None, str(valuation_date),
                            f"a date on or after history_start {history_start}"))
     if bad:
-        raise InputError(bad, summary="invalid arguments for the sample data pack")
+        raise ArgumentError(bad, summary="invalid arguments for the sample data pack")
     return start, valuation
 
 

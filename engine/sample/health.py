@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from reserva.errors import AssumptionError
-from reserva.io.schema import RELATIONSHIPS
+from reserva.vocab import RELATIONSHIPS
 
 from .books import Measures
 from .claims import Claims

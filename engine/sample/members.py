@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from reserva.calendar import NEVER
-from reserva.io.schema import EXIT_REASONS, PREMIUM_FREQUENCIES
+from reserva.vocab import EXIT_REASONS, INTERVAL_MONTHS, PREMIUM_FREQUENCIES
 
 from .dates import DAYS_PER_YEAR, Calendar, add_months, age_years, instalments
 from .draws import lag, lognormal, pick
-from .programme import FREQUENCY_MONTHS, Product, Programme
+from .programme import Product, Programme
 
 # term outcomes at the valuation date; STATUS[outcome] is the policy status
 ACTIVE, EXPIRED, CLAIMED, CANCELLED, LAPSED = range(5)
@@ -154,7 +154,7 @@ def simulate(rng: np.random.Generator, prod: Product, cal: Calendar, start0: np.
     term_weights = np.asarray(prod["term_weights"], dtype=np.float64)
     reasons, reason_p = prod.choice("nonrenewal_reasons")
     reason_codes = np.array([REASON[r] for r in reasons])
-    freq_months = np.array([FREQUENCY_MONTHS[f] for f in PREMIUM_FREQUENCIES])[freq]
+    freq_months = np.array([INTERVAL_MONTHS[f] for f in PREMIUM_FREQUENCIES])[freq]
     benefit = bool(prod["death_benefit"])
     cancel_code = REASON[prod["cancel_reason"]]
     cap_code = REASON[prod.get("group_end_reason", "other")]

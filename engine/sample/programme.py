@@ -16,12 +16,9 @@ from typing import Any
 import numpy as np
 
 from reserva.errors import AssumptionError
-from reserva.io.schema import EXIT_REASONS, LIFE_PLANS, PREMIUM_FREQUENCIES, PRODUCT_KINDS
+from reserva.vocab import EXIT_REASONS, LIFE_PLANS, PREMIUM_FREQUENCIES, PRODUCT_KINDS
 
 DEFAULT_PROGRAMME = "programme.toml"
-
-# months between premium due dates, per premium_frequency (0 = single premium)
-FREQUENCY_MONTHS = {"single": 0, "annual": 12, "semiannual": 6, "quarterly": 3, "monthly": 1}
 
 _COMMON_KEYS = (
     "name", "kind", "participation", "row_share", "entrant_growth", "death_rate", "death_benefit",

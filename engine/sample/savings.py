@@ -16,12 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reserva.io.schema import PREMIUM_FREQUENCIES
+from reserva.vocab import INTERVAL_MONTHS, PREMIUM_FREQUENCIES
 
 from .dates import DAYS_PER_YEAR, Calendar, add_months
 from .draws import uniform
 from .members import NEVER, Book
-from .programme import FREQUENCY_MONTHS
 
 RATE_STEP = 0.0025  # credited rates are declared in steps of a quarter percent
 
@@ -44,7 +43,7 @@ def credited_rates(rng: np.random.Generator, bounds, cal: Calendar) -> tuple[int
 def contributions(book: Book, cal: Calendar) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(chain, due day, amount) of every savings contribution paid by the valuation date."""
     prod, t = book.product, book.terms
-    months_of = np.array([FREQUENCY_MONTHS[f] for f in PREMIUM_FREQUENCIES])
+    months_of = np.array([INTERVAL_MONTHS[f] for f in PREMIUM_FREQUENCIES])
     fm = months_of[book.frequency[t.chain]]
     n_due = np.where(fm > 0, t.months // np.maximum(fm, 1), 1)
     rows = np.repeat(np.arange(t.start.size), n_due)

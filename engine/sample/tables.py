@@ -14,14 +14,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reserva.io.schema import (
+from reserva.io.schema import TABLES_BY_NAME
+from reserva.vocab import (
     CLAIM_STATUSES,
     EXIT_REASONS,
     LEDGER_LINES,
     LIFE_PLANS,
     PREMIUM_FREQUENCIES,
     RELATIONSHIPS,
-    TABLES_BY_NAME,
 )
 
 from . import csvout as out

@@ -7,15 +7,17 @@ reported (spec §4.3: no long-term interest guarantee without assets that back i
 
 Simple path (no transactions, one rate per balance row), ``accrued_savings``:
 
-    ALR(v) = sum over accounts of B_a x (1 + i_a)^((v - t_a) / 365)
+    ALR(v) = sum over accounts of B_a x (1 + i_a)^((v - t_a) / B)
 
 with (t_a, B_a, i_a) the account's latest balance row on or before v (balance date, balance,
-annual credited rate). Accounts with no balance by v hold nothing yet.
+annual credited rate) and B the days of a year of the set's day count (``[day_count]
+savings_interest``, actual/365 by default: ``reserva.calendar.DAY_COUNTS``). Accounts with no
+balance by v hold nothing yet.
 
 Roll-forward, ``roll_forward``: from the start point (s, B_s) through the transactions (t_k, a_k)
 (a_k > 0 contribution, a_k < 0 withdrawal) to the valuation day v,
 
-    daily:    B(v) = B_s x G(s, v) + sum_k a_k x G(t_k, v),   G(x, y) = prod_{d = x+1..y} (1 + i_d)^(1/365)
+    daily:    B(v) = B_s x G(s, v) + sum_k a_k x G(t_k, v),   G(x, y) = prod_{d = x+1..y} (1 + i_d)^(1/B)
     monthly:  each day d accrues B x j_d / n_d,  j_d = (1 + i_d)^(1/12) - 1,  n_d = days in d's month,
               on the running balance B; the accrued interest is added to B at each month end,
               and B(v) includes the interest accrued but not yet credited at v (it is owed)
@@ -50,9 +52,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from reserva.calendar import DAY_COUNTS
 from reserva.errors import ComputationError
 
-DAYS_PER_YEAR = 365.0  # actual/365 accrual of an annual effective rate
+ACTUAL_365 = DAY_COUNTS["actual/365"]  # the default accrual basis of an annual effective rate
 COMPOUNDING = ("daily", "monthly")
 MAX_LISTED = 5  # accounts named in one error message
 
@@ -63,8 +66,13 @@ def accrued_savings(
     balance: np.ndarray,
     credited_rate: np.ndarray,
     valuation_day: int,
+    *,
+    days_per_year: float = ACTUAL_365,
 ) -> np.ndarray:
-    """ALR per balance row (zero except each account's latest row on or before v)."""
+    """ALR per balance row (zero except each account's latest row on or before v).
+
+    ``days_per_year``: the basis of the year fraction (v - t_a) / B (``[day_count]
+    savings_interest``; actual/365 by default)."""
     out = np.zeros(len(account))
     known = np.flatnonzero(balance_day <= valuation_day)
     if known.size == 0:
@@ -73,7 +81,7 @@ def accrued_savings(
     last = np.ones(order.size, dtype=bool)
     last[:-1] = account[order][1:] != account[order][:-1]
     rows = order[last]
-    t = (valuation_day - balance_day[rows]) / DAYS_PER_YEAR
+    t = (valuation_day - balance_day[rows]) / float(days_per_year)
     out[rows] = balance[rows] * (1.0 + credited_rate[rows]) ** t
     return out
 
@@ -296,12 +304,15 @@ def roll_forward(
     *,
     compounding: str = "daily",
     tolerance: float = 0.005,
+    days_per_year: float = ACTUAL_365,
 ) -> SavingsValues:
     """B(v) = B_s G(s, v) + sum_k a_k G(t_k, v) at credited and at guaranteed rates (module docstring).
 
     One or more snapshot rows per account (account, product, start_day, start_balance): the latest
     on or before v is the start point; an account with none starts at its first transaction.
     ``tolerance``: how far (in money) a withdrawal may exceed the balance, for rounded balances.
+    ``days_per_year``: the basis B of daily compounding (1 + i)^(1/B) (``[day_count]
+    savings_interest``; actual/365 by default).
     """
     if compounding not in COMPOUNDING:
         raise ComputationError(f"savings roll-forward: compounding {compounding!r} is unknown; "
@@ -358,10 +369,11 @@ def roll_forward(
     bad_day = np.full(n, -1, dtype=np.int64)
     bad_amount, bad_balance = np.zeros(n), np.zeros(n)
     monthly = compounding == "monthly"
+    basis = float(days_per_year)
     months = _month_ends(int(start.min()), v) if (monthly and n) else np.zeros(1, dtype=np.int64)
     _roll(start, b0, skip, seg.astype(np.int64), seg_end.astype(np.int64), lo.astype(np.int64),
-          hi.astype(np.int64), t_day, t_amt, s_from, np.log1p(ic) / DAYS_PER_YEAR,
-          np.log1p(ig) / DAYS_PER_YEAR, np.expm1(np.log1p(ic) / 12.0),
+          hi.astype(np.int64), t_day, t_amt, s_from, np.log1p(ic) / basis,
+          np.log1p(ig) / basis, np.expm1(np.log1p(ic) / 12.0),
           np.expm1(np.log1p(ig) / 12.0), months, v, monthly, float(tolerance),
           out_b, out_bg, out_int, bad_day, bad_amount, bad_balance)
     if (bad_day >= 0).any():

@@ -32,12 +32,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from reserva.reserves.claims import methods as m
+from reserva.reserves.claims.registry import METHODS, NEEDS_EXPOSURE, MethodInputs
 from reserva.reserves.claims.triangles import Triangle, reporting_triangle
+from reserva.vocab import IBNR_METHODS
 
-IBNR_METHODS = (
-    "chain_ladder", "mack", "bf", "cape_cod", "benktander", "expected", "count_severity", "none",
-)
-NEEDS_EXPOSURE = ("bf", "cape_cod", "benktander", "expected")
+__all__ = ["IBNR_METHODS", "NEEDS_EXPOSURE", "IbnrResult", "aggregate_segments", "compute_ibnr",
+           "cumulative", "factor_kwargs", "judgements"]
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def compute_ibnr(
         method = methods[i]
         if method == "none":
             note.append("ibnr_method none in the assumption set: no IBNR")
-        elif method != "expected" and known_counts[i] < min_claims[i]:
+        elif METHODS[method].thin_check and known_counts[i] < min_claims[i]:
             note.append(
                 f"thin: {int(known_counts[i])} claims known, {method} needs {min_claims[i]}; "
                 f"{fallback[i]} used"
@@ -190,29 +190,15 @@ def compute_ibnr(
             note[i] = "; ".join(x for x in (note[i], "selected factors / exclusions applied") if x)
         with np.errstate(all="ignore"):
             factors = m.development_factors(Ci, **factor_kwargs(opt, judged))
-            cl = m.chain_ladder(Ci, factors)
-            lat = np.nan_to_num(cl.latest[0])
-            if method in ("chain_ladder", "mack"):
-                u = cl.ultimate[0]
-            elif method == "bf":
-                u = m.bornhuetter_ferguson(Ci, factors, ep_i, elr_i).ultimate[0]
-            elif method == "benktander":
-                u = m.benktander(Ci, factors, ep_i, elr_i, n_iters=2).ultimate[0]
-            elif method == "cape_cod":
-                u = m.cape_cod(Ci, factors, ep_i).ultimate[0]
-            elif method == "expected":
-                u = np.maximum(ep_i[0] * elr_i[0], lat)
-            elif method == "count_severity":
-                N = cumulative(tri.count[i : i + 1])
-                cn = m.chain_ladder(N, m.development_factors(N, **factor_kwargs(opt)))
-                n_lat = np.nan_to_num(cn.latest[0])
-                severity = lat.sum() / n_lat.sum() if n_lat.sum() > 0 else 0.0
-                u = lat + (np.nan_to_num(cn.ultimate[0], nan=0.0) - n_lat) * severity
-            else:
-                u = lat
-            if method == "mack":
-                mk = m.mack(Ci, factors, sigma_extrapolation=opt.sigma_extrapolation if opt else "mack")
-                se[i], se_total[i] = mk.mack_se[0], mk.total_se[0]
+            lat = np.nan_to_num(m.chain_ladder(Ci, factors).latest[0])
+            entry = METHODS[method]
+            p = entry.project(MethodInputs(
+                Ci, factors, ep_i, elr_i,
+                sigma_extrapolation=opt.sigma_extrapolation if opt else "mack",
+                counts=lambda i=i, opt=opt: _counts(tri.count[i : i + 1], opt)))
+            u = p.ultimate[0]
+            if entry.std_errors:
+                se[i], se_total[i] = p.mack_se[0], p.total_se[0]
         latest[i] = lat
         ult[i] = np.where(np.isfinite(u), u, lat)
         ldf[i] = factors.ldf[0]
@@ -242,6 +228,12 @@ def compute_ibnr(
         link_ratios=ratios,
         link_used=used,
     )
+
+
+def _counts(count: np.ndarray, options) -> tuple[np.ndarray, m.Factors]:
+    """Cumulative claim counts of one product and their factors (``count_severity``)."""
+    N = cumulative(count)
+    return N, m.development_factors(N, **factor_kwargs(options))
 
 
 def aggregate_segments(by_product: IbnrResult, by_segment: IbnrResult, seg_product: np.ndarray,

@@ -16,9 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reserva.vocab import CLAIM_REJECTED as REJECTED
+from reserva.vocab import CLAIM_STATUS_CODES as STATUS_CODES  # open 0, paid 1, rejected 2, ...
+
+__all__ = ["OCS_BASES", "REJECTED", "STATUS_CODES", "Payments", "ocs_at"]
+
 OCS_BASES = {"claimed": 0, "case_reserve": 1, "max": 2}
-REJECTED = 2  # status codes: open 0, paid 1, rejected 2, partial 3
-STATUS_CODES = {"open": 0, "paid": 1, "rejected": REJECTED, "partial": 3}
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """IBNR for a triangle the actuary already has (``reserva ibnr``): one call, plain arrays out.
 
-Methods: ``chainladder`` (volume-weighted), ``mack`` (chain ladder with Mack 1993 standard
-errors), ``bf`` (Bornhuetter-Ferguson: exposure x a priori loss ratio), ``capecod`` (the loss
-ratio estimated from the triangle and the exposure), ``benktander`` (one BF iteration on the
-BF ultimate). ``bootstrap_sims > 0`` adds the over-dispersed Poisson bootstrap distribution of
+Methods: those of the IBNR registry (``registry.METHODS``) available for a triangle alone:
+``chain_ladder`` (volume-weighted), ``mack`` (chain ladder with Mack 1993 standard errors),
+``bf`` (Bornhuetter-Ferguson: exposure x a priori loss ratio), ``cape_cod`` (the loss ratio
+estimated from the triangle and the exposure), ``benktander`` (one BF iteration on the BF
+ultimate); ``chainladder`` and ``capecod`` are accepted for ``chain_ladder`` and ``cape_cod``. ``bootstrap_sims > 0`` adds the over-dispersed Poisson bootstrap distribution of
 the chain ladder total IBNR (``triangles.bootstrap_odp``), whatever the method.
 
 Cells (``methods``): NaN before an origin's latest cell is missing and enters no link ratio
@@ -45,12 +46,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from reserva.errors import BadCell, ComputationError, InputError
+from reserva.errors import ArgumentError, BadCell, ComputationError, InputError
 from reserva.io.triangle_csv import diagonal_lags
 from reserva.reserves.claims import ibnr as ibnr_options
 from reserva.reserves.claims import methods, triangles
+from reserva.reserves.claims.registry import METHODS as REGISTRY
+from reserva.reserves.claims.registry import MethodInputs, canonical, triangle_choices
 
-METHODS = ("chainladder", "mack", "bf", "capecod", "benktander")
+METHODS = triangle_choices()  # the registry's methods for a triangle alone, then the aliases
 ZEROS = ("missing", "data")
 
 
@@ -115,7 +118,11 @@ def triangle_ibnr(cumulative: np.ndarray, method: str = "chainladder", *,
         Cumulative values, oldest origin first; NaN beyond the diagonal and where missing.
         An origin whose latest (diagonal) cell is NaN while earlier cells hold values is
         refused (``InputError``).
-    method : {"chainladder", "mack", "bf", "capecod", "benktander"}
+    method : {"chain_ladder", "mack", "bf", "cape_cod", "benktander"}
+        A method of the registry (``registry.METHODS``) for a triangle alone; ``chainladder``
+        and ``capecod`` (chainladder's spellings) are accepted for ``chain_ladder`` and
+        ``cape_cod`` (the default is spelled ``chainladder``, as in earlier versions, whose
+        messages name the method as given). ``TriangleIbnr.method`` holds the registry's name.
     exposure : array [origin], optional
         Exposure (finite, > 0) per origin for bf, capecod and benktander.
     apriori : float, optional
@@ -140,15 +147,17 @@ def triangle_ibnr(cumulative: np.ndarray, method: str = "chainladder", *,
         does not fit in memory.
     """
     C = _validated(cumulative, method, zeros)
+    entry = REGISTRY[canonical(method)]
     n_o = C.shape[0]
-    needs_exposure = method in ("bf", "capecod", "benktander")
-    if needs_exposure and exposure is None:
-        raise InputError([], summary=f"method {method} needs --exposure (origin,exposure CSV)")
-    if method in ("bf", "benktander") and apriori is None:
-        raise InputError([], summary=f"method {method} needs --apriori (expected loss ratio)")
-    if needs_exposure:
+    if entry.needs_exposure and exposure is None:
+        raise ArgumentError.bad("exposure", None, f"an exposure per origin for method {method}",
+                                summary=f"method {method} needs --exposure (origin,exposure CSV)")
+    if entry.needs_apriori and apriori is None:
+        raise ArgumentError.bad("apriori", None, f"an expected loss ratio for method {method}",
+                                summary=f"method {method} needs --apriori (expected loss ratio)")
+    if entry.needs_exposure:
         exposure = _exposure(exposure, n_o)
-    if method in ("bf", "benktander"):
+    if entry.needs_apriori:
         apriori = _apriori(apriori)
     C3 = C[None]
     kwargs = ibnr_options.factor_kwargs(options)
@@ -161,17 +170,11 @@ def triangle_ibnr(cumulative: np.ndarray, method: str = "chainladder", *,
     sigma_rule = getattr(options, "sigma_extrapolation", "mack")
     se = total = None
     with np.errstate(all="ignore"):
-        if method == "mack":
-            p = methods.mack(C3, factors, sigma_extrapolation=sigma_rule)
+        p = entry.project(MethodInputs(
+            C3, factors, None if exposure is None else exposure[None],
+            None if apriori is None else np.array([apriori]), sigma_extrapolation=sigma_rule))
+        if entry.std_errors:
             se, total = p.mack_se[0], float(p.total_se[0])
-        elif method == "chainladder":
-            p = methods.chain_ladder(C3, factors)
-        elif method == "bf":
-            p = methods.bornhuetter_ferguson(C3, factors, exposure[None], np.array([apriori]))
-        elif method == "benktander":
-            p = methods.benktander(C3, factors, exposure[None], np.array([apriori]), n_iters=2)
-        else:
-            p = methods.cape_cod(C3, factors, exposure[None])
     _check_finite(C, p, factors, exposure, apriori, method, _names(origins, n_o),
                   _names(ages, C.shape[1]))
     limit = float(getattr(options, "max_link_ratio", np.inf))
@@ -182,15 +185,16 @@ def triangle_ibnr(cumulative: np.ndarray, method: str = "chainladder", *,
     boot = None
     if bootstrap_sims:
         if diag.missing.any():
-            raise InputError([], summary=(
+            raise ArgumentError.bad("bootstrap_sims", bootstrap_sims, "0 for a triangle with "
+                                    "missing cells", summary=(
                 f"--bootstrap needs every cell on and above the diagonal; the triangle has "
                 f"{int(diag.missing.sum())} missing cells; fill them in or leave --bootstrap out"))
         boot = _bootstrap(C3, bootstrap_sims, seed)
     return TriangleIbnr(
-        method, p.latest[0], p.ultimate[0], p.ibnr[0], p.cdf_applied[0], se, total,
+        entry.name, p.latest[0], p.ultimate[0], p.ibnr[0], p.cdf_applied[0], se, total,
         factors.ldf[0], boot, zeros=zeros, tail=float(factors.tail[0]),
         tail_fit_ok=bool(factors.tail_fit_ok[0]),
-        sigma_extrapolation=sigma_rule if method == "mack" else None, max_link_ratio=limit,
+        sigma_extrapolation=sigma_rule if entry.std_errors else None, max_link_ratio=limit,
         diagnostics=diag, flags=_flags(diag, p.latest[0], p.ultimate[0], se))
 
 
@@ -257,9 +261,11 @@ def _bootstrap(C3, n_sims: int, seed: int):
 
 def _validated(cumulative, method: str, zeros: str) -> np.ndarray:
     if method not in METHODS:
-        raise InputError([], summary=f"method {method!r} unknown; expected one of {', '.join(METHODS)}")
+        raise ArgumentError.bad("method", method, f"one of {', '.join(METHODS)}", summary=(
+            f"method {method!r} unknown; expected one of {', '.join(METHODS)}"))
     if zeros not in ZEROS:
-        raise InputError([], summary=f"zeros {zeros!r} unknown; expected one of {', '.join(ZEROS)}")
+        raise ArgumentError.bad("zeros", zeros, f"one of {', '.join(ZEROS)}", summary=(
+            f"zeros {zeros!r} unknown; expected one of {', '.join(ZEROS)}"))
     C = np.asarray(cumulative, dtype=float)
     if C.ndim != 2 or C.shape[0] < 1 or C.shape[1] < 1:
         raise InputError(BadCell("triangle", None, None, f"shape {C.shape}",
@@ -298,7 +304,7 @@ def _apriori(apriori) -> float:
     except (TypeError, ValueError):
         value = float("nan")
     if not np.isfinite(value) or value <= 0:
-        raise InputError([], summary=(
+        raise ArgumentError.bad("apriori", apriori, "a finite expected loss ratio > 0", summary=(
             f"--apriori {apriori!r}: expected a finite expected loss ratio > 0 (e.g. 0.65)"))
     return value
 

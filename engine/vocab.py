@@ -1,0 +1,88 @@
+"""The vocabularies of the engine: the one definition of every coded value, the bottom layer.
+
+Every module that names a code of the data pack or of the results (the schema in ``io``, the
+kernels, the stages, the store, the report, the sample generator) imports it from here; this
+module imports nothing of the engine. A vocabulary is a tuple whose order is part of its
+meaning: the integer code of a value is its index in the tuple (``CLAIM_STATUSES[2]`` is
+``"rejected"``, so an array of claim statuses holds 2 for a rejected claim), the same code in
+``io`` (the array bundles), the kernels and the sample generator.
+
+- ``PROGRAMME``: the column of every product combined (results keyed by ``product_id``).
+- Premium frequencies (data-pack ``policies.premium_frequency`` and
+  ``life_policies.premium_mode``): ``INTERVAL_MONTHS`` = months between two premium due dates
+  (0 = one premium only), ``PREMIUMS_PER_YEAR`` = premiums a year (a single premium counts as
+  one: the annual premium column holds it).
+- Claim statuses, with their integer codes ``CLAIM_OPEN``, ``CLAIM_PAID``, ``CLAIM_REJECTED``,
+  ``CLAIM_PARTIAL``
+  (spec 6.1: a claim's decision C and receipt D, E2 L2486-2488, L2712-2713).
+- Exit reasons (``exits.reason``; ``DEATH`` and ``MAX_AGE`` leave the renewal denominator,
+  E2 L1789-1920).
+- Asset classes, ledger lines, liability kinds, reserves, life plans, savings transaction types,
+  relationships, product kinds: the choices of the data-pack columns (README data-pack tables).
+"""
+
+from __future__ import annotations
+
+# the programme column: every product combined
+PROGRAMME = "ALL"
+
+PRODUCT_KINDS = (
+    "credit_life", "group_life", "individual_life", "endowment", "whole_life",
+    "savings_life", "pension", "health", "other",
+)
+
+# premium frequencies (policies.premium_frequency, life_policies.premium_mode)
+PREMIUM_FREQUENCIES = ("single", "annual", "semiannual", "quarterly", "monthly")
+# months between two premium due dates; 0 = one premium only (single)
+INTERVAL_MONTHS = {"single": 0, "annual": 12, "semiannual": 6, "quarterly": 3, "monthly": 1}
+# premiums a year; a single premium counts once (the annual premium column holds it)
+PREMIUMS_PER_YEAR = {"single": 1, "annual": 1, "semiannual": 2, "quarterly": 4, "monthly": 12}
+
+POLICY_STATUSES = ("active", "expired", "cancelled", "lapsed", "claimed")
+
+# claim statuses; a status's integer code is its index (open 0, paid 1, rejected 2, partial 3)
+CLAIM_STATUSES = ("open", "paid", "rejected", "partial")
+CLAIM_STATUS_CODES = {status: code for code, status in enumerate(CLAIM_STATUSES)}
+CLAIM_OPEN, CLAIM_PAID, CLAIM_REJECTED, CLAIM_PARTIAL = (
+    CLAIM_STATUS_CODES[s] for s in CLAIM_STATUSES)
+
+EXIT_REASONS = ("death", "max_age", "lapse", "migration", "other", "unknown")
+DEATH, MAX_AGE = EXIT_REASONS[0], EXIT_REASONS[1]
+
+LEDGER_LINES = (
+    "personnel", "administration", "distribution", "other_operating",
+    "reinsurance_premium", "reinsurance_recoveries", "membership_fees",
+    "commissions_received", "investment_income", "other_income",
+    "non_operating_income", "non_operating_expense", "extraordinary_income",
+    "extraordinary_expense", "donations", "taxes", "claims_handling",
+)
+ASSET_CLASSES = (
+    "cash", "deposit", "government_bond", "corporate_bond", "equity",
+    "real_estate", "fixed_assets", "receivable", "other",
+)
+BOND_CLASSES = ("government_bond", "corporate_bond")
+SCHEDULED_ASSETS = (*BOND_CLASSES, "deposit")  # paid back at maturity
+CASH_ASSETS = ("cash",)
+# without a schedule of cashflows (the asset projection holds them at book value)
+UNSCHEDULED_ASSETS = tuple(c for c in ASSET_CLASSES if c not in (*SCHEDULED_ASSETS, *CASH_ASSETS))
+COUPON_FREQUENCIES = (0, 1, 2, 3, 4, 6, 12)  # payments a year; 0 = none (12/f whole months)
+LIABILITY_KINDS = ("insurance_obligation", "reinsurance_payable", "payable", "other")
+RESERVES = ("upr", "ibnr", "ocs", "alr")
+LIFE_PLANS = ("whole_life", "endowment", "term", "pure_endowment")
+TRANSACTION_TYPES = ("contribution", "withdrawal")
+RELATIONSHIPS = ("principal", "spouse", "child", "parent", "sibling", "other")
+
+# IBNR methods of an assumption set (reserving.csv ibnr_method, thin_fallback); what each does
+# and needs: the registry reserva.reserves.claims.registry
+IBNR_METHODS = (
+    "chain_ladder", "mack", "bf", "cape_cod", "benktander", "expected", "count_severity", "none",
+)
+
+__all__ = [
+    "ASSET_CLASSES", "BOND_CLASSES", "CASH_ASSETS", "CLAIM_OPEN", "CLAIM_PAID", "CLAIM_PARTIAL",
+    "CLAIM_REJECTED", "CLAIM_STATUSES", "CLAIM_STATUS_CODES", "COUPON_FREQUENCIES", "DEATH",
+    "EXIT_REASONS", "IBNR_METHODS", "INTERVAL_MONTHS", "LEDGER_LINES", "LIABILITY_KINDS",
+    "LIFE_PLANS", "MAX_AGE", "POLICY_STATUSES", "PREMIUMS_PER_YEAR", "PREMIUM_FREQUENCIES",
+    "PRODUCT_KINDS", "PROGRAMME", "RELATIONSHIPS", "RESERVES", "SCHEDULED_ASSETS",
+    "TRANSACTION_TYPES", "UNSCHEDULED_ASSETS",
+]
