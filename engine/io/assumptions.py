@@ -2,6 +2,11 @@
 
 A set is read only if every file matches its recorded hash, so a run's (set id, set hash) pins the
 numbers it used. ``set hash = sha256("name:sha256\\n" for each file, sorted by name)``.
+
+The files are parsed once into frozen values: ``settings.toml`` into typed sections declared in
+``reserva.io.settings`` (``a.settings.ibnr.max_origin_years``), each CSV table into its records.
+Like the data pack, a set is checked whole: every problem of every file (file, line, column,
+value, expected) is collected and raised as one ``SetProblems`` (an ``AssumptionError``).
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from reserva.errors import AssumptionError
+from reserva.errors import MAX_CELL_LINES, AssumptionError, BadCell, EngineError
+from reserva.io.settings import Problem, Settings, parse_settings
+from reserva.vocab import IBNR_METHODS
 
 MANIFEST = "manifest.toml"
 # The files every set must have, with the columns each must hold.
@@ -28,6 +35,7 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     ),
     "ledger_map.csv": ("line", "p_code", "sign"),
     "asset_map.csv": ("asset_class", "admitted_code", "non_admitted_code", "liquid_share", "haircut"),
+    "liability_map.csv": ("kind", "short_code", "long_code"),
     "liquidity_factors.csv": ("item", "factor"),
     "kpi_thresholds.csv": (
         "edition", "indicator", "lower", "upper", "lower_inclusive", "upper_inclusive",
@@ -62,9 +70,6 @@ EARNING_BASES = (
     "at_expiry",
 )
 PERSPECTIVES = ("overall", "insurer", "agent")
-IBNR_METHODS = (
-    "chain_ladder", "mack", "bf", "cape_cod", "benktander", "expected", "count_severity", "none",
-)
 OCS_BASES = ("claimed", "case_reserve", "max")
 ALR_METHODS = (
     "none", "savings", "net_premium", "gross_premium", "savings+net_premium",
@@ -234,9 +239,10 @@ class AssumptionSet:
     reserving: Mapping[str, ReservingBasis]  # by product kind
     ledger_map: pd.DataFrame  # line, p_code, sign
     asset_map: pd.DataFrame  # asset_class, admitted_code, non_admitted_code, liquid_share
+    liability_map: pd.DataFrame  # kind, short_code (due within the horizon), long_code
     liquidity_factors: Mapping[str, float]  # item -> share payable within the horizon
     thresholds: Mapping[int, Mapping[str, Threshold]]  # edition -> indicator -> threshold
-    settings: Mapping
+    settings: Settings  # typed sections: ``a.settings.ibnr.max_origin_years``
     earning_profiles: Mapping[tuple[str, str], tuple[EarningComponent, ...]]  # (profile, perspective)
     earning_curves: Mapping[str, tuple[tuple[float, ...], tuple[float, ...]]]  # name -> (x, y)
     ibnr_options: Mapping[str, IbnrOptions]  # by product kind
@@ -303,6 +309,7 @@ class AssumptionSet:
             ) from None
 
     def setting(self, section: str, key: str):
+        """``settings[section][key]`` (prefer ``a.settings.<section>.<key>``)."""
         try:
             return self.settings[section][key]
         except KeyError:
@@ -312,16 +319,79 @@ class AssumptionSet:
             ) from None
 
 
-def _probability(row) -> float:
+class SetProblems(AssumptionError):
+    """Problems of an assumption set's files, every one at once: ``str`` is one sentence
+    listing them, ``lines()`` (what the CLI prints) a summary and one line each, ``cells``
+    one ``BadCell`` each."""
+
+    def __init__(self, set_name: str, problems: list[Problem]):
+        self.problems = list(problems)
+        self.cells = [p.cell for p in self.problems]
+        files = sorted({c.file for c in self.cells})
+        n = len(self.problems)
+        self.summary = f"assumption set {set_name}: {n} problems in {', '.join(files)}"
+        head = f"{self.summary}: " if n > 1 else f"assumption set {set_name}: "
+        super().__init__(head + "; ".join(p.text for p in self.problems))
+
+    def lines(self) -> list[str]:
+        if len(self.problems) == 1:
+            return [str(self)]
+        shown = [p.text for p in self.problems[:MAX_CELL_LINES]]
+        rest = len(self.problems) - len(shown)
+        more = [f"... and {rest} more problem{'s' if rest != 1 else ''}"] if rest > 0 else []
+        return [self.summary, *shown, *more]
+
+
+class _Problems:
+    """Every problem of a set's files, collected file by file and raised once (``raise_all``).
+
+    A problem is a ``Problem``: a ``BadCell`` (file, line, column, value, expected, fix) and
+    the sentence shown. ``add`` words a cell as ``<file> line <n> <column> = <value>, expected
+    <what>`` unless given its own sentence.
+    """
+
+    def __init__(self, set_name: str):
+        self.set_name = set_name
+        self.items: list[Problem] = []
+
+    def add(self, file: str, row: int | None, column: str | None, value, expected: str,
+            text: str | None = None, fix: str = "") -> None:
+        said = text or f"{file} line {row} {column} = {value!r}, expected {expected}"
+        self.items.append(Problem(BadCell(file, row, column, str(value), expected, fix), said))
+
+    def has(self, *files: str) -> bool:
+        """Whether any of ``files`` has a problem."""
+        return any(p.cell.file in files for p in self.items)
+
+    def guard(self, file: str, parse, *args, default=None):
+        """``parse(*args)``, or ``default`` with a problem naming ``file`` if a value of it
+        cannot be read (a value no check foresaw)."""
+        try:
+            return parse(*args)
+        except EngineError:
+            raise
+        except (ValueError, TypeError, KeyError) as exc:
+            self.add(file, None, None, "", "plain decimal numbers and the codes the README lists",
+                     f"{file}: a value of its files cannot be read ({type(exc).__name__}: {exc})")
+            return default
+
+    def raise_all(self) -> None:
+        """One AssumptionError (``SetProblems``) listing every problem."""
+        if self.items:
+            raise SetProblems(self.set_name, self.items)
+
+
+def _probability(p: _Problems, i: int, row) -> float:
     text = str(row["ocs_payment_probability"]).strip()
     if text == "experience":
         return float("nan")
     value = _number(text)
     if value is None or not 0.0 <= value <= 1.0:
-        raise AssumptionError(
-            f"reserving.csv {row['product_kind']}: ocs_payment_probability {text!r}, expected a "
-            "probability between 0 and 1 or 'experience'"
-        )
+        p.add("reserving.csv", i, "ocs_payment_probability", text,
+              "a probability between 0 and 1 or 'experience'",
+              f"reserving.csv {row['product_kind']}: ocs_payment_probability {text!r}, expected a "
+              "probability between 0 and 1 or 'experience'")
+        return float("nan")
     return value
 
 
@@ -333,77 +403,34 @@ def _opt_float(value) -> float | None:
     return None if pd.isna(value) or value == "" else float(value)
 
 
-# Settings whose value may be a word or a number (the bundled set shows only one of them).
-WORD_OR_NUMBER = frozenset({("liquidity", "growth_margin")})
-
-
-def _type_name(value) -> str:
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int):
-        return "a whole number"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a quoted text"
-    if isinstance(value, list):
-        return "a list [...]"
-    return "a table"
-
-
-def _same_kind(value, like) -> bool:
-    """Whether ``value`` has the TOML type of ``like`` (an integer is a number too)."""
-    if isinstance(like, bool) or isinstance(value, bool):
-        return isinstance(value, bool) and isinstance(like, bool)
-    if isinstance(like, float):
-        return isinstance(value, int | float)
-    if isinstance(like, list):
-        return isinstance(value, list) and all(
-            _same_kind(v, like[0]) for v in value) if like else isinstance(value, list)
-    return isinstance(value, type(like))
-
-
-def _read_settings(set_dir: Path) -> dict:
-    """settings.toml of a set, each value checked against the type of the same setting in the
-    bundled default set (the reference): ``months = "three"`` is refused here, naming it."""
-    where = f"assumption set {set_dir.name}: settings.toml"
+def _read_settings(p: _Problems, set_dir: Path) -> Settings | None:
+    """settings.toml of a set, typed by its declaration (``reserva.io.settings``): an unknown
+    section or key, a missing key, a value of the wrong type or out of range is a problem."""
+    name = "settings.toml"
     try:
-        settings = tomllib.loads((set_dir / "settings.toml").read_text(encoding="utf-8"))
+        text = (set_dir / name).read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise AssumptionError(f"{where} cannot be read ({exc}); fix: correct the TOML syntax")\
-            from None
-    reference_file = default_root() / "default" / "settings.toml"
-    if set_dir.resolve() == reference_file.parent.resolve() or not reference_file.exists():
-        return settings
-    reference = tomllib.loads(reference_file.read_text(encoding="utf-8"))
-    problems = []
-    for section, values in settings.items():
-        if not isinstance(values, dict):
-            problems.append(f"{section} = {values!r}, expected a [{section}] section")
-            continue
-        for key, value in values.items():
-            like = reference.get(section, {}).get(key)
-            if like is None:
-                continue  # not a setting the engine reads; a typo shows as a missing setting
-            word_or_number = (section, key) in WORD_OR_NUMBER and isinstance(
-                value, str | int | float) and not isinstance(value, bool)
-            if not (word_or_number or _same_kind(value, like)):
-                problems.append(f"[{section}] {key} = {value!r}, expected {_type_name(like)} "
-                                f"(like {like!r} in the default set)")
-    if problems:
-        raise AssumptionError(f"{where}: {'; '.join(problems)}; fix: correct the value")
+        p.add(name, None, None, "", "TOML text",
+              f"{name} cannot be read ({exc}); fix: correct the TOML syntax")
+        return None
+    settings, problems = parse_settings(doc, file=name, text=text)
+    p.items.extend(problems)
     return settings
 
 
 def load_assumptions(set_id: str = "default", root: Path | None = None) -> AssumptionSet:
     """Read and verify an assumption set; raises AssumptionError naming what is wrong.
 
-    The checks of each file name the file, row and column; a value that no check foresaw and
-    that cannot be read as the number or code it stands for still ends as an AssumptionError
-    (never a bare ValueError), quoting it.
+    Every problem of every file is reported at once (file, line, column, value, expected; the
+    error's ``cells`` hold them as ``BadCell``). A value that no check foresaw and that cannot
+    be read as the number or code it stands for still ends as an AssumptionError (never a bare
+    ValueError), quoting it.
     """
     try:
         return _load_assumptions(set_id, root)
+    except EngineError:  # InputError, AssumptionError are ValueErrors too: already precise
+        raise
     except (ValueError, TypeError, KeyError) as exc:
         raise AssumptionError(
             f"assumption set {Path(str(set_id)).name}: a value of its files cannot be read "
@@ -411,7 +438,7 @@ def load_assumptions(set_id: str = "default", root: Path | None = None) -> Assum
             "README lists, then run `reserva assumptions hash` on the set") from exc
 
 
-def _load_assumptions(set_id: str, root: Path | None) -> AssumptionSet:
+def _set_dir(set_id: str, root: Path | None) -> Path:
     root = Path(root) if root else default_root()
     set_dir = Path(set_id) if Path(set_id).is_dir() else root / set_id
     if not set_dir.is_dir():
@@ -419,6 +446,11 @@ def _load_assumptions(set_id: str, root: Path | None) -> AssumptionSet:
             f"assumption set {set_id!r} not found under {root}; "
             "fix: pass --assumptions with a set folder name or path"
         )
+    return set_dir
+
+
+def _check_manifest(set_dir: Path) -> tuple[dict, dict]:
+    """(manifest, listed files -> sha256); refused unless every file matches its hash."""
     manifest = _read_manifest(set_dir)
     listed: dict = manifest.get("files", {})
     problems = []
@@ -441,86 +473,64 @@ def _load_assumptions(set_id: str, root: Path | None) -> AssumptionSet:
             f"fix: restore the files or, if the change is intended, run "
             f"`reserva assumptions hash {set_dir}`"
         )
+    return manifest, listed
 
+
+def _frames(p: _Problems, set_dir: Path) -> dict[str, pd.DataFrame]:
+    """Every CSV file of REQUIRED_FILES as text cells; one without its columns is left out."""
     frames = {}
     for name, columns in REQUIRED_FILES.items():
         if not name.endswith(".csv"):
             continue
-        frame = pd.read_csv(set_dir / name, dtype=str, keep_default_na=False)
+        frame = p.guard(name, lambda path: pd.read_csv(path, dtype=str, keep_default_na=False),
+                        set_dir / name)
+        if frame is None:
+            continue
         missing = [c for c in columns if c not in frame.columns]
         if missing:
-            raise AssumptionError(
-                f"assumption set {set_dir.name}: {name} lacks column(s) {', '.join(missing)}"
-            )
+            p.add(name, 1, None, ",".join(frame.columns), f"the columns {', '.join(columns)}",
+                  f"{name} lacks column(s) {', '.join(missing)}", fix="add them")
+            continue
         frames[name] = frame
-    settings = _read_settings(set_dir)
+    return frames
 
-    reserving = {}
-    for row in frames["reserving.csv"].to_dict("records"):
-        basis = ReservingBasis(
-            product_kind=row["product_kind"],
-            earning_basis=row["earning_basis"],
-            ibnr_method=row["ibnr_method"],
-            ocs_basis=row["ocs_basis"],
-            ocs_payment_probability=_probability(row),
-            alr_method=row["alr_method"],
-            renewal_applicable=_bool(row["renewal_applicable"]),
-            min_claims_for_chain_ladder=int(row["min_claims_for_chain_ladder"]),
-            refund_rule=row["refund_rule"],
-            expected_loss_ratio=float(row["expected_loss_ratio"]),
-            thin_fallback=row["thin_fallback"],
-        )
-        for field, allowed in (
-            ("ibnr_method", IBNR_METHODS), ("thin_fallback", IBNR_METHODS),
-            ("ocs_basis", OCS_BASES), ("alr_method", ALR_METHODS),
-            ("refund_rule", REFUND_RULES),
-        ):
-            if getattr(basis, field) not in allowed:
-                raise AssumptionError(
-                    f"assumption set {set_dir.name}: reserving.csv {basis.product_kind} "
-                    f"{field} = {getattr(basis, field)!r}, expected one of {', '.join(allowed)}"
-                )
-        reserving[basis.product_kind] = basis
 
-    ledger_map = frames["ledger_map.csv"].assign(sign=lambda d: d["sign"].astype(float))
-    asset_map = _asset_map(set_dir.name, frames["asset_map.csv"])
-    by_horizon = _liquidity_factors(set_dir.name, frames["liquidity_factors.csv"])
-    factors = by_horizon.get(3, {})
-    thresholds: dict[int, dict[str, Threshold]] = {}
-    for r in frames["kpi_thresholds.csv"].to_dict("records"):
-        thresholds.setdefault(int(r["edition"]), {})[r["indicator"]] = Threshold(
-            indicator=r["indicator"],
-            lower=_opt_float(r["lower"]),
-            upper=_opt_float(r["upper"]),
-            lower_inclusive=_bool(r["lower_inclusive"]),
-            upper_inclusive=_bool(r["upper_inclusive"]),
-            source=r.get("source", ""),
-        )
-    curves = _curves(set_dir.name, frames["earning_curves.csv"])
-    profiles = _profiles(set_dir.name, frames["earning_profiles.csv"], curves)
-    for basis in reserving.values():
-        if basis.earning_basis in ("loan", "curve"):
-            raise AssumptionError(
-                f"assumption set {set_dir.name}: reserving.csv {basis.product_kind} earning_basis "
-                f"{basis.earning_basis!r} needs a parameter (loan rate or curve name); fix: "
-                "define a profile in earning_profiles.csv and name it instead"
-            )
-        if basis.earning_basis not in EARNING_BASES and not any(
-            p == basis.earning_basis for p, _ in profiles
-        ):
-            raise AssumptionError(
-                f"assumption set {set_dir.name}: reserving.csv {basis.product_kind} "
-                f"earning_basis {basis.earning_basis!r} is neither a basis nor a profile of "
-                "earning_profiles.csv"
-            )
-    mortality = _mortality(set_dir, frames["mortality_tables.csv"], listed)
-    life_basis = _life_basis(set_dir.name, frames["life_basis.csv"], mortality)
-    for basis in reserving.values():
-        if basis.alr_method.endswith("_premium") and basis.product_kind not in life_basis:
-            raise AssumptionError(
-                f"assumption set {set_dir.name}: reserving.csv {basis.product_kind} alr_method "
-                f"{basis.alr_method!r} needs a row of life_basis.csv; fix: add one"
-            )
+def _load_assumptions(set_id: str, root: Path | None) -> AssumptionSet:
+    set_dir = _set_dir(set_id, root)
+    manifest, listed = _check_manifest(set_dir)
+    p = _Problems(set_dir.name)
+    frames = _frames(p, set_dir)
+    empty = None  # a file with problems: the set is refused below, its value never used
+
+    def parse(name: str, fn, *args, default):
+        """``fn(p, frame, *args)`` for a file read with its columns, else ``default``."""
+        if name not in frames:
+            return default
+        return p.guard(name, fn, p, frames[name], *args, default=default)
+
+    settings = _read_settings(p, set_dir)
+    reserving = parse("reserving.csv", _reserving, default={})
+    ledger_map = parse("ledger_map.csv", _ledger_map, default=empty)
+    asset_map = parse("asset_map.csv", _asset_map, default=empty)
+    liability_map = parse("liability_map.csv", _liability_map, default=empty)
+    by_horizon = parse("liquidity_factors.csv", _liquidity_factors, default={})
+    thresholds = parse("kpi_thresholds.csv", _thresholds, default={})
+    curves = parse("earning_curves.csv", _curves, default={})
+    profiles = parse("earning_profiles.csv", _profiles, curves, default={})
+    if not p.has("earning_profiles.csv", "earning_curves.csv"):
+        _earning_bases(p, reserving, profiles)
+    mortality = parse("mortality_tables.csv", _mortality, listed, default={})
+    life_basis = parse("life_basis.csv", _life_basis, mortality, default={})
+    if not p.has("life_basis.csv", "mortality_tables.csv"):
+        _life_kinds(p, reserving, life_basis)
+    ibnr_options = parse("ibnr_options.csv", _ibnr_options, default={})
+    selections = parse("ibnr_selections.csv", _selections, default=empty)
+    patterns = parse("payment_patterns.csv", _patterns, default={})
+    crediting = parse("crediting_rates.csv", _crediting, default=empty)
+    projection = parse("projection.csv", _projection, default={})
+    new_business = parse("new_business.csv", _new_business, default=empty)
+    limits = parse("investment_limits.csv", _limits, default=empty)
+    p.raise_all()
     return AssumptionSet(
         set_id=manifest.get("set_id", set_dir.name),
         set_hash=set_hash(listed),
@@ -529,28 +539,134 @@ def _load_assumptions(set_id: str, root: Path | None) -> AssumptionSet:
         reserving=MappingProxyType(reserving),
         ledger_map=ledger_map,
         asset_map=asset_map,
-        liquidity_factors=MappingProxyType(factors),
+        liability_map=liability_map,
+        liquidity_factors=MappingProxyType(by_horizon.get(3, {})),
         thresholds=MappingProxyType({k: MappingProxyType(v) for k, v in thresholds.items()}),
-        settings=MappingProxyType(settings),
+        settings=settings,
         earning_profiles=MappingProxyType(profiles),
         earning_curves=MappingProxyType(curves),
-        ibnr_options=MappingProxyType(_ibnr_options(set_dir.name, frames["ibnr_options.csv"])),
-        ibnr_selections=_selections(set_dir.name, frames["ibnr_selections.csv"]),
-        payment_patterns=MappingProxyType(_patterns(set_dir.name, frames["payment_patterns.csv"])),
+        ibnr_options=MappingProxyType(ibnr_options),
+        ibnr_selections=selections,
+        payment_patterns=MappingProxyType(patterns),
         mortality=MappingProxyType(mortality),
         life_basis=MappingProxyType(life_basis),
-        crediting_rates=_crediting(set_dir.name, frames["crediting_rates.csv"]),
-        projection_bases=MappingProxyType(_projection(set_dir.name, frames["projection.csv"])),
-        new_business=_new_business(set_dir.name, frames["new_business.csv"]),
-        investment_limits=_limits(set_dir.name, frames["investment_limits.csv"]),
+        crediting_rates=crediting,
+        projection_bases=MappingProxyType(projection),
+        new_business=new_business,
+        investment_limits=limits,
         liquidity_factors_by_horizon=MappingProxyType(
             {h: MappingProxyType(f) for h, f in by_horizon.items()}),
     )
 
 
-def _cells(set_name: str, file: str, frame: pd.DataFrame, spec: dict) -> tuple[list[dict], list[str]]:
-    """Parse columns of every row by ``spec`` (column -> (parser, expected)); collect every bad cell."""
-    rows, problems = [], []
+RESERVING_CODES = (
+    ("ibnr_method", IBNR_METHODS), ("thin_fallback", IBNR_METHODS), ("ocs_basis", OCS_BASES),
+    ("alr_method", ALR_METHODS), ("refund_rule", REFUND_RULES),
+)
+
+
+def _reserving(p: _Problems, frame: pd.DataFrame) -> dict[str, ReservingBasis]:
+    """reserving.csv: one ReservingBasis per product kind; codes checked against their lists."""
+    name = "reserving.csv"
+    out = {}
+    for i, row in enumerate(frame.to_dict("records"), start=2):
+        kind, ok = row["product_kind"], True
+        for field, allowed in RESERVING_CODES:
+            if row[field] not in allowed:
+                ok = False
+                p.add(name, i, field, row[field], f"one of {', '.join(allowed)}",
+                      f"{name} {kind} {field} = {row[field]!r}, expected one of "
+                      f"{', '.join(allowed)}")
+        numbers = {}
+        for column, read, what in (("expected_loss_ratio", float, "a number"),
+                                   ("min_claims_for_chain_ladder", int, "a whole number")):
+            try:
+                numbers[column] = read(row[column])
+            except ValueError as exc:
+                ok = False
+                p.add(name, i, column, row[column], what,
+                      f"{name} line {i} {column}: a value of its files cannot be read "
+                      f"(ValueError: {exc}), expected {what}")
+        before = len(p.items)
+        probability = _probability(p, i, row)
+        if ok and len(p.items) == before:
+            out[kind] = ReservingBasis(
+                product_kind=kind,
+                earning_basis=row["earning_basis"],
+                ibnr_method=row["ibnr_method"],
+                ocs_basis=row["ocs_basis"],
+                ocs_payment_probability=probability,
+                alr_method=row["alr_method"],
+                renewal_applicable=_bool(row["renewal_applicable"]),
+                min_claims_for_chain_ladder=numbers["min_claims_for_chain_ladder"],
+                refund_rule=row["refund_rule"],
+                expected_loss_ratio=numbers["expected_loss_ratio"],
+                thin_fallback=row["thin_fallback"],
+            )
+    return out
+
+
+def _earning_bases(p: _Problems, reserving: Mapping[str, ReservingBasis], profiles) -> None:
+    """Each kind's earning basis is a plain basis or a profile of earning_profiles.csv."""
+    for basis in reserving.values():
+        if basis.earning_basis in ("loan", "curve"):
+            p.add("reserving.csv", None, "earning_basis", basis.earning_basis,
+                  "a basis without parameter or a profile",
+                  f"reserving.csv {basis.product_kind} earning_basis {basis.earning_basis!r} "
+                  "needs a parameter (loan rate or curve name); fix: define a profile in "
+                  "earning_profiles.csv and name it instead")
+        elif basis.earning_basis not in EARNING_BASES and not any(
+                q == basis.earning_basis for q, _ in profiles):
+            p.add("reserving.csv", None, "earning_basis", basis.earning_basis,
+                  "a basis or a profile of earning_profiles.csv",
+                  f"reserving.csv {basis.product_kind} earning_basis {basis.earning_basis!r} is "
+                  "neither a basis nor a profile of earning_profiles.csv")
+
+
+def _life_kinds(p: _Problems, reserving: Mapping[str, ReservingBasis], life_basis) -> None:
+    """A kind valued by a premium ALR method needs a row of life_basis.csv."""
+    for basis in reserving.values():
+        if basis.alr_method.endswith("_premium") and basis.product_kind not in life_basis:
+            p.add("life_basis.csv", None, "product_kind", basis.product_kind,
+                  "a row for each kind valued by a premium method",
+                  f"reserving.csv {basis.product_kind} alr_method {basis.alr_method!r} needs a "
+                  "row of life_basis.csv; fix: add one")
+
+
+def _ledger_map(p: _Problems, frame: pd.DataFrame) -> pd.DataFrame:
+    """ledger_map.csv: line -> P-code and sign (a number)."""
+    _cells(p, "ledger_map.csv", frame, {"sign": (float, "a number (1 or -1)")})
+    if p.has("ledger_map.csv"):
+        return frame
+    return frame.assign(sign=lambda d: d["sign"].astype(float))
+
+
+def _thresholds(p: _Problems, frame: pd.DataFrame) -> dict[int, dict[str, Threshold]]:
+    """kpi_thresholds.csv: edition -> indicator -> threshold (empty bound = none)."""
+    rows = _cells(p, "kpi_thresholds.csv", frame, {
+        "edition": (int, "a handbook edition (1 or 2)"),
+        "lower": (_blank_or(float), "a number or empty"),
+        "upper": (_blank_or(float), "a number or empty"),
+    })
+    thresholds: dict[int, dict[str, Threshold]] = {}
+    if p.has("kpi_thresholds.csv"):
+        return thresholds
+    for r, raw in zip(rows, frame.to_dict("records"), strict=True):
+        thresholds.setdefault(r["edition"], {})[r["indicator"]] = Threshold(
+            indicator=r["indicator"],
+            lower=_opt_float(raw["lower"]),
+            upper=_opt_float(raw["upper"]),
+            lower_inclusive=_bool(r["lower_inclusive"]),
+            upper_inclusive=_bool(r["upper_inclusive"]),
+            source=r.get("source", ""),
+        )
+    return thresholds
+
+
+def _cells(p: _Problems, file: str, frame: pd.DataFrame, spec: dict) -> list[dict]:
+    """Parse columns of every row by ``spec`` (column -> (parser, expected)); every bad cell
+    is a problem (its value left as the text, and the row marked ``_bad``)."""
+    rows = []
     for i, raw in enumerate(frame.to_dict("records"), start=2):
         row = dict(raw)
         for col, (parse, expected) in spec.items():
@@ -558,9 +674,10 @@ def _cells(set_name: str, file: str, frame: pd.DataFrame, spec: dict) -> tuple[l
             try:
                 row[col] = parse(text)
             except (TypeError, ValueError):
-                problems.append(f"{file} line {i} {col} = {text!r}, expected {expected}")
+                p.add(file, i, col, text, expected)
+                row["_bad"] = True
         rows.append(row)
-    return rows, problems
+    return rows
 
 
 def _rate(text: str) -> float:
@@ -588,15 +705,10 @@ def _blank_or(parse):
     return lambda text: None if text == "" else parse(text)
 
 
-def _fail(set_name: str, problems: list[str]) -> None:
-    if problems:
-        raise AssumptionError(f"assumption set {set_name}: {'; '.join(problems)}")
-
-
-def _mortality(set_dir: Path, frame: pd.DataFrame, listed: Mapping) -> dict:
+def _mortality(p: _Problems, frame: pd.DataFrame, listed: Mapping) -> dict:
     """mortality_tables.csv: every table named once, its source complete (files in the manifest)."""
     name = "mortality_tables.csv"
-    rows, problems = _cells(set_dir.name, name, frame, {
+    rows = _cells(p, name, frame, {
         "min_age": (_blank_or(int), "a whole age or empty"),
         "max_age": (_blank_or(int), "a whole age or empty"),
         "package_id": (_blank_or(int), "a table id (whole number) or empty"),
@@ -609,83 +721,93 @@ def _mortality(set_dir: Path, frame: pd.DataFrame, listed: Mapping) -> dict:
         where = f"{name} line {i}"
         source = row["source"]
         if source not in MORTALITY_SOURCES:
-            problems.append(f"{where} source = {source!r}, expected one of {', '.join(MORTALITY_SOURCES)}")
+            p.add(name, i, "source", source, f"one of {', '.join(MORTALITY_SOURCES)}",
+                  f"{where} source = {source!r}, expected one of {', '.join(MORTALITY_SOURCES)}")
             continue
         if row["table"] in out:
-            problems.append(f"{where} table {row['table']!r} is named twice")
-        if source == "makeham" and None in (row["law_a"], row["law_b"], row["law_c"], row["min_age"],
-                                            row["max_age"]):
-            problems.append(f"{where}: a makeham table needs law_a, law_b, law_c, min_age and max_age")
+            p.add(name, i, "table", row["table"], "each table named once",
+                  f"{where} table {row['table']!r} is named twice")
+        if source == "makeham" and None in (row["law_a"], row["law_b"], row["law_c"],
+                                            row["min_age"], row["max_age"]):
+            p.add(name, i, None, "", "law_a, law_b, law_c, min_age and max_age",
+                  f"{where}: a makeham table needs law_a, law_b, law_c, min_age and max_age")
         if source in ("csv", "xtbml") and row["file"] not in listed:
-            problems.append(f"{where} file = {row['file']!r}, expected a file of the set listed in "
-                            "its manifest")
+            p.add(name, i, "file", row["file"], "a file of the set listed in its manifest",
+                  f"{where} file = {row['file']!r}, expected a file of the set listed in its "
+                  "manifest")
         if source == "package" and row["package_id"] is None:
-            problems.append(f"{where}: a package table needs package_id")
+            p.add(name, i, "package_id", "", "a table id",
+                  f"{where}: a package table needs package_id")
         if not str(row["provenance"]).strip():
-            problems.append(f"{where}: provenance is empty; say where the numbers come from")
+            p.add(name, i, "provenance", "", "where the numbers come from",
+                  f"{where}: provenance is empty; say where the numbers come from")
+        if row.get("_bad"):
+            continue
         law = tuple(float(row[k] or 0.0) for k in ("law_a", "law_b", "law_c"))
         out[row["table"]] = MortalitySpec(
             row["table"], source, row["file"], row["package_id"], law,
             int(row["min_age"] or 0), int(row["max_age"] or 0), str(row["provenance"]).strip())
-    _fail(set_dir.name, problems)
-    return out
+    return {} if p.has(name) else out
 
 
-def _life_basis(set_name: str, frame: pd.DataFrame, mortality: Mapping) -> dict:
-    rows, problems = _cells(set_name, "life_basis.csv", frame, {
+def _life_basis(p: _Problems, frame: pd.DataFrame, mortality: Mapping) -> dict:
+    name = "life_basis.csv"
+    rows = _cells(p, name, frame, {
         "interest_rate": (_rate, "an annual rate between -0.5 and 1"),
         "initial_expense": (_amount, "a share >= 0 of one annual premium"),
         "renewal_expense": (_share, "a share in [0, 1) of each premium"),
         "per_policy_expense": (_amount, "an amount >= 0"),
         "claim_expense": (_amount, "a share >= 0 of the death benefit"),
     })
-    out = {}
+    check_tables = not p.has("mortality_tables.csv")
     for i, row in enumerate(rows, start=2):
-        if row["mortality_table"] not in mortality:
-            problems.append(f"life_basis.csv line {i} mortality_table = {row['mortality_table']!r}, "
-                            "expected a table of mortality_tables.csv")
-        if not problems:
-            out[row["product_kind"]] = LifeBasis(**{k: row[k] for k in LifeBasis.__dataclass_fields__})
-    _fail(set_name, problems)
-    return out
+        if check_tables and row["mortality_table"] not in mortality:
+            p.add(name, i, "mortality_table", row["mortality_table"],
+                  "a table of mortality_tables.csv")
+    if p.has(name):
+        return {}
+    return {row["product_kind"]: LifeBasis(**{k: row[k] for k in LifeBasis.__dataclass_fields__})
+            for row in rows}
 
 
-def _crediting(set_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+def _crediting(p: _Problems, frame: pd.DataFrame) -> pd.DataFrame:
     """crediting_rates.csv: guaranteed (and optionally credited) rate per product kind from a date."""
-    rows, problems = _cells(set_name, "crediting_rates.csv", frame, {
+    rows = _cells(p, "crediting_rates.csv", frame, {
         "from_date": (lambda t: np.datetime64(t, "D"), "a date YYYY-MM-DD"),
         "credited_rate": (_blank_or(_rate), "an annual rate or empty (the rate of the data)"),
         "guaranteed_rate": (_rate, "an annual rate"),
     })
-    _fail(set_name, problems)
-    out = pd.DataFrame(rows, columns=["product_kind", "from_date", "credited_rate", "guaranteed_rate"])
+    columns = ["product_kind", "from_date", "credited_rate", "guaranteed_rate"]
+    if p.has("crediting_rates.csv"):
+        return pd.DataFrame(columns=columns)
+    out = pd.DataFrame(rows, columns=columns)
     out["credited_rate"] = out["credited_rate"].astype("float64")
     return out.sort_values(["product_kind", "from_date"], ignore_index=True)
 
 
-def _patterns(set_name: str, frame: pd.DataFrame) -> dict:
+def _patterns(p: _Problems, frame: pd.DataFrame) -> dict:
     """Payment patterns of the unpaid reserves by product kind: shares by period, adding to 1."""
     out = {}
     for kind, rows in frame.groupby("product_kind", sort=True):
         periods = [_number(x) for x in rows["period"]]
         shares = [_number(x) for x in rows["share"]]
-        ok = (all(p is not None for p in periods) and all(x is not None and x >= 0 for x in shares)
-              and sorted(int(p) for p in periods) == list(range(1, len(periods) + 1))
+        ok = (all(q is not None for q in periods) and all(x is not None and x >= 0 for x in shares)
+              and sorted(int(q) for q in periods) == list(range(1, len(periods) + 1))
               and abs(sum(shares) - 1.0) <= 1e-9)
         if not ok:
-            raise AssumptionError(
-                f"assumption set {set_name}: payment_patterns.csv {kind!r}: expected periods "
-                "1, 2, ... with shares >= 0 adding up to 1"
-            )
-        order = np.argsort([int(p) for p in periods])
+            p.add("payment_patterns.csv", int(rows.index[0]) + 2, "product_kind", kind,
+                  "periods 1, 2, ... with shares >= 0 adding up to 1",
+                  f"payment_patterns.csv {kind!r}: expected periods 1, 2, ... with shares >= 0 "
+                  "adding up to 1")
+            continue
+        order = np.argsort([int(q) for q in periods])
         out[str(kind)] = tuple(float(shares[i]) for i in order)
     return out
 
 
-def _selections(set_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+def _selections(p: _Problems, frame: pd.DataFrame) -> pd.DataFrame:
     """The actuary's judgements: a selected factor from a lag (kind ``factor``), or a link
     ratio left out of the average (kind ``exclude``, for one origin)."""
-    bad = []
     for i, r in enumerate(frame.to_dict("records"), start=2):
         lag = _number(r["from_lag"])
         ok = r["kind"] in ("factor", "exclude") and lag is not None and lag >= 1
@@ -695,20 +817,17 @@ def _selections(set_name: str, frame: pd.DataFrame) -> pd.DataFrame:
         if r["kind"] == "exclude":
             ok = ok and bool(pd.to_datetime(r["origin_start"], errors="coerce") is not pd.NaT)
         if not ok:
-            bad.append(str(i))
-    if bad:
-        raise AssumptionError(
-            f"assumption set {set_name}: ibnr_selections.csv line(s) {', '.join(bad)}: expected "
-            "kind factor (from_lag >= 1, factor > 0) or exclude (origin_start YYYY-MM-DD, "
-            "from_lag >= 1)"
-        )
+            p.add("ibnr_selections.csv", i, None, ",".join(str(v) for v in r.values()),
+                  "kind factor (from_lag >= 1, factor > 0) or exclude (origin_start YYYY-MM-DD, "
+                  "from_lag >= 1)",
+                  f"ibnr_selections.csv line {i}: expected kind factor (from_lag >= 1, "
+                  "factor > 0) or exclude (origin_start YYYY-MM-DD, from_lag >= 1)")
     return frame.copy()
 
 
-def _ibnr_options(set_name: str, frame: pd.DataFrame) -> dict:
+def _ibnr_options(p: _Problems, frame: pd.DataFrame) -> dict:
     out = {}
-    for r in frame.to_dict("records"):
-        where = f"assumption set {set_name}: ibnr_options.csv {r['product_kind']}"
+    for i, r in enumerate(frame.to_dict("records"), start=2):
         n_periods = _number(r["n_periods"]) if r["n_periods"] != "" else None
         numbers = [_number(r[c]) for c in ("drop_high", "drop_low", "max_link_ratio")]
         tail = r["tail"] if r["tail"] == "exponential" else _number(r["tail"])
@@ -717,11 +836,12 @@ def _ibnr_options(set_name: str, frame: pd.DataFrame) -> dict:
                 or any(x is None or x < 0 for x in numbers)
                 or (n_periods is not None and n_periods < 1)
                 or tail is None or (not isinstance(tail, str) and tail < 1.0)):
-            raise AssumptionError(
-                f"{where}: expected average volume|simple|regression, n_periods empty or >= 1, "
-                "drop_high/drop_low >= 0, tail >= 1 or 'exponential', sigma_extrapolation "
-                "mack|log-linear, max_link_ratio >= 0"
-            )
+            p.add("ibnr_options.csv", i, None, r["product_kind"], "valid options",
+                  f"ibnr_options.csv {r['product_kind']}: expected average "
+                  "volume|simple|regression, n_periods empty or >= 1, drop_high/drop_low >= 0, "
+                  "tail >= 1 or 'exponential', sigma_extrapolation mack|log-linear, "
+                  "max_link_ratio >= 0")
+            continue
         out[r["product_kind"]] = IbnrOptions(
             average=r["average"], n_periods=None if n_periods is None else int(n_periods),
             drop_high=int(numbers[0]), drop_low=int(numbers[1]), tail=tail,
@@ -738,10 +858,15 @@ def _number(text) -> float | None:
     return value if value == value else None  # NaN is not a number here
 
 
-def _curves(set_name: str, frame: pd.DataFrame) -> dict:
+def _curves(p: _Problems, frame: pd.DataFrame) -> dict:
     """Cumulative earning curves: x strictly increasing in (0, 1] ending at 1, y rising to 1."""
+    name = "earning_curves.csv"
+    _cells(p, name, frame, {"elapsed_fraction": (float, "a number"),
+                            "earned_fraction": (float, "a number")})
+    if p.has(name):
+        return {}
     curves = {}
-    for name, rows in frame.groupby("curve", sort=True):
+    for curve, rows in frame.groupby("curve", sort=True):
         x = tuple(float(v) for v in rows["elapsed_fraction"])
         y = tuple(float(v) for v in rows["earned_fraction"])
         ok = (
@@ -750,17 +875,19 @@ def _curves(set_name: str, frame: pd.DataFrame) -> dict:
             and x[-1] == 1.0 and y[-1] == 1.0
         )
         if not ok:
-            raise AssumptionError(
-                f"assumption set {set_name}: earning_curves.csv curve {name!r} must have elapsed "
-                "fractions rising strictly to 1 and earned fractions rising to 1"
-            )
-        curves[str(name)] = (x, y)
+            p.add(name, int(rows.index[0]) + 2, "curve", curve,
+                  "elapsed fractions rising strictly to 1 and earned fractions rising to 1",
+                  f"earning_curves.csv curve {curve!r} must have elapsed fractions rising "
+                  "strictly to 1 and earned fractions rising to 1")
+            continue
+        curves[str(curve)] = (x, y)
     return curves
 
 
-def _profiles(set_name: str, frame: pd.DataFrame, curves: dict) -> dict:
+def _profiles(p: _Problems, frame: pd.DataFrame, curves: dict) -> dict:
     """(profile, perspective) -> components; rows of perspective `all` apply to every one."""
     out: dict = {}
+    bad = set()  # (line, column) already reported
     for name, rows in frame.groupby("profile", sort=True):
         for perspective in PERSPECTIVES:
             comps = []
@@ -769,59 +896,92 @@ def _profiles(set_name: str, frame: pd.DataFrame, curves: dict) -> dict:
                 if pick.empty:
                     pick = crow[crow["perspective"] == "all"]
                 if pick.empty:
-                    raise AssumptionError(
-                        f"assumption set {set_name}: earning profile {name!r} component "
-                        f"{component!r} has no row for the {perspective} perspective (or all)"
-                    )
-                r = pick.iloc[0]
-                if r["basis"] not in EARNING_BASES:
-                    raise AssumptionError(
-                        f"assumption set {set_name}: earning profile {name!r} basis "
-                        f"{r['basis']!r}, expected one of {', '.join(EARNING_BASES)}"
-                    )
-                share = _number(r["share"])
-                if share is None or share < 0:
-                    raise AssumptionError(
-                        f"assumption set {set_name}: earning profile {name!r} component "
-                        f"{component!r} share {r['share']!r}, expected a number >= 0"
-                    )
-                if r["basis"] == "loan":
-                    rate = _number(r["param"])
-                    if rate is None or rate < 0:
-                        raise AssumptionError(
-                            f"assumption set {set_name}: earning profile {name!r} component "
-                            f"{component!r} uses the loan basis with param {r['param']!r}, "
-                            "expected the loan's annual interest rate as a number >= 0 (0.24)"
-                        )
-                if r["basis"] == "curve" and r["param"] not in curves:
-                    raise AssumptionError(
-                        f"assumption set {set_name}: earning profile {name!r} uses curve "
-                        f"{r['param']!r}, which earning_curves.csv does not define"
-                    )
-                comps.append(EarningComponent(str(component), float(r["share"]), r["basis"],
-                                              str(r["param"])))
+                    p.add("earning_profiles.csv", int(crow.index[0]) + 2, "perspective",
+                          ",".join(crow["perspective"]), f"a row for {perspective} or all",
+                          f"earning profile {name!r} component {component!r} has no row for "
+                          f"the {perspective} perspective (or all)")
+                    continue
+                r, line = pick.iloc[0], int(pick.index[0]) + 2
+                ok = _component(p, bad, name, component, r, line, curves)
+                if ok:
+                    comps.append(EarningComponent(str(component), float(r["share"]), r["basis"],
+                                                  str(r["param"])))
+            if len(comps) < rows["component"].nunique():
+                continue
             total = sum(c.share for c in comps)
             if abs(total - 1.0) > 1e-9:
-                raise AssumptionError(
-                    f"assumption set {set_name}: earning profile {name!r} shares add up to "
-                    f"{total:g} for the {perspective} perspective, expected 1"
-                )
+                p.add("earning_profiles.csv", int(rows.index[0]) + 2, "share", f"{total:g}",
+                      "shares adding up to 1",
+                      f"earning profile {name!r} shares add up to {total:g} for the "
+                      f"{perspective} perspective, expected 1")
             out[(str(name), perspective)] = tuple(comps)
     return out
 
 
-def _asset_map(set_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+def _component(p: _Problems, bad: set, name, component, r, line: int, curves: dict) -> bool:
+    """Whether one component row of a profile is valid; each bad cell reported once."""
+    problems = []
+    if r["basis"] not in EARNING_BASES:
+        problems.append(("basis", r["basis"], f"one of {', '.join(EARNING_BASES)}",
+                         f"earning profile {name!r} basis {r['basis']!r}, expected one of "
+                         f"{', '.join(EARNING_BASES)}"))
+    share = _number(r["share"])
+    if share is None or share < 0:
+        problems.append(("share", r["share"], "a number >= 0",
+                         f"earning profile {name!r} component {component!r} share "
+                         f"{r['share']!r}, expected a number >= 0"))
+    if r["basis"] == "loan":
+        rate = _number(r["param"])
+        if rate is None or rate < 0:
+            problems.append(("param", r["param"], "the loan's annual interest rate >= 0",
+                             f"earning profile {name!r} component {component!r} uses the loan "
+                             f"basis with param {r['param']!r}, expected the loan's annual "
+                             "interest rate as a number >= 0 (0.24)"))
+    if r["basis"] == "curve" and r["param"] not in curves:
+        problems.append(("param", r["param"], "a curve of earning_curves.csv",
+                         f"earning profile {name!r} uses curve {r['param']!r}, which "
+                         "earning_curves.csv does not define"))
+    for column, value, expected, text in problems:
+        if (line, column) not in bad:
+            bad.add((line, column))
+            p.add("earning_profiles.csv", line, column, value, expected, text)
+    return not problems
+
+
+def _asset_map(p: _Problems, frame: pd.DataFrame) -> pd.DataFrame:
     """asset_map.csv: ``liquid_share`` counted as cash; ``haircut`` empty = not immediately
     convertible, else convertible at (1 - haircut) of its value."""
-    rows, problems = _cells(set_name, "asset_map.csv", frame, {
+    rows = _cells(p, "asset_map.csv", frame, {
         "liquid_share": (_unit, "a share in [0, 1]"),
         "haircut": (_blank_or(_unit), "empty (not convertible at once) or a haircut in [0, 1]"),
     })
-    _fail(set_name, problems)
+    if p.has("asset_map.csv"):
+        return frame
     out = pd.DataFrame(rows, columns=list(frame.columns))
     out["liquid_share"] = out["liquid_share"].astype("float64")
     out["haircut"] = pd.to_numeric(out["haircut"]).astype("float64")
     return out
+
+
+def _liability_map(p: _Problems, frame: pd.DataFrame) -> pd.DataFrame:
+    """liability_map.csv: each liability kind once, with the B-code when due within the
+    horizon (``short_code``) and after it (``long_code``)."""
+    name = "liability_map.csv"
+    seen = set()
+    for i, row in enumerate(frame.to_dict("records"), start=2):
+        kind = str(row["kind"]).strip()
+        if not kind or kind in seen:
+            p.add(name, i, "kind", kind, "a liability kind, each once")
+        seen.add(kind)
+        for column in ("short_code", "long_code"):
+            if str(row[column]).strip() not in LIABILITY_CODES:
+                p.add(name, i, column, row[column], "a liability line of the balance sheet "
+                      f"({', '.join(LIABILITY_CODES)})")
+    return frame.copy()
+
+
+# the balance-sheet lines of liabilities other than the reserves (E2 BRS01)
+LIABILITY_CODES = ("B21", "B26", "B28", "B30", "B32")
 
 
 def _unit(text: str) -> float:
@@ -831,25 +991,25 @@ def _unit(text: str) -> float:
     return value
 
 
-def _liquidity_factors(set_name: str, frame: pd.DataFrame) -> dict[int, dict[str, float]]:
+def _liquidity_factors(p: _Problems, frame: pd.DataFrame) -> dict[int, dict[str, float]]:
     """liquidity_factors.csv: share of each item payable within ``horizon_months`` (3 if the
     column is absent or empty), one factor per item and horizon."""
+    name = "liquidity_factors.csv"
     spec = {"factor": (_unit, "a share in [0, 1]")}
     if "horizon_months" in frame.columns:
         spec["horizon_months"] = (_blank_or(_whole), "a whole number of months >= 1")
-    rows, problems = _cells(set_name, "liquidity_factors.csv", frame, spec)
+    rows = _cells(p, name, frame, spec)
     out: dict[int, dict[str, float]] = {}
     for i, row in enumerate(rows, start=2):
         h = row.get("horizon_months") or 3
-        if isinstance(h, str):
+        if isinstance(h, str) or isinstance(row["factor"], str):
             continue
         if row["item"] in out.get(h, {}):
-            problems.append(f"liquidity_factors.csv line {i}: item {row['item']!r} is given twice "
-                            f"for {h} months")
-        elif not problems:
+            p.add(name, i, "item", row["item"], "each item once per horizon",
+                  f"{name} line {i}: item {row['item']!r} is given twice for {h} months")
+        else:
             out.setdefault(int(h), {})[row["item"]] = float(row["factor"])
-    _fail(set_name, problems)
-    return out
+    return {} if p.has(name) else out
 
 
 def _whole(text: str) -> int:
@@ -866,9 +1026,10 @@ def _pattern(text: str) -> tuple[float, ...]:
     return shares
 
 
-def _projection(set_name: str, frame: pd.DataFrame) -> dict[str, ProjectionBasis]:
+def _projection(p: _Problems, frame: pd.DataFrame) -> dict[str, ProjectionBasis]:
     """projection.csv: one row per product kind (see ProjectionBasis)."""
-    rows, problems = _cells(set_name, "projection.csv", frame, {
+    name = "projection.csv"
+    rows = _cells(p, name, frame, {
         "loss_ratio": (_blank_or(_amount), "empty (reserving.csv's expected loss ratio) or a ratio >= 0"),
         "frequency": (_blank_or(_amount), "empty or claims per insured-year >= 0"),
         "severity": (_blank_or(_amount), "empty or a mean claim amount >= 0"),
@@ -882,49 +1043,47 @@ def _projection(set_name: str, frame: pd.DataFrame) -> dict[str, ProjectionBasis
     for i, row in enumerate(rows, start=2):
         for col, allowed in (("basis", PROJECTION_BASES), ("claims_basis", CLAIMS_BASES)):
             if row[col] not in allowed:
-                problems.append(f"projection.csv line {i} {col} = {row[col]!r}, expected one of "
-                                f"{', '.join(allowed)}")
+                p.add(name, i, col, row[col], f"one of {', '.join(allowed)}")
         if (row["claims_basis"] == "frequency_severity"
                 and (row["frequency"] is None or row["severity"] is None)):
-            problems.append(f"projection.csv line {i}: the frequency_severity basis needs "
-                            "frequency and severity")
+            p.add(name, i, None, "", "frequency and severity",
+                  f"{name} line {i}: the frequency_severity basis needs frequency and severity")
         if row["product_kind"] in out:
-            problems.append(f"projection.csv line {i}: product kind {row['product_kind']!r} twice")
-        if not problems:
+            p.add(name, i, "product_kind", row["product_kind"], "one row per product kind",
+                  f"{name} line {i}: product kind {row['product_kind']!r} twice")
+        if not p.has(name):
             out[row["product_kind"]] = ProjectionBasis(
                 **{k: row[k] for k in ProjectionBasis.__dataclass_fields__})
-    _fail(set_name, problems)
-    return out
+    return {} if p.has(name) else out
 
 
-def _new_business(set_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+def _new_business(p: _Problems, frame: pd.DataFrame) -> pd.DataFrame:
     """new_business.csv: optional sales per product (none when the file has no rows)."""
-    rows, problems = _cells(set_name, "new_business.csv", frame, {
+    rows = _cells(p, "new_business.csv", frame, {
         "monthly_premium": (_amount, "a premium >= 0 sold each month"),
         "months": (lambda t: int(_amount(t)), "a whole number of months of sales >= 0"),
         "term_months": (_whole, "a whole number of months >= 1"),
         "commission_rate": (_amount, "a share >= 0 of the premium"),
     })
-    _fail(set_name, problems)
     columns = ["product_id", "monthly_premium", "months", "term_months", "commission_rate"]
+    if p.has("new_business.csv"):
+        return pd.DataFrame(columns=columns)
     return pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)
 
 
-def _limits(set_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+def _limits(p: _Problems, frame: pd.DataFrame) -> pd.DataFrame:
     """investment_limits.csv: shares in [0, 1] for the share rules, a rating for min_rating."""
-    problems = []
+    name = "investment_limits.csv"
     for i, row in enumerate(frame.to_dict("records"), start=2):
         rule, limit = row["rule"], str(row["limit"]).strip()
         if rule not in LIMIT_RULES:
-            problems.append(f"investment_limits.csv line {i} rule = {rule!r}, expected one of "
-                            f"{', '.join(LIMIT_RULES)}")
+            p.add(name, i, "rule", rule, f"one of {', '.join(LIMIT_RULES)}")
         elif rule != "min_rating":
             try:
                 _unit(limit)
             except ValueError:
-                problems.append(f"investment_limits.csv line {i} limit = {limit!r}, expected a "
-                                "share in [0, 1]")
+                p.add(name, i, "limit", limit, "a share in [0, 1]")
         if rule in ("class_share", "min_rating") and not str(row["asset_class"]).strip():
-            problems.append(f"investment_limits.csv line {i}: {rule} needs an asset_class")
-    _fail(set_name, problems)
+            p.add(name, i, "asset_class", "", f"an asset class for {rule}",
+                  f"{name} line {i}: {rule} needs an asset_class")
     return frame[["rule", "asset_class", "limit"]].copy()

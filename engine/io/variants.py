@@ -1,7 +1,9 @@
 """Assumption variants: a set derived from a base set by overrides, with its own identity.
 
 A variant changes settings (a new value, or the parent's value times a factor) and replaces
-whole CSV tables of the set. It is built by copying the parent's files, applying the overrides
+whole CSV tables of the set. Each new setting is checked by the settings' declaration
+(``reserva.io.settings``): an unknown section or key (with the closest known one), a value of
+the wrong type or out of its range is refused, every one at once. It is built by copying the parent's files, applying the overrides
 and reading the copy with the ordinary reader, so every check of a set applies to it too.
 
 Identity::
@@ -18,7 +20,6 @@ a base set only (all overrides at once), so that lineage always names a set that
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
 import hashlib
@@ -40,6 +41,7 @@ from reserva.io.assumptions import (
     sha256_file,
     write_manifest,
 )
+from reserva.io.settings import check_value, unknown
 
 
 @dataclass(frozen=True)
@@ -155,27 +157,47 @@ def derive(parent: AssumptionSet, overrides: Overrides) -> AssumptionSet:
 
 
 def _apply_settings(parent: AssumptionSet, overrides: Overrides) -> dict | None:
-    """The parent's settings with the overrides applied (a copy), or None when none apply."""
+    """The parent's settings with the overrides applied (a copy, as TOML values), or None when
+    none apply. Each new value is checked by the settings' declaration (``reserva.io.settings``):
+    an unknown section or key, or a value of the wrong type or out of range, is refused naming
+    it, every one at once."""
     if not (overrides.values or overrides.multipliers):
         return None
-    settings = copy.deepcopy({s: dict(v) for s, v in parent.settings.items()})
-    for section, key, _ in overrides.values + overrides.multipliers:
-        if not isinstance(settings.get(section), dict) or key not in settings[section]:
-            raise AssumptionError(
-                f"overrides of assumption set {parent.set_id}: settings.toml has no [{section}] "
-                f"{key}; fix: name a setting of the set")
+    settings = {s: {k: _toml_ready(v) for k, v in values.items()}
+                for s, values in parent.settings.items()}
+    problems: list[str] = []
     for section, key, value in overrides.values:
-        settings[section][key] = list(value) if isinstance(value, tuple) else value
+        _, problem = check_value(section, key, _toml_ready(value))
+        if problem is not None:
+            problems.append(problem.text)
+        else:
+            settings[section][key] = _toml_ready(value)
     for section, key, factor in overrides.multipliers:
+        if section not in settings or key not in settings[section]:
+            problems.append(unknown(section, key).text)
+            continue
         old = settings[section][key]
         if isinstance(old, bool) or not isinstance(old, int | float):
-            raise AssumptionError(
-                f"overrides of assumption set {parent.set_id}: [{section}] {key} = {old!r} is "
-                "not a number to multiply; fix: give it a value instead")
+            problems.append(f"[{section}] {key} = {old!r} is not a number to multiply; fix: give "
+                            "it a value instead")
+            continue
         new = old * factor
         whole = isinstance(old, int) and math.isfinite(new) and float(new).is_integer()
-        settings[section][key] = int(new) if whole else new  # an int stays whole when it can
+        new = int(new) if whole else new  # an int stays whole when it can
+        _, problem = check_value(section, key, new)
+        if problem is not None:
+            problems.append(problem.text)
+        else:
+            settings[section][key] = new
+    if problems:
+        raise AssumptionError(f"overrides of assumption set {parent.set_id}: "
+                              + "; ".join(problems))
     return settings
+
+
+def _toml_ready(value):
+    """A typed setting as a TOML value: tuples as lists."""
+    return [_toml_ready(v) for v in value] if isinstance(value, tuple) else value
 
 
 def _check_files(parent: AssumptionSet, overrides: Overrides) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -144,3 +145,29 @@ def test_a_variant_changes_the_close_and_the_run_records_its_derivation(base, ti
     assert rec1["assumption_parent_hash"] == base.set_hash
     assert rec1["assumption_overrides"] == overrides.canonical_json()
     assert json.loads(rec1["assumption_overrides"])["set"] == [["alm", "discount_rate", 0.1]]
+
+
+def test_overrides_go_through_the_typed_settings_every_problem_at_once(base):
+    with pytest.raises(AssumptionError) as err:
+        derive(base, Overrides.of(settings={("liquidity", "kpi_method"): "guess",
+                                            ("period", "months"): 0,
+                                            ("ibnr", "max_origin_year"): 5},
+                                  multipliers={("liquidity", "rule_of_thumb_share"): 8}))
+    text = str(err.value)
+    assert text.startswith("overrides of assumption set default: ")
+    assert "[liquidity] kpi_method = 'guess', expected a quoted text: one of projection" in text
+    assert "[period] months = 0, expected a whole number from 1 to 12" in text
+    assert "[ibnr] max_origin_year is not a setting (fix: did you mean 'max_origin_years'?" in text
+    assert "[liquidity] rule_of_thumb_share = 2.0, expected a number from 0 to 1" in text
+
+
+def test_overrides_of_lists_dates_and_words_are_typed_in_the_variant(base):
+    v = derive(base, Overrides.of(settings={("liquidity", "horizons"): [1, 3, 6],
+                                            ("input", "latest_date"): "2100-12-31",
+                                            ("liquidity", "growth_margin"): 0.1,
+                                            ("ibnr", "segment_by"): ["cause"]}))
+    assert v.settings.liquidity.horizons == (1, 3, 6)
+    assert v.settings.input.latest_date == dt.date(2100, 12, 31)
+    assert v.settings.liquidity.growth_margin == 0.1 and v.settings.ibnr.segment_by == ("cause",)
+    assert base.settings.liquidity.horizons == (1, 3, 12)  # the base is unchanged
+    assert v.settings.alm == base.settings.alm  # what was not overridden is the parent's
