@@ -515,12 +515,13 @@ def test_generator_alr_is_what_the_close_computes(small):
     # the close's ALR of the pack on the default assumption set (endowment: savings+net_premium)
     from reserva.io.arrays import day
     from reserva.io.assumptions import load_assumptions
+    from reserva.io.bundles import bundle
     from reserva.io.readers import read_pack
     from reserva.reserves.accrued.alr import compute_alr
 
     pack = read_pack(small.folder, tables=("products", "life_policies"))
     products = pack["products"]
-    result = compute_alr(pack, products["product_id"].to_numpy(), products["kind"].to_numpy(),
+    result = compute_alr(bundle(pack), products["product_id"].to_numpy(), products["kind"].to_numpy(),
                          load_assumptions("default"), day(VALUATION))
     ile = list(products["product_id"]).index("ILE")
     assert result.life[ile] == pytest.approx(small.summary.alr["ILE"], abs=0.01)

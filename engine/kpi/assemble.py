@@ -1,9 +1,10 @@
 """The KPI table of a close: the ten indicators with their sub-indicators, per product and for
 the programme (``ALL``), and the health-fund indices of the health products.
 
-An edge module: it takes the data pack and the close's statements, pulls the arrays each pure
-KPI function needs (as known at the valuation date: terms started, exits, decisions and
-receipts after it are not yet known) and returns one tidy table
+An edge module: it takes the array bundles of the data pack (``reserva.io.bundles``) and the
+close's statements, selects the arrays each pure KPI function needs (as known at the valuation
+date: terms started, exits, decisions and receipts after it are not yet known) and returns one
+tidy table
 (product_id, indicator, value, numerator, denominator, lower, upper, flag, rule, note, position)
 with the claims the timeliness schedule is still waiting for and the data-quality warnings.
 
@@ -22,10 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reserva.calendar import add_months
+from reserva.calendar import add_months, days_per_year
 from reserva.errors import AssumptionError
-from reserva.io.arrays import NEVER, codes, days, to_date
+from reserva.io.arrays import NEVER, to_date
 from reserva.io.assumptions import AssumptionSet
+from reserva.io.bundles import Inputs
 from reserva.kpi import catalogue
 from reserva.kpi.coverage import coverage
 from reserva.kpi.growth import (
@@ -45,14 +47,14 @@ from reserva.kpi.timeliness import EDITION_DEFAULTS, select_claims, timeliness
 from reserva.kpi.value import claim_experience, exposure_years, value_ratios
 from reserva.statements import Statement
 from reserva.statements.balance import liabilities_total
+from reserva.vocab import CLAIM_OPEN, CLAIM_REJECTED, PROGRAMME
 
-PROGRAMME = "ALL"
 SELECTIONS = ("reported_in_period", "processed_in_period", "paid_in_period")
 
 
 @dataclass(frozen=True)
 class KpiInputs:
-    pack: object
+    inputs: Inputs  # the data pack as arrays (reserva.io.bundles.bundle)
     assumptions: AssumptionSet
     edition: int
     products: np.ndarray
@@ -116,9 +118,8 @@ def _options(a: AssumptionSet, edition: int) -> _Options:
     periods = a.setting("growth", "periods")
     if not isinstance(periods, int) or periods < 1:
         raise AssumptionError(f"settings.toml [growth] periods = {periods!r}; expected an integer >= 1")
-    dpy = float(a.setting("exposure", "days_per_year"))
-    if not 360 <= dpy <= 366:
-        raise AssumptionError(f"settings.toml [exposure] days_per_year = {dpy}; expected 360 to 366")
+    dpy = days_per_year(a.setting("day_count", "exposure"),
+                        setting="settings.toml [day_count] exposure")
     return _Options(
         selection=selection, start=start, include_rejected=bool(include_rejected),
         buckets=tuple(int(b) for b in a.setting("timeliness", "buckets")),
@@ -192,8 +193,9 @@ def _active_members(member, product, start, end, day_, n):
     live = (start <= day_) & (end >= day_)
     out = np.zeros(n, dtype=np.int64)
     if live.any():
-        pairs = np.unique(np.stack([product[live], member[live]]), axis=1)
-        out = np.bincount(pairs[0], minlength=n)[:n]
+        width = int(member.max()) + 1
+        pairs = np.unique(product[live] * width + member[live])  # distinct (product, member)
+        out = np.bincount(pairs // width, minlength=n)[:n]
     return out
 
 
@@ -214,33 +216,43 @@ def _latest_per_member(member: np.ndarray, start: np.ndarray, values: np.ndarray
 
 
 class _Policies:
-    """The policy terms known at the valuation date, as arrays (members as global codes)."""
+    """The policy terms known at the valuation date, as arrays (members coded among the members
+    of these terms, in member-id order)."""
 
-    def __init__(self, pack, products, v: int):
-        pol = pack["policies"]
-        start = days(pol["start_date"])
-        keep = start <= v
-        pol = pol[keep]
-        self.member, self.member_ids = codes(pol["member_id"])
-        self.member = self.member.astype(np.int64)
-        self.product = codes(pol["product_id"], categories=products)[0].astype(np.int64)
-        self.start = start[keep]
-        end, cancel = days(pol["end_date"]), days(pol["cancel_date"])
-        self.end = np.minimum(end, cancel - 1)  # last day covered
-        self.premium = pol["written_premium"].to_numpy(float)
-        self.frame = pol.reset_index(drop=True)
-        self.n_members = len(self.member_ids)
+    def __init__(self, inputs: Inputs, v: int):
+        pol = inputs.policies
+        keep = np.flatnonzero(pol.start_date <= v)
+        used = np.zeros(len(inputs.members), dtype=bool)
+        used[pol.member[keep]] = True
+        # member code among the known members, by the pack's member code (-1: none known)
+        self.local = np.where(used, np.cumsum(used) - 1, -1).astype(np.int64)
+        self.member = self.local[pol.member[keep]]
+        self.product = pol.product[keep].astype(np.int64)
+        self.start = pol.start_date[keep]
+        self.end = np.minimum(pol.end_date[keep], pol.cancel_date[keep] - 1)  # last day covered
+        self.premium = pol.written_premium[keep]
+        self.n_members = int(used.sum())
+        self._policies, self._keep = pol, keep
+
+    def of_members(self, pack_member: np.ndarray) -> np.ndarray:
+        """The known-member codes of pack member codes (-1: no known term, or none)."""
+        if not self.local.size:
+            return np.full(len(pack_member), -1, dtype=np.int64)
+        return np.where(pack_member >= 0, self.local[np.maximum(pack_member, 0)], -1)
 
     def text_of_member(self, column: str, among: np.ndarray | None = None) -> np.ndarray:
         """The column's text on each member's latest term that gives it ("" if none), by
         member code (a member's terms of another product may leave the column empty);
         ``among``: only the terms where this mask is true (e.g. one product's terms)."""
-        values = self.frame[column].fillna("").astype(str).to_numpy(dtype=object)
-        given = values != ""
+        coded = getattr(self._policies, column)
+        values = coded.codes[self._keep]
+        given = values >= 0
         if among is not None:
             given &= among
-        return _latest_per_member(self.member[given], self.start[given], values[given],
-                                  self.n_members, "")
+        latest = _latest_per_member(self.member[given], self.start[given],
+                                    values[given].astype(np.int64), self.n_members, -1)
+        names = np.asarray((*coded.categories, ""), dtype=object)
+        return names[np.where(latest < 0, len(coded.categories), latest)]
 
 
 def _value_rows(rows: _Rows, inp: KpiInputs, columns, pol: _Policies, claims, opt: _Options):
@@ -272,13 +284,13 @@ def _value_rows(rows: _Rows, inp: KpiInputs, columns, pol: _Policies, claims, op
 
 
 def _renewal_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, opt: _Options):
-    a, pack, products = inp.assumptions, inp.pack, inp.products
+    a, products = inp.assumptions, inp.products
     v = inp.valuation_day
-    ex = pack["exits"]
-    ex_day = days(ex["exit_date"])
-    ex_member = pd.Index(pol.member_ids).get_indexer(ex["member_id"].astype(str)).astype(np.int64)
-    ex_product = codes(ex["product_id"], categories=products)[0]
-    ex_reason = ex["reason"].astype(str).to_numpy()
+    ex = inp.inputs.exits
+    ex_day = ex.exit_date
+    ex_member = pol.of_members(ex.member)
+    ex_product = ex.product
+    ex_reason = ex.reason.codes  # codes of vocab.EXIT_REASONS
     ex_ok = (ex_day <= v) & (ex_member >= 0)
     ws = int(add_months(v + 1, -int(a.setting("renewal", "window_months"))))
     grace = int(a.setting("renewal", "grace_days"))
@@ -373,15 +385,16 @@ def _coverage_growth_rows(rows: _Rows, inp: KpiInputs, columns, pol: _Policies, 
     x = opt.growth_periods
     base_day = int(add_months(v + 1, -x * months)) - 1
     active_base = _active_members(pol.member, pol.product, pol.start, pol.end, base_day, n)
-    tg = inp.pack["targets"]
-    tg_day = days(tg["period_end"])
-    tg_product = codes(tg["product_id"], categories=products)[0]
+    tg = inp.inputs.targets
+    tg_day = tg.period_end
+    tg_product = tg.product
+    tg_population = tg.target_population.astype(float)
     target = np.full(n, np.nan)
     for i in range(n):
         m = (tg_product == i) & (tg_day <= v)
         if m.any():
             latest = tg_day[m].max()
-            target[i] = tg["target_population"].to_numpy(float)[m & (tg_day == latest)].sum()
+            target[i] = tg_population[m & (tg_day == latest)].sum()
     for i, p in enumerate(products):
         rows.add(p, "coverage_ratio", coverage(active_v[i], target[i]) if not math.isnan(target[i])
                  else undefined(active_v[i], math.nan,
@@ -404,31 +417,24 @@ def _coverage_growth_rows(rows: _Rows, inp: KpiInputs, columns, pol: _Policies, 
                  f"(N_n / N_n-{x})^(12 / {x * months}) - 1 (E2 Box 8)")
 
 
-def _claims(inp: KpiInputs) -> dict:
-    """The claims as known at the valuation date, as arrays."""
-    cl = inp.pack["claims"]
+def _claims(inp: KpiInputs, pol: _Policies) -> dict:
+    """The claims as known at the valuation date, as arrays (statuses as vocab codes)."""
+    cl = inp.inputs.claims
     v, ps = inp.valuation_day, inp.period_start_day
-    product = codes(cl["product_id"], categories=inp.products)[0].astype(np.int64)
-    ev, rp = days(cl["event_date"]), days(cl["report_date"])
-    dc, rc = days(cl["decision_date"]), days(cl["receipt_date"])
-    status = cl["status"].astype(str).to_numpy()
+    ev, rp = cl.event_date, cl.report_date
+    dc, rc = cl.decision_date, cl.receipt_date
     known = rp <= v
-    status_v = np.where(dc <= v, status, "open")  # as known at v
-    paid = cl["paid_amount"].to_numpy(float)
-    estimate = np.where(cl["case_reserve"].isna(), cl["claimed_amount"].to_numpy(float),
-                        cl["case_reserve"].to_numpy(float))
-    cost = np.where(status_v == "open", estimate, np.where(status_v == "rejected", 0.0, paid))
-    category = cl["benefit_category"].fillna("").astype(str).to_numpy() \
-        if "benefit_category" in cl else np.full(len(cl), "")
-    limit = cl["limit_reached"].fillna("").astype(str).to_numpy() \
-        if "limit_reached" in cl else np.full(len(cl), "")
+    status_v = np.where(dc <= v, cl.status.codes, CLAIM_OPEN).astype(np.int8)  # as known at v
+    estimate = np.where(np.isnan(cl.case_reserve), cl.claimed_amount, cl.case_reserve)
+    cost = np.where(status_v == CLAIM_OPEN, estimate,
+                    np.where(status_v == CLAIM_REJECTED, 0.0, cl.paid_amount))
     return dict(
-        id=cl["claim_id"].astype(str).to_numpy(), member_id=cl["member_id"].astype(str).to_numpy(),
-        product=product, event=ev, report=rp, report_date=cl["report_date"],
+        id=cl.claim_id, member=pol.of_members(cl.member),
+        product=cl.product.astype(np.int64), event=ev, report=rp,
         decision=np.where(dc <= v, dc, NEVER),
         receipt=np.where(rc <= v, rc, NEVER), status=status_v, known=known,
-        occurred=known & (ev > ps) & (ev <= v), covered=status_v != "rejected", cost=cost,
-        category=category, limit=limit,
+        occurred=known & (ev > ps) & (ev <= v), covered=status_v != CLAIM_REJECTED, cost=cost,
+        category=cl.benefit_category, exhausted=cl.limit_reached.codes == cl.limit_reached.code("yes"),
     )
 
 
@@ -467,7 +473,8 @@ def _claims_rows(rows: _Rows, inp: KpiInputs, columns, claims: dict, opt: _Optio
             idx = sel[np.asarray(t.unprocessed_index, dtype=np.int64)]
             pending.append(pd.DataFrame({
                 "product_id": col, "claim_id": c["id"][idx],
-                "report_date": pd.to_datetime(c["report_date"].to_numpy()[idx]),
+                "report_date": pd.to_datetime(c["report"][idx].astype("datetime64[D]")
+                                              .astype("datetime64[s]")),
                 "reason": "no decision by the valuation date",
             }))
             warnings.append(f"{col}: timeliness schedule provisional, {t.unprocessed} selected "
@@ -511,7 +518,7 @@ def _member_codes(text: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, tu
 
 def _health_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, claims: dict, opt: _Options):
     """Health-fund indices (spec §1B) of each health product and of the health products pooled."""
-    pack = inp.pack
+    data = inp.inputs
     v, ps, months = inp.valuation_day, inp.period_start_day, inp.period_months
     health = [i for i, k in enumerate(inp.kinds) if k in opt.health_kinds]
     if not health:
@@ -521,25 +528,25 @@ def _health_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, claims: dict, opt:
     overlap = np.clip(np.minimum(pol.end, v) - np.maximum(pol.start, ps + 1) + 1, 0, None)
     term_days = np.maximum(pol.end - pol.start + 1, 1)
     nominal = pol.premium * overlap / term_days  # the period's share of each term's premium
-    claim_member = pd.Index(pol.member_ids).get_indexer(claims["member_id"]).astype(np.int64)
+    claim_member = claims["member"]
     occurred = claims["occurred"] & claims["covered"]
-    has_funding, has_plans = pack.has("funding"), pack.has("plans")
+    emergency = claims["category"].isin(opt.emergency)
+    has_funding, has_plans = data.has("funding"), data.has("plans")
     if has_funding:
-        fu = pack["funding"]
-        fu_day = days(fu["funding_date"])
-        fu_product = codes(fu["product_id"], categories=inp.products)[0]
-        fu_amount = fu["amount"].to_numpy(float)
+        fu = data.funding
+        fu_day, fu_product, fu_amount = fu.funding_date, fu.product, fu.amount
     if has_plans:
-        pl = pack["plans"]
-        pl_start, pl_end = days(pl["period_start"]), days(pl["period_end"])
-        pl_product = codes(pl["product_id"], categories=inp.products)[0]
-        pl_amount = pl["planned_claims"].to_numpy(float)
+        pl = data.plans
+        pl_start, pl_end = pl.period_start, pl.period_end
+        pl_product, pl_amount = pl.product, pl.planned_claims
 
     def one(label: str, chosen: list[int]) -> None:
         in_products = np.isin(pol.product, chosen)
         c_sel = occurred & np.isin(claims["product"], chosen)
-        members = np.unique(np.concatenate([pol.member[in_products & covered],
-                                            claim_member[c_sel & (claim_member >= 0)]]))
+        chosen_members = np.zeros(pol.n_members, dtype=bool)  # sorted distinct, as np.unique
+        chosen_members[pol.member[in_products & covered]] = True
+        chosen_members[claim_member[c_sel & (claim_member >= 0)]] = True
+        members = np.flatnonzero(chosen_members)
         group_code, groups = _member_codes(pol.text_of_member("member_group", in_products),
                                            members)
         relationship = pd.Series(pol.text_of_member("relationship", in_products))
@@ -573,8 +580,8 @@ def _health_rows(rows: _Rows, inp: KpiInputs, pol: _Policies, claims: dict, opt:
                              f" a month over {elapsed:g} months vs planned {planned:,.0f}")
         f = fund_indices(
             claim_member=local[claim_member[c_idx]], claim_cost=claims["cost"][c_idx],
-            claim_emergency=np.isin(claims["category"][c_idx], opt.emergency),
-            claim_exhausted=claims["limit"][c_idx] == "yes",
+            claim_emergency=emergency[c_idx],
+            claim_exhausted=claims["exhausted"][c_idx],
             member_group=group_code, member_kinship=kinship_code,
             member_premium=premium, financing=financing,
             planned_monthly=math.nan,  # the plan index is year to date: computed below
@@ -624,8 +631,8 @@ def kpi_results(inp: KpiInputs) -> KpiResults:
     columns = (*inp.products, PROGRAMME)
     opt = _options(inp.assumptions, inp.edition)
     rows = _Rows(inp)
-    pol = _Policies(inp.pack, inp.products, inp.valuation_day)
-    claims = _claims(inp)
+    pol = _Policies(inp.inputs, inp.valuation_day)
+    claims = _claims(inp, pol)
     pending: list[pd.DataFrame] = []
     warnings: list[str] = []
     _value_rows(rows, inp, columns, pol, claims, opt)

@@ -42,8 +42,8 @@ import numpy as np
 from reserva.errors import AssumptionError, ComputationError
 from reserva.kpi._codes import EXIT_REASONS, as_codes, code_of, int_array, locate
 from reserva.kpi.ratio import Ratio, ratio
+from reserva.vocab import DEATH
 
-DEATH = "death"
 _BEFORE_ANY = np.iinfo(np.int64).min  # "no exit": earlier than any day
 
 

@@ -57,9 +57,8 @@ from reserva.calendar import NEVER
 from reserva.errors import AssumptionError, ComputationError
 from reserva.kpi._codes import EXIT_REASONS, as_codes, code_of, int_array, locate
 from reserva.kpi.ratio import Ratio, ratio
+from reserva.vocab import DEATH, MAX_AGE
 
-DEATH = "death"
-MAX_AGE = "max_age"
 NO_EXIT = "none"  # key in ``dropouts_by_reason`` for dropouts without an exit record
 
 # Outcome of a cohort member (``CohortOutcomes.outcome``).

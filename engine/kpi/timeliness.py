@@ -44,9 +44,10 @@ from reserva.calendar import NEVER
 from reserva.errors import AssumptionError, ComputationError
 from reserva.kpi._codes import CLAIM_STATUSES, as_codes
 from reserva.kpi.ratio import Ratio, ratio
-
-_OPEN, _PAID, _REJECTED, _PARTIAL = (CLAIM_STATUSES.index(s) for s in
-                                     ("open", "paid", "rejected", "partial"))
+from reserva.vocab import CLAIM_OPEN as _OPEN
+from reserva.vocab import CLAIM_PAID as _PAID
+from reserva.vocab import CLAIM_PARTIAL as _PARTIAL
+from reserva.vocab import CLAIM_REJECTED as _REJECTED
 
 STARTS = ("event", "report")
 SELECTION_MODES = ("reported_in_period", "processed_in_period", "paid_in_period")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reserva.calendar import NEVER
+from reserva.calendar import DAY_COUNTS, NEVER
 from reserva.errors import AssumptionError, ComputationError
 from reserva.kpi.ratio import Ratio, ratio
 
@@ -55,7 +55,7 @@ def exposure_years(
     *,
     period_start: int,
     period_end: int,
-    days_per_year: float = 365.25,
+    days_per_year: float = DAY_COUNTS["actual/365.25"],
 ) -> np.ndarray:
     """Exposure-years per term = days of [start, end] inside (period_start, period_end] /
     days_per_year.

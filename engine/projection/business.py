@@ -1,4 +1,5 @@
-"""The cashflow grid of a close: every line of ``grid.LINES`` from the data pack and the set.
+"""The cashflow grid of a close: every line of ``grid.LINES`` from the data pack's array bundles
+(``reserva.io.bundles``) and the set.
 
 Per product kind, ``projection.csv`` says how the business in force is projected: ``exposure``
 (the policies table: claims on the unexpired cover, premiums due, commissions, expenses,
@@ -14,12 +15,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from reserva.calendar import days_per_year
 from reserva.errors import AssumptionError, BadCell, InputError
-from reserva.io.arrays import codes, days, money
+from reserva.io.arrays import days
 from reserva.io.assumptions import AssumptionSet
-from reserva.io.readers import DataPack
+from reserva.io.bundles import Inputs, latest_rows
 from reserva.projection import grid as g
-from reserva.projection.inforce import life_model_points, project_life
+from reserva.projection.inforce import model_points, project_life
 from reserva.reserves.accrued.alr import mortality_table
 from reserva.reserves.upr.upr import PolicyArrays
 
@@ -35,19 +37,20 @@ def latest_snapshot(table: pd.DataFrame, v: int) -> pd.DataFrame:
     return table[as_of == known.max()]
 
 
-def _life_lines(pack: DataPack, products, kinds, a: AssumptionSet, v: int, horizon: int,
+def _life_lines(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, horizon: int,
                 amount: np.ndarray, annual_premium: pd.Series) -> None:
     """Premiums, expenses, death benefits and maturities of the life contracts in force.
 
     ``annual_premium``: the ALR's annual premium per policy_id, used where the contract's
     gross_premium is empty."""
-    if not pack.has("life_policies"):
+    if not inputs.has("life_policies"):
         return
     life = [p for p, k in enumerate(kinds) if a.projection(k).basis == "life"]
     if not life:
         return
-    lp = pack["life_policies"]
-    product, _ = codes(lp["product_id"], categories=products)
+    lp = inputs.life_policies
+    product = lp.product
+    plan, mode = lp.plan.text(), lp.premium_mode.text()
     by_table: dict[str, list[int]] = {}
     for p in life:
         by_table.setdefault(a.life(kinds[p]).mortality_table, []).append(p)
@@ -57,14 +60,18 @@ def _life_lines(pack: DataPack, products, kinds, a: AssumptionSet, v: int, horiz
         if rows.size == 0:
             continue
         try:
-            pts = life_model_points(lp.iloc[rows], product[rows], v, max_age=table.max_age)
+            pts = model_points(
+                lp.issue_date[rows], lp.exit_date[rows], lp.issue_age[rows],
+                lp.sum_insured[rows], lp.term_years[rows], lp.premium_years[rows],
+                lp.gross_premium[rows], plan[rows], mode[rows], product[rows], v,
+                max_age=table.max_age)
         except InputError as exc:  # line numbers of the file, not of the product's rows
             raise InputError([BadCell(c.file, None if c.row is None else int(rows[c.row - 2]) + 2,
                                       c.column, c.value, c.expected, c.fix)
                               for c in exc.cells]) from None
         if pts.age.size == 0:
             continue
-        ids = lp["policy_id"].astype(str).to_numpy()[rows][pts.row]
+        ids = lp.policy_id[rows][pts.row]
         premium = np.where(np.isnan(pts.annual_premium),
                            annual_premium.reindex(ids).to_numpy(np.float64), pts.annual_premium)
         premium = np.nan_to_num(premium)  # no gross premium and no ALR premium: none projected
@@ -90,14 +97,14 @@ def _life_lines(pack: DataPack, products, kinds, a: AssumptionSet, v: int, horiz
 
 
 def project_business(
-    pack: DataPack,
+    inputs: Inputs,
     products: np.ndarray,
     kinds: np.ndarray,
     a: AssumptionSet,
     v: int,
     *,
     policies: PolicyArrays,
-    commission: np.ndarray,
+    commission: np.ndarray | None = None,
     unpaid: np.ndarray,
     ocs: np.ndarray,
     savings_balance: np.ndarray,
@@ -107,7 +114,11 @@ def project_business(
     """The grid at the end of day v. ``unpaid``: [product, month] OCS + IBNR cashflows of the
     claims work (month 1 first); ``ocs``: OCS per product; ``savings_balance``: per product;
     ``commission``: per policy, in the order of ``policies``; ``life_premium``: annual premium
-    by policy_id of the life contracts without a gross_premium (the ALR's)."""
+    by policy_id of the life contracts without a gross_premium (the ALR's). ``inputs``: the
+    data pack's array bundles (``reserva.io.bundles.bundle``); ``commission`` defaults to the
+    policies' (0 where empty)."""
+    if commission is None:
+        commission = np.nan_to_num(inputs.policies.commission)
     n, h = len(products), int(horizon_months)
     edges = g.month_edges(v, h)
     amount = np.zeros((n, len(g.LINES), h))
@@ -123,7 +134,8 @@ def project_business(
         severity=[b.severity or 0.0 for b in proj], expense_ratio=[b.expense_ratio for b in proj],
         refund_factor=[REFUND_FACTORS[a.basis(k).refund_rule] for k in kinds],
         valuation_day=v, horizon_months=h,
-        days_per_year=float(a.setting("exposure", "days_per_year")),
+        days_per_year=days_per_year(a.setting("day_count", "exposure"),
+                                    setting="settings.toml [day_count] exposure"),
     )
     patterns = [b.settlement_pattern for b in proj]
     amount[:, g.LINE["premiums"]] += pf.premiums
@@ -131,7 +143,7 @@ def project_business(
     amount[:, g.LINE["claims"]] += g.settle(pf.claims_occurred, patterns)
     amount[:, g.LINE["expenses"]] += pf.expenses
     amount[:, g.LINE["refunds"]] += pf.refunds
-    _life_lines(pack, products, kinds, a, v, h, amount,
+    _life_lines(inputs, products, kinds, a, v, h, amount,
                 life_premium if life_premium is not None else pd.Series(dtype=np.float64))
 
     amount[:, g.LINE["savings_withdrawals"]] = g.savings_runoff(
@@ -145,11 +157,12 @@ def project_business(
     amount[:, g.LINE["ibnr_runoff"]] = ibnr_part
 
     unallocated = np.zeros((len(g.LINES), h))
-    snap = latest_snapshot(pack["liabilities"], v)
+    li = inputs.liabilities
+    snap = latest_rows(li.as_of_date, v)
     if len(snap):
-        idx, _ = codes(snap["product_id"].fillna("").astype(str), categories=products)
-        month = g.month_of(days(snap["due_date"]), edges)
-        value = money(snap["amount"])
+        idx = li.product[snap]
+        month = g.month_of(li.due_date[snap], edges)
+        value = np.nan_to_num(li.amount[snap])
         line = g.LINE["other_liabilities"]
         own = idx >= 0
         np.add.at(amount, (idx[own], line, month[own]), value[own])

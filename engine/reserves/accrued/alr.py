@@ -21,16 +21,19 @@ maturity (issue + term years; whole life: the end of the table).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from reserva.calendar import days_per_year
 from reserva.errors import AssumptionError, BadCell, InputError
-from reserva.io.arrays import NEVER, codes, days, money
+from reserva.io.arrays import NEVER
 from reserva.io.assumptions import AssumptionSet, MortalitySpec
+from reserva.io.bundles import Inputs
 from reserva.io.limits import register_table_ages
-from reserva.io.readers import DataPack
+from reserva.vocab import PREMIUMS_PER_YEAR  # premiums a year of a premium mode (re-exported)
 
 from .life import Commutation, Expenses, commutation, policy_values
 from .mortality import MortalityTable, from_package, makeham, read_csv_table, read_xtbml
@@ -42,7 +45,6 @@ PLAN_BENEFITS = {  # plan -> (death benefit, survival benefit) per unit of sum i
     "term": (1.0, 0.0),
     "pure_endowment": (0.0, 1.0),
 }
-PREMIUMS_PER_YEAR = {"single": 1, "annual": 1, "semiannual": 2, "quarterly": 4, "monthly": 12}
 DETAIL_COLUMNS = (
     "product_id", "policy_id", "source", "basis", "duration_years", "annual_premium", "reserve",
     "guaranteed_value", "guarantee_exposure",
@@ -61,8 +63,24 @@ class AlrResult:
     detail: pd.DataFrame  # DETAIL_COLUMNS
 
 
+_TABLES: dict[int, tuple[weakref.ref, dict[str, MortalityTable]]] = {}
+
+
 def mortality_table(a: AssumptionSet, name: str) -> MortalityTable:
-    """Build the named table of the set from its source (makeham, csv, xtbml, package)."""
+    """The named table of the set, built from its source (makeham, csv, xtbml, package) once
+    per assumption set (later calls return the same table)."""
+    hit = _TABLES.get(id(a))
+    if hit is None or hit[0]() is not a:
+        hit = (weakref.ref(a), {})
+        _TABLES[id(a)] = hit
+        weakref.finalize(a, _TABLES.pop, id(a), None)
+    built = hit[1]
+    if name not in built:
+        built[name] = _build_table(a, name)
+    return built[name]
+
+
+def _build_table(a: AssumptionSet, name: str) -> MortalityTable:
     try:
         spec: MortalitySpec = a.mortality[name]
     except KeyError:
@@ -98,28 +116,24 @@ def _empty_detail() -> pd.DataFrame:
                          for c in DETAIL_COLUMNS})
 
 
-def _savings(pack: DataPack, products, kinds, a: AssumptionSet, v: int, use: np.ndarray):
+def _savings(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, use: np.ndarray):
     n = len(products)
     zeros = np.zeros(n)
-    has_sa, has_tx = pack.has("savings_accounts"), pack.has("savings_transactions")
-    if not (has_sa or has_tx) or not use.any():
+    if not (inputs.has("savings_accounts") or inputs.has("savings_transactions")) \
+            or not use.any():
         return zeros, zeros, zeros, _empty_detail()
-    sa = pack["savings_accounts"] if has_sa else pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in ("account_id", "product_id", "balance_date",
-                                               "balance", "credited_rate")})
-    tx = pack["savings_transactions"] if has_tx else pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in ("account_id", "product_id", "transaction_date",
-                                               "type", "amount")})
-    sa_day, tx_day = days(sa["balance_date"]), days(tx["transaction_date"])
-    sa = sa[sa_day <= v]
-    sa_day = sa_day[sa_day <= v]
-    tx = tx[tx_day <= v]
-    tx_day = tx_day[tx_day <= v]
-    ids = pd.unique(pd.concat([sa["account_id"], tx["account_id"]], ignore_index=True).astype(str))
-    if ids.size == 0:
+    sa, tx = inputs.savings_accounts, inputs.savings_transactions
+    sa_rows = np.flatnonzero(sa.balance_date <= v)
+    tx_rows = np.flatnonzero(tx.transaction_date <= v)
+    sa_day, tx_day = sa.balance_date[sa_rows], tx.transaction_date[tx_rows]
+    # the accounts known at v, in order of first appearance (balance rows, then transactions)
+    seen = pd.unique(np.concatenate([sa.account[sa_rows], tx.account[tx_rows]]))
+    if seen.size == 0:
         return zeros, zeros, zeros, _empty_detail()
-    acc_sa, _ = codes(sa["account_id"].astype(str), categories=ids)
-    acc_tx, _ = codes(tx["account_id"].astype(str), categories=ids)
+    ids = inputs.accounts[seen]
+    local = np.full(len(inputs.accounts), -1, dtype=np.int64)
+    local[seen] = np.arange(seen.size)
+    acc_sa, acc_tx = local[sa.account[sa_rows]], local[tx.account[tx_rows]]
     m = ids.size
     # the last balance row on or before v of every account
     order = np.lexsort((sa_day, acc_sa))
@@ -130,11 +144,10 @@ def _savings(pack: DataPack, products, kinds, a: AssumptionSet, v: int, use: np.
     start_balance = np.zeros(m)
     declared = np.full(m, np.nan)
     start_day[acc_sa[rows]] = sa_day[rows]
-    start_balance[acc_sa[rows]] = money(sa["balance"])[rows]
-    declared[acc_sa[rows]] = money(sa["credited_rate"])[rows]
+    start_balance[acc_sa[rows]] = np.nan_to_num(sa.balance[sa_rows])[rows]
+    declared[acc_sa[rows]] = np.nan_to_num(sa.credited_rate[sa_rows])[rows]
     product_of = np.full(m, -1, dtype=np.int64)
-    p_tx, _ = codes(tx["product_id"], categories=products)
-    p_sa, _ = codes(sa["product_id"], categories=products)
+    p_tx, p_sa = tx.product[tx_rows], sa.product[sa_rows]
     product_of[acc_tx] = p_tx
     product_of[acc_sa[rows]] = p_sa[rows]
     no_start = start_day == NEVER
@@ -142,7 +155,8 @@ def _savings(pack: DataPack, products, kinds, a: AssumptionSet, v: int, use: np.
         first = np.full(m, NEVER, dtype=np.int64)
         np.minimum.at(first, acc_tx, tx_day)
         start_day[no_start] = first[no_start]
-    signed = money(tx["amount"]) * np.where(tx["type"].to_numpy() == "withdrawal", -1.0, 1.0)
+    withdrawal = tx.type.codes[tx_rows] == tx.type.code("withdrawal")
+    signed = np.nan_to_num(tx.amount[tx_rows]) * np.where(withdrawal, -1.0, 1.0)
 
     keep = use[product_of]
     schedule = _account_schedule(a, kinds[product_of], start_day, declared, ids, keep)
@@ -153,6 +167,8 @@ def _savings(pack: DataPack, products, kinds, a: AssumptionSet, v: int, use: np.
         account[keep], account[keep], roll_start[keep], start_balance[keep],
         acc_tx[tx_keep], tx_day[tx_keep], signed[tx_keep], schedule, v,
         compounding=str(a.setting("alr", "compounding")),
+        days_per_year=days_per_year(a.setting("day_count", "savings_interest"),
+                                    setting="settings.toml [day_count] savings_interest"),
     )
     exposure = guarantee_exposure(values, float(a.setting("alr", "earned_yield")))
     prod = product_of[values.account]
@@ -236,17 +252,23 @@ def policy_durations(issue_day: np.ndarray, v: int) -> np.ndarray:
     return h + (end - start) / (nxt - start)
 
 
-def _life(pack: DataPack, products, kinds, a: AssumptionSet, v: int, methods: list[str]):
+def _by_code(coded, mapping: dict) -> np.ndarray:
+    """``mapping[value]`` of each row of a Coded column (its categories all in ``mapping``)."""
+    table = np.array([mapping[c] for c in coded.categories])
+    return table[coded.codes]
+
+
+def _life(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, methods: list[str]):
     n = len(products)
-    if not pack.has("life_policies"):
+    if not inputs.has("life_policies"):
         return np.zeros(n), _empty_detail()
-    lp = pack["life_policies"]
-    product, _ = codes(lp["product_id"], categories=products)
-    issue = days(lp["issue_date"])
-    exit_day = days(lp["exit_date"]) if "exit_date" in lp else np.full(len(lp), NEVER)
+    lp = inputs.life_policies
+    product, issue, exit_day = lp.product, lp.issue_date, lp.exit_date
+    per_year = _by_code(lp.premium_mode, PREMIUMS_PER_YEAR).astype(np.int64)
+    benefits = np.array([PLAN_BENEFITS[c] for c in lp.plan.categories]).reshape(-1, 2)
+    whole_code, single_code = lp.plan.code("whole_life"), lp.premium_mode.code("single")
     out = np.zeros(n)
     frames = [_empty_detail()]
-    tables: dict[str, MortalityTable] = {}
     bases: dict[tuple[str, float], Commutation] = {}
     bad: list[BadCell] = []
     for p in range(n):
@@ -257,28 +279,23 @@ def _life(pack: DataPack, products, kinds, a: AssumptionSet, v: int, methods: li
         if rows.size == 0:
             continue
         lb = a.life(kinds[p])
-        if lb.mortality_table not in tables:
-            tables[lb.mortality_table] = mortality_table(a, lb.mortality_table)
         key = (lb.mortality_table, lb.interest_rate)
         if key not in bases:
-            t = tables[lb.mortality_table]
+            t = mortality_table(a, lb.mortality_table)
             bases[key] = commutation(t.q, t.min_age, lb.interest_rate)
         cm = bases[key]
-        sub = lp.iloc[rows]
-        x = sub["issue_age"].to_numpy(dtype=np.int64)
-        plan = sub["plan"].to_numpy(dtype=object)
-        whole = plan == "whole_life"
+        x = lp.issue_age[rows].astype(np.int64)
+        plan = lp.plan.codes[rows]
+        whole = plan == whole_code
         term = np.where(whole, cm.max_age + 1 - x,
-                        pd.to_numeric(sub["term_years"]).fillna(0).to_numpy(dtype=np.int64))
-        mode = sub["premium_mode"].to_numpy(dtype=object)
-        k = np.array([PREMIUMS_PER_YEAR[f] for f in mode], dtype=np.int64)
-        prem_col = (pd.to_numeric(sub["premium_years"]) if "premium_years" in sub
-                    else pd.Series(np.nan, index=sub.index))
-        m = np.where(mode == "single", 1, prem_col.fillna(-1).to_numpy(dtype=np.int64))
+                        np.nan_to_num(lp.term_years[rows], nan=0.0).astype(np.int64))
+        single = lp.premium_mode.codes[rows] == single_code
+        k = per_year[rows]
+        m = np.where(single, 1, np.nan_to_num(lp.premium_years[rows], nan=-1.0).astype(np.int64))
         m = np.where(m < 0, term, m)
         # validation (reserva.io.validate, the set's life tables) refuses these rows; this guard
         # holds when the pack was read against another assumption set
-        ids = sub["policy_id"].astype(str).to_numpy()
+        ids = lp.policy_id[rows]
         for i in np.flatnonzero((x < cm.min_age) | (x + term > cm.max_age + 1) | (term < 1)):
             bad.append(BadCell(
                 "life_policies.csv", None, "issue_age", str(x[i]),
@@ -291,13 +308,12 @@ def _life(pack: DataPack, products, kinds, a: AssumptionSet, v: int, methods: li
         live = t < term  # a matured contract's benefit is a claim, not a reserve
         if not live.all():
             rows, x, plan, term, k, m, t = (arr[live] for arr in (rows, x, plan, term, k, m, t))
-            sub = lp.iloc[rows]
             if rows.size == 0:
                 continue
-        benefit = np.array([PLAN_BENEFITS[s] for s in plan]).reshape(-1, 2)
-        si = money(sub["sum_insured"])
+        benefit = benefits[plan]
+        si = np.nan_to_num(lp.sum_insured[rows])
         gross = method.endswith("gross_premium")
-        given = (money(sub["gross_premium"]) if gross and "gross_premium" in sub else None)
+        given = np.nan_to_num(lp.gross_premium[rows]) if gross else None
         vals = policy_values(
             cm, x, term, m, si * benefit[:, 0], si * benefit[:, 1], k, t,
             basis="gross" if gross else "net",
@@ -309,7 +325,7 @@ def _life(pack: DataPack, products, kinds, a: AssumptionSet, v: int, methods: li
         out[p] = reserve.sum()
         frames.append(pd.DataFrame({
             "product_id": products[p],
-            "policy_id": sub["policy_id"].to_numpy(dtype=object),
+            "policy_id": lp.policy_id[rows],
             "source": "life",
             "basis": "gross" if gross else "net",
             "duration_years": t,
@@ -323,13 +339,17 @@ def _life(pack: DataPack, products, kinds, a: AssumptionSet, v: int, methods: li
     return out, pd.concat(frames, ignore_index=True)
 
 
-def compute_alr(pack: DataPack, products, kinds, a: AssumptionSet, v: int) -> AlrResult:
-    """ALR per product at the end of day ``v`` (see the module docstring)."""
+def compute_alr(inputs: Inputs, products, kinds, a: AssumptionSet, v: int) -> AlrResult:
+    """ALR per product at the end of day ``v`` (see the module docstring).
+
+    ``inputs``: the data pack's array bundles (``reserva.io.bundles.bundle``); ``products``,
+    ``kinds``: the product ids and kinds, in product order."""
     products = np.asarray(products, dtype=object)
     kinds = np.asarray(kinds, dtype=object)
     methods = [a.basis(k).alr_method for k in kinds]
     use_savings = np.array([m.startswith("savings") for m in methods], dtype=bool)
-    savings, guaranteed, exposure, s_detail = _savings(pack, products, kinds, a, v, use_savings)
-    life, l_detail = _life(pack, products, kinds, a, v, methods)
+    savings, guaranteed, exposure, s_detail = _savings(inputs, products, kinds, a, v,
+                                                       use_savings)
+    life, l_detail = _life(inputs, products, kinds, a, v, methods)
     detail = pd.concat([s_detail, l_detail], ignore_index=True)
     return AlrResult(savings + life, savings, life, guaranteed, exposure, detail)

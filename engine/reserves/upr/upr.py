@@ -15,9 +15,9 @@ import pandas as pd
 
 from reserva.io.arrays import codes, days, money
 from reserva.io.assumptions import AssumptionSet
+from reserva.io.bundles import Policies, Products
 from reserva.reserves.upr._kernels import BASIS_CODES, REFUND_RULES, instalments, upr_at
-
-INTERVAL_MONTHS = {"single": 0, "annual": 12, "semiannual": 6, "quarterly": 3, "monthly": 1}
+from reserva.vocab import INTERVAL_MONTHS  # months between premium due dates (re-exported)
 
 
 @dataclass(frozen=True)
@@ -101,14 +101,21 @@ class PolicyArrays:
 
 
 def policy_arrays(
-    policies: pd.DataFrame,
-    products: pd.DataFrame,
+    policies: Policies | pd.DataFrame,
+    products: Products | pd.DataFrame,
     assumptions: AssumptionSet,
     *,
     basis: str | None = None,
     perspective: str | None = None,
 ) -> PolicyArrays:
-    """Arrays of the policies table; the earning basis comes per product kind (or ``basis``)."""
+    """Arrays of the policies table; the earning basis comes per product kind (or ``basis``).
+
+    ``policies``, ``products``: the data pack's bundles (``reserva.io.bundles``), or frames
+    with the columns the kernel reads (dates as text or datetimes; for tests and spot checks).
+    """
+    if isinstance(policies, Policies) and isinstance(products, Products):
+        return _from_bundles(policies, products, assumptions, basis=basis,
+                             perspective=perspective)
     product_ids = products["product_id"].astype(str).to_numpy()
     product, _ = codes(policies["product_id"], categories=product_ids)
     earning = earning_tables(products["kind"].astype(str).to_numpy(), assumptions, basis=basis,
@@ -134,6 +141,33 @@ def policy_arrays(
         interval_months=interval,
         n_instalments=instalments(start, end, interval),
         issue=issue,
+        earning=earning,
+        refund_rule=rules,
+    )
+
+
+def _from_bundles(policies: Policies, products: Products, assumptions: AssumptionSet, *,
+                  basis: str | None, perspective: str | None) -> PolicyArrays:
+    kinds = products.kinds
+    earning = earning_tables(kinds, assumptions, basis=basis, perspective=perspective)
+    frequency = policies.premium_frequency
+    interval = np.array([INTERVAL_MONTHS[f] for f in frequency.categories],
+                        dtype=np.int64)[frequency.codes]
+    start, end = policies.start_date, policies.end_date
+    rules = np.array([REFUND_RULES[assumptions.basis(k).refund_rule] for k in kinds],
+                     dtype=np.int8)
+    return PolicyArrays(
+        policy_id=policies.policy_id,
+        product=policies.product,
+        products=products.product_id,
+        start=start,
+        end=end,
+        cancel=policies.cancel_date,
+        written_premium=np.nan_to_num(policies.written_premium),
+        refund=np.nan_to_num(policies.refund),
+        interval_months=interval,
+        n_instalments=instalments(start, end, interval),
+        issue=np.minimum(policies.issue_date, start),  # an empty issue date (NEVER): the start
         earning=earning,
         refund_rule=rules,
     )
