@@ -11,7 +11,8 @@ was: nothing is written before the checks pass.
 
 Connections are taken through ``reading`` and ``writing``, which hold the store's access lock
 (``reserva.store.lock``). A reader finding an older Reserva store applies the missing
-migrations first (each adds tables or columns; none rewrites results).
+migrations first (each adds tables or columns; none changes a stored value: migration 12
+rebuilds the result tables with their scenario key, the rows so far being scenario ``base``).
 """
 
 from __future__ import annotations
@@ -77,12 +78,15 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     )
     done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
-    for version, name, sql in MIGRATIONS:
+    for version, name, step in MIGRATIONS:
         if version in done:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(sql)
+            if callable(step):
+                step(con)
+            else:
+                con.execute(step)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                 [version, name, dt.datetime.now(dt.UTC).replace(tzinfo=None)],

@@ -1,8 +1,72 @@
-"""Named, ordered migrations of the DuckDB store; each runs once, in its own transaction."""
+"""Named, ordered migrations of the DuckDB store; each runs once, in its own transaction.
+
+A migration is SQL, or a function of the connection when it depends on what the store holds
+(12 rebuilds each result table with a ``scenario`` column: its rows so far are the close's,
+scenario ``base``). A migration's text never changes once released: a later change of the
+schema is a new migration.
+"""
 
 from __future__ import annotations
 
-MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+from collections.abc import Callable
+
+import duckdb
+
+# the result tables as of migration 11, each rebuilt by migration 12 with the scenario key
+_TABLES_V11 = (
+    "reserves", "upr_rollforward", "upr_policy", "ibnr_origin", "ibnr_change", "triangles",
+    "ibnr_distribution", "link_ratios", "statements", "claims_cashflows", "kpis", "alr_policy",
+    "kpi_pending_claims", "cashflow_grid", "liquidity", "alm_ladder", "alm_measures", "alm_checks",
+)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, bool]]:
+    """(name, type, nullable) of a table's columns, in order."""
+    return con.execute(
+        "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ? "
+        "ORDER BY column_index", [table]).fetchall()
+
+
+def _primary_key(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    row = con.execute(
+        "SELECT constraint_column_names FROM duckdb_constraints() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ? "
+        "AND constraint_type = 'PRIMARY KEY'", [table]).fetchone()
+    return list(row[0]) if row else []
+
+
+def add_scenario_key(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 12: every result table keyed by (run_id, scenario, ...).
+
+    Each table is rebuilt with ``scenario VARCHAR NOT NULL`` after ``run_id`` (the other
+    columns, their types, NOT NULL constraints and order unchanged), its rows copied with
+    scenario ``base``, its primary key (when it has one) led by ``run_id, scenario``. A table
+    that already has the column is left as it is.
+    """
+    for table in _TABLES_V11:
+        columns = _columns(con, table)
+        if any(name == "scenario" for name, _, _ in columns):
+            continue
+        key = _primary_key(con, table)
+        defs = [f'"{name}" {kind}' + ("" if nullable else " NOT NULL")
+                for name, kind, nullable in columns]
+        defs.insert(1, "scenario VARCHAR NOT NULL")  # after run_id
+        if key:
+            lead = ["run_id", "scenario"]
+            defs.append("PRIMARY KEY (" + ", ".join(
+                f'"{c}"' for c in lead + [c for c in key if c not in lead]) + ")")
+        names = ", ".join(f'"{name}"' for name, _, _ in columns)
+        con.execute(f"ALTER TABLE {table} RENAME TO {table}_v11")
+        con.execute(f"CREATE TABLE {table} ({', '.join(defs)})")
+        con.execute(f"INSERT INTO {table} (scenario, {names}) "
+                    f"SELECT 'base', {names} FROM {table}_v11")
+        con.execute(f"DROP TABLE {table}_v11")
+
+
+Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
+
+MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "runs and results", """
         CREATE SEQUENCE run_id_seq START 1;
         CREATE TABLE runs (
@@ -144,4 +208,5 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE runs ADD COLUMN assumption_parent_hash VARCHAR;
         ALTER TABLE runs ADD COLUMN assumption_overrides VARCHAR;
     """),
+    (12, "results keyed by run and scenario", add_scenario_key),
 )

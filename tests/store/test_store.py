@@ -45,13 +45,14 @@ def test_rerun_is_a_new_run_and_opening_comes_from_the_store(tiny_pack, tmp_path
     assert list(runs["opening_run"].fillna(0).astype(int)) == [0, 1, 1]
 
 
-def test_failure_in_a_late_stage_writes_nothing(tiny_pack, tmp_path):
+def test_failure_in_a_late_stage_writes_nothing(tiny_pack, tmp_path, monkeypatch):
     store = tmp_path / "s.duckdb"
     close(tiny_pack, "2024-09-30", store=store, write=True)
     before = _runs_snapshot(store)
     for stage in ("upr", "claims", "statements", "kpi", "assemble"):
+        monkeypatch.setattr(engine_close, "FAIL_AFTER", stage)  # the close's test hook
         with pytest.raises(ComputationError):
-            close(tiny_pack, "2024-12-31", store=store, write=True, fail_after=stage)
+            close(tiny_pack, "2024-12-31", store=store, write=True)
         assert _runs_snapshot(store) == before
 
 
@@ -105,9 +106,10 @@ def test_a_date_closed_with_the_same_data_is_not_stored_again(tiny_pack, tmp_pat
 
 
 def test_the_result_table_registry_agrees_with_the_migrations_and_the_close(tiny_pack, tmp_path):
-    """One list of result tables (store.runs.RESULT_TABLES): the migrations create exactly
-    those (besides runs and schema_migrations), and a close produces exactly those, each with
-    the columns of its table (run_id added by the store)."""
+    """One registry of result tables (reserva.store.results.TABLES, whose names are
+    store.runs.RESULT_TABLES): the migrations create exactly those (besides runs and
+    schema_migrations), and a close produces exactly those, each with the columns of its table
+    (run_id and scenario added by the store)."""
     con = connect(tmp_path / "s.duckdb")
     created = {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables").fetchall()}
