@@ -13,11 +13,11 @@ import os
 import re
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import click
 
 from reserva.errors import EngineError
+from reserva.reserves.claims import registry as ibnr_registry
 
 DEFAULT_STORE = "reserva.duckdb"
 
@@ -119,6 +119,7 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet, w
     """
     from reserva.close import CloseResult, close_many
     from reserva.report import terminal
+    from reserva.report.builders import close_summary
     from reserva.report.progress import CloseProgress
 
     for d in valuation_dates:
@@ -130,42 +131,8 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet, w
                              edition=int(edition) if edition else None, rerun=rerun, wait=wait,
                              listener=shown)
     stored = [r for r in results if isinstance(r, CloseResult)]
-    if not stored:
-        return
-    last = stored[-1]
-    if not quiet:
-        from reserva.store.runs import read_results
-
-        _, reserves = read_results(store, "reserves", last.run_id)
-        out.print(terminal.reserves_table(reserves, f"Reserves at {last.valuation_date}"))
-        _, roll = read_results(store, "upr_rollforward", last.run_id)
-        out.print(terminal.frame_table(
-            terminal.rollforward_frame(roll),
-            f"UPR roll-forward {last.period_start} .. {last.valuation_date}: "
-            "opening + written - cancelled - earned = closing"))
-        _, change = read_results(store, "ibnr_change", last.run_id)
-        out.print(terminal.frame_table(
-            terminal.change_frame(change),
-            f"IBNR analysis of change {last.period_start} .. {last.valuation_date}"))
-        alr = terminal.alr_frame(last.products, last.alr)
-        if len(alr):
-            out.print(terminal.frame_table(
-                alr, f"ALR at {last.valuation_date}: savings accounts and life contracts"))
-        out.print(terminal.kpi_table(last.kpis, f"KPIs, period {last.period_start} .. {last.valuation_date} (run {last.run_id})"))
-        for line in terminal.flag_lines(last.kpis):
-            out.print(line)
-        liq = last.liquidity[(last.liquidity["product_id"] == "ALL")
-                             & (last.liquidity["horizon_months"] == 3)]
-        out.print("Liquidity, programme, 3 months: " + "; ".join(
-            f"{r.method}{' (KPI)' if r.kpi else ''} "
-            f"{terminal.half_up(100 * r.ratio, 1) + '%' if r.ratio == r.ratio else 'n/a'}"
-            for r in liq.itertuples(index=False))
-            + f" -- `reserva liquidity --run {last.run_id}`, `reserva alm --run {last.run_id}`")
-        if len(last.kpi_pending):
-            out.print(f"{len(last.kpi_pending)} claims selected for the timeliness schedule are not "
-                      f"yet processed: `reserva kpi --pending --run {last.run_id}` lists them")
-        for note in last.notes:
-            out.print(f"note: {note}")
+    if stored and not quiet:
+        terminal.show(close_summary(store, stored[-1].run_id), out)
 
 
 @cli.command()
@@ -186,24 +153,18 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet, w
 def upr(data_dir, valuation_date, basis, perspective, by, fmt, assumptions) -> None:
     """Spot-check the UPR at a date (nothing is stored): by product or by policy."""
     from reserva.close import spot_upr
-    from reserva.report import terminal
+    from reserva.report import spot, terminal
+    from reserva.report.export import csv_text, records_json
 
     _check_date(valuation_date)
     result, names = spot_upr(data_dir, valuation_date, assumptions=assumptions, basis=basis,
                              perspective=perspective)
-    if by == "policy":
-        frame = terminal.upr_by_policy(result)
-    else:
-        frame = terminal.upr_by_product(result, names)
     if fmt == "csv":
-        from reserva.report.export import csv_text
-
-        click.echo(csv_text(frame), nl=False)
+        click.echo(csv_text(spot.upr_rows(result, names, by)), nl=False)
     elif fmt == "json":
-        click.echo(frame.to_json(orient="records", double_precision=10))
+        click.echo(records_json(spot.upr_rows(result, names, by)))
     else:
-        terminal.console().print(terminal.frame_table(
-            frame, f"UPR at {valuation_date} (period from {terminal.day_text(result.period_start_day)})"))
+        terminal.show(spot.upr_report(result, names, by=by, valuation_date=valuation_date))
 
 
 def _tail_option(ctx, param, value):
@@ -229,10 +190,12 @@ def _apriori_option(ctx, param, value):
 @click.option("--origin", default=None, help="Origin column of a long CSV (default: origin).")
 @click.option("--development", default=None, help="Development-age column of a long CSV (default: development).")
 @click.option("--value", default=None, help="Cumulative value column of a long CSV (default: value).")
-@click.option("--method", type=click.Choice(["chainladder", "mack", "bf", "capecod", "benktander"]),
+@click.option("--method", type=click.Choice(ibnr_registry.triangle_choices()),
               default="chainladder", show_default=True,
-              help="Chain ladder, Mack (with standard errors), Bornhuetter-Ferguson, Cape Cod or "
-                   "Benktander.")
+              help="; ".join(f"{e.name}: {e.summary}" for e in ibnr_registry.METHODS.values()
+                             if e.on_triangle)
+                   + ". chainladder and capecod (the chainladder package's spellings, chainladder "
+                     "the default of earlier versions) are chain_ladder and cape_cod.")
 @click.option("--exposure", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV with columns origin, exposure (e.g. earned premium, > 0 for every origin) "
                    "for bf, capecod, benktander.")
@@ -280,6 +243,7 @@ def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, ze
     from reserva.io.limits import InputLimits
     from reserva.io.triangle_csv import read_exposure_csv, read_triangle_csv
     from reserva.report import terminal
+    from reserva.report.spot import ibnr_report
     from reserva.reserves.claims.triangle_ibnr import document, triangle_ibnr
 
     a = load_assumptions(assumptions)
@@ -297,12 +261,7 @@ def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, ze
     if fmt == "json":
         click.echo(json.dumps(doc, indent=1, allow_nan=False))
         return
-    title = f"IBNR of {triangle_csv.name} ({method}, zeros {zeros}, tail {r.tail:g})"
-    if r.bootstrap is not None:
-        title += f"; bootstrap: ODP chain ladder, {r.bootstrap.n_sims} sims, seed {r.bootstrap.seed}"
-    terminal.console().print(terminal.frame_table(terminal.triangle_ibnr_frame(doc), title))
-    for line in doc["diagnostics"]["messages"]:
-        click.echo(f"review: {line}")
+    terminal.show(ibnr_report(doc, name=triangle_csv.name, zeros=zeros, tail=r.tail))
 
 
 @cli.command()
@@ -333,6 +292,7 @@ def life(plan, age, term, duration, interest, table, sum_insured, premium_mode, 
     from reserva.api import life_reserve
     from reserva.errors import InputError
     from reserva.report import terminal
+    from reserva.report.spot import life_report
 
     try:
         out = life_reserve(plan, age, term=term, duration=duration, interest=interest,
@@ -346,24 +306,11 @@ def life(plan, age, term, duration, interest, table, sum_insured, premium_mode, 
                                            + (f" (fix: {c.fix})" if c.fix else "") for c in cells),
                                  param_hint=", ".join(f"--{c.column.replace('_', '-')}"
                                                       for c in cells)) from None
-    r = SimpleNamespace(**out)
-    name, rate = out["table"], out["interest"]
     if fmt == "json":
         click.echo(json.dumps(out, indent=1))
         return
-    h = int(duration)
-    what = {"whole_life": "A_x", "endowment": "A_x:n", "term": "A1_x:n"}[plan]
-    rows = [
-        ("net annual premium", f"{r.annual_premium:,.2f}"),
-        (f"reserve at duration {duration:g}", f"{r.reserve:,.2f}"),
-        (f"ä at issue (age {age}, premiums {premium_mode})", f"{r.annuity_at_issue:.6f}"),
-        (f"{what} at issue (age {age})", f"{r.assurance_at_issue:.6f}"),
-        (f"ä at duration {h} (age {age + h})", f"{r.annuity_at_duration:.6f}"),
-        (f"{what} at duration {h} (age {age + h})", f"{r.assurance_at_duration:.6f}"),
-    ]
-    title = (f"{plan.replace('_', ' ')}, age {age}" + (f", term {term}" if term else "")
-             + f", sum insured {sum_insured:,.2f}, {name} at {rate:.2%}")
-    terminal.console().print(terminal.pairs_table(rows, title))
+    terminal.show(life_report(out, plan=plan, age=age, term=term, duration=duration,
+                              premium_mode=premium_mode, sum_insured=sum_insured))
 
 
 def _check_date(text: str) -> None:
@@ -383,9 +330,9 @@ def _check_date(text: str) -> None:
 def runs(store) -> None:
     """List the runs in the store."""
     from reserva.report import terminal
-    from reserva.store.runs import list_runs
+    from reserva.report.builders import runs_report
 
-    terminal.console().print(terminal.runs_table(list_runs(store or Path(DEFAULT_STORE))))
+    terminal.show(runs_report(store or Path(DEFAULT_STORE)))
 
 
 @cli.command()
@@ -407,62 +354,34 @@ def runs(store) -> None:
                    "for a product are folded into one line with their reason).")
 def kpi(run_id, fmt, store, trend, product, pending, show_all) -> None:
     """Print a run's KPI table, or with --trend each indicator across the stored runs."""
-    from reserva.report import terminal
-    from reserva.report.export import csv_text
-    from reserva.store.runs import kpi_trend, read_results, run_record
+    from reserva.report import builders, terminal
+    from reserva.report.export import csv_text, json_text
 
     store = store or Path(DEFAULT_STORE)
     if trend:
         if run_id is not None:
             raise click.UsageError("--trend reads every stored run; drop --run")
-        t = kpi_trend(store, product)
-        if fmt == "csv":
-            click.echo(csv_text(t.drop(columns=["position"])), nl=False)
-        elif fmt == "json":
-            click.echo(json.dumps({"trend": json.loads(
-                t.drop(columns=["position"]).to_json(orient="records"))}, indent=1))
+        if fmt == "table":
+            terminal.show(builders.trend_report(store, product))
         else:
-            out = terminal.console()
-            for p in dict.fromkeys(t["product_id"]):
-                out.print(terminal.trend_table(t, p, f"KPI trend, {p} (latest run of each valuation date)"))
+            rows = builders.trend_rows(store, product)
+            click.echo(csv_text(rows) if fmt == "csv" else json_text(trend=rows),
+                       nl=fmt != "csv")
         return
     if pending:
-        rid, frame = read_results(store, "kpi_pending_claims", run_id)
-        frame["report_date"] = frame["report_date"].astype(str)
-        if fmt == "csv":
-            click.echo(csv_text(frame), nl=False)
-        elif fmt == "json":
-            click.echo(json.dumps({"run_id": rid, "pending_claims": json.loads(
-                frame.to_json(orient="records"))}, indent=1))
+        if fmt == "table":
+            terminal.show(builders.pending_report(store, run_id))
         else:
-            terminal.console().print(terminal.frame_table(
-                frame, f"Run {rid}: {len(frame)} claims selected for the timeliness schedule, "
-                       "not yet processed"))
+            rid, rows = builders.pending_rows(store, run_id)
+            click.echo(csv_text(rows) if fmt == "csv" else json_text(
+                {"run_id": rid}, pending_claims=rows), nl=fmt != "csv")
         return
-    rid, kpis = read_results(store, "kpis", run_id)
-    kpis = kpis[kpis["product_id"].isin(_columns(kpis, product))]
-    if fmt == "csv":
-        click.echo(csv_text(kpis.drop(columns=["position"])), nl=False)
-    elif fmt == "json":
-        rows = json.loads(kpis.drop(columns=["position"]).to_json(orient="records"))
-        click.echo(json.dumps({"run_id": rid, "kpis": rows}, indent=1))
+    if fmt == "table":
+        terminal.show(builders.kpi_report(store, run_id, product=product, full=show_all))
     else:
-        rec = run_record(store, rid)
-        out = terminal.console()
-        out.print(terminal.kpi_table(
-            kpis, f"KPIs, period {rec['period_start'].date()} .. {rec['valuation_date'].date()} "
-                  f"(run {rid}, edition {rec['edition']})", full=show_all))
-        for line in terminal.flag_lines(kpis):
-            out.print(line)
-
-
-def _columns(frame, product: str | None) -> list[str]:
-    cols = list(dict.fromkeys(frame["product_id"]))
-    if product is None:
-        return cols
-    if product not in cols:
-        raise click.UsageError(f"--product {product}: the run has {', '.join(cols) or 'no rows'}")
-    return [product]
+        rid, rows = builders.kpi_rows(store, run_id, product)
+        click.echo(csv_text(rows) if fmt == "csv" else json_text({"run_id": rid}, kpis=rows),
+                   nl=fmt != "csv")
 
 
 @cli.command()
@@ -474,25 +393,16 @@ def _columns(frame, product: str | None) -> list[str]:
 def liquidity(run_id, product, fmt, store) -> None:
     """A run's liquidity ratios by method (projection, rule of thumb, balance-sheet factors) and
     horizon, and the static ratio, per product with assets and for the programme."""
-    from reserva.report import terminal
-    from reserva.store.runs import read_results
+    from reserva.report import builders, terminal
+    from reserva.report.export import csv_text, json_text
 
-    rid, liq = read_results(store or Path(DEFAULT_STORE), "liquidity", run_id)
-    cols = _columns(liq, product)
-    liq = liq[liq["product_id"].isin(cols)]
-    if fmt == "csv":
-        from reserva.report.export import csv_text
-
-        click.echo(csv_text(liq), nl=False)
+    store = store or Path(DEFAULT_STORE)
+    if fmt == "table":
+        terminal.show(builders.liquidity_report(store, run_id, product))
         return
-    if fmt == "json":
-        click.echo(json.dumps({"run_id": rid, "liquidity": json.loads(
-            liq.to_json(orient="records"))}, indent=1))
-        return
-    out = terminal.console()
-    for p in cols:
-        out.print(terminal.frame_table(terminal.liquidity_frame(liq, p),
-                                       f"Run {rid}: liquidity, {p}"))
+    rid, _, rows = builders.liquidity_rows(store, run_id, product)
+    click.echo(csv_text(rows) if fmt == "csv" else json_text({"run_id": rid}, liquidity=rows),
+               nl=fmt != "csv")
 
 
 @cli.group(invoke_without_command=True)
@@ -507,30 +417,15 @@ def alm(ctx, run_id, product, fmt, store) -> None:
     investment-policy checks; `alm match` solves a cash-matching portfolio."""
     if ctx.invoked_subcommand is not None:
         return
-    from reserva.report import terminal
-    from reserva.store.runs import read_results
+    from reserva.report import builders, terminal
+    from reserva.report.export import json_text
 
     store = store or Path(DEFAULT_STORE)
-    rid, ladder = read_results(store, "alm_ladder", run_id)
-    _, measures = read_results(store, "alm_measures", rid)
-    _, checks = read_results(store, "alm_checks", rid)
-    cols = _columns(ladder, product) if len(ladder) or product else []
     if fmt == "json":
-        pick = (lambda f: f[f["product_id"].isin(cols)])  # noqa: E731
-        click.echo(json.dumps({"run_id": rid, **{
-            name: json.loads(frame.to_json(orient="records"))
-            for name, frame in (("ladder", pick(ladder)), ("measures", pick(measures)),
-                                ("checks", checks))}}, indent=1))
+        rid, _, rows = builders.alm_rows(store, run_id, product)
+        click.echo(json_text({"run_id": rid}, **rows))
         return
-    out = terminal.console()
-    for p in cols:
-        out.print(terminal.frame_table(terminal.ladder_frame(ladder, p),
-                                       f"Run {rid}: maturity ladder, {p}"))
-        out.print(terminal.frame_table(terminal.measures_frame(measures, p),
-                                       f"Run {rid}: PV surplus and shocks, {p}"))
-    out.print(f"Investment-policy checks (run {rid}):")
-    for line in terminal.check_lines(checks):
-        out.print(line, markup=False, highlight=False)
+    terminal.show(builders.alm_report(store, run_id, product))
 
 
 @alm.command("match")
@@ -555,20 +450,10 @@ def alm_match(liabilities_csv, bonds_csv, reinvest_rate, fmt) -> None:
     if fmt == "json":
         click.echo(json.dumps(result, indent=1))
         return
-    import pandas as pd
-
     from reserva.report import terminal
+    from reserva.report.spot import match_report
 
-    out = terminal.console()
-    carried = ("no surplus carried" if reinvest_rate is None
-               else f"surplus carried at {100 * reinvest_rate:g}% a year")
-    out.print(f"Cash-matching portfolio: cost {result['cost']:,.2f} ({carried})")
-    out.print(terminal.frame_table(pd.DataFrame({
-        "bond_id": list(result["holdings"]), "units": list(result["holdings"].values())}),
-        "Holdings"))
-    surplus = pd.Series(result["surplus"]).round(2) + 0.0  # + 0.0: no "-0.00"
-    out.print(terminal.frame_table(pd.DataFrame({
-        "time": surplus.index, "surplus": surplus.to_numpy()}), "Surplus after each payment"))
+    terminal.show(match_report(result, reinvest_rate))
 
 
 @cli.group()

@@ -6,9 +6,14 @@ could therefore run a formula on the reader's machine ("CSV injection", OWASP). 
 command line writes goes through ``csv_text``: a **text** cell beginning with one of those
 characters gets a leading single quote ``'`` (the usual safeguard: the cell is shown as text),
 numeric columns are left as they are (a negative number stays a number).
+
+JSON exports (``json_text``, ``records_json``) hold every row as a record, numbers with up to
+10 decimals, undefined values ``null``.
 """
 
 from __future__ import annotations
+
+import json
 
 import pandas as pd
 
@@ -51,3 +56,16 @@ def csv_text(frame: pd.DataFrame) -> str:
 
 def _is_text(column: pd.Series) -> bool:
     return column.dtype.kind in "OSU" or isinstance(column.dtype, pd.StringDtype)
+
+
+def records_json(frame: pd.DataFrame) -> str:
+    """``frame`` as a JSON array of records on one line (numbers with up to 10 decimals)."""
+    return frame.to_json(orient="records", double_precision=10)
+
+
+def json_text(meta: dict | None = None, /, **tables: pd.DataFrame) -> str:
+    """A JSON document (indented by one space): the keys of ``meta`` (e.g. the run id), then
+    each table of ``tables`` as an array of records under its name."""
+    doc = dict(meta or {})
+    doc.update({name: json.loads(records_json(frame)) for name, frame in tables.items()})
+    return json.dumps(doc, indent=1)
