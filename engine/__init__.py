@@ -1,8 +1,108 @@
-"""Reserva: actuarial reserving and projection engine (import name ``engine``)."""
+"""Reserva: actuarial reserving and projection engine (import name ``reserva``).
 
+The names a notebook or a script needs, loaded on first use (``import reserva`` and
+``reserva --help`` import neither numba, chainladder nor duckdb)::
+
+    reserva.load_pack(data_dir)               read and validate a data pack
+    reserva.load_assumptions(set_id)          an assumption set, checked against its manifest
+    reserva.derive(set, settings=...)         a variant of a set, with its own identity
+    reserva.close(pack, valuation_date)       the period-end close, in memory unless asked
+    reserva.close_many(pack, dates)           several period ends, the pack read once
+    reserva.upr_at / triangle_ibnr / life_reserve   spot checks
+    reserva.runs(store) / results(store, table)     what a store holds
+    reserva.EngineError, InputError, ArgumentError, AssumptionError, StoreError,
+    AlreadyClosed, ComputationError, BadCell  the errors (``reserva.errors``)
+
+The functions are those of ``reserva.api``, where each is documented. ``reserva.close`` is
+also the module of the close pipeline (``reserva.close.close_many``, ...): calling it runs
+``reserva.api.close``.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+
+from reserva.errors import (
+    AlreadyClosed,
+    ArgumentError,
+    AssumptionError,
+    BadCell,
+    ComputationError,
+    EngineError,
+    InputError,
+    StoreError,
+)
 
 try:
     __version__ = version("reserva")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
+
+# name -> the module that defines it, imported on first use
+_LAZY = {
+    "load_pack": "reserva.api", "load_assumptions": "reserva.api", "derive": "reserva.api",
+    "close": "reserva.api", "close_many": "reserva.api", "upr_at": "reserva.api",
+    "triangle_ibnr": "reserva.api", "life_reserve": "reserva.api", "runs": "reserva.api",
+    "results": "reserva.api", "DataPack": "reserva.api", "AssumptionSet": "reserva.api",
+    "CloseResult": "reserva.api", "Overrides": "reserva.io.variants",
+}
+
+__all__ = [
+    "load_pack", "load_assumptions", "derive", "Overrides", "close", "close_many", "upr_at",
+    "triangle_ibnr", "life_reserve", "runs", "results", "DataPack", "AssumptionSet",
+    "CloseResult", "EngineError", "InputError", "ArgumentError", "AssumptionError", "StoreError",
+    "AlreadyClosed", "ComputationError", "BadCell", "__version__",
+]
+
+
+def __getattr__(name: str):
+    if name == "close":  # the module of the close pipeline, made callable (see _Package)
+        try:
+            return import_module("reserva.close")
+        except ModuleNotFoundError:  # the pipeline lives elsewhere: the plain function
+            pass
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value  # looked up once
+        return value
+    raise AttributeError(f"module 'reserva' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _CallableClose(types.ModuleType):
+    """The module ``reserva.close``, which is also the function ``reserva.api.close``.
+
+    The import system binds a submodule as an attribute of its package, so the pipeline's
+    module and the API's ``close`` would otherwise fight over the name ``reserva.close``.
+    """
+
+    def __call__(self, *args, **kwargs):
+        from reserva.api import close
+
+        return close(*args, **kwargs)
+
+    @property
+    def __signature__(self):
+        import inspect
+
+        from reserva.api import close
+
+        return inspect.signature(close)
+
+
+class _Package(types.ModuleType):
+    """The package ``reserva``: makes its submodule ``close`` callable when it is bound."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "close" and type(value) is types.ModuleType:
+            value.__class__ = _CallableClose
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -3,7 +3,9 @@ asked.
 
     load_pack(data_dir)                      -> DataPack      read and validate a data pack
     load_assumptions(set_id)                 -> AssumptionSet an assumption set, checked
+    derive(set, settings=..., ...)           -> AssumptionSet a variant with its own identity
     close(pack, valuation_date, store=None)  -> CloseResult   the period-end close, in memory
+    close_many(pack, valuation_dates, ...)   -> list          several dates, the pack read once
     upr_at(pack, valuation_date)             -> DataFrame     UPR spot check (by product or policy)
     triangle_ibnr(triangle, method)          -> DataFrame     IBNR of a cumulative triangle
     life_reserve(plan, age, ...)             -> dict          net premium and reserve of a contract
@@ -12,10 +14,11 @@ asked.
 
 Each function is the library call behind a command of the same purpose (``reserva validate``,
 ``close``, ``upr``, ``ibnr``, ``life``, ``runs``, ``kpi``); errors are the engine's
-(``reserva.errors``: ``InputError`` with every bad cell, ``AssumptionError``, ``StoreError``,
-``ComputationError``). Unlike ``reserva close``, ``close`` here **writes nothing by default**:
-it reads the store only when one is given (for the opening reserves) and stores the run only
-with ``write=True``.
+(``reserva.errors``: ``InputError`` with every bad cell, ``ArgumentError`` naming a bad
+argument, ``AssumptionError``, ``StoreError``, ``ComputationError``; the first three are also
+``ValueError``). Unlike ``reserva close``, ``close`` here **writes nothing by default**: it
+reads the store only when one is given (for the opening reserves) and stores the run only with
+``write=True``. The package ``reserva`` re-exports these names (``reserva.close(...)``).
 """
 
 from __future__ import annotations
@@ -23,21 +26,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from reserva.close import CloseResult, spot_upr
-from reserva.errors import BadCell, ComputationError, InputError
+from reserva.errors import ARGUMENT, ArgumentError, BadCell
 from reserva.io.assumptions import AssumptionSet
 from reserva.io.assumptions import load_assumptions as _load_assumptions
 from reserva.io.readers import DataPack, read_pack
 
 __all__ = [
-    "load_pack", "load_assumptions", "close", "upr_at", "triangle_ibnr", "life_reserve", "runs",
-    "results", "DataPack", "AssumptionSet", "CloseResult",
+    "load_pack", "load_assumptions", "derive", "close", "close_many", "upr_at", "triangle_ibnr",
+    "life_reserve", "runs", "results", "DataPack", "AssumptionSet", "CloseResult",
 ]
 
 PLANS = {"whole_life": "whole_life", "endowment": "endowment", "term": "individual_life"}
@@ -79,6 +82,47 @@ def load_assumptions(set_id: str | Path = "default") -> AssumptionSet:
         A set name under the project's ``assumptions/`` folder, or the path of a set folder.
     """
     return _load_assumptions(str(set_id))
+
+
+def derive(
+    assumptions: str | Path | AssumptionSet = "default",
+    *,
+    settings: Mapping[tuple[str, str], object] | None = None,
+    multipliers: Mapping[tuple[str, str], float] | None = None,
+    files: Mapping[str, str] | None = None,
+) -> AssumptionSet:
+    """A variant of an assumption set: new setting values, multiplied settings, whole tables.
+
+    The variant is read and checked like any set; its identity is the parent's hash plus the
+    canonical hash of the overrides (``set_id`` ``<parent>+<8 hex digits>``), recorded in the
+    lineage of the runs closed on it. The parent is not changed.
+
+    Parameters
+    ----------
+    assumptions : str, Path or AssumptionSet
+        The base set (a variant is derived from a base set, all overrides at once).
+    settings : mapping, optional
+        ``{(section, key): value}`` of settings.toml, e.g. ``{("alm", "discount_rate"): 0.04}``.
+    multipliers : mapping, optional
+        ``{(section, key): factor}`` multiplying the parent's number.
+    files : mapping, optional
+        ``{file name: CSV text}`` replacing whole tables of the set.
+
+    Returns
+    -------
+    AssumptionSet
+        The variant (``parent_hash`` and ``overrides`` say how it was derived); without any
+        override, the base set itself.
+
+    Raises
+    ------
+    AssumptionError
+        Naming an unknown setting or file, or a value the set's checks refuse.
+    """
+    from reserva.io.variants import Overrides
+    from reserva.io.variants import derive as _derive
+
+    return _derive(_set(assumptions), Overrides.of(settings, multipliers, files))
 
 
 def _set(assumptions: str | Path | AssumptionSet) -> AssumptionSet:
@@ -136,14 +180,71 @@ def close(
 
     a = _set(assumptions)
     pack = _pack(data, a)
-    if write and store is None:
-        raise InputError([], summary="write=True needs a store: give store=PATH")
+    _store_for_write(write, store)
     if store is not None:
         return _close(pack.root, valuation_date, assumptions=a, store=Path(store),
                       edition=edition, pack=pack, write=write, rerun=rerun)
     with tempfile.TemporaryDirectory() as empty:  # a store path that does not exist: no store
         return _close(pack.root, valuation_date, assumptions=a, store=Path(empty) / "none.duckdb",
                       edition=edition, pack=pack, write=False)
+
+
+def close_many(
+    data: str | Path | DataPack,
+    valuation_dates: Iterable[str | dt.date],
+    *,
+    assumptions: str | Path | AssumptionSet = "default",
+    edition: int | None = None,
+    store: str | Path | None = None,
+    write: bool = False,
+    rerun: bool = False,
+) -> list:
+    """Close several period ends in date order, each once, reading the pack once.
+
+    Parameters
+    ----------
+    data : str, Path or DataPack
+        The data pack's folder, or a pack already read with ``load_pack``.
+    valuation_dates : iterable of str or date
+        The period ends (``YYYY-MM-DD``); a repeated date is closed once. A date the close
+        would refuse is refused before any date is closed.
+    assumptions : str, Path or AssumptionSet
+        The assumption set (default: ``default``).
+    edition : int, optional
+        Handbook edition of the KPIs, 1 or 2 (default: the set's).
+    store : str or Path, optional
+        A DuckDB store, as for ``close``. Without ``write`` each date's opening reserves come
+        from the store's runs (or are recomputed), not from the dates closed before it in
+        this call; with ``write`` each date is stored before the next one opens from it.
+    write : bool
+        Store the runs in ``store`` (default False: nothing is written).
+    rerun : bool
+        With ``write``: close a date again even when its latest run used the same data and
+        assumptions (otherwise that date is skipped: a ``Skipped`` in the list).
+
+    Returns
+    -------
+    list
+        One ``CloseResult`` (or ``Skipped``, when writing) per distinct date, in date order.
+    """
+    from reserva.close import close_many as _close_many
+
+    a = _set(assumptions)
+    pack = _pack(data, a)
+    _store_for_write(write, store)
+    dates = list(valuation_dates)
+    if store is not None:
+        return _close_many(pack.root, dates, assumptions=a, store=Path(store), edition=edition,
+                           pack=pack, write=write, rerun=rerun)
+    with tempfile.TemporaryDirectory() as empty:  # a store path that does not exist: no store
+        return _close_many(pack.root, dates, assumptions=a, store=Path(empty) / "none.duckdb",
+                           edition=edition, pack=pack, write=False)
+
+
+def _store_for_write(write: bool, store) -> None:
+    if write and store is None:
+        raise ArgumentError.bad("store", None, "a store path with write=True", "give store=PATH",
+                                summary="write=True needs a store: give store=PATH")
 
 
 def upr_at(
@@ -175,7 +276,8 @@ def upr_at(
     from reserva.report.terminal import upr_by_policy, upr_by_product
 
     if by not in ("product", "policy"):
-        raise InputError([], summary=f"by={by!r}: expected 'product' or 'policy'")
+        raise ArgumentError.bad("by", by, "'product' or 'policy'",
+                                summary=f"by={by!r}: expected 'product' or 'policy'")
     a = _set(assumptions)
     pack = _pack(data, a, tables=("products", "policies"))
     result, names = spot_upr(pack.root, valuation_date, assumptions=a, basis=basis,
@@ -289,39 +391,46 @@ def life_reserve(
     from reserva.reserves.accrued.life import commutation, spot_check
 
     if plan not in PLANS:
-        raise InputError([], summary=f"plan {plan!r} unknown; expected one of {', '.join(PLANS)}")
+        raise ArgumentError.bad("plan", plan, f"one of {', '.join(PLANS)}",
+                                summary=f"plan {plan!r} unknown; expected one of {', '.join(PLANS)}")
     if premium_mode not in PREMIUMS_PER_YEAR:
-        raise InputError([], summary=f"premium mode {premium_mode!r} unknown; expected one of "
-                                     f"{', '.join(PREMIUMS_PER_YEAR)}")
+        modes = ", ".join(PREMIUMS_PER_YEAR)
+        raise ArgumentError.bad("premium_mode", premium_mode, f"one of {modes}",
+                                summary=f"premium mode {premium_mode!r} unknown; expected one of "
+                                        f"{modes}")
     _finite(duration=duration, interest=interest, sum_insured=sum_insured)
     a = _set(assumptions)
     kind = PLANS[plan]
     basis = a.life_basis.get(kind)
     name = table or (basis.mortality_table if basis else None)
     rate = interest if interest is not None else (basis.interest_rate if basis else None)
-    if name is None or rate is None:
-        raise ComputationError(f"assumption set {a.set_id} has no life basis for {kind}; "
-                               "fix: give the table and the interest rate")
+    if name is None or rate is None:  # neither given nor in the set
+        raise ArgumentError([BadCell(ARGUMENT, None, arg, "missing",
+                                     f"{what} (assumption set {a.set_id} has no life basis for "
+                                     f"{kind})", f"give the {what}")
+                             for arg, what, value in (("table", "mortality table", name),
+                                                      ("interest", "interest rate", rate))
+                             if value is None])
     if plan != "whole_life" and term is None:
-        raise InputError(BadCell("argument", None, "term", "missing", f"a term in years for {plan}",
-                                 "give the term (whole life needs none)"))
+        raise ArgumentError(BadCell(ARGUMENT, None, "term", "missing", f"a term in years for {plan}",
+                                    "give the term (whole life needs none)"))
     t = mortality_table(a, name)
     last = t.min_age + t.q.size - 1
     if not t.min_age <= age <= last:
-        raise InputError(BadCell(
-            "argument", None, "age", str(age),
+        raise ArgumentError(BadCell(
+            ARGUMENT, None, "age", str(age),
             f"an issue age of mortality table {name}: {t.min_age} to {last}",
             "choose an age the table covers, or another table"))
     bad = []
     if plan != "whole_life" and age + term > last + 1:
-        bad.append(BadCell("argument", None, "term", str(term),
+        bad.append(BadCell(ARGUMENT, None, "term", str(term),
                            f"a term ending by age {last + 1}, the end of table {name}",
                            f"at most {last + 1 - age} years at age {age}"))
     if premium_term is not None and plan != "whole_life" and premium_term > term:
-        bad.append(BadCell("argument", None, "premium_term", str(premium_term),
+        bad.append(BadCell(ARGUMENT, None, "premium_term", str(premium_term),
                            f"at most the term ({term} years)", "premiums are paid within the term"))
     if bad:
-        raise InputError(bad)
+        raise ArgumentError(bad)
     cm = commutation(t.q, t.min_age, rate)
     m = 1 if premium_mode == "single" else premium_term
     with np.errstate(all="ignore"):
@@ -331,7 +440,7 @@ def life_reserve(
         except (ZeroDivisionError, FloatingPointError, OverflowError):
             r = None
     if r is None or not all(math.isfinite(x) for x in (r.annual_premium, r.reserve)):
-        raise InputError(BadCell("argument", None, "interest", f"{rate:g}",
+        raise ArgumentError(BadCell(ARGUMENT, None, "interest", f"{rate:g}",
                                  "an interest rate at which the contract's values are finite",
                                  "use a rate nearer the usual range, e.g. 0.0 to 0.15"))
     return {
@@ -345,11 +454,11 @@ def life_reserve(
 
 
 def _finite(**values) -> None:
-    """InputError naming every argument that is given but not a finite number."""
-    bad = [BadCell("argument", None, k, repr(v), "a finite number")
+    """ArgumentError naming every argument that is given but not a finite number."""
+    bad = [BadCell(ARGUMENT, None, k, repr(v), "a finite number")
            for k, v in values.items() if v is not None and not math.isfinite(float(v))]
     if bad:
-        raise InputError(bad)
+        raise ArgumentError(bad)
 
 
 def runs(store: str | Path) -> pd.DataFrame:
@@ -365,7 +474,8 @@ def runs(store: str | Path) -> pd.DataFrame:
     return list_runs(Path(store))
 
 
-def results(store: str | Path, table: str = "kpis", run_id: int | None = None) -> pd.DataFrame:
+def results(store: str | Path, table: str = "kpis", run_id: int | None = None,
+            scenario: str = "base") -> pd.DataFrame:
     """One results table of a stored run (``reserva kpi``, ``liquidity``, ``alm`` read these).
 
     Parameters
@@ -374,10 +484,12 @@ def results(store: str | Path, table: str = "kpis", run_id: int | None = None) -
         The DuckDB store.
     table : str
         A results table: ``kpis``, ``reserves``, ``upr_rollforward``, ``upr_policy``,
-        ``ibnr_origin``, ``statements``, ``liquidity``, ... (``reserva.store.runs.RESULT_TABLES``).
+        ``ibnr_origin``, ``statements``, ``liquidity``, ... (``reserva.store.results.TABLES``).
     run_id : int, optional
-        The run (default: the latest completed run).
+        The run (default: the latest completed run having ``scenario``).
+    scenario : str
+        The scenario of the run's results (default ``base``, the close's).
     """
     from reserva.store.runs import read_results
 
-    return read_results(Path(store), table, run_id)[1]
+    return read_results(Path(store), table, run_id, scenario)[1]

@@ -1,7 +1,21 @@
 """One error hierarchy for the whole engine.
 
 Every error says where, what, what was expected and how to fix it. The CLI turns an
-``EngineError`` into lines on stderr and a non-zero exit code, never a traceback.
+``EngineError`` into lines on stderr and a non-zero exit code, never a traceback::
+
+    EngineError                          exit 1 (base; not raised on its own)
+      InputError(ValueError)             exit 2  bad cells of the data pack, every one at once
+        ArgumentError                    exit 2  a bad argument of a call or option of a command
+      AssumptionError(ValueError)        exit 2  the assumption set is missing, altered, inconsistent
+      StoreError                         exit 3  the store cannot be read or written
+        AlreadyClosed                    exit 3  the date is closed with the same data and set
+      ComputationError                   exit 4  a stage failed on valid input (rolled back)
+
+The errors about values a caller gave (``InputError``, ``ArgumentError``, ``AssumptionError``)
+are also ``ValueError``: a library user may catch them as such. An ``ArgumentError`` always
+names its argument, what it holds and what was expected; it is an ``InputError`` (an argument
+is an input of the call) so that code catching ``InputError`` still catches it, but never one
+without cells: ``InputError([])`` is not raised anywhere (a convention test checks the source).
 """
 
 from __future__ import annotations
@@ -9,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_CELL_LINES = 20
+ARGUMENT = "argument"  # the ``file`` of a BadCell that is an argument of a call, not a cell
 
 
 class EngineError(Exception):
@@ -44,7 +59,7 @@ class BadCell:
         return text
 
 
-class InputError(EngineError):
+class InputError(EngineError, ValueError):
     """The data pack (or a single input) is invalid; lists every bad cell at once."""
 
     exit_code = 2
@@ -66,7 +81,38 @@ class InputError(EngineError):
         return [self.summary, *shown]
 
 
-class AssumptionError(EngineError):
+class ArgumentError(InputError):
+    """A bad argument: an unknown name (method, edition, plan), a value out of its range, a date
+    that does not parse, a missing or conflicting argument. Exit 2.
+
+    ``cells``: one ``BadCell`` per bad argument (``file`` says what kind of argument, usually
+    ``"argument"``; ``column`` names it). Built from cells it prints like an ``InputError``;
+    built by ``ArgumentError.bad(...)`` (one argument) it prints one line, which says the
+    value, what was expected and the fix.
+    """
+
+    def __init__(self, cells: list[BadCell] | BadCell, *, summary: str | None = None):
+        super().__init__(cells, summary=summary)
+        if not self.cells:
+            raise TypeError("an ArgumentError names its argument: give at least one BadCell")
+        self._one_line = False
+
+    @classmethod
+    def bad(cls, argument: str, value: object, expected: str, fix: str = "", *,
+            summary: str | None = None) -> ArgumentError:
+        """One bad argument; the line is ``summary`` or ``<argument> <value>: expected ...``."""
+        shown = value if isinstance(value, str) else repr(value)
+        line = summary or (f"{argument} {value!r}: expected {expected}"
+                           + (f" (fix: {fix})" if fix else ""))
+        error = cls(BadCell(ARGUMENT, None, argument, shown, expected, fix), summary=line)
+        error._one_line = True
+        return error
+
+    def lines(self) -> list[str]:
+        return [self.summary] if self._one_line else super().lines()
+
+
+class AssumptionError(EngineError, ValueError):
     """The assumption set is missing, altered (hash mismatch) or inconsistent."""
 
     exit_code = 2

@@ -1,5 +1,7 @@
-"""The Python API (``reserva.api``): the README's example runs as written, a close writes nothing
-unless asked, and each spot check agrees with its command-line twin or a worked example."""
+"""The Python API (``reserva.api``, re-exported by ``reserva``): the README's example runs as
+written, a close writes nothing unless asked, each spot check agrees with its command-line twin
+or a worked example, and ``import reserva`` stays cheap (the heavy libraries load on first use).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +10,17 @@ import inspect
 import json
 import math
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import reserva
 from reserva import api
-from reserva.errors import AlreadyClosed, EngineError, InputError
+from reserva.errors import AlreadyClosed, ArgumentError, EngineError, InputError
 from tests.conftest import edited_set, write_pack
 from tests.test_cli import run
 
@@ -52,6 +57,13 @@ def test_readme_example_runs_on_a_small_sample(tmp_path, monkeypatch, capsys):
     assert scope["ibnr"].loc[2025, "ultimate"] == pytest.approx(198.0, rel=1e-12)
     assert scope["upr"]["upr"].sum() == pytest.approx(scope["r"].closing.upr.sum(), rel=1e-12)
     assert scope["life"]["annuity_at_issue"] == pytest.approx(12.9391, abs=0.5e-4)
+    # the variant: its own identity, derived from the default set, which is unchanged
+    base = api.load_assumptions()
+    assert scope["lower"].parent_hash == base.set_hash and base.parent_hash is None
+    assert re.fullmatch(r"default\+[0-9a-f]{8}", scope["lower"].set_id)
+    assert not scope["stressed"].alm.measures.equals(scope["r"].alm.measures)
+    pd.testing.assert_frame_equal(scope["stressed"].kpis, scope["r"].kpis)  # no KPI reads it
+    assert any("'2025-13-31'" in line for line in scope["refused"])
 
 
 def test_close_writes_nothing_by_default(tiny_pack):
@@ -224,3 +236,114 @@ def test_upr_at_takes_the_input_window(tiny_pack):
     with pytest.raises(InputError) as err:
         api.upr_at(tiny_pack, "0001-01-01")
     assert "from 1900-01-01 to 2200-12-31" in err.value.lines()[1]
+
+
+HEAVY = ("numba", "chainladder", "duckdb")
+
+
+def _fresh(code: str) -> str:
+    """Run ``code`` in a new interpreter (nothing imported yet); its stdout."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_import_reserva_and_help_load_no_heavy_library():
+    loaded = _fresh(f"""
+import sys
+import reserva
+import reserva.cli
+reserva.cli.main(["--help"])
+reserva.cli.main(["close", "--help"])
+print("loaded:", [m for m in {HEAVY!r} if m in sys.modules])
+""")
+    assert loaded.splitlines()[-1] == "loaded: []"
+    # the same check catches a heavy import: the first call loads what it needs
+    used = _fresh(f"""
+import sys
+import reserva
+reserva.triangle_ibnr
+print("loaded:", [m for m in {HEAVY!r} if m in sys.modules])
+""")
+    assert used.splitlines()[-1] != "loaded: []"
+
+
+def test_every_exported_name_resolves_in_a_fresh_interpreter():
+    out = _fresh("""
+import reserva
+names = sorted(reserva.__all__)
+assert len(set(names)) == len(names), "a name exported twice"
+missing = [n for n in names if getattr(reserva, n, None) is None]
+hidden = [n for n in names if n not in dir(reserva)]
+print(missing, hidden)
+""")
+    assert out.strip() == "[] []"
+
+
+def test_the_package_exports_the_api_and_the_errors():
+    for name in api.__all__:
+        assert name in reserva.__all__, name
+        if name != "close":
+            assert getattr(reserva, name) is getattr(api, name), name
+    for name in ("EngineError", "InputError", "ArgumentError", "AssumptionError", "StoreError",
+                 "AlreadyClosed", "ComputationError", "BadCell"):
+        assert getattr(reserva, name) is getattr(reserva.errors, name), name
+    assert reserva.Overrides.__module__ == "reserva.io.variants"
+    with pytest.raises(AttributeError, match="no attribute 'closee'"):
+        reserva.closee  # noqa: B018 - a typo is an AttributeError, not a lazy import
+
+
+def test_reserva_close_is_the_api_function_and_the_pipeline_module(tiny_pack):
+    import inspect
+
+    import reserva.close as pipeline
+
+    assert pipeline is reserva.close and callable(reserva.close)
+    assert pipeline.close_many is not None  # the module's own names stay reachable
+    assert inspect.signature(reserva.close) == inspect.signature(api.close)
+    before = _files(tiny_pack.parent)
+    r = reserva.close(tiny_pack, "2024-12-31")  # api.close: writes nothing
+    assert r.run_id is None and _files(tiny_pack.parent) == before
+    pd.testing.assert_frame_equal(r.kpis, api.close(tiny_pack, "2024-12-31").kpis)
+
+
+def test_close_many_closes_each_date_once_in_order(tiny_pack, tmp_path):
+    pack = api.load_pack(tiny_pack)
+    many = reserva.close_many(pack, ["2024-12-31", "2024-09-30", "2024-12-31"])
+    assert [str(r.valuation_date) for r in many] == ["2024-09-30", "2024-12-31"]
+    assert all(r.run_id is None for r in many)
+    alone = api.close(pack, "2024-12-31")
+    pd.testing.assert_frame_equal(many[1].kpis, alone.kpis)
+    with pytest.raises(ArgumentError, match="write=True needs a store"):
+        reserva.close_many(pack, ["2024-12-31"], write=True)
+    store = tmp_path / "runs.duckdb"
+    stored = reserva.close_many(pack, ["2024-09-30", "2024-12-31"], store=store, write=True)
+    assert [r.run_id for r in stored] == [1, 2] and stored[1].opening_source == "store"
+    assert len(reserva.runs(store)) == 2
+
+
+def test_derive_gives_a_variant_with_its_own_identity():
+    base = reserva.load_assumptions()
+    a = reserva.derive(settings={("alm", "discount_rate"): 0.03})
+    b = reserva.derive(base, settings={("alm", "discount_rate"): 0.03})
+    c = reserva.derive(multipliers={("alm", "shock_bp"): 2})
+    assert a.set_hash == b.set_hash != c.set_hash and a.parent_hash == base.set_hash
+    assert a.setting("alm", "discount_rate") == 0.03
+    assert base.setting("alm", "discount_rate") == 0.05
+    assert reserva.derive(base) is base  # no override: the set itself
+
+
+@pytest.mark.parametrize(("call", "argument"), [
+    (lambda p: api.close(p, "2024-12-31", edition=3), "edition"),
+    (lambda p: api.upr_at(p, "2024-12-31", by="claim"), "by"),
+    (lambda p: api.close(p, "2024-12-31", write=True), "store"),
+    (lambda p: api.close(p, "not a date"), None),
+    (lambda p: api.triangle_ibnr(pd.DataFrame({1: [1.0, 2.0], 2: [2.0, None]}), "nope"), "method"),
+    (lambda p: api.life_reserve("annuity", 45), "plan"),
+])
+def test_argument_errors_name_the_argument_and_are_value_errors(tiny_pack, call, argument):
+    with pytest.raises(ValueError) as err:
+        call(tiny_pack)
+    assert isinstance(err.value, ArgumentError) and err.value.exit_code == 2
+    assert err.value.cells and (argument is None or err.value.cells[0].column == argument)

@@ -331,14 +331,17 @@ def bootstrap_odp(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tri = _cl_triangle(C[s:s + 1], known, grain_months)
+            sampler = _odp_sampler()(n_sims=int(n_sims), random_state=int(seed))
             try:
-                sims = _odp_sampler()(n_sims=int(n_sims), random_state=int(seed)).fit_transform(tri)
+                sims = sampler.fit_transform(tri)
                 ibnr = np.asarray(cl.Chainladder().fit(sims).ibnr_.values, dtype=float)[:, 0, :, 0]
             except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
                 raise ComputationError(
                     f"ODP bootstrap of segment {s} failed ({type(exc).__name__}: {exc}); note "
                     "that a triangle the chain ladder fits exactly leaves no residual to resample"
                 ) from exc
+            if not getattr(sampler, "reserva_hat_", False):  # this fit never called the hook
+                raise _unsupported("its BootstrapODPSample.fit does not call _get_hat")
         # [sim, origin]; chainladder shows an IBNR of exactly 0 as NaN (the oldest origin, or a
         # gamma draw of tiny shape that rounds the ultimate to the latest): read it as 0
         ibnr = np.nan_to_num(ibnr)
@@ -350,7 +353,10 @@ def bootstrap_odp(
                      seed=int(seed))
 
 
-@functools.cache
+HAT_HOOK = ("self", "X", "exp_incr_triangle")  # chainladder 0.8 to 0.10: _get_hat(self, X, ...)
+CHAINLADDER_PIN = "chainladder>=0.10,<0.11"  # as pyproject.toml pins it
+
+
 def _odp_sampler():
     """chainladder's BootstrapODPSample with its hat-matrix adjustment made deterministic.
 
@@ -360,14 +366,64 @@ def _odp_sampler():
     one run to the next with the same seed. Here those cells get 0, so their standardised
     residual is 0 and leaves the pool (chainladder's own rule for zero residuals); every other
     cell gets chainladder's value, computed with the same matrix products in the same order.
+
+    The fix overrides ``BootstrapODPSample._get_hat(self, X, exp_incr_triangle)``, a private
+    method of chainladder (the same from 0.8 to 0.10; pyproject.toml pins the releases read).
+    A chainladder without it is found once, here, and refused with a ``ComputationError``
+    saying which release to install (never an AttributeError, never the unfixed sampler);
+    ``bootstrap_odp`` also refuses a fit that did not call the hook.
     """
+    problem = _hook_problem()
+    if problem is not None:
+        raise _unsupported(problem)
+    return _sampler_class()
+
+
+@functools.cache
+def _hook_problem() -> str | None:
+    """Why the installed chainladder cannot take the fix (None: it can); checked once."""
+    import inspect
+
+    import chainladder as cl
+
+    base = getattr(cl, "BootstrapODPSample", None)
+    hat = getattr(base, "_get_hat", None)
+    if base is None or not callable(hat):
+        return "it has no BootstrapODPSample._get_hat"
+    try:
+        params = tuple(inspect.signature(hat).parameters)
+    except (TypeError, ValueError):
+        params = ()
+    if params != HAT_HOOK:
+        return f"its BootstrapODPSample._get_hat takes ({', '.join(params)}), not ({', '.join(HAT_HOOK)})"
+    return None
+
+
+@functools.cache
+def _sampler_class():
     import chainladder as cl
 
     class OdpSample(cl.BootstrapODPSample):
         def _get_hat(self, X, exp_incr_triangle):
-            return _hat_adjustment(self.design_matrix_, exp_incr_triangle)
+            self.reserva_hat_ = True  # the hook was called (bootstrap_odp checks it)
+            design = getattr(self, "design_matrix_", None)
+            if design is None:
+                raise _unsupported("its BootstrapODPSample.fit sets no design_matrix_")
+            return _hat_adjustment(design, exp_incr_triangle)
 
     return OdpSample
+
+
+def _unsupported(problem: str) -> ComputationError:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("chainladder")
+    except PackageNotFoundError:
+        installed = "unknown"
+    return ComputationError(
+        f"the ODP bootstrap cannot use chainladder {installed}: {problem} (the private hook "
+        f"its fix of the hat-matrix adjustment relies on); fix: pip install '{CHAINLADDER_PIN}'")
 
 
 def _hat_adjustment(design: np.ndarray, expected: np.ndarray) -> np.ndarray:
