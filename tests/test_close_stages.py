@@ -1,0 +1,64 @@
+"""The close is orchestration over stage modules with typed inputs (issue 14, item 4).
+
+No stage module reads the data pack (it takes the array bundles of ``reserva.io.bundles``);
+the opening is loaded once, before the first stage; the test hook that makes a close fail is
+a module attribute, not a parameter of ``close``.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import reserva.close as close_module
+from reserva.close import close
+
+ROOT = Path(__file__).resolve().parents[1]
+HANDMADE = ROOT / "tests" / "data" / "handmade"
+STAGE_MODULES = (
+    "engine/reserves/claims/stage.py", "engine/reserves/claims/analysis.py",
+    "engine/statements/mapping.py", "engine/projection/liquidity_stage.py",
+    "engine/store/opening.py", "engine/period.py", "engine/finite.py",
+)
+
+
+def _public_parameters(path: Path):
+    tree = ast.parse(path.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+            args = node.args
+            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+                yield node.name, arg.arg, ast.unparse(arg.annotation) if arg.annotation else ""
+
+
+def test_no_stage_module_reads_the_pack_or_takes_a_frame_of_inputs():
+    for rel in STAGE_MODULES:
+        path = ROOT / rel
+        imports = {n.module for n in ast.walk(ast.parse(path.read_text()))
+                   if isinstance(n, ast.ImportFrom)}
+        assert "reserva.io.readers" not in imports, f"{rel} imports reserva.io.readers"
+        for func, arg, annotation in _public_parameters(path):
+            assert "DataPack" not in annotation and "DataFrame" not in annotation, (
+                f"{rel}: {func}({arg}: {annotation}) takes the pack or a frame")
+
+
+def test_close_has_no_test_hook_among_its_parameters():
+    assert "fail_after" not in inspect.signature(close).parameters
+    assert close_module.FAIL_AFTER is None
+
+
+def test_the_opening_is_loaded_once_before_the_first_stage(monkeypatch):
+    stages: list[str] = []
+    calls: list[tuple[int, str]] = []
+    real = close_module.load_opening
+
+    def counted(*args, **kwargs):
+        opening = real(*args, **kwargs)
+        calls.append((len(stages), opening.source))
+        return opening
+
+    monkeypatch.setattr(close_module, "load_opening", counted)
+    r = close(HANDMADE, "2024-03-31", write=False, progress=stages.append)
+    assert calls == [(0, r.opening_source)]  # once, before "read" was reported
+    assert stages[:2] == ["read", "upr"]
