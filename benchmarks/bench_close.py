@@ -110,7 +110,10 @@ def worker(name: str, data_dir: str, store: str) -> None:
 
     import duckdb
 
-    close = importlib.import_module(f"{name}.close").close
+    try:  # the pipeline module: ``pipeline``, or ``close`` in trees before issue 14
+        close = importlib.import_module(f"{name}.pipeline").close
+    except ModuleNotFoundError:
+        close = importlib.import_module(f"{name}.close").close
     started = time.perf_counter()
     r = close(data_dir, VALUATION, store=store)
     wall = time.perf_counter() - started

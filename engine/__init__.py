@@ -13,15 +13,12 @@ The names a notebook or a script needs, loaded on first use (``import reserva`` 
     reserva.EngineError, InputError, ArgumentError, AssumptionError, StoreError,
     AlreadyClosed, ComputationError, BadCell  the errors (``reserva.errors``)
 
-The functions are those of ``reserva.api``, where each is documented. ``reserva.close`` is
-also the module of the close pipeline (``reserva.close.close_many``, ...): calling it runs
-``reserva.api.close``.
+The functions are those of ``reserva.api``, where each is documented. The close pipeline
+itself (stage order, timings, the store write) is the module ``reserva.pipeline``.
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
@@ -59,11 +56,6 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    if name == "close":  # the module of the close pipeline, made callable (see _Package)
-        try:
-            return import_module("reserva.close")
-        except ModuleNotFoundError:  # the pipeline lives elsewhere: the plain function
-            pass
     if name in _LAZY:
         value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value  # looked up once
@@ -73,36 +65,3 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _CallableClose(types.ModuleType):
-    """The module ``reserva.close``, which is also the function ``reserva.api.close``.
-
-    The import system binds a submodule as an attribute of its package, so the pipeline's
-    module and the API's ``close`` would otherwise fight over the name ``reserva.close``.
-    """
-
-    def __call__(self, *args, **kwargs):
-        from reserva.api import close
-
-        return close(*args, **kwargs)
-
-    @property
-    def __signature__(self):
-        import inspect
-
-        from reserva.api import close
-
-        return inspect.signature(close)
-
-
-class _Package(types.ModuleType):
-    """The package ``reserva``: makes its submodule ``close`` callable when it is bound."""
-
-    def __setattr__(self, name: str, value) -> None:
-        if name == "close" and type(value) is types.ModuleType:
-            value.__class__ = _CallableClose
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -32,11 +32,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reserva.close import CloseResult, spot_upr
 from reserva.errors import ARGUMENT, ArgumentError, BadCell
 from reserva.io.assumptions import AssumptionSet
 from reserva.io.assumptions import load_assumptions as _load_assumptions
 from reserva.io.readers import DataPack, read_pack
+from reserva.pipeline import CloseResult, spot_upr
 
 __all__ = [
     "load_pack", "load_assumptions", "derive", "close", "close_many", "upr_at", "triangle_ibnr",
@@ -176,7 +176,7 @@ def close(
         ``opening`` reserves by product, ``income`` and ``balance`` statements, ``upr``,
         ``ibnr``, ``alr``, ``liquidity``, ``alm``, ``notes``; ``run_id`` when written.
     """
-    from reserva.close import close as _close
+    from reserva.pipeline import close as _close
 
     a = _set(assumptions)
     pack = _pack(data, a)
@@ -227,7 +227,7 @@ def close_many(
     list
         One ``CloseResult`` (or ``Skipped``, when writing) per distinct date, in date order.
     """
-    from reserva.close import close_many as _close_many
+    from reserva.pipeline import close_many as _close_many
 
     a = _set(assumptions)
     pack = _pack(data, a)

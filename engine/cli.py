@@ -117,7 +117,7 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet, w
     assumptions and edition is skipped unless --rerun. Progress goes to stderr (a bar on a
     terminal, plain lines otherwise); each date's line is printed as its run is stored.
     """
-    from reserva.close import CloseResult, close_many
+    from reserva.pipeline import CloseResult, close_many
     from reserva.report import terminal
     from reserva.report.builders import close_summary
     from reserva.report.progress import CloseProgress
@@ -152,7 +152,7 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet, w
               help="Assumption set: a folder name under assumptions/ or a path.")
 def upr(data_dir, valuation_date, basis, perspective, by, fmt, assumptions) -> None:
     """Spot-check the UPR at a date (nothing is stored): by product or by policy."""
-    from reserva.close import spot_upr
+    from reserva.pipeline import spot_upr
     from reserva.report import spot, terminal
     from reserva.report.export import csv_text, records_json
 

@@ -174,12 +174,12 @@ def test_altered_assumption_set_is_refused(tmp_path, tiny_pack, capsys):
 
 
 def test_internal_error_is_one_line_exit_70(monkeypatch, tiny_pack, capsys):
-    import reserva.close
+    import reserva.pipeline
 
     def boom(*a, **k):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(reserva.close, "close_many", boom)
+    monkeypatch.setattr(reserva.pipeline, "close_many", boom)
     code, _, err = run(capsys, "close", str(tiny_pack), "--valuation-date", "2024-12-31")
     assert code == 70
     assert err == "reserva: internal error: ZeroDivisionError: boom (set RESERVA_DEBUG=1 for the traceback)\n"
@@ -248,15 +248,15 @@ def test_close_quiet_prints_nothing_on_stderr(tiny_pack, tmp_path, capsys):
 def test_pack_warnings_are_printed_on_stderr(tiny_pack, tmp_path, capsys, monkeypatch):
     import dataclasses
 
-    import reserva.close
+    import reserva.pipeline
 
-    real = reserva.close.read_pack
+    real = reserva.pipeline.read_pack
 
     def warned(*args, **kwargs):
         return dataclasses.replace(real(*args, **kwargs), warnings=(
             "claims.csv row 3 column event_date: a warning of the pack",))
 
-    monkeypatch.setattr(reserva.close, "read_pack", warned)
+    monkeypatch.setattr(reserva.pipeline, "read_pack", warned)
     code, _, err = run(capsys, "close", str(tiny_pack), "--valuation-date", "2024-12-31",
                        "--store", str(tmp_path / "s.duckdb"), "--quiet")
     assert (code, err) == (
@@ -300,9 +300,9 @@ QUARTERS = ("2024-06-30", "2024-09-30", "2024-12-31", "2025-03-31")
 
 
 def _fail_on_third_date(monkeypatch, exc):
-    import reserva.close
+    import reserva.pipeline
 
-    real, calls = reserva.close.close, []
+    real, calls = reserva.pipeline.close, []
 
     def third_fails(data_dir, valuation_date, **kwargs):
         calls.append(valuation_date)
@@ -310,7 +310,7 @@ def _fail_on_third_date(monkeypatch, exc):
             raise exc
         return real(data_dir, valuation_date, **kwargs)
 
-    monkeypatch.setattr(reserva.close, "close", third_fails)
+    monkeypatch.setattr(reserva.pipeline, "close", third_fails)
 
 
 @pytest.mark.parametrize("exc, code, last", [

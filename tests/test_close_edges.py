@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import reserva.close as close_module
+import reserva.pipeline as close_module
 from reserva.cli import main
-from reserva.close import close, spot_upr
 from reserva.errors import AssumptionError, ComputationError, InputError
 from reserva.io.arrays import day, to_date
+from reserva.pipeline import close, spot_upr
 from reserva.reserves.claims.snapshots import snapshot_triangle
 from reserva.reserves.claims.triangles import first_origin_day, reporting_triangle
 from reserva.sample.generate import write_sample
@@ -392,7 +392,7 @@ def test_the_first_date_of_a_multi_date_close_times_the_reading_of_the_pack(monk
     (a close's timings are honest about where the time went)."""
     import time
 
-    import reserva.close as close_module
+    import reserva.pipeline as close_module
 
     real = close_module.read_pack
 

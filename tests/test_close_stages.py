@@ -11,8 +11,8 @@ import ast
 import inspect
 from pathlib import Path
 
-import reserva.close as close_module
-from reserva.close import close
+import reserva.pipeline as close_module
+from reserva.pipeline import close
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDMADE = ROOT / "tests" / "data" / "handmade"

@@ -35,7 +35,7 @@ def test_kernels_import_no_io_store_cli_or_pandas():
     for path in kernels:
         bad = {m for m in _imports(path)
                if m.startswith(("reserva.io", "reserva.store", "reserva.cli", "reserva.report",
-                                "reserva.close", "pandas", "duckdb"))}
+                                "reserva.pipeline", "pandas", "duckdb"))}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
@@ -62,7 +62,7 @@ LAYERS = (
     ("kpi.assemble",),
     ("store",),
     ("report",),
-    ("close",),
+    ("pipeline",),
     ("api",),
     ("sample",),  # an entry point of its own: the CLI writes a sample pack with it
     ("cli",),
@@ -169,7 +169,7 @@ def test_every_cli_command_is_documented_in_the_readme():
 
 
 PUBLIC_API = {
-    "reserva.close": ["close", "close_many", "CloseResult", "period_start_of"],
+    "reserva.pipeline": ["close", "close_many", "CloseResult", "period_start_of"],
     "reserva.io.readers": ["read_pack", "DataPack"],
     "reserva.io.assumptions": ["load_assumptions", "write_manifest", "AssumptionSet"],
     "reserva.reserves.upr.upr": ["policy_arrays", "compute_upr", "UprResult"],

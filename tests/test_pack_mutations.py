@@ -10,7 +10,7 @@ is out of the column's range or above the money bound, a code not in the list, a
 cell), the message names that very cell: ``<file> row <line> column <column>``. Never exit 70, 4
 or 3, never a traceback.
 
-The fast property closes without writing (``reserva.close.close(..., write=False)``); the slow one
+The fast property closes without writing (``reserva.pipeline.close(..., write=False)``); the slow one
 runs the command line (close into a fresh store, then ``kpi`` and ``kpi --format csv``), which
 also prints every id the mutation may have introduced.
 """
@@ -182,7 +182,7 @@ def _restore(pack_dir: Path, originals: dict[str, bytes]) -> None:
 @settings(max_examples=40, **MUTATION_SETTINGS)
 @given(data=st.data())
 def test_one_mutated_cell_validates_and_closes_or_is_named(work, capsys, data):
-    from reserva.close import close
+    from reserva.pipeline import close
 
     pack_dir, originals, headers, limits = work
     table, row, col, value = data.draw(mutations(headers, limits), label="mutation")

@@ -7,7 +7,7 @@ The data pack's warnings are always printed, as ``reserva: warning: ...`` lines.
 close of several dates stops (an error, Ctrl-C), one line says which dates were stored (with
 their run ids) and which were not, before the error itself.
 
-The display is told what happens through the methods of ``reserva.close.CloseListener``
+The display is told what happens through the methods of ``reserva.pipeline.CloseListener``
 (``waiting``, ``read``, ``stage``, ``stored``, ``skipped``); it never computes anything.
 """
 
@@ -28,7 +28,7 @@ from rich.progress import (
 
 from reserva.store.lock import describe
 
-# the stages of a stored close after the pack is read (reserva.close); the bar's unit per date
+# the stages of a stored close after the pack is read (reserva.pipeline); the bar's unit per date
 STAGES = ("upr", "claims", "accrued", "projection", "statements", "liquidity", "kpi",
           "assemble", "store")
 

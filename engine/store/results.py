@@ -45,7 +45,7 @@ BASE = "base"  # the scenario of a close: the assumption set as given
 
 
 class CloseResultLike(Protocol):
-    """What the conversion reads of a close's result (``reserva.close.CloseResult``)."""
+    """What the conversion reads of a close's result (``reserva.pipeline.CloseResult``)."""
 
     products: tuple[str, ...]
     opening: Reserves  # by product at the period start
@@ -246,7 +246,7 @@ def results_tables(result: CloseResultLike) -> dict[str, pd.DataFrame]:
     Parameters
     ----------
     result : CloseResultLike
-        The result of ``reserva.close`` (any object with the attributes it reads).
+        The result of ``reserva.pipeline.close`` (any object with the attributes it reads).
 
     Returns
     -------

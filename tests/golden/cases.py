@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.golden.trees import close_function
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_POLICIES = 40_000
 
@@ -59,7 +61,7 @@ class Case:
 
     def close(self, pack: Path, store: Path, import_name: str) -> None:
         """Close every date of the case into ``store`` with the engine ``import_name``."""
-        close = importlib.import_module(f"{import_name}.close").close
+        close = close_function(import_name)
         for date in self.dates:
             close(pack, date, store=store)
 

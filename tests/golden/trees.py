@@ -21,12 +21,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _pipeline_file(tree: Path) -> Path:
+    """The tree's close pipeline: engine/pipeline.py, or engine/close.py before issue 14."""
+    for name in ("pipeline.py", "close.py"):
+        path = Path(tree) / "engine" / name
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"{tree} holds no engine/pipeline.py: not a source tree")
+
+
 def import_name_of(tree: Path) -> str:
-    """``reserva`` when the tree's close imports ``reserva.*``, else ``engine``."""
-    close = Path(tree) / "engine" / "close.py"
-    if not close.is_file():
-        raise FileNotFoundError(f"{tree} holds no engine/close.py: not a source tree")
-    return "reserva" if "from reserva." in close.read_text(encoding="utf-8") else "engine"
+    """``reserva`` when the tree's pipeline imports ``reserva.*``, else ``engine``."""
+    text = _pipeline_file(tree).read_text(encoding="utf-8")
+    return "reserva" if "from reserva." in text else "engine"
+
+
+def close_function(import_name: str):
+    """The close of the engine imported as ``import_name`` (its pipeline module is
+    ``pipeline``, or ``close`` in trees before issue 14)."""
+    try:
+        module = importlib.import_module(f"{import_name}.pipeline")
+    except ModuleNotFoundError:
+        module = importlib.import_module(f"{import_name}.close")
+    return module.close
 
 
 @contextlib.contextmanager

@@ -374,7 +374,7 @@ def test_validate_with_an_unknown_set_is_one_line(tmp_path, capsys):
 
 
 def test_the_close_notes_count_the_packs_warnings(tmp_path):
-    from reserva.close import close
+    from reserva.pipeline import close
 
     folder = pack_with(tmp_path / "p", ("exits", "M3,CL,", "M3,GL,"))
     result = close(folder, "2024-12-31", write=False)

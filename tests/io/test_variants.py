@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reserva.close import close
 from reserva.errors import AssumptionError
 from reserva.io.assumptions import load_assumptions
 from reserva.io.variants import Overrides, derive
+from reserva.pipeline import close
 from reserva.store.runs import run_record
 
 

@@ -12,7 +12,7 @@ import math
 import pandas as pd
 import pytest
 
-from reserva.close import close
+from reserva.pipeline import close
 from tests.conftest import edited_set, write_pack
 
 FUND = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from reserva.close import close
+from reserva.pipeline import close
 from tests.conftest import write_pack
 from tests.kpi.test_kpi_assemble import FUND
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reserva.close import close
+from reserva.pipeline import close
 from reserva.sample.generate import write_sample
 
 # Indicators whose programme numerator and denominator are the sums over the products that

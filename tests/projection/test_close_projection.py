@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reserva.close import close
+from reserva.pipeline import close
 from reserva.projection.grid import INFLOW, LINE
 from reserva.sample.generate import write_sample
 from tests.conftest import edited_set

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reserva.close import close
+from reserva.pipeline import close
 from reserva.report import builders, model, terminal
 from reserva.report.builders import close_summary, split_notes
 from tests.conftest import edited_set, write_pack

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from reserva.close import close
 from reserva.errors import AssumptionError
 from reserva.io.assumptions import default_root, load_assumptions, write_manifest
+from reserva.pipeline import close
 
 HANDMADE = Path(__file__).resolve().parents[1] / "data" / "handmade"
 

@@ -14,8 +14,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from reserva.close import close
 from reserva.errors import StoreError
+from reserva.pipeline import close
 from reserva.sample.generate import write_sample
 from reserva.store import runs as store_runs
 from reserva.store.db import connect

@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-import reserva.close as engine_close
-from reserva.close import close
+import reserva.pipeline as engine_close
 from reserva.errors import ComputationError, StoreError
+from reserva.pipeline import close
 from reserva.store import runs as store_runs
 from reserva.store.db import connect, migrate
 from reserva.store.migrations import MIGRATIONS
@@ -83,8 +83,8 @@ def test_reading_a_missing_run_is_a_store_error(tiny_pack, tmp_path):
 
 
 def test_a_date_closed_with_the_same_data_is_not_stored_again(tiny_pack, tmp_path):
-    from reserva.close import Skipped, close_many
     from reserva.errors import AlreadyClosed
+    from reserva.pipeline import Skipped, close_many
 
     store = tmp_path / "s.duckdb"
     first = close(tiny_pack, "2024-12-31", store=store, write=True)

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reserva.close import close
 from reserva.errors import InputError
+from reserva.pipeline import close
 from reserva.store import runs as store_runs
 from tests.conftest import TINY_PACK, edited_set, write_pack
 from tests.reserves.accrued.life_reference import reference_policy
