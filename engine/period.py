@@ -34,7 +34,7 @@ def period_start_of(valuation_day: int, months: int) -> int:
 
 def valuation_day(valuation_date, a: AssumptionSet) -> int:
     """The valuation date's day number, or InputError when it is no date of the input window."""
-    lo, hi = (str(a.setting("input", k)) for k in ("earliest_date", "latest_date"))
+    lo, hi = a.settings.input.earliest_date, a.settings.input.latest_date
     try:
         v = day(valuation_date)
     except (ValueError, TypeError, OverflowError) as exc:
@@ -76,8 +76,8 @@ def snapshot_notes(as_of: Mapping[str, np.ndarray], v: int, a: AssumptionSet) ->
     ``as_of``: table name (``assets``, ``liabilities``) -> the ``as_of_date`` day of each row
     (a table the pack lacks or that has no rows: absent or empty).
     """
-    note_days = int(a.setting("snapshots", "note_age_days"))
-    max_days = int(a.setting("snapshots", "max_age_days"))
+    note_days = a.settings.snapshots.note_age_days
+    max_days = a.settings.snapshots.max_age_days
     notes = []
     for name in ("assets", "liabilities"):
         days_ = as_of.get(name)
@@ -109,7 +109,7 @@ def first_day(start: np.ndarray, v: int, a: AssumptionSet) -> int:
     ``start``: the policies' start days. The period holding the earliest start, but at most
     ``[ibnr] max_origin_years`` of origin periods back from v.
     """
-    grain = int(a.setting("ibnr", "origin_grain_months"))
-    years = int(a.setting("ibnr", "max_origin_years"))
+    grain = a.settings.ibnr.origin_grain_months
+    years = a.settings.ibnr.max_origin_years
     earliest = int(start.min()) if len(start) else v
     return first_origin_day(earliest, v, grain, years * 12 // grain)

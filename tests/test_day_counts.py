@@ -48,7 +48,7 @@ def test_the_default_set_reproduces_the_bases_used_before_they_were_named():
     365 for savings interest and 365 for deposit interest: the default set chooses exactly
     these."""
     a = load_assumptions("default")
-    chosen = {use: days_per_year(a.setting("day_count", use))
+    chosen = {use: days_per_year(a.settings.day_count[use])
               for use in ("exposure", "savings_interest", "asset_interest")}
     assert chosen == {"exposure": 365.25, "savings_interest": 365.0, "asset_interest": 365.0}
 

@@ -74,9 +74,9 @@ def work(tmp_path_factory):
     pack, _ = build_base(tmp_path_factory.mktemp("mutations"), policies=100)
     a = load_assumptions("default")
     limits = {
-        "earliest": dt.date.fromisoformat(str(a.setting("input", "earliest_date"))),
-        "latest": dt.date.fromisoformat(str(a.setting("input", "latest_date"))),
-        "max_money": float(a.setting("input", "max_money")),
+        "earliest": dt.date.fromisoformat(str(a.settings.input.earliest_date)),
+        "latest": dt.date.fromisoformat(str(a.settings.input.latest_date)),
+        "max_money": a.settings.input.max_money,
     }
     originals = {p.name: p.read_bytes() for p in pack.glob("*.csv")}
     headers = {p.stem: Pack(pack)[p.stem].header for p in pack.glob("*.csv")}

@@ -259,6 +259,7 @@ class AssumptionSet:
     # canonical JSON of the overrides; None for a set read from its folder.
     parent_hash: str | None = None
     overrides: str | None = None
+    parent_path: Path | None = None  # a derived set: its parent's folder (``path`` is a copy)
 
     def projection(self, product_kind: str) -> ProjectionBasis:
         try:
@@ -306,16 +307,6 @@ class AssumptionSet:
             raise AssumptionError(
                 f"assumption set {self.set_id}: reserving.csv has no row for product kind "
                 f"{product_kind!r}; fix: add a row for it"
-            ) from None
-
-    def setting(self, section: str, key: str):
-        """``settings[section][key]`` (prefer ``a.settings.<section>.<key>``)."""
-        try:
-            return self.settings[section][key]
-        except KeyError:
-            raise AssumptionError(
-                f"assumption set {self.set_id}: settings.toml has no [{section}] {key}; "
-                "fix: add it"
             ) from None
 
 

@@ -134,7 +134,7 @@ def project_business(
         severity=[b.severity or 0.0 for b in proj], expense_ratio=[b.expense_ratio for b in proj],
         refund_factor=[REFUND_FACTORS[a.basis(k).refund_rule] for k in kinds],
         valuation_day=v, horizon_months=h,
-        days_per_year=days_per_year(a.setting("day_count", "exposure"),
+        days_per_year=days_per_year(a.settings.day_count.exposure,
                                     setting="settings.toml [day_count] exposure"),
     )
     patterns = [b.settlement_pattern for b in proj]

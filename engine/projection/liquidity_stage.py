@@ -64,11 +64,11 @@ def liquidity_stage(claims: ClaimArrays, grid: CashflowGrid, balance: Statement,
         static_liabilities=balance["B20"] + due_3m,
     )
     return liquidity_table(
-        inputs, horizons=a.setting("liquidity", "horizons"),
-        kpi_method=str(a.setting("liquidity", "kpi_method")),
-        include_convertible=bool(a.setting("liquidity", "include_convertible")),
-        share=float(a.setting("liquidity", "rule_of_thumb_share")),
-        margin_setting=a.setting("liquidity", "growth_margin"),
+        inputs, horizons=a.settings.liquidity.horizons,
+        kpi_method=a.settings.liquidity.kpi_method,
+        include_convertible=a.settings.liquidity.include_convertible,
+        share=a.settings.liquidity.rule_of_thumb_share,
+        margin_setting=a.settings.liquidity.growth_margin,
         factors_by_horizon=a.liquidity_factors_by_horizon,
-        add_on_months=float(a.setting("liquidity", "expense_add_on_months")),
+        add_on_months=a.settings.liquidity.expense_add_on_months,
     )

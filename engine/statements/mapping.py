@@ -149,7 +149,7 @@ def _liabilities(out: _Lines, liabilities: Liabilities, rows: np.ndarray, a: Ass
         raise AssumptionError(
             f"assumption set {a.set_id}: liability kind(s) {', '.join(unknown)} of the "
             "liabilities snapshot have no row of liability_map.csv; fix: add a row for each")
-    horizon = int(add_months(v, int(a.setting("liquidity", "horizon_months"))))
+    horizon = int(add_months(v, a.settings.liquidity.horizon_months))
     idx = liabilities.product[rows]
     amount = np.nan_to_num(liabilities.amount[rows])
     short = liabilities.due_date[rows] <= horizon

@@ -31,8 +31,8 @@ def test_numbers_and_words_where_both_are_allowed(tmp_path):
         "discount_rate = 0.05", "discount_rate = 0").replace(
         'growth_margin = "observed"', "growth_margin = 0.1"))
     a = load_assumptions(path)
-    assert a.setting("alm", "discount_rate") == 0
-    assert a.setting("liquidity", "growth_margin") == 0.1
+    assert a.settings.alm.discount_rate == 0
+    assert a.settings.liquidity.growth_margin == 0.1
 
 
 def test_broken_toml_is_an_assumption_error(tmp_path):

@@ -67,12 +67,12 @@ def test_settings_are_typed_frozen_and_read_by_attribute(default):
         s.period.months = 1  # type: ignore[misc]
 
 
-def test_the_string_lookup_still_answers_every_setting(default):
+def test_every_setting_is_an_attribute_and_the_mapping_view_agrees(default):
     for section, key, _, _ in specs():
-        assert default.setting(section, key) == getattr(getattr(default.settings, section), key)
-        assert default.settings[section][key] == default.setting(section, key)
-    with pytest.raises(AssumptionError, match=r"settings.toml has no \[alm\] nope"):
-        default.setting("alm", "nope")
+        assert default.settings[section][key] == getattr(getattr(default.settings, section), key)
+    assert not hasattr(default, "setting")  # no lookup by strings: typed attributes only
+    with pytest.raises(AttributeError):
+        default.settings.alm.nope  # noqa: B018 - an unknown setting is no attribute
 
 
 def _parse(text: str):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reserva.errors import AssumptionError
+from reserva.errors import ArgumentError, AssumptionError
 from reserva.io.assumptions import load_assumptions
 from reserva.io.variants import Overrides, derive
 from reserva.pipeline import close
@@ -70,20 +70,19 @@ def test_different_overrides_give_different_identities(base):
     ]
     hashes = [derive(base, o).set_hash for o in variants]
     assert len(set(hashes)) == len(hashes) and base.set_hash not in hashes
-    assert derive(base, variants[2]).setting("alm", "discount_rate") == pytest.approx(0.04)
+    assert derive(base, variants[2]).settings.alm.discount_rate == pytest.approx(0.04)
 
 
 def test_the_base_set_is_unchanged(base):
-    before = (base.set_hash, dict(base.file_hashes), base.setting("alm", "discount_rate"),
+    before = (base.set_hash, dict(base.file_hashes), base.settings.alm.discount_rate,
               base.basis("group_life").expected_loss_ratio, base.path)
     v = derive(base, Overrides.of(settings={("alm", "discount_rate"): 0.04},
                                   multipliers={("cashflows", "horizon_months"): 2},
                                   files={"reserving.csv": _reserving(base, "group_life", "0.9")}))
-    assert v.setting("alm", "discount_rate") == 0.04
-    assert v.setting("cashflows", "horizon_months") == 2 * base.setting("cashflows",
-                                                                        "horizon_months")
+    assert v.settings.alm.discount_rate == 0.04
+    assert v.settings.cashflows.horizon_months == 2 * base.settings.cashflows.horizon_months
     assert v.basis("group_life").expected_loss_ratio == 0.9
-    assert (base.set_hash, dict(base.file_hashes), base.setting("alm", "discount_rate"),
+    assert (base.set_hash, dict(base.file_hashes), base.settings.alm.discount_rate,
             base.basis("group_life").expected_loss_ratio, base.path) == before
     assert load_assumptions("default").set_hash == base.set_hash  # the files on disk too
     assert base.parent_hash is None and base.overrides is None
@@ -171,3 +170,109 @@ def test_overrides_of_lists_dates_and_words_are_typed_in_the_variant(base):
     assert v.settings.liquidity.growth_margin == 0.1 and v.settings.ibnr.segment_by == ("cause",)
     assert base.settings.liquidity.horizons == (1, 3, 12)  # the base is unchanged
     assert v.settings.alm == base.settings.alm  # what was not overridden is the parent's
+
+
+# ------------------------------------------------------------------ stored and command line
+
+def test_the_stored_overrides_give_the_same_variant_again(base):
+    from reserva.io.variants import rebuild
+
+    o = Overrides.of(settings={("liquidity", "horizons"): [1, 3, 6], ("alm", "shock_bp"): 50},
+                     multipliers={("alm", "discount_rate"): 1.5},
+                     files={"reserving.csv": _reserving(base, "group_life", "0.7")})
+    v = derive(base, o)
+    assert Overrides.from_json(v.overrides) == o
+    again = rebuild(load_assumptions("default"), v.set_hash, v.parent_hash, v.overrides)
+    assert (again.set_id, again.set_hash, again.overrides) == (v.set_id, v.set_hash, v.overrides)
+    assert again.basis("group_life").expected_loss_ratio == 0.7
+    with pytest.raises(AssumptionError, match="not .* the variant was derived from"):
+        rebuild(base, v.set_hash, "0" * 64, v.overrides)
+    with pytest.raises(AssumptionError, match="not the stored"):
+        rebuild(base, "f" * 64, v.parent_hash, v.overrides)
+    with pytest.raises(AssumptionError, match="stored overrides"):
+        Overrides.from_json('{"set": 1}')
+
+
+def test_a_whole_number_or_a_date_is_held_as_its_setting_declares(base):
+    whole = derive(base, Overrides.of(settings={("alm", "discount_rate"): 1,
+                                                ("input", "latest_date"): dt.date(2100, 12, 31)}))
+    float_ = derive(base, Overrides.of(settings={("alm", "discount_rate"): 1.0,
+                                                 ("input", "latest_date"): "2100-12-31"}))
+    assert whole.set_id == float_.set_id
+    assert derive(base, Overrides.of(settings={("alm", "shock_bp"): 60})).set_id != \
+        derive(base, Overrides.of(settings={("alm", "shock_bp"): 61})).set_id
+
+
+def test_command_line_overrides_are_typed_like_the_api(base, tmp_path):
+    from reserva.io.variants import from_options
+
+    table = tmp_path / "reserving.csv"
+    table.write_text(_reserving(base, "group_life", "0.7"), encoding="utf-8")
+    cli = from_options(["ibnr.max_origin_years=8", "liquidity.horizons=1,3,6",
+                        "input.latest_date=2100-12-31", "liquidity.kpi_method=projection",
+                        "ibnr.segment_by=cause", "alm.discount_rate=0.04"],
+                       ["alm.shock_bp=2"], [f"reserving.csv={table}"])
+    api = Overrides.of(
+        settings={("alm", "discount_rate"): 0.04, ("ibnr", "segment_by"): ["cause"],
+                  ("liquidity", "kpi_method"): "projection", ("ibnr", "max_origin_years"): 8,
+                  ("input", "latest_date"): "2100-12-31", ("liquidity", "horizons"): (1, 3, 6)},
+        multipliers={("alm", "shock_bp"): 2},
+        files={"reserving.csv": _reserving(base, "group_life", "0.7")})
+    assert cli == api and derive(base, cli).set_id == derive(base, api).set_id
+    assert from_options(["liquidity.horizons=[1, 3, 6]"]) == from_options(
+        ['liquidity.horizons=1, 3, 6'])
+    assert from_options(['liquidity.kpi_method="projection"']) == from_options(
+        ["liquidity.kpi_method=projection"])
+    assert from_options() == Overrides()
+
+
+def test_an_overrides_file_gives_the_same_identity(base, tmp_path):
+    from reserva.io.variants import from_options
+
+    (tmp_path / "stress").mkdir()
+    (tmp_path / "stress" / "res.csv").write_text(_reserving(base, "health", "bf", "ibnr_method"),
+                                                 encoding="utf-8")
+    file = tmp_path / "overrides.toml"
+    file.write_text('[set]\nibnr.max_origin_years = 8\ninput.latest_date = 2100-12-31\n'
+                    '[set.alm]\ndiscount_rate = 0.04\n'
+                    '[multiply]\nalm.shock_bp = 2\n'
+                    '[replace]\nreserving.csv = "stress/res.csv"\n', encoding="utf-8")
+    from_file = from_options(file=file)
+    flags = from_options(["ibnr.max_origin_years=8", "input.latest_date=2100-12-31",
+                          "alm.discount_rate=0.04"], ["alm.shock_bp=2"],
+                         [f"reserving.csv={tmp_path / 'stress' / 'res.csv'}"])
+    assert from_file == flags
+    assert derive(base, from_file).basis("health").ibnr_method == "bf"
+
+
+@pytest.mark.parametrize(("args", "error", "named"), [
+    ({"sets": ["ibnr.max_origin_years"]}, "ArgumentError", "--set"),
+    ({"sets": ["max_origin_years=8"]}, "ArgumentError", "SECTION.KEY=VALUE"),
+    ({"multiplies": ["alm.shock_bp=twice"]}, "ArgumentError", "--multiply"),
+    ({"replaces": ["reserving.csv"]}, "ArgumentError", "FILE.csv=PATH"),
+    ({"replaces": ["reserving.csv=no/such/file.csv"]}, "ArgumentError", "no/such/file.csv"),
+    ({"sets": ["alm.shock_bp=1"], "multiplies": ["alm.shock_bp=2"]}, "AssumptionError",
+     "more than once"),
+])
+def test_bad_command_line_overrides_are_refused_naming_them(args, error, named):
+    from reserva.io.variants import from_options
+
+    with pytest.raises(AssumptionError if error == "AssumptionError" else ArgumentError) as err:
+        from_options(**args)
+    assert named in str(err.value)
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("[sets]\nalm.shock_bp = 1\n", "sets is not a table of overrides"),
+    ("[set]\nshock_bp = 1\n", "[set] shock_bp = 1"),
+    ("[replace]\n\"reserving.csv\" = 3\n", "[replace] reserving.csv = 3"),
+    ("[set\n", "overrides file"),
+])
+def test_a_bad_overrides_file_is_refused_naming_it(tmp_path, text, named):
+    from reserva.io.variants import from_options
+
+    file = tmp_path / "o.toml"
+    file.write_text(text, encoding="utf-8")
+    with pytest.raises(AssumptionError) as err:
+        from_options(file=file)
+    assert named in str(err.value)

@@ -166,11 +166,11 @@ def _savings(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, use: np.
     values = roll_forward(
         account[keep], account[keep], roll_start[keep], start_balance[keep],
         acc_tx[tx_keep], tx_day[tx_keep], signed[tx_keep], schedule, v,
-        compounding=str(a.setting("alr", "compounding")),
-        days_per_year=days_per_year(a.setting("day_count", "savings_interest"),
+        compounding=a.settings.alr.compounding,
+        days_per_year=days_per_year(a.settings.day_count.savings_interest,
                                     setting="settings.toml [day_count] savings_interest"),
     )
-    exposure = guarantee_exposure(values, float(a.setting("alr", "earned_yield")))
+    exposure = guarantee_exposure(values, a.settings.alr.earned_yield)
     prod = product_of[values.account]
     detail = pd.DataFrame({
         "product_id": np.asarray(products, dtype=object)[prod],

@@ -135,7 +135,7 @@ def claim_arrays(claims: Claims, claim_payments: ClaimPayments | None, kinds: np
         payments=payments,
         basis=bases[product] if len(product) else np.empty(0, np.int8),
         probability=probs[product] if len(product) else np.empty(0),
-        segments={c: claims.labels(c) for c in a.setting("ibnr", "segment_by")},
+        segments={c: claims.labels(c) for c in a.settings.ibnr.segment_by},
     )
 
 
@@ -149,7 +149,7 @@ def ibnr_at(claims: ClaimArrays, products, kinds, a: AssumptionSet, v: int, firs
     """The IBNR of each product at the end of day v on the set ``a`` (segmented by the claim
     columns of ``[ibnr] segment_by`` when it names any)."""
     bases = [a.basis(k) for k in kinds]
-    grain = int(a.setting("ibnr", "origin_grain_months"))
+    grain = a.settings.ibnr.origin_grain_months
 
     def exposure() -> np.ndarray:
         """Earned premium of each origin period (calendar periods of `grain` months up to v)."""
@@ -171,7 +171,7 @@ def ibnr_at(claims: ClaimArrays, products, kinds, a: AssumptionSet, v: int, firs
         options=[a.ibnr(k) for k in kinds],
         **common,
     )
-    columns = list(a.setting("ibnr", "segment_by"))
+    columns = list(a.settings.ibnr.segment_by)
     if not columns:
         return by_product_
     # segments = product x the values of the claim columns; reserved one by one, added up
@@ -202,11 +202,11 @@ def ibnr_at(claims: ClaimArrays, products, kinds, a: AssumptionSet, v: int, firs
 
 def ibnr_distribution(ibnr: IbnrResult, a: AssumptionSet) -> pd.DataFrame:
     """Seeded ODP bootstrap of each product's chain-ladder IBNR ([ibnr] bootstrap_sims > 0)."""
-    n_sims = int(a.setting("ibnr", "bootstrap_sims"))
+    n_sims = a.settings.ibnr.bootstrap_sims
     columns = list(DISTRIBUTION_COLUMNS)
     if n_sims <= 0:
         return pd.DataFrame(columns=columns)
-    seed = int(a.setting("ibnr", "bootstrap_seed"))
+    seed = a.settings.ibnr.bootstrap_seed
     C = cumulative(ibnr.triangle.amount)
     rows = []
     for i, p in enumerate(ibnr.products):
@@ -229,8 +229,8 @@ def snapshot_triangles(claims: ClaimArrays, products, a: AssumptionSet, v: int, 
                        lookback: int) -> dict[str, SnapshotTriangle]:
     """Reported, paid and incurred (paid + outstanding) cumulative triangles for the report."""
     n, n_claims = len(products), len(claims.product)
-    grains = {"origin_grain": int(a.setting("ibnr", "origin_grain_months")),
-              "dev_grain": int(a.setting("ibnr", "development_grain_months"))}
+    grains = {"origin_grain": a.settings.ibnr.origin_grain_months,
+              "dev_grain": a.settings.ibnr.development_grain_months}
     values = {
         "reported": lambda t: np.where(claims.report <= t, claims.claimed, 0.0),
         "paid": lambda t: claims.payments.to_date(n_claims, t),
@@ -252,7 +252,7 @@ def left_out_note(claims: ClaimArrays, products: np.ndarray, first_day: int, v: 
     return (f"{int(early.sum())} claims with an event before the first origin period "
             f"{to_date(first_day)} are left out of the IBNR and claims triangles ({parts}); "
             "the triangles start at the earliest policy, at most [ibnr] max_origin_years = "
-            f"{int(a.setting('ibnr', 'max_origin_years'))} years back; their reported claims "
+            f"{a.settings.ibnr.max_origin_years} years back; their reported claims "
             "still count in the OCS")
 
 
@@ -296,7 +296,7 @@ def claims_stage(claims: ClaimArrays, products: np.ndarray, kinds: np.ndarray,
     prior_policies : the policies as UPR arrays on another set (for ``prior_set``).
     """
     n = len(products)
-    lookback = int(a.setting("ocs", "experience_days"))
+    lookback = a.settings.ocs.experience_days
     ocs_claim = claims.ocs(v, n, lookback)
     finite_records("claims", ocs_claim, claims.product, products, claims.ids, "claim")
     ocs_v = by_product(claims.product, ocs_claim, n)
@@ -314,9 +314,9 @@ def claims_stage(claims: ClaimArrays, products: np.ndarray, kinds: np.ndarray,
     pay = claims.payments
     cashflows = unpaid_cashflows(
         claims.product[pay.claim], products, claims.event[pay.claim], pay.day, pay.amount, v,
-        ocs_v + ibnr_v.ibnr, grain_months=int(a.setting("ibnr", "origin_grain_months")),
-        first_day=first_day, fallback_periods=int(a.setting("cashflows", "fallback_periods")),
-        horizon_months=int(a.setting("cashflows", "horizon_months")),
+        ocs_v + ibnr_v.ibnr, grain_months=a.settings.ibnr.origin_grain_months,
+        first_day=first_day, fallback_periods=a.settings.cashflows.fallback_periods,
+        horizon_months=a.settings.cashflows.horizon_months,
         patterns={i: a.payment_patterns[k] for i, k in enumerate(kinds) if k in a.payment_patterns},
     )
     triangles = snapshot_triangles(claims, products, a, v, first_day, lookback)

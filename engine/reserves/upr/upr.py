@@ -51,7 +51,7 @@ def earning_tables(
     perspective: str | None = None,
 ) -> EarningTables:
     """The components of each product kind's earning basis (or of ``basis`` for all)."""
-    perspective = perspective or str(assumptions.setting("upr", "perspective"))
+    perspective = perspective or assumptions.settings.upr.perspective
     curve_names = sorted(assumptions.earning_curves)
     n_pts = max([len(assumptions.earning_curves[c][0]) for c in curve_names] or [1])
     cx = np.ones((max(len(curve_names), 1), n_pts))
