@@ -12,8 +12,13 @@ fraction shown as a percentage, an index (USB style) a plain number with two dec
 
 The families are a registry (``FAMILIES``): each declares its title, why a product may have
 none of its rows, and how its programme column (``reserva.vocab.PROGRAMME``) combines the
-products, with the indicators that combine otherwise; adding a family touches its kernel
-module and its entry here. The handbook defines the indicators as ratios of counts or amounts
+products, with the indicators that combine otherwise. The assembler (``reserva.kpi.assemble``)
+reads the rule: each rule kind is one generic step there (``COMBINE``: summed parts, pooled
+records, the programme column), so adding a family means its entry here, its kernel module
+and its per-product step (``assemble.KERNELS``), never programme code of its own. The
+indicators of a family whose rule differs from the family's (``otherwise``) come from the same
+step (e.g. a count summed beside the ratios of the summed counts; the annualised growth of
+the programme's own growth). The handbook defines the indicators as ratios of counts or amounts
 (spec §1, E2 L2233, L3168), so the programme's ratio is the ratio of the summed numerators and
 denominators, never an average of the products' ratios.
 """

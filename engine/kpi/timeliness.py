@@ -50,6 +50,7 @@ from reserva.vocab import CLAIM_PARTIAL as _PARTIAL
 from reserva.vocab import CLAIM_REJECTED as _REJECTED
 
 STARTS = ("event", "report")
+SCHEDULED = "fully processed claims"  # the population of the schedule (the ratios' "what")
 SELECTION_MODES = ("reported_in_period", "processed_in_period", "paid_in_period")
 
 # Each edition's clock start, population and claim selection (spec §1.8 table and DECISION).
@@ -207,7 +208,7 @@ def timeliness(
     m = int(population.sum())
     bucket = np.searchsorted(np.asarray(edges, dtype=np.int64), clock, side="left")
     counts = np.bincount(bucket, minlength=len(edges) + 1)
-    what = "fully processed claims"
+    what = SCHEDULED
 
     def mean(x: np.ndarray) -> Ratio:
         return ratio(float(x.sum()), m, what=what)
