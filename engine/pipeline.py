@@ -21,6 +21,7 @@ stage's time is recorded under its name (``read`` includes reading and validatin
 Opening reserves come from the latest completed run valued at the period start in the store,
 the ``opening_balances`` table of the data pack, or, failing both, the reserves recomputed at
 the period start by the stages (``reserva.store.opening``; ``opening_source`` records which).
+Several dates in one call, the pack read once: ``reserva.batch.close_many``.
 """
 
 from __future__ import annotations
@@ -39,20 +40,14 @@ import pandas as pd
 import reserva
 from reserva.errors import AlreadyClosed, ArgumentError, ComputationError, EngineError
 from reserva.finite import finite_lines, finite_records
-from reserva.io.arrays import codes, day, to_date
+from reserva.io.arrays import codes, to_date
 from reserva.io.assumptions import AssumptionSet, load_assumptions
 from reserva.io.bundles import Inputs, bundle
 from reserva.io.readers import DataPack, read_pack
 from reserva.kpi.assemble import KpiInputs, kpi_results
-from reserva.period import (
-    check_started,
-    first_day,
-    period_start_of,
-    snapshot_notes,
-    valuation_day,
-)
+from reserva.period import check_started, first_day, period_start_of, snapshot_notes, valuation_day
 from reserva.projection.alm import AlmReport, alm_report
-from reserva.projection.business import latest_snapshot, project_business
+from reserva.projection.business import project_business
 from reserva.projection.grid import CashflowGrid
 from reserva.projection.liquidity_stage import liquidity_stage
 from reserva.projection.liquidity_table import kpi_rows
@@ -75,8 +70,10 @@ from reserva.store.opening import Opening, load_opening
 from reserva.store.results import results_tables
 from reserva.vocab import PROGRAMME
 
-__all__ = ["CloseListener", "CloseResult", "Reserves", "Skipped", "close", "close_many",
-           "period_start_of", "spot_upr"]
+__all__ = ["CloseResult", "Reserves", "check_date", "close", "period_start_of", "spot_upr"]
+# several dates in one call live in reserva.batch, which calls this module's close; these
+# names of it are also found here (``__getattr__``, at the end), where they used to be
+BATCH = ("CloseListener", "Skipped", "close_many")
 
 # the stages, in order, whose unexpected failures become a ComputationError (exit 4)
 COMPUTATION_STAGES = ("upr", "claims", "accrued", "projection", "statements", "liquidity", "kpi")
@@ -181,8 +178,8 @@ def close(
 
     ``pack``: the pack already read (else read from ``data_dir``). ``started``: the
     ``time.perf_counter()`` at which this run's work began, when the pack was read before the
-    call (``close_many`` passes it to the first date, so that its ``read`` and ``total``
-    timings include reading and validating the pack).
+    call (``reserva.batch.close_many`` passes it to the first date, so that its ``read`` and
+    ``total`` timings include reading and validating the pack).
     """
     data_dir = Path(data_dir)
     a = assumptions if isinstance(assumptions, AssumptionSet) else load_assumptions(assumptions)
@@ -214,24 +211,22 @@ def close(
 def _close(clock: _Clock, data_dir: Path, valuation_date, a: AssumptionSet, store: Path, *,
            edition: int | None, pack: DataPack | None, write: bool, rerun: bool) -> CloseResult:
     """The close's stages in order (``close``), under the store's lock when writing."""
-    edition = int(edition or a.setting("kpi", "default_edition"))
+    edition = int(edition or a.settings.kpi.default_edition)
     if edition not in (1, 2):
         raise ArgumentError.bad("edition", edition, "1 or 2",
                                 summary=f"edition {edition} unknown; expected 1 or 2")
     pack = pack or read_pack(data_dir, limits=a)
     inputs = bundle(pack)  # the pack as typed arrays, built once per pack
-    if write and not rerun:  # under the close lock: no other close can land now
-        done = _same_run(store, valuation_date, pack, a, edition)
-        if done is not None:
-            raise AlreadyClosed(to_date(valuation_day(valuation_date, a)), done)
     v = valuation_day(valuation_date, a)
-    months = int(a.setting("period", "months"))
+    if write and not rerun:  # under the close lock: no other close can land now
+        done = store_runs.same_run(store, to_date(v), pack.file_hashes, a.set_hash, edition)
+        if done is not None:
+            raise AlreadyClosed(to_date(v), done)
+    months = a.settings.period.months
     ps = period_start_of(v, months)
     products, kinds = inputs.products.product_id, inputs.products.kinds
-    start = inputs.policies.start_date
-    check_started(start, inputs.policies.policy_id, v, months)
-    snapshots = snapshot_notes(_as_of(inputs), v, a)
-    first = first_day(start, v, a)
+    snapshots = check_date(inputs, v, a)
+    first = first_day(inputs.policies.start_date, v, a)
     opening = load_opening(store, inputs.opening_balances, products, ps, a)
     clock.lap("read")
 
@@ -263,7 +258,7 @@ def _close(clock: _Clock, data_dir: Path, valuation_date, a: AssumptionSet, stor
     grid = project_business(
         inputs, products, kinds, a, v, policies=parr,
         unpaid=claims.cashflows.amount, ocs=claims.ocs, savings_balance=alr.savings,
-        horizon_months=int(a.setting("cashflows", "horizon_months")),
+        horizon_months=a.settings.cashflows.horizon_months,
         life_premium=_life_premiums(alr.detail),
     )
     finite_lines("projection", {"the cashflow grid": grid.amount}, products)
@@ -287,7 +282,7 @@ def _close(clock: _Clock, data_dir: Path, valuation_date, a: AssumptionSet, stor
     clock.lap("statements")
 
     liq = liquidity_stage(claims.claims, grid, balance, income, assets, a, v, months, columns)
-    alm = alm_report(grid, latest_snapshot(pack["assets"], v), a, assets.allocated, PROGRAMME)
+    alm = alm_report(grid, inputs.assets, a, assets.allocated, PROGRAMME)
     clock.lap("liquidity")
 
     kpi = kpi_results(KpiInputs(
@@ -329,7 +324,7 @@ def _store(clock: _Clock, result: CloseResult, store: Path, data_dir: Path, pack
         assumption_set=a.set_id, assumption_hash=a.set_hash, data_dir=str(data_dir.resolve()),
         input_hashes=dict(pack.file_hashes), engine_version=reserva.__version__,
         opening_source=opening.source, opening_run_id=opening.run_id, timings=timings,
-        notes="; ".join(result.notes), assumption_parent_hash=a.parent_hash,
+        notes=result.notes, assumption_parent_hash=a.parent_hash,
         assumption_overrides=a.overrides,
     )
     run_id = store_runs.save_run(store, record, tables)
@@ -350,9 +345,13 @@ def _notes(claims: ClaimsStage, products) -> tuple[str, ...]:
     )
 
 
-def _as_of(inputs: Inputs) -> dict[str, np.ndarray]:
-    """The as-of days of the rows of the asset and liability snapshots."""
-    return {"assets": inputs.assets.as_of_date, "liabilities": inputs.liabilities.as_of_date}
+def check_date(inputs: Inputs, v: int, a: AssumptionSet) -> tuple[str, ...]:
+    """Refuse a valuation day before the first policy start or too long after the latest
+    asset or liability snapshot (InputError, exit 2); the notes on snapshots older than it."""
+    check_started(inputs.policies.start_date, inputs.policies.policy_id, v,
+                  a.settings.period.months)
+    return snapshot_notes(
+        {"assets": inputs.assets.as_of_date, "liabilities": inputs.liabilities.as_of_date}, v, a)
 
 
 def _life_premiums(detail: pd.DataFrame) -> pd.Series:
@@ -360,137 +359,6 @@ def _life_premiums(detail: pd.DataFrame) -> pd.Series:
     life = detail[detail["source"] == "life"]
     return pd.Series(life["annual_premium"].to_numpy(np.float64),
                      index=life["policy_id"].astype(str).to_numpy()).groupby(level=0).first()
-
-
-def _same_run(store: Path, valuation_date, pack: DataPack, a: AssumptionSet,
-              edition: int | None) -> int | None:
-    """The run that already closed this date with the same data, set and edition, if any (a
-    date the close refuses is refused here, InputError)."""
-    date = to_date(valuation_day(valuation_date, a))
-    edition = int(edition or a.setting("kpi", "default_edition"))
-    return store_runs.same_run(store, date, pack.file_hashes, a.set_hash, edition)
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A date ``close_many`` did not close again: its latest completed run (``run_id``) used
-    the same data, assumptions and edition; ``message`` says so."""
-
-    valuation_date: dt.date
-    run_id: int
-    message: str
-
-
-class CloseListener:
-    """What ``close_many`` reports as it goes. Each method does nothing here; a front end
-    (the CLI's progress display) overrides the ones it shows."""
-
-    def waiting(self, holder: dict) -> None:
-        """Another close holds the store; waiting for it (``holder``: its pid, host, start)."""
-
-    def read(self, pack: DataPack, dates: list) -> None:
-        """The data pack is read and valid; ``dates`` will be closed in this order."""
-
-    def stage(self, position: int, valuation_date, stage: str) -> None:
-        """A stage of the close of ``dates[position]`` is done."""
-
-    def stored(self, position: int, result: CloseResult) -> None:
-        """The close of ``dates[position]`` is done (and stored, when writing)."""
-
-    def skipped(self, position: int, skip: Skipped) -> None:
-        """``dates[position]`` is already closed with the same data and assumptions."""
-
-
-def close_many(data_dir: Path | str, valuation_dates, *, write: bool = True,
-               rerun: bool = False, wait: float = 0.0, listener: CloseListener | None = None,
-               **kwargs) -> list[CloseResult | Skipped]:
-    """Close several valuation dates in date order, each once, reading the pack once.
-
-    When writing, the store's close lock is held across all the dates
-    (taken before the pack is read), and a date already closed with the same data,
-    assumptions and edition is skipped (a ``Skipped`` in the list) unless ``rerun``.
-
-    Parameters
-    ----------
-    data_dir : the data pack's folder.
-    valuation_dates : dates (``YYYY-MM-DD`` or ``datetime.date``); a repeated date is closed once.
-    write : store each date's run (``close``'s ``write``).
-    rerun : close a date again even when its latest run used the same data and assumptions.
-    wait : seconds to wait for another close of the same store; 0 fails at once (StoreError).
-    listener : told of the waiting, the pack read, each stage, each date stored or skipped.
-    **kwargs : passed to ``close`` (``assumptions``, ``store``, ``edition``, ...).
-
-    Returns
-    -------
-    One ``CloseResult`` or ``Skipped`` per distinct date, in date order. A date the close
-    would refuse (input window, before the data, snapshot too old) is refused before any date
-    is closed; when a later stage of a date fails, the error propagates and the dates before
-    it are stored (``listener.stored`` said which).
-    """
-    listener = listener or CloseListener()
-    data_dir = Path(data_dir)
-    dates = _distinct_dates(valuation_dates)
-    a = kwargs.pop("assumptions", "default")
-    a = a if isinstance(a, AssumptionSet) else load_assumptions(a)
-    store = kwargs.pop("store", None)
-    store = Path(store) if store is not None else data_dir / store_db.DEFAULT_NAME
-    lock = contextlib.nullcontext()
-    if write:
-        store_db.check(store)
-        lock = close_lock(store, wait=wait, on_wait=listener.waiting)
-    user_progress = kwargs.pop("progress", None)
-    out: list[CloseResult | Skipped] = []
-    with lock:
-        started = time.perf_counter()  # the first date's timings include the pack's reading
-        pack = kwargs.pop("pack", None) or read_pack(data_dir, limits=a)
-        _check_dates(pack, dates, a)
-        listener.read(pack, dates)
-        for i, d in enumerate(dates):
-            def progress(stage: str, i=i, d=d) -> None:
-                listener.stage(i, d, stage)
-                if user_progress is not None:
-                    user_progress(stage)
-
-            try:
-                r = close(data_dir, d, assumptions=a, store=store, pack=pack, write=write,
-                          rerun=rerun,
-                          progress=progress, started=started if i == 0 else None, **kwargs)
-            except AlreadyClosed as exc:
-                skip = Skipped(exc.valuation_date, exc.run_id, str(exc))
-                listener.skipped(i, skip)
-                out.append(skip)
-                continue
-            listener.stored(i, r)
-            out.append(r)
-    return out
-
-
-def _check_dates(pack: DataPack, dates, a: AssumptionSet) -> None:
-    """Refuse, before any date is closed, a date the close would refuse on its own: outside
-    the input window, before the data, or too long after the latest snapshot (InputError)."""
-    months = int(a.setting("period", "months"))
-    for d in dates:
-        v = valuation_day(d, a)
-        inputs = bundle(pack)
-        check_started(inputs.policies.start_date, inputs.policies.policy_id, v, months)
-        snapshot_notes(_as_of(inputs), v, a)
-
-
-def _distinct_dates(valuation_dates) -> list:
-    """The dates in date order, each once (a text the close will refuse kept, at the end)."""
-    def key(d):
-        try:
-            return (0, day(d))
-        except (ValueError, TypeError, OverflowError):
-            return (1, str(d))
-
-    seen: set = set()
-    out = []
-    for d in sorted(valuation_dates, key=key):
-        if key(d) not in seen:
-            seen.add(key(d))
-            out.append(d)
-    return out
 
 
 def spot_upr(
@@ -510,7 +378,18 @@ def spot_upr(
     a = assumptions if isinstance(assumptions, AssumptionSet) else load_assumptions(assumptions)
     pack = pack or read_pack(Path(data_dir), tables=["products", "policies"], limits=a)
     v = valuation_day(valuation_date, a)
-    ps = period_start_of(v, int(a.setting("period", "months")))
-    arrays = policy_arrays(pack["policies"], pack["products"], a, basis=basis,
+    ps = period_start_of(v, a.settings.period.months)
+    inputs = bundle(pack)
+    arrays = policy_arrays(inputs.policies, inputs.products, a, basis=basis,
                            perspective=perspective)
     return compute_upr(arrays, ps, v), arrays.earning.names
+
+
+def __getattr__(name: str):
+    """``close_many``, ``CloseListener`` and ``Skipped`` of ``reserva.batch`` (loaded on first
+    use: the batch imports this module)."""
+    if name in BATCH:
+        from reserva import batch
+
+        return getattr(batch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

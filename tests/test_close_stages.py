@@ -20,6 +20,7 @@ STAGE_MODULES = (
     "engine/reserves/claims/stage.py", "engine/reserves/claims/analysis.py",
     "engine/statements/mapping.py", "engine/projection/liquidity_stage.py",
     "engine/store/opening.py", "engine/period.py", "engine/finite.py",
+    "engine/projection/alm.py",
 )
 
 
@@ -41,6 +42,20 @@ def test_no_stage_module_reads_the_pack_or_takes_a_frame_of_inputs():
         for func, arg, annotation in _public_parameters(path):
             assert "DataPack" not in annotation and "DataFrame" not in annotation, (
                 f"{rel}: {func}({arg}: {annotation}) takes the pack or a frame")
+
+
+def test_the_pipeline_hands_no_table_of_the_pack_to_a_stage():
+    """The close and the batch read the pack's metadata (its hashes, warnings, folder) and hand
+    the stages its array bundles: never ``pack[table]``, ``pack.tables`` or a frame of it."""
+    for rel in ("engine/pipeline.py", "engine/batch.py"):
+        tree = ast.parse((ROOT / rel).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+                assert node.value.id != "pack", f"{rel}: {ast.unparse(node)}"
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id == "pack"):
+                assert node.attr in ("file_hashes", "warning_notes", "root"), (
+                    f"{rel}: {ast.unparse(node)}")
 
 
 def test_close_has_no_test_hook_among_its_parameters():

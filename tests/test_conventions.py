@@ -62,7 +62,7 @@ LAYERS = (
     ("kpi.assemble",),
     ("store",),
     ("report",),
-    ("pipeline",),
+    ("pipeline", "batch"),  # batch: close_many over the close (the pipeline re-exports it)
     ("api",),
     ("sample",),  # an entry point of its own: the CLI writes a sample pack with it
     ("cli",),
@@ -346,3 +346,18 @@ def test_no_stage_reads_the_raw_pack():
                       if isinstance(n, ast.Constant) and isinstance(n.value, str)
                       and n.value.strip() == "DataPack"}
             assert "DataPack" not in names, f"{path.relative_to(ROOT)} takes a DataPack"
+
+
+def test_settings_are_read_as_typed_attributes_outside_the_assumption_loader():
+    """No ``a.setting("section", "key")`` string lookup and no ``settings["section"]`` subscript
+    outside the loader (io/assumptions.py, io/settings.py, io/variants.py): a setting is read
+    as ``a.settings.<section>.<key>``, typed and checked when the set was loaded."""
+    loader = {ENGINE / "io" / n for n in ("assumptions.py", "settings.py", "variants.py")}
+    for path in _modules():
+        if path in loader:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                assert node.func.attr != "setting", f"{path.relative_to(ROOT)}:{node.lineno}"
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute):
+                assert node.value.attr != "settings", f"{path.relative_to(ROOT)}:{node.lineno}"

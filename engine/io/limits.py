@@ -9,8 +9,9 @@
 - ``[input] claim_cover_grace_days``: how far a claim's event may fall outside its policy's
   cover before the pack is flagged (a warning);
 - the vocabularies the close looks up in the set: product kinds with a reserving, IBNR and
-  projection row; ledger lines of ``ledger_map.csv``; asset classes of ``asset_map.csv``; the
-  claim columns ``[ibnr] segment_by`` splits the triangles by;
+  projection row; ledger lines of ``ledger_map.csv``; asset classes of ``asset_map.csv``;
+  liability kinds of ``liability_map.csv``; the claim columns ``[ibnr] segment_by`` splits the
+  triangles by;
 - per product kind whose ALR or projection values life contracts, the mortality table and its
   ages (an issue age whose cover runs past the table's end cannot be valued). A Makeham table's
   ages are in the set; a table read from a file or a package is built by the reserves layer,
@@ -55,6 +56,7 @@ class InputLimits:
     product_kinds: frozenset[str] | None = None  # None: not checked
     ledger_lines: frozenset[str] | None = None
     asset_classes: frozenset[str] | None = None
+    liability_kinds: frozenset[str] | None = None
     claim_columns: tuple[str, ...] = ()  # columns the claims file must hold ([ibnr] segment_by)
     life_tables: Mapping[str, LifeTable] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -107,48 +109,26 @@ def default_limits() -> InputLimits:
     return InputLimits.of("default")
 
 
-def _date(a: AssumptionSet, key: str) -> dt.date:
-    text = a.setting("input", key)
-    try:
-        return dt.date.fromisoformat(str(text))
-    except ValueError:
-        raise AssumptionError(
-            f"assumption set {a.set_id}: settings.toml [input] {key} = {text!r}, expected a date "
-            "YYYY-MM-DD; fix: correct it") from None
-
-
-def _number(a: AssumptionSet, key: str, low: float) -> float:
-    value = a.setting("input", key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= low \
-            or not np.isfinite(value):
-        raise AssumptionError(
-            f"assumption set {a.set_id}: settings.toml [input] {key} = {value!r}, expected a "
-            f"number >= {low:g}; fix: correct it")
-    return value
-
-
 def _from_set(a: AssumptionSet) -> InputLimits:
-    earliest, latest = _date(a, "earliest_date"), _date(a, "latest_date")
+    # types and ranges were checked when the set was read (reserva.io.settings)
+    earliest, latest = a.settings.input.earliest_date, a.settings.input.latest_date
     if latest < earliest:
         raise AssumptionError(
             f"assumption set {a.set_id}: settings.toml [input] latest_date {latest} is before "
             f"earliest_date {earliest}; fix: correct them")
-    grace = _number(a, "claim_cover_grace_days", 0)
-    if int(grace) != grace:
-        raise AssumptionError(
-            f"assumption set {a.set_id}: settings.toml [input] claim_cover_grace_days = "
-            f"{grace!r}, expected a whole number of days; fix: correct it")
+    grace = a.settings.input.claim_cover_grace_days
     kinds = set(a.reserving) & set(a.ibnr_options) & set(a.projection_bases)
     return InputLimits(
         set_id=a.set_id,
         earliest_date=earliest,
         latest_date=latest,
-        max_money=float(_number(a, "max_money", 0)),
+        max_money=a.settings.input.max_money,
         claim_cover_grace_days=int(grace),
         product_kinds=frozenset(kinds),
         ledger_lines=frozenset(a.ledger_map["line"].astype(str)),
         asset_classes=frozenset(a.asset_map["asset_class"].astype(str)),
-        claim_columns=tuple(str(c) for c in a.setting("ibnr", "segment_by")),
+        liability_kinds=frozenset(a.liability_map["kind"].astype(str)),
+        claim_columns=tuple(str(c) for c in a.settings.ibnr.segment_by),
         life_tables=MappingProxyType(_life_tables(a, kinds)),
     )
 

@@ -539,6 +539,9 @@ def _set_rules(t: _Table, tables: Mapping[str, _Table], limits: InputLimits) -> 
     elif name == "assets":
         _vocabulary(t, "asset_class", limits.asset_classes, f"an asset class of asset_map.csv of "
                     f"{where}", "use a class of asset_map.csv, or add the class to it")
+    elif name == "liabilities":
+        _vocabulary(t, "kind", limits.liability_kinds, f"a liability kind of liability_map.csv of "
+                    f"{where}", "use a kind of liability_map.csv, or add a row for the kind to it")
     elif name == "life_policies" and limits.life_tables:
         _life_ages(t, _kind_of(tables), limits)
 

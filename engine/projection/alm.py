@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from reserva.calendar import days_per_year
-from reserva.io.arrays import codes, money
 from reserva.io.assumptions import AssumptionSet
-from reserva.projection.assets import asset_cashflows_from_table
+from reserva.io.bundles import Assets, latest_rows
+from reserva.projection.assets import asset_cashflows
 from reserva.projection.grid import CashflowGrid
 from reserva.projection.ladder import InvestmentLimits, maturity_ladder, policy_checks, pv_surplus
 from reserva.vocab import PROGRAMME
@@ -53,24 +53,31 @@ def investment_limits(a: AssumptionSet) -> InvestmentLimits:
                             single_issuer_share=one("single_issuer_share"), min_rating=ratings)
 
 
-def alm_report(grid: CashflowGrid, assets: pd.DataFrame, a: AssumptionSet,
+def alm_report(grid: CashflowGrid, assets: Assets, a: AssumptionSet,
                allocated: np.ndarray, programme_id: str = PROGRAMME) -> AlmReport:
     """The ladder and measures of each allocated column, the checks of the programme.
 
-    ``assets``: the asset snapshot at the valuation date; ``allocated``: per product, then the
-    programme (always True).
+    Parameters
+    ----------
+    grid : the cashflow grid of the business in force (its products are the pack's, in order).
+    assets : the assets bundle of the pack; the report uses its latest snapshot on or before
+        the grid's valuation day.
+    a : the assumption set ([alm], [day_count] asset_interest, investment_limits.csv).
+    allocated : per product, then the programme (always True): whether the column has assets.
+    programme_id : the name of the programme's column.
     """
     h = grid.months
-    rate = float(a.setting("alm", "discount_rate"))
-    shock = float(a.setting("alm", "shock_bp"))
-    with_cash = bool(a.setting("alm", "cash_in_first_bucket"))
-    basis = days_per_year(a.setting("day_count", "asset_interest"),
+    rate = a.settings.alm.discount_rate
+    shock = float(a.settings.alm.shock_bp)
+    with_cash = a.settings.alm.cash_in_first_bucket
+    basis = days_per_year(a.settings.day_count.asset_interest,
                           setting="settings.toml [day_count] asset_interest")
-    flows = asset_cashflows_from_table(assets, valuation_day=grid.valuation_day,
-                                       horizon_months=h, day_count_basis=basis
-                                       ) if len(assets) else None
-    idx = (codes(assets["product_id"].fillna("").astype(str),
-                 categories=np.asarray(grid.products))[0] if len(assets) else np.zeros(0, int))
+    snap = _snapshot(assets, grid.valuation_day)
+    flows = asset_cashflows(
+        snap.asset_class, snap.face, snap.coupon_rate, snap.coupon_frequency,
+        snap.maturity_date, snap.book_value, valuation_day=grid.valuation_day,
+        horizon_months=h, day_count_basis=basis) if snap.n else None
+    idx = snap.product
     ladders, measures = [], []
     columns = [*grid.products, programme_id]
     for j, col in enumerate(columns):
@@ -114,14 +121,10 @@ def alm_report(grid: CashflowGrid, assets: pd.DataFrame, a: AssumptionSet,
         measures += [{"product_id": col, "measure": name, "position": k, "value": float(v),
                       "note": note} for k, (name, v, note) in enumerate(m)]
     checks = []
-    if len(assets):
-        value = np.minimum(money(assets["book_value"]), money(assets["market_value"]))
-        issuer = (assets["issuer"].where(assets["issuer"].fillna("") != "", assets["asset_id"])
-                  if "issuer" in assets else assets["asset_id"])
+    if snap.n:
         for k, c in enumerate(policy_checks(
-                assets["asset_class"].to_numpy(), value, issuer.to_numpy(dtype=object),
-                assets["rating"].to_numpy(dtype=object) if "rating" in assets else None,
-                limits=investment_limits(a), asset_id=assets["asset_id"].to_numpy())):
+                snap.asset_class, np.minimum(snap.book_value, snap.market_value), snap.issuer,
+                snap.rating, limits=investment_limits(a), asset_id=snap.asset_id)):
             checks.append({"position": k, "name": c.name, "value": _text(c.value),
                            "limit": _text(c.limit), "passed": bool(c.passed), "rule": c.rule})
     return AlmReport(
@@ -129,6 +132,43 @@ def alm_report(grid: CashflowGrid, assets: pd.DataFrame, a: AssumptionSet,
         pd.DataFrame(measures, columns=list(MEASURE_COLUMNS)),
         pd.DataFrame(checks, columns=list(CHECK_COLUMNS)),
     )
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The holdings of one asset snapshot as the ALM reads them (text as str, "" where empty;
+    an empty amount 0; the issuer of a holding without one is the holding itself)."""
+
+    n: int
+    asset_id: np.ndarray
+    asset_class: np.ndarray
+    product: np.ndarray  # index of the product (of the grid's products), -1 = none
+    face: np.ndarray
+    coupon_rate: np.ndarray
+    coupon_frequency: np.ndarray
+    maturity_date: np.ndarray  # day numbers, NEVER where empty
+    book_value: np.ndarray
+    market_value: np.ndarray
+    issuer: np.ndarray
+    rating: np.ndarray
+
+
+def _snapshot(assets: Assets, v: int) -> _Snapshot:
+    """The rows of the latest snapshot on or before day ``v``."""
+    rows = latest_rows(assets.as_of_date, v)
+
+    def amount(x: np.ndarray) -> np.ndarray:
+        return np.nan_to_num(x[rows], nan=0.0)
+
+    issuer = assets.issuer.text()[rows]
+    asset_id = assets.asset_id[rows]
+    return _Snapshot(
+        n=int(rows.size), asset_id=asset_id, asset_class=assets.asset_class.text()[rows],
+        product=assets.product[rows], face=amount(assets.face),
+        coupon_rate=amount(assets.coupon_rate), coupon_frequency=amount(assets.coupon_frequency),
+        maturity_date=assets.maturity_date[rows], book_value=amount(assets.book_value),
+        market_value=amount(assets.market_value),
+        issuer=np.where(issuer != "", issuer, asset_id), rating=assets.rating.text()[rows])
 
 
 def _text(x) -> str:

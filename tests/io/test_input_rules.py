@@ -285,6 +285,42 @@ def test_kinds_lines_and_classes_the_set_lacks(tmp_path):
     ]
 
 
+def test_liability_kinds_the_set_lacks_in_its_liability_map(tmp_path):
+    folder = pack_with(tmp_path / "p")
+    limits = dataclasses.replace(default_limits(), liability_kinds=frozenset({"payable"}))
+    assert cells_of(folder, limits=limits) == [BadCell(
+        "liabilities.csv", 3, "kind", "reinsurance_payable", "a liability kind of "
+        "liability_map.csv of assumption set default (liability_id L2)",
+        "use a kind of liability_map.csv, or add a row for the kind to it")]
+    assert default_limits().liability_kinds == {
+        "insurance_obligation", "reinsurance_payable", "payable", "other"}
+
+
+def test_validate_finds_a_liability_kind_the_set_does_not_map(tmp_path, capsys):
+    import shutil
+
+    from reserva.io.assumptions import default_root, write_manifest
+
+    folder = pack_with(tmp_path / "p")
+    unmapped = tmp_path / "set"
+    shutil.copytree(default_root() / "default", unmapped)
+    lines = (unmapped / "liability_map.csv").read_text().splitlines(keepends=True)
+    (unmapped / "liability_map.csv").write_text(
+        "".join(x for x in lines if not x.startswith("reinsurance_payable,")))
+    write_manifest(unmapped)
+    line = ("reserva: liabilities.csv row 3 column kind: value 'reinsurance_payable', expected a "
+            f"liability kind of liability_map.csv of assumption set {unmapped.name} (liability_id "
+            "L2) (fix: use a kind of liability_map.csv, or add a row for the kind to it)")
+    assert run(capsys, "validate", str(folder))[0] == 0  # the default set maps every kind
+    code, out, err = run(capsys, "validate", str(folder), "--assumptions", str(unmapped))
+    assert (code, out) == (2, "") and line in err.splitlines()
+    store = tmp_path / "s.duckdb"
+    code, _, err = run(capsys, "close", str(folder), "--valuation-date", "2024-12-31",
+                       "--assumptions", str(unmapped), "--store", str(store))
+    assert code == 2 and line in err.splitlines() and "Traceback" not in err
+    assert not store.exists()
+
+
 def test_the_claim_columns_the_set_segments_by_must_be_in_the_claims_file(tmp_path):
     folder = pack_with(tmp_path / "p")
     limits = dataclasses.replace(default_limits(), claim_columns=("cause", "region"))

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from reserva.errors import AssumptionError
+from reserva.errors import AssumptionError, InputError
 from reserva.io.assumptions import default_root, load_assumptions, write_manifest
+from reserva.io.readers import read_pack
 from reserva.pipeline import close
 
 HANDMADE = Path(__file__).resolve().parents[1] / "data" / "handmade"
@@ -64,6 +65,22 @@ def test_a_kind_given_twice_is_refused(tmp_path):
 def test_a_kind_of_the_snapshot_without_a_row_is_refused(tmp_path):
     lines = [x for x in DEFAULT_MAP.splitlines(keepends=True) if not x.startswith("payable,")]
     missing = _set_with_map(tmp_path / "set", "".join(lines))
+    # the pack checked against the default set (a close on the set refuses it when reading it,
+    # test_the_close_refuses_a_kind_the_map_lacks_before_any_stage): the mapping refuses too
+    pack = read_pack(HANDMADE)
     with pytest.raises(AssumptionError, match="liability kind.s. payable of the liabilities "
                                               "snapshot have no row of liability_map.csv"):
-        close(HANDMADE, "2024-06-30", assumptions=missing, write=False)
+        close(HANDMADE, "2024-06-30", assumptions=missing, write=False, pack=pack)
+
+
+def test_the_close_refuses_a_kind_the_map_lacks_before_any_stage(tmp_path):
+    lines = [x for x in DEFAULT_MAP.splitlines(keepends=True) if not x.startswith("payable,")]
+    missing = _set_with_map(tmp_path / "set", "".join(lines))
+    stages: list[str] = []
+    with pytest.raises(InputError) as exc:
+        close(HANDMADE, "2024-06-30", assumptions=missing, write=False, progress=stages.append)
+    assert stages == []  # refused when the pack is read and checked
+    assert {(c.file, c.column, c.value) for c in exc.value.cells} == {
+        ("liabilities.csv", "kind", "payable")}
+    assert all(c.expected.startswith("a liability kind of liability_map.csv of assumption set")
+               for c in exc.value.cells)
