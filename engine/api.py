@@ -11,12 +11,16 @@ asked.
     life_reserve(plan, age, ...)             -> dict          net premium and reserve of a contract
     runs(store)                              -> DataFrame     the runs of a store, with lineage
     results(store, table, run_id=None)       -> DataFrame     one results table of a stored run
+    scenarios(store, run_id=None)            -> list          the scenarios of a stored run
+    stored_report(store, kind="close")       -> Report        a stored run's report, as a model
 
 Each function is the library call behind a command of the same purpose (``reserva validate``,
-``close``, ``upr``, ``ibnr``, ``life``, ``runs``, ``kpi``); errors are the engine's
-(``reserva.errors``: ``InputError`` with every bad cell, ``ArgumentError`` naming a bad
-argument, ``AssumptionError``, ``StoreError``, ``ComputationError``; the first three are also
-``ValueError``). Unlike ``reserva close``, ``close`` here **writes nothing by default**: it
+``close``, ``upr``, ``ibnr``, ``life``, ``runs``, ``kpi``, ``liquidity``, ``alm``);
+``stored_report`` gives what such a command shows of a stored run as the report model
+(``reserva.report.model``: frozen sections, tables of plain values and figure data) for
+another renderer. Errors are the engine's (``reserva.errors``: ``InputError`` with every
+bad cell, ``ArgumentError`` naming a bad argument, ``AssumptionError``, ``StoreError``,
+``ComputationError``; the first three are also ``ValueError``). Unlike ``reserva close``, ``close`` here **writes nothing by default**: it
 reads the store only when one is given (for the opening reserves) and stores the run only with
 ``write=True``. The package ``reserva`` re-exports these names (``reserva.close(...)``).
 """
@@ -40,7 +44,8 @@ from reserva.pipeline import CloseResult, spot_upr
 
 __all__ = [
     "load_pack", "load_assumptions", "derive", "close", "close_many", "upr_at", "triangle_ibnr",
-    "life_reserve", "runs", "results", "DataPack", "AssumptionSet", "CloseResult",
+    "life_reserve", "runs", "results", "scenarios", "stored_report", "DataPack",
+    "AssumptionSet", "CloseResult",
 ]
 
 PLANS = {"whole_life": "whole_life", "endowment": "endowment", "term": "individual_life"}
@@ -493,3 +498,65 @@ def results(store: str | Path, table: str = "kpis", run_id: int | None = None,
     from reserva.store.runs import read_results
 
     return read_results(Path(store), table, run_id, scenario)[1]
+
+
+def scenarios(store: str | Path, run_id: int | None = None) -> list[str]:
+    """The scenarios stored for a run, ``base`` (the close's) first, then by name.
+
+    Parameters
+    ----------
+    store : str or Path
+        The DuckDB store.
+    run_id : int, optional
+        The run (default: the latest completed run).
+    """
+    from reserva.store.runs import scenarios as _scenarios
+
+    return _scenarios(Path(store), run_id)
+
+
+def stored_report(store: str | Path, kind: str = "close", *, run_id: int | None = None,
+                  scenario: str = "base", product: str | None = None, full: bool = False):
+    """A report of a stored run as the report model, what the command of ``kind`` shows.
+
+    The model (``reserva.report.model.Report``: sections of tables with plain values and their
+    formats, KPI tables, flags, notes, and figure data) is frozen and formats nothing: the
+    terminal is one renderer of it (``reserva.report.terminal.show(report)``), an HTML or
+    spreadsheet report may be another.
+
+    Parameters
+    ----------
+    store : str or Path
+        The DuckDB store.
+    kind : {"close", "kpi", "trend", "pending", "liquidity", "alm", "runs"}
+        ``close``: what ``reserva close`` shows of a run (reserves, UPR roll-forward, IBNR
+        analysis of change, ALR, KPIs and flags, liquidity, notes, a figure of the reserves);
+        the others what ``reserva kpi`` (``--trend``, ``--pending``), ``liquidity``, ``alm``
+        and ``runs`` show.
+    run_id : int, optional
+        The run (default: the latest completed run having ``scenario``); not for ``trend``
+        and ``runs``.
+    scenario : str
+        The scenario of the run's results (default ``base``, the close's).
+    product : str, optional
+        One column (a product, or ``ALL``) of ``kpi``, ``trend``, ``liquidity``, ``alm``.
+    full : bool
+        ``kpi``: every indicator and cell (nothing folded).
+
+    Returns
+    -------
+    reserva.report.model.Report
+        The report: ``title``, ``sections`` (``report.section("kpis")``), ``figures``,
+        ``run_id``.
+
+    Raises
+    ------
+    ArgumentError
+        An unknown ``kind``, an option the report does not read, a ``product`` the run lacks.
+    StoreError
+        No such store, run or scenario (the error lists the run's scenarios).
+    """
+    from reserva.report.builders import stored_report as _stored_report
+
+    return _stored_report(Path(store), kind, run_id=run_id, scenario=scenario,
+                          product=product, full=full)

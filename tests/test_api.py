@@ -325,8 +325,8 @@ def test_derive_gives_a_variant_with_its_own_identity():
     b = reserva.derive(base, settings={("alm", "discount_rate"): 0.03})
     c = reserva.derive(multipliers={("alm", "shock_bp"): 2})
     assert a.set_hash == b.set_hash != c.set_hash and a.parent_hash == base.set_hash
-    assert a.setting("alm", "discount_rate") == 0.03
-    assert base.setting("alm", "discount_rate") == 0.05
+    assert a.settings.alm.discount_rate == 0.03
+    assert base.settings.alm.discount_rate == 0.05
     assert reserva.derive(base) is base  # no override: the set itself
 
 

@@ -1,5 +1,6 @@
 """Report builders: one per report, each assembling the report model (``reserva.report.model``)
-from a stored run through the store's readers (scenario ``base``, the close's), or from a spot
+from a stored run through the store's readers (of one scenario: ``base``, the close's, unless
+asked for another; a report of another scenario names it in its titles), or from a spot
 check's result. The ``*_rows`` functions give the same reports' rows for an export (CSV, JSON).
 
 Reports of the store:
@@ -14,8 +15,9 @@ Reports of the store:
 Reports of a spot check (nothing stored): ``upr_report``, ``ibnr_report``, ``life_report``,
 ``match_report``.
 
-A run's notes are stored as one text, joined by ``"; "`` (which a note may hold itself):
-``split_notes`` cuts it where a note begins (a column of the run or a known opening,
+A run's notes are stored one a row (``run_notes``) and read back as they are. A run stored
+before that table existed has them as one text only, joined by ``"; "`` (which a note may hold
+itself): ``split_notes`` cuts it where a note begins (a column of the run or a known opening,
 ``NOTE_HEADS``), which gives back the close's notes.
 """
 
@@ -49,7 +51,15 @@ from reserva.report.model import (
     Table,
     table_from_frame,
 )
-from reserva.store.runs import kpi_trend, list_runs, read_results, run_record
+from reserva.store.results import BASE
+from reserva.store.runs import (
+    kpi_trend,
+    latest_run,
+    list_runs,
+    read_results,
+    run_notes,
+    run_record,
+)
 from reserva.vocab import PROGRAMME, RESERVES
 
 LIQUIDITY_ORDER = {"projection": 0, "rule_of_thumb": 1, "factor": 2, "static": 3}
@@ -61,19 +71,22 @@ NOTE_HEAD_PATTERNS = (re.compile(r"\d+ claims with an event before the first ori
 
 # --- the close ------------------------------------------------------------------------------
 
-def close_summary(store: Path, run_id: int) -> Report:
+def close_summary(store: Path, run_id: int | None = None, scenario: str = BASE) -> Report:
     """What ``reserva close`` shows of a stored run (module docstring).
 
     Parameters
     ----------
     store : Path
         The DuckDB store.
-    run_id : int
-        The stored run.
+    run_id : int, optional
+        The stored run (default: the latest completed run having ``scenario``).
+    scenario : str
+        The scenario of the run's results (default ``base``, the close's).
     """
+    run_id = latest_run(store, run_id, scenario)
     rec = run_record(store, run_id)
     vd, ps = rec["valuation_date"].date(), rec["period_start"].date()
-    read = {t: read_results(store, t, run_id)[1] for t in (
+    read = {t: read_results(store, t, run_id, scenario)[1] for t in (
         "reserves", "upr_rollforward", "ibnr_change", "kpis", "alr_policy", "liquidity",
         "kpi_pending_claims")}
     columns = run_columns(read["kpis"], read["reserves"])
@@ -91,18 +104,37 @@ def close_summary(store: Path, run_id: int) -> Report:
             alr, f"ALR at {vd}: savings accounts and life contracts"),)))
     kpis = read["kpis"]
     sections.append(Section("kpis", (
-        kpi_table(kpis, f"KPIs, period {ps} .. {vd} (run {run_id})"), flags(kpis))))
-    liquidity: list = [programme_liquidity(read["liquidity"], run_id)]
+        kpi_table(kpis, f"KPIs, period {ps} .. {vd} ({_run(run_id, scenario)})"),
+        flags(kpis))))
+    liquidity: list = [programme_liquidity(read["liquidity"], run_id, scenario)]
     pending = len(read["kpi_pending_claims"])
     if pending:
         liquidity.append(Lines((
             f"{pending} claims selected for the timeliness schedule are not yet processed: "
-            f"`reserva kpi --pending --run {run_id}` lists them",)))
+            f"`reserva kpi --pending {_options(run_id, scenario)}` lists them",)))
     sections.append(Section("liquidity", tuple(liquidity)))
-    sections.append(Section("notes", notes=split_notes(rec["notes"], columns)))
-    return Report(f"Close of {ps} .. {vd} (run {run_id})", tuple(sections),
+    sections.append(Section("notes", notes=notes_of(store, run_id, rec["notes"], columns)))
+    return Report(f"Close of {ps} .. {vd} ({_run(run_id, scenario)})", tuple(sections),
                   figures=(reserves_figure(read["reserves"]),), run_id=run_id,
-                  meta=(("valuation_date", str(vd)), ("period_start", str(ps))))
+                  meta=(("valuation_date", str(vd)), ("period_start", str(ps)),
+                        ("scenario", scenario)))
+
+
+def _run(run_id: int, scenario: str, head: str = "run") -> str:
+    """``run 3``, or ``run 3, scenario stress`` for a scenario other than ``base``."""
+    return f"{head} {run_id}" + ("" if scenario == BASE else f", scenario {scenario}")
+
+
+def _options(run_id: int, scenario: str) -> str:
+    """The options of a command reading the run (and its scenario when not ``base``)."""
+    return f"--run {run_id}" + ("" if scenario == BASE else f" --scenario {scenario}")
+
+
+def notes_of(store: Path, run_id: int, text, columns: Iterable[str]) -> tuple[str, ...]:
+    """A run's notes: as stored one a row, or split from ``text`` (its ``runs.notes``) for a run
+    stored before the notes had their own table (``split_notes``)."""
+    notes = run_notes(store, run_id)
+    return split_notes(text, columns) if notes is None else notes
 
 
 def run_columns(kpis: pd.DataFrame, reserves: pd.DataFrame) -> tuple[str, ...]:
@@ -192,7 +224,7 @@ def _sum(values: pd.Series) -> float:
     return float(np.nansum(values.to_numpy(dtype=np.float64)))
 
 
-def programme_liquidity(liq: pd.DataFrame, run_id: int) -> Measures:
+def programme_liquidity(liq: pd.DataFrame, run_id: int, scenario: str = BASE) -> Measures:
     """The programme's 3-month liquidity ratios by method (the KPI's method marked)."""
     rows = liq[(liq["product_id"] == PROGRAMME) & (liq["horizon_months"] == 3)]
     rows = rows.iloc[np.argsort(rows["method"].map(LIQUIDITY_ORDER).fillna(9).to_numpy(),
@@ -200,7 +232,8 @@ def programme_liquidity(liq: pd.DataFrame, run_id: int) -> Measures:
     return Measures("Liquidity, programme, 3 months", tuple(
         Measure(f"{r.method}{' (KPI)' if r.kpi else ''}", float(r.ratio), "percent")
         for r in rows.itertuples(index=False)),
-        f" -- `reserva liquidity --run {run_id}`, `reserva alm --run {run_id}`")
+        f" -- `reserva liquidity {_options(run_id, scenario)}`, "
+        f"`reserva alm {_options(run_id, scenario)}`")
 
 
 # --- KPIs -----------------------------------------------------------------------------------
@@ -229,22 +262,22 @@ def flags(kpis: pd.DataFrame) -> Flags:
     return Flags(tuple(out))
 
 
-def kpi_rows(store: Path, run_id: int | None = None,
-             product: str | None = None) -> tuple[int, pd.DataFrame]:
+def kpi_rows(store: Path, run_id: int | None = None, product: str | None = None,
+             scenario: str = BASE) -> tuple[int, pd.DataFrame]:
     """A run's KPI rows (one column, or every column) for an export: run id and rows."""
-    rid, kpis = read_results(store, "kpis", run_id)
+    rid, kpis = read_results(store, "kpis", run_id, scenario)
     kpis = kpis[kpis["product_id"].isin(pick_columns(kpis, product))]
     return rid, kpis.drop(columns=["position"])
 
 
 def kpi_report(store: Path, run_id: int | None = None, *, product: str | None = None,
-               full: bool = False) -> Report:
+               full: bool = False, scenario: str = BASE) -> Report:
     """``reserva kpi``: a run's KPI table (one column or every column) and its flags."""
-    rid, kpis = read_results(store, "kpis", run_id)
+    rid, kpis = read_results(store, "kpis", run_id, scenario)
     kpis = kpis[kpis["product_id"].isin(pick_columns(kpis, product))]
     rec = run_record(store, rid)
     title = (f"KPIs, period {rec['period_start'].date()} .. {rec['valuation_date'].date()} "
-             f"(run {rid}, edition {rec['edition']})")
+             f"({_run(rid, scenario)}, edition {rec['edition']})")
     return Report(title, (Section("kpis", (kpi_table(kpis, title, full=full), flags(kpis))),),
                   run_id=rid)
 
@@ -261,19 +294,20 @@ def pick_columns(frame: pd.DataFrame, product: str | None) -> list[str]:
     return [product]
 
 
-def trend_rows(store: Path, product: str | None = None) -> pd.DataFrame:
+def trend_rows(store: Path, product: str | None = None, scenario: str = BASE) -> pd.DataFrame:
     """Each indicator across the stored valuation dates (latest run of each date), for an
     export."""
-    return kpi_trend(store, product).drop(columns=["position"])
+    return kpi_trend(store, product, scenario).drop(columns=["position"])
 
 
-def trend_report(store: Path, product: str | None = None) -> Report:
+def trend_report(store: Path, product: str | None = None, scenario: str = BASE) -> Report:
     """``reserva kpi --trend``: per column, its indicators across the stored valuation dates
     (latest run of each date); figure data: one series per column and indicator."""
-    t = kpi_trend(store, product)
+    t = kpi_trend(store, product, scenario)
     tables, figures = [], []
+    which = "" if scenario == BASE else f", scenario {scenario}"
     for p in dict.fromkeys(t["product_id"]):
-        table = trend_table(t, p, f"KPI trend, {p} (latest run of each valuation date)")
+        table = trend_table(t, p, f"KPI trend, {p} (latest run of each valuation date{which})")
         tables.append(table)
         figures.append(Figure(f"KPI trend, {p}", "valuation date", tuple(
             Series(r.label.strip(), table.columns, tuple(c.value for c in r.cells))
@@ -294,19 +328,21 @@ def trend_table(trend: pd.DataFrame, product: str, title: str) -> KpiTable:
                tuple(cells.get((ind, d), na) for d in dates)) for ind in order), layout="trend")
 
 
-def pending_rows(store: Path, run_id: int | None = None) -> tuple[int, pd.DataFrame]:
+def pending_rows(store: Path, run_id: int | None = None,
+                 scenario: str = BASE) -> tuple[int, pd.DataFrame]:
     """The claims a run's timeliness schedule waits for (report date as text): id and rows."""
-    rid, frame = read_results(store, "kpi_pending_claims", run_id)
+    rid, frame = read_results(store, "kpi_pending_claims", run_id, scenario)
     frame["report_date"] = frame["report_date"].astype(str)
     return rid, frame
 
 
-def pending_report(store: Path, run_id: int | None = None) -> Report:
+def pending_report(store: Path, run_id: int | None = None, scenario: str = BASE) -> Report:
     """``reserva kpi --pending``: the claims selected for the timeliness schedule, not yet
     processed."""
-    rid, frame = pending_rows(store, run_id)
-    return Report(f"Run {rid}: pending claims", (Section("pending", (table_from_frame(
-        frame, f"Run {rid}: {len(frame)} claims selected for the timeliness schedule, "
+    rid, frame = pending_rows(store, run_id, scenario)
+    run = _run(rid, scenario, "Run")
+    return Report(f"{run}: pending claims", (Section("pending", (table_from_frame(
+        frame, f"{run}: {len(frame)} claims selected for the timeliness schedule, "
                "not yet processed"),)),), run_id=rid)
 
 
@@ -324,21 +360,22 @@ def runs_report(store: Path) -> Report:
     return Report("Runs", (Section("runs", (Table("Runs", tuple(columns), rows),)),))
 
 
-def liquidity_rows(store: Path, run_id: int | None = None,
-                   product: str | None = None) -> tuple[int, list[str], pd.DataFrame]:
+def liquidity_rows(store: Path, run_id: int | None = None, product: str | None = None,
+                   scenario: str = BASE) -> tuple[int, list[str], pd.DataFrame]:
     """A run's liquidity rows (one column or every column): run id, columns, rows."""
-    rid, liq = read_results(store, "liquidity", run_id)
+    rid, liq = read_results(store, "liquidity", run_id, scenario)
     cols = pick_columns(liq, product)
     return rid, cols, liq[liq["product_id"].isin(cols)]
 
 
-def liquidity_report(store: Path, run_id: int | None = None,
-                     product: str | None = None) -> Report:
+def liquidity_report(store: Path, run_id: int | None = None, product: str | None = None,
+                     scenario: str = BASE) -> Report:
     """``reserva liquidity``: per column, its ratios by method and horizon."""
-    rid, cols, liq = liquidity_rows(store, run_id, product)
+    rid, cols, liq = liquidity_rows(store, run_id, product, scenario)
     percent = {"ratio": Column("ratio", "percent")}
-    return Report(f"Run {rid}: liquidity", (Section("liquidity", tuple(
-        table_from_frame(liquidity_frame(liq, p), f"Run {rid}: liquidity, {p}", percent)
+    run = _run(rid, scenario, "Run")
+    return Report(f"{run}: liquidity", (Section("liquidity", tuple(
+        table_from_frame(liquidity_frame(liq, p), f"{run}: liquidity, {p}", percent)
         for p in cols)),), run_id=rid)
 
 
@@ -357,32 +394,35 @@ def liquidity_frame(liq: pd.DataFrame, product: str) -> pd.DataFrame:
     })
 
 
-def alm_rows(store: Path, run_id: int | None = None, product: str | None = None
-             ) -> tuple[int, list[str], dict[str, pd.DataFrame]]:
+def alm_rows(store: Path, run_id: int | None = None, product: str | None = None,
+             scenario: str = BASE) -> tuple[int, list[str], dict[str, pd.DataFrame]]:
     """A run's ALM rows: run id, columns shown, and the ladder and PV measures of those
     columns with the investment-policy checks."""
-    rid, ladder = read_results(store, "alm_ladder", run_id)
-    _, measures = read_results(store, "alm_measures", rid)
-    _, checks = read_results(store, "alm_checks", rid)
+    rid, ladder = read_results(store, "alm_ladder", run_id, scenario)
+    _, measures = read_results(store, "alm_measures", rid, scenario)
+    _, checks = read_results(store, "alm_checks", rid, scenario)
     cols = pick_columns(ladder, product) if len(ladder) or product else []
     return rid, cols, {"ladder": ladder[ladder["product_id"].isin(cols)],
                        "measures": measures[measures["product_id"].isin(cols)],
                        "checks": checks}
 
 
-def alm_report(store: Path, run_id: int | None = None, product: str | None = None) -> Report:
+def alm_report(store: Path, run_id: int | None = None, product: str | None = None,
+               scenario: str = BASE) -> Report:
     """``reserva alm``: per column the maturity ladder and the PV surplus with its shocks,
     then the investment-policy checks."""
-    rid, cols, rows = alm_rows(store, run_id, product)
+    rid, cols, rows = alm_rows(store, run_id, product, scenario)
     matching = {"matching": Column("matching", "percent")}
+    run = _run(rid, scenario, "Run")
     blocks: list = []
     for p in cols:
         blocks.append(table_from_frame(ladder_frame(rows["ladder"], p),
-                                       f"Run {rid}: maturity ladder, {p}", matching))
+                                       f"{run}: maturity ladder, {p}", matching))
         blocks.append(table_from_frame(measures_frame(rows["measures"], p),
-                                       f"Run {rid}: PV surplus and shocks, {p}"))
-    blocks.append(Lines((f"Investment-policy checks (run {rid}):", *check_lines(rows["checks"]))))
-    return Report(f"Run {rid}: asset-liability matching", (Section("alm", tuple(blocks)),),
+                                       f"{run}: PV surplus and shocks, {p}"))
+    blocks.append(Lines((f"Investment-policy checks ({_run(rid, scenario)}):",
+                         *check_lines(rows["checks"]))))
+    return Report(f"{run}: asset-liability matching", (Section("alm", tuple(blocks)),),
                   run_id=rid)
 
 
@@ -418,3 +458,64 @@ def check_lines(checks: pd.DataFrame) -> list[str]:
                      f"({rows[0].rule})" if len(rows) > 1 else
                      f"PASS {rows[0].name}: {rows[0].value} (limit {rows[0].limit}; {rows[0].rule})")
     return lines
+
+
+# --- one entry for every report of the store ------------------------------------------------
+
+STORED_REPORTS = ("close", "kpi", "trend", "pending", "liquidity", "alm", "runs")
+_TAKES = {  # the options each report reads besides the store
+    "close": ("run_id", "scenario"), "kpi": ("run_id", "scenario", "product", "full"),
+    "trend": ("scenario", "product"), "pending": ("run_id", "scenario"),
+    "liquidity": ("run_id", "scenario", "product"), "alm": ("run_id", "scenario", "product"),
+    "runs": (),
+}
+
+
+def stored_report(store: Path, kind: str = "close", *, run_id: int | None = None,
+                  scenario: str = BASE, product: str | None = None,
+                  full: bool = False) -> Report:
+    """The report ``kind`` of a stored run (or of the store: ``trend``, ``runs``).
+
+    Parameters
+    ----------
+    store : Path
+        The DuckDB store.
+    kind : str
+        One of ``STORED_REPORTS``: ``close`` (what ``reserva close`` shows), ``kpi``,
+        ``trend``, ``pending``, ``liquidity``, ``alm``, ``runs``.
+    run_id : int, optional
+        The run (default: the latest completed run having ``scenario``).
+    scenario : str
+        The scenario of the run's results (default ``base``, the close's).
+    product : str, optional
+        One column (a product, or ``ALL``) of ``kpi``, ``trend``, ``liquidity``, ``alm``.
+    full : bool
+        ``kpi``: every indicator and cell (nothing folded).
+
+    Raises
+    ------
+    ArgumentError
+        An unknown ``kind``, or an option the report does not read.
+    """
+    if kind not in STORED_REPORTS:
+        raise ArgumentError.bad("kind", kind, f"one of {', '.join(STORED_REPORTS)}")
+    values = {"run_id": run_id, "scenario": scenario, "product": product, "full": full}
+    defaults = {"run_id": None, "scenario": BASE, "product": None, "full": False}
+    extra = [k for k in values if values[k] != defaults[k] and k not in _TAKES[kind]]
+    if extra:
+        reads = ", ".join(_TAKES[kind]) or "the store only"
+        raise ArgumentError.bad(extra[0], values[extra[0]],
+                                f"no {extra[0]} for report {kind!r} (it reads {reads})")
+    if kind == "close":
+        return close_summary(store, run_id, scenario)
+    if kind == "kpi":
+        return kpi_report(store, run_id, product=product, full=full, scenario=scenario)
+    if kind == "trend":
+        return trend_report(store, product, scenario)
+    if kind == "pending":
+        return pending_report(store, run_id, scenario)
+    if kind == "liquidity":
+        return liquidity_report(store, run_id, product, scenario)
+    if kind == "alm":
+        return alm_report(store, run_id, product, scenario)
+    return runs_report(store)

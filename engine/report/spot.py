@@ -1,9 +1,17 @@
 """Report builders of the spot checks (nothing stored): the report model
 (``reserva.report.model``) of a UPR at a date, the IBNR of a triangle, a life contract's net
 premium and reserve, and a cash-matching portfolio, from the result the library computed.
+
+``triangle_ibnr_document`` is the library call of ``reserva ibnr``: the assumption set's
+factor options (with the overrides given), the triangle file and its exposure read and
+checked, the IBNR computed, as the document (plain JSON-ready values) that ``ibnr_report``
+draws on a terminal and that the command prints as JSON.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -71,9 +79,80 @@ def _number(x) -> float:
     return float("nan") if x is None else float(x)
 
 
-def ibnr_report(doc: dict, *, name: str, zeros: str, tail: float) -> Report:
+def triangle_ibnr_document(triangle_csv: Path, method: str = "chainladder", *,
+                           origin: str | None = None, development: str | None = None,
+                           value: str | None = None, exposure_csv: Path | None = None,
+                           apriori: float | None = None, zeros: str = "missing",
+                           tail: float | str | None = None,
+                           sigma_extrapolation: str | None = None,
+                           assumptions="default", kind: str = "other",
+                           bootstrap_sims: int = 0, seed: int = 42) -> dict:
+    """The IBNR of a cumulative triangle CSV as its document (``reserva ibnr``).
+
+    Parameters
+    ----------
+    triangle_csv : Path
+        A long (origin, development, value) or wide triangle CSV.
+    method : str
+        An IBNR method of the registry for a triangle (either spelling).
+    origin, development, value : str, optional
+        The columns of a long CSV (default: origin, development, value).
+    exposure_csv : Path, optional
+        A CSV ``origin,exposure`` for bf, capecod and benktander.
+    apriori : float, optional
+        The expected loss ratio of bf and benktander.
+    zeros : {"missing", "data"}
+        How a cumulative 0 is read.
+    tail : float or "exponential", optional
+        Overrides the tail of the set's factor options.
+    sigma_extrapolation : str, optional
+        Overrides the sigma rule of the set's factor options.
+    assumptions : str or AssumptionSet
+        The set (a name, a path, or a set already loaded, e.g. a variant) whose
+        ``ibnr_options.csv`` row ``kind`` gives the factor options and whose ``[input]
+        max_money`` bounds the cells and exposures.
+    kind : str
+        The product kind of that row.
+    bootstrap_sims, seed : int
+        ODP bootstrap simulations (0: none) and their seed.
+
+    Returns
+    -------
+    dict
+        ``reserva.reserves.claims.triangle_ibnr.document``: method, origins, totals, ldf, tail,
+        diagnostics and, with a bootstrap, bootstrap.
+
+    Raises
+    ------
+    AssumptionError, InputError, ArgumentError, ComputationError
+        The set, the files' cells (every bad cell at once), the options, a result that is not
+        finite; in that order.
+    """
+    from reserva.io.assumptions import AssumptionSet, load_assumptions
+    from reserva.io.limits import InputLimits
+    from reserva.io.triangle_csv import read_exposure_csv, read_triangle_csv
+    from reserva.reserves.claims.triangle_ibnr import document, triangle_ibnr
+
+    a = assumptions if isinstance(assumptions, AssumptionSet) else load_assumptions(assumptions)
+    options = a.ibnr(kind)
+    options = replace(options, tail=options.tail if tail is None else tail,
+                      sigma_extrapolation=sigma_extrapolation or options.sigma_extrapolation)
+    max_money = InputLimits.of(a).max_money
+    tri = read_triangle_csv(triangle_csv, origin=origin, development=development, value=value,
+                            max_money=max_money)
+    exp = read_exposure_csv(exposure_csv, tri.origins, max_money=max_money) \
+        if exposure_csv else None
+    r = triangle_ibnr(tri.cumulative, method, exposure=exp, apriori=apriori,
+                      bootstrap_sims=bootstrap_sims, seed=seed, zeros=zeros, options=options,
+                      origins=tri.origins, ages=tri.ages)
+    return document(r, tri.origins, tri.ages)
+
+
+def ibnr_report(doc: dict, *, name: str, zeros: str, tail: float | None = None) -> Report:
     """``reserva ibnr``: the IBNR by origin of a triangle file ``name`` with its totals (and
-    bootstrap lines), then one review line per diagnostic."""
+    bootstrap lines), then one review line per diagnostic; ``tail`` the tail factor used
+    (default: the document's)."""
+    tail = doc["tail"] if tail is None else tail
     title = f"IBNR of {name} ({doc['method']}, zeros {zeros}, tail {tail:g})"
     boot = doc.get("bootstrap")
     if boot is not None:

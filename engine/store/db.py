@@ -12,7 +12,8 @@ was: nothing is written before the checks pass.
 Connections are taken through ``reading`` and ``writing``, which hold the store's access lock
 (``reserva.store.lock``). A reader finding an older Reserva store applies the missing
 migrations first (each adds tables or columns; none changes a stored value: migration 12
-rebuilds the result tables with their scenario key, the rows so far being scenario ``base``).
+rebuilds the result tables with their scenario key, the rows so far being scenario ``base``;
+13 adds the table of run notes, empty for the runs stored before it).
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 
 A migration is SQL, or a function of the connection when it depends on what the store holds
 (12 rebuilds each result table with a ``scenario`` column: its rows so far are the close's,
-scenario ``base``). A migration's text never changes once released: a later change of the
-schema is a new migration.
+scenario ``base``). 13 adds ``run_notes``, a run's notes one a row, without filling it for
+the runs already stored (their notes stay in ``runs.notes``, one text; the readers split it).
+A migration's text never changes once released: a later change of the schema is a new
+migration.
 """
 
 from __future__ import annotations
@@ -209,4 +211,12 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
         ALTER TABLE runs ADD COLUMN assumption_overrides VARCHAR;
     """),
     (12, "results keyed by run and scenario", add_scenario_key),
+    # IF NOT EXISTS: a store whose bookkeeping lost the row of 13 (but kept the table) is
+    # brought forward again without failing; the notes of earlier runs stay in runs.notes only
+    (13, "the notes of a run as a list", """
+        CREATE TABLE IF NOT EXISTS run_notes (
+            run_id BIGINT NOT NULL, seq INTEGER NOT NULL, note VARCHAR NOT NULL,
+            PRIMARY KEY (run_id, seq)
+        );
+    """),
 )

@@ -1,10 +1,16 @@
 """Runs: append-only, with lineage; all results of a run are written in ONE transaction.
 
-A run is one row of ``runs``; its results are the tables of ``reserva.store.results``, keyed
-by (run_id, scenario). A close writes scenario ``base`` with its run (``save_run``); a stress
-check or a projection adds its scenarios to a stored run afterwards (``save_scenario``: one
-transaction per scenario, never replacing one). Readers take scenario ``base`` unless asked
-for another.
+A run is one row of ``runs`` and its notes, one a row of ``run_notes`` (``seq`` from 0, in
+the close's order; ``runs.notes`` keeps them joined by ``"; "`` as before, for older readers);
+its results are the tables of ``reserva.store.results``, keyed by (run_id, scenario). A close
+writes scenario ``base`` with its run (``save_run``); a stress check or a projection adds its
+scenarios to a stored run afterwards (``save_scenario``: one transaction per scenario, never
+replacing one). Readers take scenario ``base`` unless asked for another; a scenario a run (or
+the store) lacks is a ``StoreError`` listing the scenarios there are.
+
+The notes are the run's lineage, not a result of a scenario: ``run_notes`` is keyed by run
+only and is not a table of the result registry (``reserva.store.results``), whose tables are
+keyed by (run, scenario), made from a close's result and stored by ``save_scenario`` too.
 
 Identifiers from data (and scenario names) are only ever passed as query parameters or
 through registered frames, never spliced into SQL.
@@ -26,9 +32,9 @@ from reserva.store.db import first_line, reading, writing
 from reserva.store.results import BASE, BY_NAME, RESULT_TABLES
 
 __all__ = [
-    "BASE", "RESULT_TABLES", "RunRecord", "kpi_trend", "list_runs", "opening_reserves",
-    "read_results", "resolve_run", "run_record", "same_run", "save_run", "save_scenario",
-    "scenarios",
+    "BASE", "RESULT_TABLES", "RunRecord", "kpi_trend", "latest_run", "list_runs",
+    "opening_reserves", "read_results", "resolve_run", "run_notes", "run_record", "same_run",
+    "save_run", "save_scenario", "scenarios", "store_scenarios",
 ]
 
 
@@ -48,7 +54,9 @@ class RunRecord:
     opening_run_id: int | None
     timings: dict
     status: str = "completed"
-    notes: str = ""
+    # the run's notes, each stored as a row of run_notes (and joined in runs.notes); a str is
+    # a text of notes already joined, as read back from runs.notes: stored in runs.notes only
+    notes: tuple[str, ...] | str = ()
     assumption_parent_hash: str | None = None  # a variant set: its parent's set hash
     assumption_overrides: str | None = None  # a variant set: the canonical JSON of its overrides
 
@@ -200,14 +208,22 @@ def _insert_run(con, store: Path, record: RunRecord, results: dict[str, pd.DataF
                 record.period_start, record.edition, record.assumption_set,
                 record.assumption_hash, record.data_dir, json.dumps(record.input_hashes),
                 record.engine_version, record.opening_source, record.opening_run_id,
-                json.dumps(record.timings), record.status, record.notes,
+                json.dumps(record.timings), record.status, _joined(record.notes),
                 record.assumption_parent_hash, record.assumption_overrides,
             ],
         ).fetchone()[0]
+        if not isinstance(record.notes, str) and record.notes:
+            con.executemany("INSERT INTO run_notes (run_id, seq, note) VALUES (?, ?, ?)",
+                            [[run_id, i, str(n)] for i, n in enumerate(record.notes)])
         _insert_tables(con, run_id, scenario, results)
         return int(run_id)
 
     return _in_transaction(con, f"cannot write run to store {store}", insert)
+
+
+def _joined(notes: tuple[str, ...] | str) -> str:
+    """The notes as ``runs.notes`` holds them: one text, joined by ``"; "``."""
+    return notes if isinstance(notes, str) else "; ".join(notes)
 
 
 def _insert_tables(con, run_id: int, scenario: str, results: dict[str, pd.DataFrame]) -> None:
@@ -264,6 +280,53 @@ def scenarios(store: Path, run_id: int | None = None) -> list[str]:
         return _scenarios(con, resolve_run(con, run_id))
 
 
+def store_scenarios(store: Path) -> list[str]:
+    """Every scenario stored for any run of the store, ``base`` first then by name."""
+    with reading(store) as con:
+        if not _has_runs(con):
+            raise StoreError(f"store {store} has no runs; fix: run `reserva close` first")
+        return _all_scenarios(con)
+
+
+def _all_scenarios(con) -> list[str]:
+    union = " UNION ".join(f"SELECT DISTINCT scenario FROM {name}" for name in RESULT_TABLES)
+    found = {r[0] for r in con.execute(union).fetchall()}
+    return sorted(found, key=lambda s: (s != BASE, s))
+
+
+def latest_run(store: Path, run_id: int | None = None, scenario: str = BASE) -> int:
+    """``run_id`` when the store has it and it has ``scenario``; by default the latest completed
+    run having ``scenario`` (StoreError otherwise, listing the scenarios there are)."""
+    with reading(store) as con:
+        if not _has_runs(con):
+            raise StoreError(f"store {store} has no runs; fix: run `reserva close` first")
+        rid = resolve_run(con, run_id, scenario)
+        _check_scenario(con, rid, scenario)
+        return rid
+
+
+def _check_scenario(con, run_id: int, scenario: str) -> None:
+    have = _scenarios(con, run_id)
+    if scenario not in have:
+        raise StoreError(f"run {run_id} has no scenario {scenario!r}; its scenarios: "
+                         f"{', '.join(have) or 'none'}")
+
+
+def run_notes(store: Path, run_id: int) -> tuple[str, ...] | None:
+    """A run's notes in order, as the close gave them; None for a run whose notes are stored
+    as one joined text only (``runs.notes`` of a run stored before ``run_notes`` existed, or
+    given as a text): its reader splits that text."""
+    with reading(store) as con:
+        if not _has_runs(con):
+            raise StoreError(f"store {store} has no runs; fix: run `reserva close` first")
+        row = con.execute("SELECT notes FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        if row is None:
+            raise StoreError(f"run {run_id} is not in the store; fix: see `reserva runs`")
+        notes = tuple(r[0] for r in con.execute(
+            "SELECT note FROM run_notes WHERE run_id = ? ORDER BY seq", [run_id]).fetchall())
+    return None if not notes and row[0] else notes
+
+
 def list_runs(store: Path) -> pd.DataFrame:
     """Every run, oldest first."""
     with reading(store) as con:
@@ -295,6 +358,9 @@ def kpi_trend(store: Path, product: str | None = None, scenario: str = BASE) -> 
             "ORDER BY l.valuation_date, k.position, k.product_id",
             [scenario, product, product],
         ).df()
+        if frame.empty and scenario not in _all_scenarios(con):
+            raise StoreError(f"no run of store {store} has scenario {scenario!r}; its "
+                             f"scenarios: {', '.join(_all_scenarios(con)) or 'none'}")
     if frame.empty:
         what = f" for product {product!r}" if product else ""
         what += f" in scenario {scenario!r}" if scenario != BASE else ""
@@ -315,14 +381,26 @@ def resolve_run(con, run_id: int | None, scenario: str = BASE) -> int:
             row = con.execute("SELECT max(run_id) FROM runs WHERE status = 'completed' "
                               f"AND run_id IN ({having})", [scenario]).fetchone()
         if row[0] is None:
-            what = f" with scenario {scenario!r}" if scenario != BASE else ""
-            raise StoreError(f"the store has no completed run{what}; fix: run `reserva close` "
-                             "first")
+            if scenario == BASE:
+                raise StoreError("the store has no completed run; fix: run `reserva close` "
+                                 "first")
+            raise StoreError(f"the store has no completed run with scenario {scenario!r}; "
+                             f"{_latest_scenarios(con)}")
         return int(row[0])
     row = con.execute("SELECT run_id FROM runs WHERE run_id = ?", [run_id]).fetchone()
     if row is None:
         raise StoreError(f"run {run_id} is not in the store; fix: see `reserva runs`")
     return int(row[0])
+
+
+def _latest_scenarios(con) -> str:
+    """What the latest completed run has, for an error about a scenario no run has."""
+    row = con.execute("SELECT max(run_id) FROM runs WHERE status = 'completed'").fetchone()
+    if row[0] is None:
+        return "fix: run `reserva close` first"
+    return (f"the latest completed run, {int(row[0])}, has scenarios "
+            f"{', '.join(_scenarios(con, int(row[0]))) or 'none'}; the store's scenarios: "
+            f"{', '.join(_all_scenarios(con)) or 'none'}")
 
 
 def read_results(store: Path, table: str, run_id: int | None = None,

@@ -107,8 +107,8 @@ def test_a_date_closed_with_the_same_data_is_not_stored_again(tiny_pack, tmp_pat
 
 def test_the_result_table_registry_agrees_with_the_migrations_and_the_close(tiny_pack, tmp_path):
     """One registry of result tables (reserva.store.results.TABLES, whose names are
-    store.runs.RESULT_TABLES): the migrations create exactly those (besides runs and
-    schema_migrations), and a close produces exactly those, each with the columns of its table
+    store.runs.RESULT_TABLES): the migrations create exactly those (besides runs, its notes
+    run_notes and schema_migrations), and a close produces exactly those, each with the columns of its table
     (run_id and scenario added by the store)."""
     con = connect(tmp_path / "s.duckdb")
     created = {r[0] for r in con.execute(
@@ -117,7 +117,7 @@ def test_the_result_table_registry_agrees_with_the_migrations_and_the_close(tiny
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
         "ORDER BY ordinal_position", [t]).fetchall()] for t in store_runs.RESULT_TABLES}
     con.close()
-    assert created == {"runs", "schema_migrations", *store_runs.RESULT_TABLES}
+    assert created == {"runs", "run_notes", "schema_migrations", *store_runs.RESULT_TABLES}
     tables = engine_close.results_tables(close(tiny_pack, "2024-12-31", write=False))
     assert set(tables) == set(store_runs.RESULT_TABLES)
     for name, frame in tables.items():
