@@ -38,6 +38,44 @@ store_option = click.option(
     "--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help=f"DuckDB store (default: {DEFAULT_STORE} beside the data for close, in the current folder otherwise).",
 )
+scenario_option = click.option(
+    "--scenario", default="base", show_default=True, metavar="NAME",
+    help="Scenario of the run's results (base: the close's; a stress check or a projection "
+         "stores others under the run). An unknown one is an error listing the run's (exit 3).",
+)
+
+
+def variant_options(command):
+    """--set, --multiply, --replace, --overrides: a variant of --assumptions (io.variants)."""
+    for option in reversed([
+        click.option("--set", "set_values", multiple=True, metavar="SECTION.KEY=VALUE",
+                     help="A variant of the set: this setting's new value (repeatable)."),
+        click.option("--multiply", "multiplies", multiple=True, metavar="SECTION.KEY=FACTOR",
+                     help="A variant of the set: this number setting times FACTOR (repeatable)."),
+        click.option("--replace", "replaces", multiple=True, metavar="FILE.csv=PATH",
+                     help="A variant of the set: this table of the set replaced by the CSV file "
+                          "PATH (repeatable)."),
+        click.option("--overrides", "overrides_file", default=None, metavar="FILE",
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A variant of the set: a TOML file of [set], [multiply] and [replace] "
+                          "overrides."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _assumption_set(assumptions: str, set_values, multiplies, replaces, overrides_file):
+    """``assumptions`` itself, or its variant by the overrides options (a derived set)."""
+    from reserva.io.assumptions import load_assumptions
+    from reserva.io.variants import derive, from_options
+
+    overrides = from_options(set_values, multiplies, replaces, overrides_file)
+    if not overrides:
+        return assumptions
+    variant = derive(load_assumptions(assumptions), overrides)
+    click.echo(f"assumption set {variant.set_id}: a variant of {assumptions} "
+               f"(hash {variant.set_hash[:8]})", err=True)
+    return variant
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,7 +108,9 @@ def sample(out_dir: Path, policies: int, seed: int, valuation_date: str, history
 @click.option("--assumptions", default="default", show_default=True,
               help="Assumption set whose input limits and vocabularies the data must meet "
                    "(as the close on that set checks them).")
-def validate(data_dir: Path, assumptions: str) -> None:
+@variant_options
+def validate(data_dir: Path, assumptions: str, set_values, multiplies, replaces,
+             overrides_file) -> None:
     """Check every table of DATA_DIR as a close does: list every bad cell (exit 2), or say it is
     valid (exit 0), with the rows that break a warning rule as warnings on stderr."""
     import reserva.reserves.accrued.alr  # noqa: F401 - registers the mortality tables' ages
@@ -78,6 +118,7 @@ def validate(data_dir: Path, assumptions: str) -> None:
     from reserva.io.limits import InputLimits
     from reserva.io.readers import read_pack
 
+    assumptions = _assumption_set(assumptions, set_values, multiplies, replaces, overrides_file)
     pack = read_pack(data_dir, limits=InputLimits.of(assumptions))
     counts = ", ".join(f"{k} {len(v):,}" for k, v in pack.tables.items())
     for line in pack.warnings[:MAX_CELL_LINES]:
@@ -109,13 +150,16 @@ def validate(data_dir: Path, assumptions: str) -> None:
 @click.option("--rerun", is_flag=True,
               help="Close a date again even when its latest run used the same data, "
                    "assumptions and edition (a new run; nothing is overwritten).")
+@variant_options
 def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet, wait,
-          rerun) -> None:
+          rerun, set_values, multiplies, replaces, overrides_file) -> None:
     """Close the period(s) ending at the valuation date(s): reserves, statements, KPIs, stored.
 
     Each date is closed once, in date order; a date already closed with the same data,
     assumptions and edition is skipped unless --rerun. Progress goes to stderr (a bar on a
     terminal, plain lines otherwise); each date's line is printed as its run is stored.
+    --set, --multiply, --replace and --overrides close on a variant of the set (its id
+    SET+xxxxxxxx, printed on stderr, is stored with the run).
     """
     from reserva.pipeline import CloseResult, close_many
     from reserva.report import terminal
@@ -124,6 +168,7 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet, w
 
     for d in valuation_dates:
         _check_date(d)
+    assumptions = _assumption_set(assumptions, set_values, multiplies, replaces, overrides_file)
     store = store or data_dir / DEFAULT_STORE
     out = terminal.console()
     with CloseProgress(out, terminal.console(stderr=True), store=store, quiet=quiet) as shown:
@@ -237,31 +282,18 @@ def ibnr(triangle_csv, origin, development, value, method, exposure, apriori, ze
     result, and the triangle's diagnostics (json: "diagnostics"; undefined values are null); a
     result that overflows (e.g. --tail 1e308) is an error (exit 4).
     """
-    from dataclasses import replace
-
-    from reserva.io.assumptions import load_assumptions
-    from reserva.io.limits import InputLimits
-    from reserva.io.triangle_csv import read_exposure_csv, read_triangle_csv
     from reserva.report import terminal
-    from reserva.report.spot import ibnr_report
-    from reserva.reserves.claims.triangle_ibnr import document, triangle_ibnr
+    from reserva.report.spot import ibnr_report, triangle_ibnr_document
 
-    a = load_assumptions(assumptions)
-    options = a.ibnr(kind)
-    options = replace(options, tail=options.tail if tail is None else tail,
-                      sigma_extrapolation=sigma_extrapolation or options.sigma_extrapolation)
-    max_money = InputLimits.of(a).max_money
-    tri = read_triangle_csv(triangle_csv, origin=origin, development=development, value=value,
-                            max_money=max_money)
-    exp = read_exposure_csv(exposure, tri.origins, max_money=max_money) if exposure else None
-    r = triangle_ibnr(tri.cumulative, method, exposure=exp, apriori=apriori,
-                      bootstrap_sims=bootstrap_sims, seed=seed, zeros=zeros, options=options,
-                      origins=tri.origins, ages=tri.ages)
-    doc = document(r, tri.origins, tri.ages)
+    doc = triangle_ibnr_document(
+        triangle_csv, method, origin=origin, development=development, value=value,
+        exposure_csv=exposure, apriori=apriori, zeros=zeros, tail=tail,
+        sigma_extrapolation=sigma_extrapolation, assumptions=assumptions, kind=kind,
+        bootstrap_sims=bootstrap_sims, seed=seed)
     if fmt == "json":
         click.echo(json.dumps(doc, indent=1, allow_nan=False))
         return
-    terminal.show(ibnr_report(doc, name=triangle_csv.name, zeros=zeros, tail=r.tail))
+    terminal.show(ibnr_report(doc, name=triangle_csv.name, zeros=zeros))
 
 
 @cli.command()
@@ -313,6 +345,11 @@ def life(plan, age, term, duration, interest, table, sum_insured, premium_mode, 
                               premium_mode=premium_mode, sum_insured=sum_insured))
 
 
+def _head(run_id: int, scenario: str) -> dict:
+    """The head of a stored report's JSON: the run id, and the scenario when not base."""
+    return {"run_id": run_id} if scenario == "base" else {"run_id": run_id, "scenario": scenario}
+
+
 def _check_date(text: str) -> None:
     from reserva.io.arrays import day
 
@@ -352,7 +389,8 @@ def runs(store) -> None:
 @click.option("--all", "show_all", is_flag=True,
               help="Show every indicator and cell of the table (by default families that are n/a "
                    "for a product are folded into one line with their reason).")
-def kpi(run_id, fmt, store, trend, product, pending, show_all) -> None:
+@scenario_option
+def kpi(run_id, fmt, store, trend, product, pending, show_all, scenario) -> None:
     """Print a run's KPI table, or with --trend each indicator across the stored runs."""
     from reserva.report import builders, terminal
     from reserva.report.export import csv_text, json_text
@@ -362,25 +400,26 @@ def kpi(run_id, fmt, store, trend, product, pending, show_all) -> None:
         if run_id is not None:
             raise click.UsageError("--trend reads every stored run; drop --run")
         if fmt == "table":
-            terminal.show(builders.trend_report(store, product))
+            terminal.show(builders.trend_report(store, product, scenario))
         else:
-            rows = builders.trend_rows(store, product)
+            rows = builders.trend_rows(store, product, scenario)
             click.echo(csv_text(rows) if fmt == "csv" else json_text(trend=rows),
                        nl=fmt != "csv")
         return
     if pending:
         if fmt == "table":
-            terminal.show(builders.pending_report(store, run_id))
+            terminal.show(builders.pending_report(store, run_id, scenario))
         else:
-            rid, rows = builders.pending_rows(store, run_id)
+            rid, rows = builders.pending_rows(store, run_id, scenario)
             click.echo(csv_text(rows) if fmt == "csv" else json_text(
-                {"run_id": rid}, pending_claims=rows), nl=fmt != "csv")
+                _head(rid, scenario), pending_claims=rows), nl=fmt != "csv")
         return
     if fmt == "table":
-        terminal.show(builders.kpi_report(store, run_id, product=product, full=show_all))
+        terminal.show(builders.kpi_report(store, run_id, product=product, full=show_all,
+                                          scenario=scenario))
     else:
-        rid, rows = builders.kpi_rows(store, run_id, product)
-        click.echo(csv_text(rows) if fmt == "csv" else json_text({"run_id": rid}, kpis=rows),
+        rid, rows = builders.kpi_rows(store, run_id, product, scenario)
+        click.echo(csv_text(rows) if fmt == "csv" else json_text(_head(rid, scenario), kpis=rows),
                    nl=fmt != "csv")
 
 
@@ -390,7 +429,8 @@ def kpi(run_id, fmt, store, trend, product, pending, show_all) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format (CSV text cells safe for spreadsheets).")
 @store_option
-def liquidity(run_id, product, fmt, store) -> None:
+@scenario_option
+def liquidity(run_id, product, fmt, store, scenario) -> None:
     """A run's liquidity ratios by method (projection, rule of thumb, balance-sheet factors) and
     horizon, and the static ratio, per product with assets and for the programme."""
     from reserva.report import builders, terminal
@@ -398,10 +438,10 @@ def liquidity(run_id, product, fmt, store) -> None:
 
     store = store or Path(DEFAULT_STORE)
     if fmt == "table":
-        terminal.show(builders.liquidity_report(store, run_id, product))
+        terminal.show(builders.liquidity_report(store, run_id, product, scenario))
         return
-    rid, _, rows = builders.liquidity_rows(store, run_id, product)
-    click.echo(csv_text(rows) if fmt == "csv" else json_text({"run_id": rid}, liquidity=rows),
+    rid, _, rows = builders.liquidity_rows(store, run_id, product, scenario)
+    click.echo(csv_text(rows) if fmt == "csv" else json_text(_head(rid, scenario), liquidity=rows),
                nl=fmt != "csv")
 
 
@@ -411,8 +451,9 @@ def liquidity(run_id, product, fmt, store) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Output format.")
 @store_option
+@scenario_option
 @click.pass_context
-def alm(ctx, run_id, product, fmt, store) -> None:
+def alm(ctx, run_id, product, fmt, store, scenario) -> None:
     """Asset-liability matching: a run's maturity ladder, PV surplus, shocks and
     investment-policy checks; `alm match` solves a cash-matching portfolio."""
     if ctx.invoked_subcommand is not None:
@@ -422,10 +463,10 @@ def alm(ctx, run_id, product, fmt, store) -> None:
 
     store = store or Path(DEFAULT_STORE)
     if fmt == "json":
-        rid, _, rows = builders.alm_rows(store, run_id, product)
-        click.echo(json_text({"run_id": rid}, **rows))
+        rid, _, rows = builders.alm_rows(store, run_id, product, scenario)
+        click.echo(json_text(_head(rid, scenario), **rows))
         return
-    terminal.show(builders.alm_report(store, run_id, product))
+    terminal.show(builders.alm_report(store, run_id, product, scenario))
 
 
 @alm.command("match")
@@ -472,11 +513,14 @@ def assumptions_hash(set_dir: Path) -> None:
 
 @assumptions.command("check")
 @click.argument("set_id", default="default")
-def assumptions_check(set_id: str) -> None:
-    """Verify a set against its manifest and read it."""
+@variant_options
+def assumptions_check(set_id: str, set_values, multiplies, replaces, overrides_file) -> None:
+    """Verify a set against its manifest and read it (with overrides: derive the variant and
+    check it, printing its id and hash)."""
     from reserva.io.assumptions import load_assumptions
 
-    a = load_assumptions(set_id)
+    a = _assumption_set(set_id, set_values, multiplies, replaces, overrides_file)
+    a = load_assumptions(a) if isinstance(a, str) else a
     click.echo(f"assumption set {a.set_id}: ok, hash {a.set_hash}, {len(a.file_hashes)} files")
 
 

@@ -15,7 +15,18 @@ Identity::
 
 so the same overrides (given in any order) on the same parent give the same identity, and a
 run records the parent's hash and the overrides JSON as its lineage. A variant is derived from
-a base set only (all overrides at once), so that lineage always names a set that exists.
+a base set only (all overrides at once), so that lineage always names a set that exists, and
+``rebuild`` derives a stored run's variant again from it (the analysis of change of the next
+close needs the opening run's set). A value is held in the type its setting declares (a whole
+number given for a ``float`` setting is that number as a float, a date its ``YYYY-MM-DD``
+text), so ``1`` and ``1.0`` are the same override.
+
+On the command line (``from_options``): ``--set SECTION.KEY=VALUE`` (the value as in
+settings.toml, quotes optional for a text, a list also as ``a,b,c``), ``--multiply
+SECTION.KEY=FACTOR``, ``--replace FILE.csv=PATH``, each repeatable, and ``--overrides FILE``,
+a TOML file of ``[set]``, ``[multiply]`` and ``[replace]`` tables of the same overrides (its
+paths relative to it). The same overrides given there or to ``Overrides.of`` give the same
+identity.
 """
 
 from __future__ import annotations
@@ -28,12 +39,13 @@ import math
 import re
 import shutil
 import tempfile
+import tomllib
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reserva.errors import AssumptionError
+from reserva.errors import ArgumentError, AssumptionError
 from reserva.io.assumptions import (
     MANIFEST,
     AssumptionSet,
@@ -41,7 +53,7 @@ from reserva.io.assumptions import (
     sha256_file,
     write_manifest,
 )
-from reserva.io.settings import check_value, unknown
+from reserva.io.settings import SECTIONS, check_value, unknown
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,18 @@ class Overrides:
             multipliers=tuple((s, k, f) for (s, k), f in (multipliers or {}).items()),
             files=tuple((files or {}).items()),
         )
+
+    @classmethod
+    def from_json(cls, text: str) -> Overrides:
+        """The overrides whose ``canonical_json()`` is ``text`` (as a run stores them)."""
+        try:
+            doc = json.loads(text)
+            return cls(values=tuple(tuple(v) for v in doc["set"]),
+                       multipliers=tuple(tuple(m) for m in doc["multiply"]),
+                       files=tuple(tuple(f) for f in doc["files"]))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise AssumptionError(f"stored overrides {text[:60]!r} cannot be read ({exc}); fix: "
+                                  "derive the set again from its overrides") from None
 
     def __bool__(self) -> bool:
         return bool(self.values or self.multipliers or self.files)
@@ -149,11 +173,194 @@ def derive(parent: AssumptionSet, overrides: Overrides) -> AssumptionSet:
     digest = variant_hash(parent.set_hash, overrides)
     variant = dataclasses.replace(
         child, set_id=f"{parent.set_id}+{digest[:8]}", set_hash=digest,
-        parent_hash=parent.set_hash, overrides=overrides.canonical_json())
+        parent_hash=parent.set_hash, overrides=overrides.canonical_json(),
+        parent_path=Path(parent.path))
     # The copy holds the files the set may still read (mortality tables): it lives as long as
     # the variant does.
     weakref.finalize(variant, shutil.rmtree, tmp, True)
     return variant
+
+
+def rebuild(parent: AssumptionSet, set_hash: str, parent_hash: str,
+            overrides_json: str) -> AssumptionSet:
+    """The variant a run recorded (``set_hash``, ``parent_hash``, ``overrides_json``), derived
+    again from ``parent``.
+
+    Raises
+    ------
+    AssumptionError when ``parent`` is not the set the variant was derived from (its hash is
+    not ``parent_hash``: its files changed since), or the overrides no longer give
+    ``set_hash``.
+    """
+    if parent.set_hash != parent_hash:
+        raise AssumptionError(
+            f"assumption set {parent.set_id} has hash {parent.set_hash[:8]}, not "
+            f"{parent_hash[:8]} the variant was derived from; fix: restore the set's files")
+    variant = derive(parent, Overrides.from_json(overrides_json))
+    if variant.set_hash != set_hash:
+        raise AssumptionError(
+            f"the overrides of {variant.set_id} give hash {variant.set_hash[:8]}, not the "
+            f"stored {set_hash[:8]}; fix: close again on the variant")
+    return variant
+
+
+def parent_id(set_id: str) -> str:
+    """The parent's set id of a variant's ``set_id`` (``default+1a2b3c4d`` -> ``default``)."""
+    return set_id.rsplit("+", 1)[0]
+
+
+# ------------------------------------------------------------------------ command line
+
+def from_options(sets: Sequence[str] = (), multiplies: Sequence[str] = (),
+                 replaces: Sequence[str] = (), file: Path | str | None = None) -> Overrides:
+    """The overrides of the command line: ``--set SECTION.KEY=VALUE``, ``--multiply
+    SECTION.KEY=FACTOR``, ``--replace FILE.csv=PATH`` (each repeatable) and ``--overrides
+    FILE`` (module docstring).
+
+    A value is typed by its setting's declaration: ``--set ibnr.max_origin_years=8`` is the
+    whole number 8, ``--set liquidity.kpi_method=projection`` the text, ``--set
+    liquidity.horizons=1,3,6`` (or ``[1, 3, 6]``) the list, as ``Overrides.of`` takes them. An
+    option that is not ``NAME=VALUE`` or a file that cannot be read is an ArgumentError (exit
+    2); an unknown setting or a bad value is refused by ``derive``, every one at once.
+    """
+    values: list[tuple[str, str, object]] = []
+    factors: list[tuple[str, str, object]] = []
+    files: list[tuple[str, str]] = []
+    if file is not None:
+        values, factors, files = _overrides_file(Path(file))
+    for text in sets:
+        section, key, value = _setting_option("--set", text)
+        values.append((section, key, _typed_text(section, key, value)))
+    for text in multiplies:
+        section, key, value = _setting_option("--multiply", text)
+        try:
+            factors.append((section, key, float(value)))
+        except ValueError:
+            raise ArgumentError.bad("--multiply", text, "SECTION.KEY=FACTOR, a number",
+                                    "give a number such as 1.1") from None
+    for text in replaces:
+        name, path = _pair("--replace", text, "FILE.csv=PATH")
+        files.append((name, _read_text("--replace", Path(path))))
+    return Overrides(values=tuple(values), multipliers=tuple(factors), files=tuple(files))
+
+
+def _pair(option: str, text: str, form: str) -> tuple[str, str]:
+    name, eq, value = text.partition("=")
+    if not eq or not name.strip():
+        raise ArgumentError.bad(option, text, form, f"write {option} {form}")
+    return name.strip(), value.strip()
+
+
+def _setting_option(option: str, text: str) -> tuple[str, str, str]:
+    """(section, key, value text) of ``SECTION.KEY=VALUE``."""
+    form = "SECTION.KEY=VALUE" if option == "--set" else "SECTION.KEY=FACTOR"
+    name, value = _pair(option, text, form)
+    section, dot, key = name.partition(".")
+    if not dot or not key:
+        raise ArgumentError.bad(option, text, form,
+                                "name the setting as section.key, e.g. ibnr.max_origin_years")
+    return section, key, value
+
+
+def _read_text(option: str, path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArgumentError.bad(option, str(path), "a readable UTF-8 CSV file",
+                                f"check the path ({type(exc).__name__})") from None
+
+
+def _literal(text: str):
+    """``text`` read as a TOML value (number, true/false, "text", [list], date), else the text
+    itself (a bare word)."""
+    try:
+        doc = tomllib.loads(f"v = {text}")
+    except tomllib.TOMLDecodeError:
+        return text
+    return doc["v"] if len(doc) == 1 else text
+
+
+def _kind(section: str, key: str) -> str | None:
+    """The declared type of ``[section] key`` as written (``"int"``, ...); None if unknown."""
+    cls = SECTIONS.get(section)
+    field = None if cls is None else cls.__dataclass_fields__.get(key)
+    return None if field is None else str(field.type)
+
+
+def _typed_text(section: str, key: str, text: str):
+    """The value of ``--set section.key=text`` as its setting declares it."""
+    kind, value = _kind(section, key), _literal(text)
+    if kind == "str" and not isinstance(value, str):
+        return text
+    if kind is not None and kind.startswith("tuple") and not isinstance(value, list):
+        parts = [p.strip() for p in text.split(",")] if text.strip() else []
+        return [_literal(p) if kind == "tuple[int, ...]" else _unquote(p) for p in parts]
+    return value
+
+
+def _unquote(text: str):
+    value = _literal(text)
+    return value if isinstance(value, str) else text
+
+
+def _overrides_file(path: Path) -> tuple[list, list, list]:
+    """(values, factors, files) of an overrides TOML file (module docstring)."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArgumentError.bad("--overrides", str(path), "a readable TOML file",
+                                f"check the path ({type(exc).__name__})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise AssumptionError(f"overrides file {path}: {exc}; fix: write TOML tables [set], "
+                              "[multiply] and [replace]") from None
+    extra = sorted(set(doc) - {"set", "multiply", "replace"})
+    if extra:
+        raise AssumptionError(f"overrides file {path}: {', '.join(extra)} is not a table of "
+                              "overrides; fix: use [set], [multiply] and [replace]")
+    values, factors = (_settings_table(path, doc, name) for name in ("set", "multiply"))
+    files = []
+    for name, target in _flat(_table(path, doc, "replace")):
+        if not isinstance(target, str):
+            raise AssumptionError(f"overrides file {path}: [replace] {name} = {target!r}; fix: "
+                                  "give the path of the CSV file as a quoted text")
+        files.append((name, _read_text("--overrides", path.parent / target)))
+    return values, factors, files
+
+
+def _settings_table(path: Path, doc: Mapping, name: str) -> list[tuple[str, str, object]]:
+    """(section, key, value) of the ``[name]`` table: ``section.key = value`` or sub-tables."""
+    table = _table(path, doc, name)
+    out = []
+    for section, values in table.items():
+        if not isinstance(values, dict):
+            raise AssumptionError(f"overrides file {path}: [{name}] {section} = {values!r}; "
+                                  "fix: name the setting as section.key = value")
+        out.extend((section, key, _date_text(v)) for key, v in values.items())
+    return out
+
+
+def _table(path: Path, doc: Mapping, name: str) -> Mapping:
+    table = doc.get(name, {})
+    if not isinstance(table, dict):
+        raise AssumptionError(f"overrides file {path}: {name} = {table!r} is not a table; fix: "
+                              f"write [{name}] followed by its lines")
+    return table
+
+
+def _flat(table, prefix: str = ""):
+    """(dotted name, value) of a TOML table (``reserving.csv = ...`` unquoted is nested)."""
+    for key, value in table.items():
+        if isinstance(value, dict):
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def _date_text(value):
+    """A TOML date as its ``YYYY-MM-DD`` text (as a value of an override holds it)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
 
 
 def _apply_settings(parent: AssumptionSet, overrides: Overrides) -> dict | None:
@@ -223,7 +430,13 @@ def _copy_set(parent: AssumptionSet, folder: Path) -> Path:
 
 
 def _value(section, key, value):
-    """A setting's value in canonical form: bool, int, finite float, text, or a tuple of them."""
+    """A setting's value in canonical form: bool, int, finite float, text, or a tuple of them;
+    a whole number of a ``float`` setting as a float, a date of a ``dt.date`` one as text."""
+    kind = _kind(str(section), str(key))
+    if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind == "dt.date" and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
     if isinstance(value, bool | int | str):
         return value
     if isinstance(value, float) and math.isfinite(value):

@@ -5,8 +5,9 @@ in order:
 
 1. ``store``: the latest completed run valued at the period start in the store (its closing
    reserves); its IBNR by origin is then the opening of the IBNR's analysis of change, and
-   its assumption set, when it differs from the close's and is still available with its hash,
-   the base of the assumption changes;
+   its assumption set, when it differs from the close's and is still available with its hash
+   (a variant set: derived again from its parent, which still has the stored parent hash, and
+   the stored overrides), the base of the assumption changes;
 2. ``opening_balances``: the rows of the data pack's ``opening_balances`` table valued at the
    period start;
 3. ``recomputed``: the stages recompute them at the period start from the same data (UPR,
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from reserva.errors import EngineError
+from reserva.io import variants
 from reserva.io.arrays import to_date
 from reserva.io.assumptions import AssumptionSet, load_assumptions
 from reserva.io.bundles import OpeningBalances
@@ -128,12 +130,22 @@ def _origin_ibnr(store: Path, run_id: int, products: np.ndarray) -> OriginIbnr:
 def _prior_set(store: Path, run_id: int, a: AssumptionSet) -> tuple[AssumptionSet | None, str]:
     """The run's assumption set when it is not ``a`` (same hash: None) and is still available
     with its hash; else None and the note saying the assumption changes stay in the
-    remeasurement."""
+    remeasurement.
+
+    The set is looked up beside ``a``'s folder (a variant's: beside its parent's). A variant
+    (the run stored its parent's hash and its overrides) is derived again from its parent,
+    which must still have the stored parent hash."""
     rec = store_runs.run_record(store, run_id)
     if rec["assumption_hash"] == a.set_hash:
         return None, ""
+    root = Path(a.parent_path or a.path).parent
+    parent_hash, overrides = rec.get("assumption_parent_hash"), rec.get("assumption_overrides")
     try:
-        prev = load_assumptions(rec["assumption_set"], root=a.path.parent)
+        if isinstance(parent_hash, str) and isinstance(overrides, str):
+            parent = load_assumptions(variants.parent_id(rec["assumption_set"]), root=root)
+            prev = variants.rebuild(parent, rec["assumption_hash"], parent_hash, overrides)
+        else:
+            prev = load_assumptions(rec["assumption_set"], root=root)
     except EngineError:
         prev = None
     if prev is None or prev.set_hash != rec["assumption_hash"]:

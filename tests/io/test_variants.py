@@ -267,6 +267,7 @@ def test_bad_command_line_overrides_are_refused_naming_them(args, error, named):
     ("[set]\nshock_bp = 1\n", "[set] shock_bp = 1"),
     ("[replace]\n\"reserving.csv\" = 3\n", "[replace] reserving.csv = 3"),
     ("[set\n", "overrides file"),
+    ("replace = 3\n", "replace = 3 is not a table"),
 ])
 def test_a_bad_overrides_file_is_refused_naming_it(tmp_path, text, named):
     from reserva.io.variants import from_options

@@ -6,7 +6,10 @@ from the opening run stored at the period start (``reserva.store.opening``), or,
 one, from the IBNR recomputed at the period start on the same data; the assumption changes
 are the closing IBNR on the current set minus the closing IBNR recomputed on the opening
 run's set (0 when the set is the same, or when the opening run's set is no longer available
-with its hash: the run notes it and the change stays in the remeasurement).
+with its hash: the run notes it and the change stays in the remeasurement). An opening run
+closed on a variant set (``reserva.io.variants``) has its set derived again from the stored
+parent hash and overrides (``reserva.store.opening``), so a what-if quarter followed by a
+base quarter splits the assumption changes out like two base sets do.
 """
 
 from __future__ import annotations
