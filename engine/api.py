@@ -294,7 +294,7 @@ def upr_at(
 
 def triangle_ibnr(
     triangle: pd.DataFrame | str | Path,
-    method: str = "chainladder",
+    method: str = "chain_ladder",
     *,
     exposure: Sequence[float] | None = None,
     apriori: float | None = None,
@@ -308,10 +308,10 @@ def triangle_ibnr(
         Cumulative values with the origins as the index and the development ages as the
         columns (empty = unknown), or the path of a triangle CSV (long or wide, as
         ``reserva ibnr`` reads it).
-    method : {"chainladder", "mack", "bf", "capecod", "benktander"}
+    method : {"chain_ladder", "mack", "bf", "cape_cod", "benktander"}
         The reserving method.
     exposure : sequence of float, optional
-        Exposure (e.g. earned premium) of each origin, for bf, capecod and benktander.
+        Exposure (e.g. earned premium) of each origin, for bf, cape_cod and benktander.
     apriori : float, optional
         Expected loss ratio for bf and benktander.
     **options

@@ -236,14 +236,14 @@ def _apriori_option(ctx, param, value):
 @click.option("--development", default=None, help="Development-age column of a long CSV (default: development).")
 @click.option("--value", default=None, help="Cumulative value column of a long CSV (default: value).")
 @click.option("--method", type=click.Choice(ibnr_registry.triangle_choices()),
-              default="chainladder", show_default=True,
+              default="chain_ladder", show_default=True,
               help="; ".join(f"{e.name}: {e.summary}" for e in ibnr_registry.METHODS.values()
                              if e.on_triangle)
-                   + ". chainladder and capecod (the chainladder package's spellings, chainladder "
-                     "the default of earlier versions) are chain_ladder and cape_cod.")
+                   + ". chainladder and capecod (the chainladder package's spellings) are read as "
+                     "chain_ladder and cape_cod.")
 @click.option("--exposure", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV with columns origin, exposure (e.g. earned premium, > 0 for every origin) "
-                   "for bf, capecod, benktander.")
+                   "for bf, cape_cod, benktander.")
 @click.option("--apriori", type=float, default=None, callback=_apriori_option,
               help="Expected loss ratio (finite, > 0) for bf and benktander.")
 @click.option("--zeros", type=click.Choice(["missing", "data"]), default="missing", show_default=True,

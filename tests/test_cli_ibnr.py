@@ -368,7 +368,7 @@ def test_an_overflowing_tail_is_an_error_naming_the_origin(raa_files, capsys, fm
     code, out, err = _run(capsys, "ibnr", str(raa_files / "wide.csv"), "--tail", "1e308",
                           "--format", fmt)
     assert code == 4 and out == ""
-    assert err.startswith("reserva: origin 1981 (and 9 more origins): the chainladder ultimate "
+    assert err.startswith("reserva: origin 1981 (and 9 more origins): the chain_ladder ultimate "
                           "is inf, not a finite number (latest 18834, CDF 1e+308, tail 1e+308)")
     d = _json(capsys, "ibnr", str(raa_files / "wide.csv"), "--tail", "1e100", "--format", "json")
     assert d["totals"]["undefined_origins"] == 0
@@ -380,7 +380,7 @@ def test_an_overflowing_link_ratio_is_an_error_naming_the_factor(tmp_path, capsy
                                          ("2020", ["1e-300", "1e15"]), ("2021", [1])])
     code, _, err = _run(capsys, "ibnr", path)
     assert code == 4
-    assert err == ("reserva: origin 2021: the chainladder CDF is inf, not a finite number "
+    assert err == ("reserva: origin 2021: the chain_ladder CDF is inf, not a finite number "
                    "(latest 1, CDF inf): the factor from age 1 to 2 is inf (its link ratios "
                    "overflow the float range); fix: check the triangle's values, the tail "
                    "factor and the exposure\n")

@@ -79,7 +79,7 @@ def _number(x) -> float:
     return float("nan") if x is None else float(x)
 
 
-def triangle_ibnr_document(triangle_csv: Path, method: str = "chainladder", *,
+def triangle_ibnr_document(triangle_csv: Path, method: str = "chain_ladder", *,
                            origin: str | None = None, development: str | None = None,
                            value: str | None = None, exposure_csv: Path | None = None,
                            apriori: float | None = None, zeros: str = "missing",
@@ -98,7 +98,7 @@ def triangle_ibnr_document(triangle_csv: Path, method: str = "chainladder", *,
     origin, development, value : str, optional
         The columns of a long CSV (default: origin, development, value).
     exposure_csv : Path, optional
-        A CSV ``origin,exposure`` for bf, capecod and benktander.
+        A CSV ``origin,exposure`` for bf, cape_cod and benktander.
     apriori : float, optional
         The expected loss ratio of bf and benktander.
     zeros : {"missing", "data"}

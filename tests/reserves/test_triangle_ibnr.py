@@ -254,7 +254,7 @@ def test_an_origin_with_a_value_never_leaves_the_totals_silently():
     huge = IbnrOptions("volume", None, 0, 0, 1e308, "mack", np.inf)
     with pytest.raises(ComputationError) as err:
         triangle_ibnr(RAA, options=huge, origins=range(1981, 1991))
-    assert str(err.value).startswith("origin 1981 (and 9 more origins): the chainladder "
+    assert str(err.value).startswith("origin 1981 (and 9 more origins): the chain_ladder "
                                      "ultimate is inf")
     assert "tail 1e+308" in str(err.value)
     with pytest.raises(ComputationError, match="origin 3: the bf ultimate is inf"):

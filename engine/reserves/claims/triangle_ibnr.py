@@ -106,7 +106,7 @@ FLAGS = {
 }
 
 
-def triangle_ibnr(cumulative: np.ndarray, method: str = "chainladder", *,
+def triangle_ibnr(cumulative: np.ndarray, method: str = "chain_ladder", *,
                   exposure: np.ndarray | None = None, apriori: float | None = None,
                   bootstrap_sims: int = 0, seed: int = 42, zeros: str = "missing",
                   options=None, origins=None, ages=None) -> TriangleIbnr:
@@ -124,7 +124,7 @@ def triangle_ibnr(cumulative: np.ndarray, method: str = "chainladder", *,
         ``cape_cod`` (the default is spelled ``chainladder``, as in earlier versions, whose
         messages name the method as given). ``TriangleIbnr.method`` holds the registry's name.
     exposure : array [origin], optional
-        Exposure (finite, > 0) per origin for bf, capecod and benktander.
+        Exposure (finite, > 0) per origin for bf, cape_cod and benktander.
     apriori : float, optional
         Expected loss ratio (finite, > 0) for bf and benktander.
     bootstrap_sims, seed : int
