@@ -392,8 +392,9 @@ def life_reserve(
         ``annuity_at_duration``, ``assurance_at_duration``, with the inputs, the table and
         interest used and the table's provenance.
     """
-    from reserva.reserves.accrued.alr import PREMIUMS_PER_YEAR, mortality_table
+    from reserva.reserves.accrued.alr import mortality_table
     from reserva.reserves.accrued.life import commutation, spot_check
+    from reserva.vocab import PREMIUMS_PER_YEAR
 
     if plan not in PLANS:
         raise ArgumentError.bad("plan", plan, f"one of {', '.join(PLANS)}",

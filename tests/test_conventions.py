@@ -361,3 +361,40 @@ def test_settings_are_read_as_typed_attributes_outside_the_assumption_loader():
                 assert node.func.attr != "setting", f"{path.relative_to(ROOT)}:{node.lineno}"
             if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute):
                 assert node.value.attr != "settings", f"{path.relative_to(ROOT)}:{node.lineno}"
+
+
+def test_calendar_and_vocabulary_names_are_imported_from_where_they_are_defined():
+    """A name of the bottom layer (``reserva.calendar``, ``reserva.vocab``) is imported from its
+    own module, never through a module that imported it: one definition, one way to reach it.
+    The sample generator's numpy array forms of add_months and whole_months are its own."""
+    array_forms = {"reserva.sample.dates": {"add_months", "whole_months"}}
+    defined = {}
+    for name in ("calendar", "vocab"):
+        tree = ast.parse((ENGINE / f"{name}.py").read_text())
+        for node in tree.body:
+            targets = ([node.name] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else
+                       [t.id for t in node.targets if isinstance(t, ast.Name)]
+                       if isinstance(node, ast.Assign) else
+                       [node.target.id] if isinstance(node, ast.AnnAssign)
+                       and isinstance(node.target, ast.Name) else [])
+            defined.update({t: f"reserva.{name}" for t in targets})
+    for path in _modules():
+        package = "reserva." + ".".join(path.relative_to(ENGINE).parent.parts)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:  # a relative import, resolved against the module's package
+                parts = package.rstrip(".").split(".")
+                base = parts[: len(parts) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            if not module.startswith("reserva"):
+                continue
+            for alias in node.names:
+                home = defined.get(alias.name)
+                if alias.name in array_forms.get(module, ()):
+                    continue
+                assert home is None or module == home, (
+                    f"{path.relative_to(ROOT)}:{node.lineno} imports {alias.name} from {module}, "
+                    f"not from {home}")

@@ -1,7 +1,7 @@
-"""Vocabulary shared by the KPI kernels: category code lists and the empty-date day number.
+"""Category codes for the KPI kernels: text or integer codes into a vocabulary tuple.
 
-The vocabularies come from ``reserva.vocab`` (the bottom layer, shared with the data-pack
-schema and the array edge), so that the kernels import nothing from the io layer.
+The vocabularies themselves are defined in ``reserva.vocab`` (the bottom layer, shared with the
+data-pack schema and the array edge) and imported from there.
 
 Categories may be given as text (``"paid"``) or as integer codes indexing a vocabulary tuple
 (``1`` = ``CLAIM_STATUSES[1]`` = ``"paid"``); ``as_codes`` turns either into int codes.
@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from reserva.errors import BadCell, ComputationError, InputError
-from reserva.vocab import CLAIM_STATUSES, EXIT_REASONS
 
-__all__ = ["CLAIM_STATUSES", "EXIT_REASONS", "as_codes", "code_of", "int_array", "locate"]
+__all__ = ["as_codes", "code_of", "int_array", "locate"]
 
 
 def as_codes(values, vocabulary: tuple[str, ...], *, table: str, column: str) -> np.ndarray:

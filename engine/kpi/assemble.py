@@ -30,9 +30,9 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from reserva.calendar import add_months, days_per_year
+from reserva.calendar import NEVER, add_months, days_per_year
 from reserva.errors import AssumptionError, ComputationError
-from reserva.io.arrays import NEVER, to_date
+from reserva.io.arrays import to_date
 from reserva.io.assumptions import AssumptionSet
 from reserva.io.bundles import Inputs
 from reserva.kpi import catalogue

@@ -40,9 +40,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from reserva.errors import AssumptionError, ComputationError
-from reserva.kpi._codes import EXIT_REASONS, as_codes, code_of, int_array, locate
+from reserva.kpi._codes import as_codes, code_of, int_array, locate
 from reserva.kpi.ratio import Ratio, ratio
-from reserva.vocab import DEATH
+from reserva.vocab import DEATH, EXIT_REASONS
 
 _BEFORE_ANY = np.iinfo(np.int64).min  # "no exit": earlier than any day
 

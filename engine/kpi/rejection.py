@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from reserva.errors import ComputationError
-from reserva.kpi._codes import CLAIM_STATUSES, as_codes
+from reserva.kpi._codes import as_codes
 from reserva.kpi.ratio import Ratio, ratio, undefined
+from reserva.vocab import CLAIM_STATUSES
 
 
 @dataclass(frozen=True)

@@ -55,9 +55,9 @@ import numpy as np
 
 from reserva.calendar import NEVER
 from reserva.errors import AssumptionError, ComputationError
-from reserva.kpi._codes import EXIT_REASONS, as_codes, code_of, int_array, locate
+from reserva.kpi._codes import as_codes, code_of, int_array, locate
 from reserva.kpi.ratio import Ratio, ratio
-from reserva.vocab import DEATH, MAX_AGE
+from reserva.vocab import DEATH, EXIT_REASONS, MAX_AGE
 
 NO_EXIT = "none"  # key in ``dropouts_by_reason`` for dropouts without an exit record
 

@@ -42,12 +42,13 @@ import numpy as np
 
 from reserva.calendar import NEVER
 from reserva.errors import AssumptionError, ComputationError
-from reserva.kpi._codes import CLAIM_STATUSES, as_codes
+from reserva.kpi._codes import as_codes
 from reserva.kpi.ratio import Ratio, ratio
 from reserva.vocab import CLAIM_OPEN as _OPEN
 from reserva.vocab import CLAIM_PAID as _PAID
 from reserva.vocab import CLAIM_PARTIAL as _PARTIAL
 from reserva.vocab import CLAIM_REJECTED as _REJECTED
+from reserva.vocab import CLAIM_STATUSES
 
 STARTS = ("event", "report")
 SCHEDULED = "fully processed claims"  # the population of the schedule (the ratios' "what")

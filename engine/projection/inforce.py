@@ -53,9 +53,8 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from reserva.calendar import add_months, whole_months
+from reserva.calendar import NEVER, add_months, whole_months
 from reserva.errors import BadCell, ComputationError, InputError
-from reserva.io.arrays import NEVER
 from reserva.reserves.accrued.alr import PLAN_BENEFITS
 from reserva.reserves.accrued.mortality import MortalityTable
 from reserva.vocab import INTERVAL_MONTHS, PREMIUM_FREQUENCIES, PREMIUMS_PER_YEAR

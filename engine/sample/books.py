@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reserva.calendar import NEVER
 from reserva.io.schema import ASSETS, LIABILITIES
 from reserva.vocab import INTERVAL_MONTHS, LEDGER_LINES, PREMIUM_FREQUENCIES
 
@@ -21,7 +22,7 @@ from .claims import Claims
 from .dates import DAYS_PER_YEAR, Calendar, add_months, instalments
 from .draws import pick, uniform
 from .life import LifeBook
-from .members import CANCELLED, LAPSED, NEVER, Book
+from .members import CANCELLED, LAPSED, Book
 from .programme import Programme
 from .savings import Savings
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reserva.calendar import NEVER
 from reserva.vocab import CLAIM_OPEN as OPEN
 from reserva.vocab import CLAIM_PAID as PAID
 from reserva.vocab import CLAIM_PARTIAL as PARTIAL
@@ -22,7 +23,7 @@ from reserva.vocab import CLAIM_REJECTED as REJECTED
 
 from .dates import DAYS_PER_YEAR, Calendar
 from .draws import lag, lognormal, pick, uniform
-from .members import CLAIMED, NEVER, Book
+from .members import CLAIMED, Book
 from .programme import Product
 
 MONTH_DAYS = DAYS_PER_YEAR / 12.0

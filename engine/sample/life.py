@@ -20,13 +20,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reserva.calendar import NEVER
 from reserva.reserves.accrued.alr import PLAN_BENEFITS, policy_durations
 from reserva.reserves.accrued.life import Commutation, commutation, policy_values
 from reserva.reserves.accrued.mortality import makeham
 from reserva.vocab import PREMIUM_FREQUENCIES, PREMIUMS_PER_YEAR
 
 from .dates import age_years
-from .members import NEVER, Book
+from .members import Book
 from .programme import Product
 
 

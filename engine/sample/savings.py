@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reserva.calendar import NEVER
 from reserva.vocab import INTERVAL_MONTHS, PREMIUM_FREQUENCIES
 
 from .dates import DAYS_PER_YEAR, Calendar, add_months
 from .draws import uniform
-from .members import NEVER, Book
+from .members import Book
 
 RATE_STEP = 0.0025  # credited rates are declared in steps of a quarter percent
 

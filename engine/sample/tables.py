@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reserva.calendar import NEVER
 from reserva.io.schema import TABLES_BY_NAME
 from reserva.vocab import (
     CLAIM_STATUSES,
@@ -29,7 +30,7 @@ from .claims import Claims
 from .dates import Calendar
 from .health import LIMIT_CODES, ClaimTags, MemberTags
 from .life import LifeBook
-from .members import CANCELLED, LAPSED, NEVER, STATUS, Book, Persons
+from .members import CANCELLED, LAPSED, STATUS, Book, Persons
 from .programme import Programme
 from .savings import Savings
 

@@ -30,8 +30,9 @@ from reserva.io.arrays import to_date
 from reserva.io.assumptions import AssumptionSet, load_assumptions
 from reserva.io.bundles import OpeningBalances
 from reserva.reserves.claims.analysis import OriginIbnr
-from reserva.reserves.totals import RESERVES, Reserves
+from reserva.reserves.totals import Reserves
 from reserva.store import runs as store_runs
+from reserva.vocab import RESERVES
 
 __all__ = ["Opening", "load_opening"]
 

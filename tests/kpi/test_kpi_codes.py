@@ -6,7 +6,8 @@ import pytest
 from reserva.calendar import NEVER
 from reserva.errors import InputError
 from reserva.io import arrays, schema
-from reserva.kpi._codes import CLAIM_STATUSES, EXIT_REASONS, as_codes
+from reserva.kpi._codes import as_codes
+from reserva.vocab import CLAIM_STATUSES, EXIT_REASONS
 
 
 def test_vocabulary_matches_schema_and_array_edge():

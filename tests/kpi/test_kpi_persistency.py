@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reserva.errors import AssumptionError, ComputationError, InputError
-from reserva.kpi._codes import EXIT_REASONS
 from reserva.kpi.persistency import persistency
+from reserva.vocab import EXIT_REASONS
 
 
 def d(iso: str) -> int:

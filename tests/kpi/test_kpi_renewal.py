@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reserva.errors import AssumptionError, ComputationError, InputError
-from reserva.kpi._codes import EXIT_REASONS
 from reserva.kpi.renewal import (
     AGE_OUT_BEFORE,
     DEATH_BEFORE,
@@ -23,6 +22,7 @@ from reserva.kpi.renewal import (
     renewal,
     summarise,
 )
+from reserva.vocab import EXIT_REASONS
 
 WS, WE = 20_000, 20_364  # a one-year window (E2 L1789-1791)
 GRACE = 30

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from reserva.errors import AssumptionError, ComputationError
 from reserva.io.arrays import NEVER, day
-from reserva.kpi._codes import CLAIM_STATUSES
 from reserva.kpi.timeliness import EDITION_DEFAULTS, SELECTION_MODES, select_claims, timeliness
+from reserva.vocab import CLAIM_STATUSES
 
 # Printed per-claim durations (AB, BC, CD or None for the denied claim, status), E2 L2587-2632.
 PRINTED = [

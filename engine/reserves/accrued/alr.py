@@ -27,9 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reserva.calendar import days_per_year
+from reserva.calendar import NEVER, days_per_year
 from reserva.errors import AssumptionError, BadCell, InputError
-from reserva.io.arrays import NEVER
 from reserva.io.assumptions import AssumptionSet, MortalitySpec
 from reserva.io.bundles import Inputs
 from reserva.io.limits import register_table_ages
