@@ -77,3 +77,63 @@ def test_the_opening_is_loaded_once_before_the_first_stage(monkeypatch):
     r = close(HANDMADE, "2024-03-31", write=False, progress=stages.append)
     assert calls == [(0, r.opening_source)]  # once, before "read" was reported
     assert stages[:2] == ["read", "upr"]
+
+
+STAGE_PACKAGES = ("engine/reserves", "engine/statements", "engine/projection", "engine/kpi")
+# public functions of the stage packages that take a frame on purpose: (module, function) -> why
+FRAME_PARAMETERS_ALLOWED = {
+    ("engine/projection/inforce.py", "life_model_points"):
+        "the frame edge of model_points for tests that write contracts as rows (pinned public "
+        "API); the close calls model_points on the life_policies bundle",
+    ("engine/projection/liquidity_table.py", "kpi_rows"):
+        "reads the liquidity table the liquidity stage itself built (a result, not an input "
+        "of the pack) into the KPI stage's ratios",
+}
+
+
+def _public_functions(tree: ast.Module):
+    """Module-level public functions and the public methods of public classes."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and \
+                not node.name.startswith("_"):
+            yield node.name, node
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and \
+                        not item.name.startswith("_"):
+                    yield f"{node.name}.{item.name}", item
+
+
+def _frame_parameters(source: str):
+    for name, func in _public_functions(ast.parse(source)):
+        args = func.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            annotation = ast.unparse(arg.annotation) if arg.annotation else ""
+            if "DataFrame" in annotation or "Series" in annotation:
+                yield name, arg.arg, annotation
+
+
+def test_the_scan_finds_a_frame_parameter():
+    source = ("import pandas as pd\n"
+              "def stage(x: pd.DataFrame, *, y: 'pd.Series | None' = None): ...\n"
+              "def _private(x: pd.DataFrame): ...\n"
+              "class Result:\n    def of(self, t: pd.DataFrame): ...\n")
+    assert list(_frame_parameters(source)) == [
+        ("stage", "x", "pd.DataFrame"), ("stage", "y", "'pd.Series | None'"),
+        ("Result.of", "t", "pd.DataFrame")]
+
+
+def test_no_public_stage_function_takes_a_frame_or_a_series():
+    """Issue 14: the stages take the array bundles of ``reserva.io.bundles`` (and arrays of
+    each other's results), never a ``pd.DataFrame`` or ``pd.Series`` of raw inputs."""
+    found = set()
+    for package in STAGE_PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            for func, arg, annotation in _frame_parameters(path.read_text()):
+                found.add((rel, func))
+                assert (rel, func) in FRAME_PARAMETERS_ALLOWED, (
+                    f"{rel}: {func}({arg}: {annotation}) takes a frame; give it the bundles "
+                    "or arrays")
+    stale = set(FRAME_PARAMETERS_ALLOWED) - found
+    assert not stale, f"allowed but no longer taking a frame (remove them): {sorted(stale)}"

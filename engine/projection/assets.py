@@ -181,26 +181,6 @@ def asset_cashflows(
                           unscheduled)
 
 
-def asset_cashflows_from_table(assets, *, valuation_day: int, horizon_months: int,
-                               value_column: str = "book_value",
-                               day_count_basis: float = DAY_COUNTS["actual/365"],
-                               ) -> AssetCashflows:
-    """``asset_cashflows`` of an ``assets`` table (one snapshot); ``value_column`` gives the
-    value of cash and unscheduled assets and the carrying value of deposits."""
-    from reserva.io.arrays import days, money
-
-    def col(name):
-        return assets[name] if name in assets else [None] * len(assets)
-
-    return asset_cashflows(
-        assets["asset_class"].to_numpy(), money(col("face")),
-        money(col("coupon_rate")), money(col("coupon_frequency")),
-        days(col("maturity_date")), money(assets[value_column]),
-        valuation_day=valuation_day, horizon_months=horizon_months,
-        day_count_basis=day_count_basis,
-    )
-
-
 # ---------------------------------------------------------------------------- analytics
 
 

@@ -13,11 +13,9 @@ when new_business.csv names the product. The formulas are those of ``reserva.pro
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from reserva.calendar import days_per_year
 from reserva.errors import AssumptionError, BadCell, InputError
-from reserva.io.arrays import days
 from reserva.io.assumptions import AssumptionSet
 from reserva.io.bundles import Inputs, latest_rows
 from reserva.projection import grid as g
@@ -28,21 +26,12 @@ from reserva.reserves.upr.upr import PolicyArrays
 REFUND_FACTORS = {"data": 1.0, "pro_rata": 1.0, "none": 0.0}
 
 
-def latest_snapshot(table: pd.DataFrame, v: int) -> pd.DataFrame:
-    """The rows of the latest ``as_of_date`` on or before v (empty when there is none)."""
-    as_of = days(table["as_of_date"])
-    known = as_of[as_of <= v]
-    if not known.size:
-        return table.iloc[0:0]
-    return table[as_of == known.max()]
-
-
 def _life_lines(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, horizon: int,
-                amount: np.ndarray, annual_premium: pd.Series) -> None:
+                amount: np.ndarray, annual_premium: np.ndarray) -> None:
     """Premiums, expenses, death benefits and maturities of the life contracts in force.
 
-    ``annual_premium``: the ALR's annual premium per policy_id, used where the contract's
-    gross_premium is empty."""
+    ``annual_premium``: per row of the life_policies bundle, the ALR's annual premium (NaN where
+    it valued none), used where the contract's gross_premium is empty."""
     if not inputs.has("life_policies"):
         return
     life = [p for p, k in enumerate(kinds) if a.projection(k).basis == "life"]
@@ -71,9 +60,8 @@ def _life_lines(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, horiz
                               for c in exc.cells]) from None
         if pts.age.size == 0:
             continue
-        ids = lp.policy_id[rows][pts.row]
-        premium = np.where(np.isnan(pts.annual_premium),
-                           annual_premium.reindex(ids).to_numpy(np.float64), pts.annual_premium)
+        premium = np.where(np.isnan(pts.annual_premium), annual_premium[rows][pts.row],
+                           pts.annual_premium)
         premium = np.nan_to_num(premium)  # no gross premium and no ALR premium: none projected
         for p in group:
             mine = pts.product == p
@@ -109,14 +97,15 @@ def project_business(
     ocs: np.ndarray,
     savings_balance: np.ndarray,
     horizon_months: int,
-    life_premium: pd.Series | None = None,
+    life_premium: np.ndarray | None = None,
 ) -> g.CashflowGrid:
     """The grid at the end of day v. ``unpaid``: [product, month] OCS + IBNR cashflows of the
     claims work (month 1 first); ``ocs``: OCS per product; ``savings_balance``: per product;
-    ``commission``: per policy, in the order of ``policies``; ``life_premium``: annual premium
-    by policy_id of the life contracts without a gross_premium (the ALR's). ``inputs``: the
-    data pack's array bundles (``reserva.io.bundles.bundle``); ``commission`` defaults to the
-    policies' (0 where empty)."""
+    ``commission``: per policy, in the order of ``policies``; ``life_premium``: per row of the
+    life_policies bundle, the annual premium the ALR valued the contract with (NaN where it
+    valued none: ``AlrResult.life_premium``), projected where the contract has no
+    gross_premium. ``inputs``: the data pack's array bundles (``reserva.io.bundles.bundle``);
+    ``commission`` defaults to the policies' (0 where empty)."""
     if commission is None:
         commission = np.nan_to_num(inputs.policies.commission)
     n, h = len(products), int(horizon_months)
@@ -144,7 +133,8 @@ def project_business(
     amount[:, g.LINE["expenses"]] += pf.expenses
     amount[:, g.LINE["refunds"]] += pf.refunds
     _life_lines(inputs, products, kinds, a, v, h, amount,
-                life_premium if life_premium is not None else pd.Series(dtype=np.float64))
+                np.full(inputs.life_policies.n, np.nan) if life_premium is None
+                else np.asarray(life_premium, np.float64))
 
     amount[:, g.LINE["savings_withdrawals"]] = g.savings_runoff(
         savings_balance, [b.withdrawal_rate for b in proj], [b.interest_rate for b in proj], h)

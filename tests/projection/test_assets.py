@@ -279,10 +279,24 @@ def test_bad_cells_are_reported_at_once():
     assert columns == ["asset_class", "coupon_frequency", "face", "maturity_date"]
 
 
+def asset_cashflows_from_table(assets, *, valuation_day: int, horizon_months: int):
+    """``asset_cashflows`` of the columns of a small ``assets`` frame (the engine's stage hands
+    it the columns of the assets bundle)."""
+    from reserva.io.arrays import days, money
+
+    def col(name):
+        return assets[name] if name in assets else [None] * len(assets)
+
+    return asset_cashflows(
+        assets["asset_class"].to_numpy(), money(col("face")),
+        money(col("coupon_rate")), money(col("coupon_frequency")),
+        days(col("maturity_date")), money(assets["book_value"]),
+        valuation_day=valuation_day, horizon_months=horizon_months,
+    )
+
+
 def test_from_table_edge():
     import pandas as pd
-
-    from reserva.projection.assets import asset_cashflows_from_table
 
     table = pd.DataFrame({
         "asset_class": ["government_bond", "cash"], "face": [100.0, None],

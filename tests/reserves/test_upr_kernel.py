@@ -53,6 +53,7 @@ from reserva.reserves.upr.upr import (
     earning_tables,
     policy_arrays,
 )
+from tests.bundled import table_of
 
 EPOCH = date(1970, 1, 1)
 FIELDS = ("written", "refunded", "earned", "upr")
@@ -949,8 +950,8 @@ def _assumptions(**earning_basis):
     return replace(aset, reserving=reserving)
 
 
-def _policies_frame():
-    return pd.DataFrame({
+def _policies():
+    return table_of("policies", pd.DataFrame({
         "policy_id": ["A", "B", "C"],
         "product_id": ["GL", "CL", "GL"],
         "start_date": ["2024-11-01", "2024-11-01", "2024-01-01"],
@@ -959,14 +960,15 @@ def _policies_frame():
         "premium_frequency": ["single", "single", "monthly"],
         "cancel_date": [None, None, "2024-07-01"],
         "refund": [None, None, 10.0],
-    })
+    }), PRODUCTS_FRAME)
 
 
-PRODUCTS = pd.DataFrame({"product_id": ["CL", "GL"], "kind": ["credit_life", "group_life"]})
+PRODUCTS_FRAME = pd.DataFrame({"product_id": ["CL", "GL"], "kind": ["credit_life", "group_life"]})
+PRODUCTS = table_of("products", PRODUCTS_FRAME)
 
 
 def test_policy_arrays_takes_the_basis_per_product_kind():
-    a = policy_arrays(_policies_frame(), PRODUCTS,
+    a = policy_arrays(_policies(), PRODUCTS,
                       _assumptions(credit_life="monthly", group_life="daily"))
     assert list(a.products) == ["CL", "GL"]
     assert list(a.product) == [1, 0, 1]
@@ -987,13 +989,13 @@ def test_policy_arrays_takes_the_basis_per_product_kind():
 
 
 def test_policy_arrays_basis_override():
-    a = policy_arrays(_policies_frame(), PRODUCTS, _assumptions(), basis="monthly")
+    a = policy_arrays(_policies(), PRODUCTS, _assumptions(), basis="monthly")
     assert list(a.earning.code[a.product, 0]) == [MONTHLY] * 3
 
 
 def test_policy_arrays_with_the_default_profiles():
     # CL earns by the credit life profile (4 components), GL daily (1 component, padded with -1)
-    a = policy_arrays(_policies_frame(), PRODUCTS, load_assumptions("default"))
+    a = policy_arrays(_policies(), PRODUCTS, load_assumptions("default"))
     assert a.earning.code.tolist() == [[LOAN, DAILY, DAILY, DAILY], [DAILY, -1, -1, -1]]
     assert a.earning.names[0][0] == "credit_life_components"
     # B (CL) at 31 Dec 2024: 1 Nov 2024..31 Oct 2025, 61 of 365 days, 12 months

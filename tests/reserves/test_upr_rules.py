@@ -11,6 +11,7 @@ from reserva.io.arrays import day
 from reserva.io.assumptions import load_assumptions
 from reserva.reserves.upr._kernels import DAILY, REFUND_RULES, upr_at
 from reserva.reserves.upr.upr import EarningTables, compute_upr, policy_arrays
+from tests.bundled import policy_bundles
 from tests.conftest import edited_set
 
 
@@ -68,7 +69,7 @@ def test_rules_come_from_the_assumption_set_and_keep_the_roll_forward(tmp_path):
         "written_premium": [365.0, 365.0], "refund": [0.0, np.nan],
         "premium_frequency": ["single", "single"],
     })
-    arrays = policy_arrays(policies, products, a)
+    arrays = policy_arrays(*policy_bundles(policies, products), a)
     r = compute_upr(arrays, day("2025-03-31"), day("2025-06-30"))
     assert r.cancelled[0] == pytest.approx(275.0)  # pro rata, not the data's 0
     np.testing.assert_allclose(r.upr_opening + r.written - r.cancelled - r.earned, r.upr)

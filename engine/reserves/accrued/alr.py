@@ -30,7 +30,7 @@ import pandas as pd
 from reserva.calendar import NEVER, days_per_year
 from reserva.errors import AssumptionError, BadCell, InputError
 from reserva.io.assumptions import AssumptionSet, MortalitySpec
-from reserva.io.bundles import Inputs
+from reserva.io.bundles import Inputs, frozen_array
 from reserva.io.limits import register_table_ages
 from reserva.vocab import PREMIUMS_PER_YEAR  # premiums a year of a premium mode (re-exported)
 
@@ -60,6 +60,9 @@ class AlrResult:
     guaranteed: np.ndarray  # savings balances at the guaranteed rates
     guarantee_exposure: np.ndarray
     detail: pd.DataFrame  # DETAIL_COLUMNS
+    life_premium: np.ndarray  # per row of the life_policies bundle: the annual premium the
+    # ALR valued the contract with (NaN where it valued none); the projection's premium where
+    # the contract has no gross_premium
 
 
 _TABLES: dict[int, tuple[weakref.ref, dict[str, MortalityTable]]] = {}
@@ -259,9 +262,10 @@ def _by_code(coded, mapping: dict) -> np.ndarray:
 
 def _life(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, methods: list[str]):
     n = len(products)
-    if not inputs.has("life_policies"):
-        return np.zeros(n), _empty_detail()
     lp = inputs.life_policies
+    premium = np.full(lp.n, np.nan)
+    if not inputs.has("life_policies"):
+        return np.zeros(n), _empty_detail(), premium
     product, issue, exit_day = lp.product, lp.issue_date, lp.exit_date
     per_year = _by_code(lp.premium_mode, PREMIUMS_PER_YEAR).astype(np.int64)
     benefits = np.array([PLAN_BENEFITS[c] for c in lp.plan.categories]).reshape(-1, 2)
@@ -322,6 +326,7 @@ def _life(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, methods: li
         )
         reserve = vals.reserve
         out[p] = reserve.sum()
+        premium[rows] = vals.premium
         frames.append(pd.DataFrame({
             "product_id": products[p],
             "policy_id": lp.policy_id[rows],
@@ -335,7 +340,7 @@ def _life(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, methods: li
         }))
     if bad:
         raise InputError(bad)
-    return out, pd.concat(frames, ignore_index=True)
+    return out, pd.concat(frames, ignore_index=True), premium
 
 
 def compute_alr(inputs: Inputs, products, kinds, a: AssumptionSet, v: int) -> AlrResult:
@@ -349,6 +354,7 @@ def compute_alr(inputs: Inputs, products, kinds, a: AssumptionSet, v: int) -> Al
     use_savings = np.array([m.startswith("savings") for m in methods], dtype=bool)
     savings, guaranteed, exposure, s_detail = _savings(inputs, products, kinds, a, v,
                                                        use_savings)
-    life, l_detail = _life(inputs, products, kinds, a, v, methods)
+    life, l_detail, life_premium = _life(inputs, products, kinds, a, v, methods)
     detail = pd.concat([s_detail, l_detail], ignore_index=True)
-    return AlrResult(savings + life, savings, life, guaranteed, exposure, detail)
+    return AlrResult(savings + life, savings, life, guaranteed, exposure, detail,
+                     frozen_array(life_premium))

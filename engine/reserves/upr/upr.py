@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reserva.io.arrays import codes, days, money
 from reserva.io.assumptions import AssumptionSet
 from reserva.io.bundles import Policies, Products
 from reserva.reserves.upr._kernels import BASIS_CODES, REFUND_RULES, instalments, upr_at
@@ -101,8 +100,8 @@ class PolicyArrays:
 
 
 def policy_arrays(
-    policies: Policies | pd.DataFrame,
-    products: Products | pd.DataFrame,
+    policies: Policies,
+    products: Products,
     assumptions: AssumptionSet,
     *,
     basis: str | None = None,
@@ -110,44 +109,13 @@ def policy_arrays(
 ) -> PolicyArrays:
     """Arrays of the policies table; the earning basis comes per product kind (or ``basis``).
 
-    ``policies``, ``products``: the data pack's bundles (``reserva.io.bundles``), or frames
-    with the columns the kernel reads (dates as text or datetimes; for tests and spot checks).
+    Parameters
+    ----------
+    policies, products : the data pack's bundles (``reserva.io.bundles``).
+    assumptions : the set giving each product kind's earning basis and refund rule.
+    basis : one earning basis (or profile) for every product instead of the kinds' own.
+    perspective : the earning perspective (default: the set's ``[upr] perspective``).
     """
-    if isinstance(policies, Policies) and isinstance(products, Products):
-        return _from_bundles(policies, products, assumptions, basis=basis,
-                             perspective=perspective)
-    product_ids = products["product_id"].astype(str).to_numpy()
-    product, _ = codes(policies["product_id"], categories=product_ids)
-    earning = earning_tables(products["kind"].astype(str).to_numpy(), assumptions, basis=basis,
-                             perspective=perspective)
-    interval = (
-        policies["premium_frequency"].astype(str).map(INTERVAL_MONTHS).to_numpy(np.int64)
-    )
-    start, end = days(policies["start_date"]), days(policies["end_date"])
-    issue = days(policies["issue_date"]) if "issue_date" in policies else start
-    issue = np.minimum(issue, start)  # an empty issue date (NEVER) means the start
-    rules = np.array(
-        [REFUND_RULES[assumptions.basis(k).refund_rule]
-         for k in products["kind"].astype(str).to_numpy()], dtype=np.int8)
-    return PolicyArrays(
-        policy_id=policies["policy_id"].astype(str).to_numpy(),
-        product=product,
-        products=product_ids,
-        start=start,
-        end=end,
-        cancel=days(policies["cancel_date"]),
-        written_premium=money(policies["written_premium"]),
-        refund=money(policies["refund"]),
-        interval_months=interval,
-        n_instalments=instalments(start, end, interval),
-        issue=issue,
-        earning=earning,
-        refund_rule=rules,
-    )
-
-
-def _from_bundles(policies: Policies, products: Products, assumptions: AssumptionSet, *,
-                  basis: str | None, perspective: str | None) -> PolicyArrays:
     kinds = products.kinds
     earning = earning_tables(kinds, assumptions, basis=basis, perspective=perspective)
     frequency = policies.premium_frequency
