@@ -232,7 +232,7 @@ def close_many(
     list
         One ``CloseResult`` (or ``Skipped``, when writing) per distinct date, in date order.
     """
-    from reserva.pipeline import close_many as _close_many
+    from reserva.batch import close_many as _close_many
 
     a = _set(assumptions)
     pack = _pack(data, a)

@@ -7,9 +7,8 @@
          ``Skipped`` when its latest completed run used the same data, set and edition
 
 A front end follows the batch through a ``CloseListener`` (the CLI's progress display is one).
-The pipeline re-exports ``close_many``, ``CloseListener`` and ``Skipped``
-(``reserva.pipeline.close_many``), and the batch calls the pipeline's ``read_pack`` and
-``close`` through that module, so that replacing them there (a test does) reaches the batch.
+The batch calls the pipeline's ``read_pack`` and ``close`` through that module, so that
+replacing them there (a test does) reaches the batch.
 """
 
 from __future__ import annotations

@@ -161,7 +161,8 @@ def close(data_dir: Path, valuation_dates, assumptions, store, edition, quiet, w
     --set, --multiply, --replace and --overrides close on a variant of the set (its id
     SET+xxxxxxxx, printed on stderr, is stored with the run).
     """
-    from reserva.pipeline import CloseResult, close_many
+    from reserva.batch import close_many
+    from reserva.pipeline import CloseResult
     from reserva.report import terminal
     from reserva.report.builders import close_summary
     from reserva.report.progress import CloseProgress

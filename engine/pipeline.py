@@ -71,9 +71,7 @@ from reserva.store.results import results_tables
 from reserva.vocab import PROGRAMME
 
 __all__ = ["CloseResult", "Reserves", "check_date", "close", "period_start_of", "spot_upr"]
-# several dates in one call live in reserva.batch, which calls this module's close; these
-# names of it are also found here (``__getattr__``, at the end), where they used to be
-BATCH = ("CloseListener", "Skipped", "close_many")
+# several dates in one call: reserva.batch (close_many), which calls this module's close
 
 # the stages, in order, whose unexpected failures become a ComputationError (exit 4)
 COMPUTATION_STAGES = ("upr", "claims", "accrued", "projection", "statements", "liquidity", "kpi")
@@ -211,7 +209,7 @@ def close(
 def _close(clock: _Clock, data_dir: Path, valuation_date, a: AssumptionSet, store: Path, *,
            edition: int | None, pack: DataPack | None, write: bool, rerun: bool) -> CloseResult:
     """The close's stages in order (``close``), under the store's lock when writing."""
-    edition = int(edition or a.settings.kpi.default_edition)
+    edition = int(a.settings.kpi.default_edition if edition is None else edition)
     if edition not in (1, 2):
         raise ArgumentError.bad("edition", edition, "1 or 2",
                                 summary=f"edition {edition} unknown; expected 1 or 2")
@@ -259,7 +257,7 @@ def _close(clock: _Clock, data_dir: Path, valuation_date, a: AssumptionSet, stor
         inputs, products, kinds, a, v, policies=parr,
         unpaid=claims.cashflows.amount, ocs=claims.ocs, savings_balance=alr.savings,
         horizon_months=a.settings.cashflows.horizon_months,
-        life_premium=_life_premiums(alr.detail),
+        life_premium=alr.life_premium,
     )
     finite_lines("projection", {"the cashflow grid": grid.amount}, products)
     clock.lap("projection")
@@ -354,13 +352,6 @@ def check_date(inputs: Inputs, v: int, a: AssumptionSet) -> tuple[str, ...]:
         {"assets": inputs.assets.as_of_date, "liabilities": inputs.liabilities.as_of_date}, v, a)
 
 
-def _life_premiums(detail: pd.DataFrame) -> pd.Series:
-    """Annual premium of each life contract valued by the ALR, by policy_id."""
-    life = detail[detail["source"] == "life"]
-    return pd.Series(life["annual_premium"].to_numpy(np.float64),
-                     index=life["policy_id"].astype(str).to_numpy()).groupby(level=0).first()
-
-
 def spot_upr(
     data_dir: Path | str,
     valuation_date: str | dt.date,
@@ -383,13 +374,3 @@ def spot_upr(
     arrays = policy_arrays(inputs.policies, inputs.products, a, basis=basis,
                            perspective=perspective)
     return compute_upr(arrays, ps, v), arrays.earning.names
-
-
-def __getattr__(name: str):
-    """``close_many``, ``CloseListener`` and ``Skipped`` of ``reserva.batch`` (loaded on first
-    use: the batch imports this module)."""
-    if name in BATCH:
-        from reserva import batch
-
-        return getattr(batch, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -174,12 +174,12 @@ def test_altered_assumption_set_is_refused(tmp_path, tiny_pack, capsys):
 
 
 def test_internal_error_is_one_line_exit_70(monkeypatch, tiny_pack, capsys):
-    import reserva.pipeline
+    import reserva.batch
 
     def boom(*a, **k):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(reserva.pipeline, "close_many", boom)
+    monkeypatch.setattr(reserva.batch, "close_many", boom)
     code, _, err = run(capsys, "close", str(tiny_pack), "--valuation-date", "2024-12-31")
     assert code == 70
     assert err == "reserva: internal error: ZeroDivisionError: boom (set RESERVA_DEBUG=1 for the traceback)\n"

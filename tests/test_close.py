@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from reserva.batch import close_many
 from reserva.io.arrays import day
 from reserva.io.readers import read_pack
 from reserva.kpi.catalogue import HEADLINE
-from reserva.pipeline import close, close_many, period_start_of
+from reserva.pipeline import close, period_start_of
 from reserva.sample.generate import write_sample
 from tests.conftest import TINY_PACK, edited_set, write_pack
 

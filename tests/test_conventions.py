@@ -169,7 +169,8 @@ def test_every_cli_command_is_documented_in_the_readme():
 
 
 PUBLIC_API = {
-    "reserva.pipeline": ["close", "close_many", "CloseResult", "period_start_of"],
+    "reserva.pipeline": ["close", "CloseResult", "period_start_of"],
+    "reserva.batch": ["close_many", "CloseListener", "Skipped"],
     "reserva.io.readers": ["read_pack", "DataPack"],
     "reserva.io.assumptions": ["load_assumptions", "write_manifest", "AssumptionSet"],
     "reserva.reserves.upr.upr": ["policy_arrays", "compute_upr", "UprResult"],
@@ -200,7 +201,7 @@ PUBLIC_API = {
                                   "LifeModelPoints", "Projection"],
     "reserva.projection.grid": ["policy_flows", "settle", "split_runoff", "savings_runoff",
                                "new_business", "month_edges", "month_of", "CashflowGrid", "LINES"],
-    "reserva.projection.business": ["project_business", "latest_snapshot"],
+    "reserva.projection.business": ["project_business"],
     "reserva.projection.liquidity_table": ["liquidity_table", "growth_margin", "kpi_rows",
                                           "LiquidityInputs", "METHODS"],
     "reserva.projection.alm": ["alm_report", "investment_limits", "AlmReport"],

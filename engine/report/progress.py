@@ -7,7 +7,7 @@ The data pack's warnings are always printed, as ``reserva: warning: ...`` lines.
 close of several dates stops (an error, Ctrl-C), one line says which dates were stored (with
 their run ids) and which were not, before the error itself.
 
-The display is told what happens through the methods of ``reserva.pipeline.CloseListener``
+The display is told what happens through the methods of ``reserva.batch.CloseListener``
 (``waiting``, ``read``, ``stage``, ``stored``, ``skipped``); it never computes anything.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-import reserva.pipeline as engine_close
+from reserva import pipeline
 from reserva.errors import ComputationError, StoreError
 from reserva.pipeline import close
 from reserva.store import runs as store_runs
@@ -50,7 +50,7 @@ def test_failure_in_a_late_stage_writes_nothing(tiny_pack, tmp_path, monkeypatch
     close(tiny_pack, "2024-09-30", store=store, write=True)
     before = _runs_snapshot(store)
     for stage in ("upr", "claims", "statements", "kpi", "assemble"):
-        monkeypatch.setattr(engine_close, "FAIL_AFTER", stage)  # the close's test hook
+        monkeypatch.setattr(pipeline, "FAIL_AFTER", stage)  # the close's test hook
         with pytest.raises(ComputationError):
             close(tiny_pack, "2024-12-31", store=store, write=True)
         assert _runs_snapshot(store) == before
@@ -60,14 +60,14 @@ def test_failure_inside_the_write_transaction_rolls_back(tiny_pack, tmp_path, mo
     store = tmp_path / "s.duckdb"
     close(tiny_pack, "2024-09-30", store=store, write=True)
     before = _runs_snapshot(store)
-    real = engine_close.results_tables
+    real = pipeline.results_tables
 
     def corrupt(result):  # the last table inserted carries a column the store does not have
         tables = real(result)
         tables["kpis"] = tables["kpis"].assign(bogus=1.0)
         return tables
 
-    monkeypatch.setattr(engine_close, "results_tables", corrupt)
+    monkeypatch.setattr(pipeline, "results_tables", corrupt)
     with pytest.raises(StoreError, match="cannot write run"):
         close(tiny_pack, "2024-12-31", store=store, write=True)
     assert _runs_snapshot(store) == before
@@ -83,8 +83,8 @@ def test_reading_a_missing_run_is_a_store_error(tiny_pack, tmp_path):
 
 
 def test_a_date_closed_with_the_same_data_is_not_stored_again(tiny_pack, tmp_path):
+    from reserva.batch import Skipped, close_many
     from reserva.errors import AlreadyClosed
-    from reserva.pipeline import Skipped, close_many
 
     store = tmp_path / "s.duckdb"
     first = close(tiny_pack, "2024-12-31", store=store, write=True)
@@ -118,7 +118,7 @@ def test_the_result_table_registry_agrees_with_the_migrations_and_the_close(tiny
         "ORDER BY ordinal_position", [t]).fetchall()] for t in store_runs.RESULT_TABLES}
     con.close()
     assert created == {"runs", "run_notes", "schema_migrations", *store_runs.RESULT_TABLES}
-    tables = engine_close.results_tables(close(tiny_pack, "2024-12-31", write=False))
+    tables = pipeline.results_tables(close(tiny_pack, "2024-12-31", write=False))
     assert set(tables) == set(store_runs.RESULT_TABLES)
     for name, frame in tables.items():
         assert set(frame.columns) <= set(columns[name]) - {"run_id"}, name
