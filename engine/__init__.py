@@ -21,8 +21,9 @@ itself (stage order, timings, the store write) is the module ``reserva.pipeline`
 
 from __future__ import annotations
 
-from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
+from importlib import import_module as _import_module
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from reserva.errors import (
     AlreadyClosed,
@@ -36,8 +37,8 @@ from reserva.errors import (
 )
 
 try:
-    __version__ = version("reserva")
-except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = _version("reserva")
+except _PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 # name -> the module that defines it, imported on first use
@@ -61,11 +62,13 @@ __all__ = [
 
 def __getattr__(name: str):
     if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
+        value = getattr(_import_module(_LAZY[name]), name)
         globals()[name] = value  # looked up once
         return value
     raise AttributeError(f"module 'reserva' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public names and the submodules loaded so far (no import machinery)."""
+    public = {n for n in globals() if not n.startswith("_")} - {"annotations"}
+    return sorted(public | set(__all__))

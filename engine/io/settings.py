@@ -481,13 +481,13 @@ def unknown(section: str, key: str | None, *, file: str = FILE,
         near = _near(section, SECTIONS)
         fix = f"did you mean [{near}]?" if near else "remove it"
         return _problem(file, text, section, None, f"[{section}]", "a section of the settings",
-                        fix, f"{where}: [{section}] is not a section of the settings (fix: {fix} "
+                        fix, f"{where}: [{section}] is not a section of the settings (fix: {fix}; "
                         f"the sections: {', '.join(SECTIONS)})")
     keys = SECTIONS[section].__dataclass_fields__
     near = _near(str(key), keys)
     fix = f"did you mean {near!r}?" if near else "remove it"
     return _problem(file, text, section, key, str(key), f"a key of [{section}]", fix,
-                    f"{where} is not a setting (fix: {fix} [{section}] holds "
+                    f"{where} is not a setting (fix: {fix}; [{section}] holds "
                     f"{', '.join(keys)})")
 
 

@@ -332,6 +332,10 @@ def _settings_table(path: Path, doc: Mapping, name: str) -> list[tuple[str, str,
     table = _table(path, doc, name)
     out = []
     for section, values in table.items():
+        if not isinstance(values, dict) and "." in section:  # a quoted key "period.months" = 3
+            head, _, key = section.partition(".")
+            out.append((head, key, _date_text(values)))
+            continue
         if not isinstance(values, dict):
             raise AssumptionError(f"overrides file {path}: [{name}] {section} = {values!r}; "
                                   "fix: name the setting as section.key = value")
