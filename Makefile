@@ -27,9 +27,9 @@ demo: $(BIN)/.installed
 	$(BIN)/reserva close $(DATA) $(foreach q,$(QUARTERS),--valuation-date $(q)) --store $(STORE)
 	$(BIN)/reserva runs --store $(STORE)
 
-## test: the whole test suite
+## test: the whole test suite (hypothesis derandomised, as in CI: HYPOTHESIS_PROFILE=dev explores)
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest -q
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -q
 
 ## wheel-check: a plain (non-editable) install works: build the wheel, install it into a fresh
 ## environment, and run sample, close, life and ibnr from it in a folder of its own

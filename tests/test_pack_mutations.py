@@ -155,7 +155,10 @@ def _mutate(pack_dir: Path, table: str, row: int, col: int, value: str, limits: 
     p.save()
     name = t.header[col]
     known = {c.name: c for c in spec.columns}
-    if name in known and "\x00" not in value and _cannot_be_right(known[name], value, limits):
+    # a bare carriage return is written unquoted (the writer's line end is "\n"), so it ends the
+    # record there: the reader then names the split row, not this cell
+    if name in known and not {"\x00", "\r"} & set(value) \
+            and _cannot_be_right(known[name], value, limits):
         return t.file, t.where(k, name)
     return t.file, None
 

@@ -69,7 +69,7 @@ INTENDED: tuple[Intended, ...] = (
              "[exposure] days_per_year replaced by a [day_count] section (item 6, day counts "
              "named and chosen in the set); every result table is unchanged"),
     Intended("run_notes", "*table*",
-             "a run's notes stored as a list, one a row (issue 14 item 8, migration 13): the "
+             "a run's notes stored as a list, one a row (migration 13): the "
              "notes hold '; ' themselves, so the report model no longer splits runs.notes by "
              "guessing; runs.notes is kept, joined as before, and is unchanged"),
 )
