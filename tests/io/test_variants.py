@@ -245,6 +245,15 @@ def test_an_overrides_file_gives_the_same_identity(base, tmp_path):
     assert derive(base, from_file).basis("health").ibnr_method == "bf"
 
 
+def test_a_quoted_section_key_in_an_overrides_file_is_the_same_setting(tmp_path):
+    from reserva.io.variants import from_options
+
+    quoted, bare = tmp_path / "quoted.toml", tmp_path / "bare.toml"
+    quoted.write_text('[set]\n"period.months" = 6\n', encoding="utf-8")
+    bare.write_text("[set]\nperiod.months = 6\n", encoding="utf-8")
+    assert from_options(file=quoted) == from_options(file=bare) == from_options(["period.months=6"])
+
+
 @pytest.mark.parametrize(("args", "error", "named"), [
     ({"sets": ["ibnr.max_origin_years"]}, "ArgumentError", "--set"),
     ({"sets": ["max_origin_years=8"]}, "ArgumentError", "SECTION.KEY=VALUE"),
