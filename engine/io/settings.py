@@ -297,6 +297,33 @@ class DayCount(Section):
 
 
 @dataclass(frozen=True)
+class Stochastic(Section):
+    """[stochastic]: the Monte Carlo of next-year claims (projection/stochastic.py)."""
+
+    simulations: int = setting("simulated years of claims", unit="simulations", min=1,
+                               source="house choice")
+    seed: int = setting("the simulation's seed (same seed, same simulated claims)",
+                        min=1, max=2**32 - 2, source="house choice")
+    count_model: str = setting(
+        "claim counts: Poisson, or negative binomial = Poisson with a gamma-mixed mean",
+        choices=("poisson", "negbin"), source="Klugman, Panjer & Willmot, Loss Models §6.3")
+    dispersion: float = setting(
+        "negbin only: variance of the mean-1 gamma mixing factor; Var N = mu (1 + dispersion "
+        "x mu) per product and month", unit="variance", min=0, source="illustrative")
+    severity_model: str = setting("claim amounts: lognormal or gamma",
+                                  choices=("lognormal", "gamma"),
+                                  source="Klugman, Panjer & Willmot, Loss Models App. A")
+    severity_cv: float = setting("coefficient of variation of one claim amount (0 = fixed)",
+                                 unit="ratio", min=0, source="illustrative")
+    common_shock_cv: float = setting(
+        "coefficient of variation of a mean-1 gamma factor on every product's claim rate in "
+        "a simulated year (catastrophes; 0 = off)", unit="ratio", min=0,
+        source="illustrative")
+    level: float = setting("confidence level of VaR and TVaR", unit="probability", min=0.5,
+                           max=0.9999, source="Solvency II Art. 101(3) (99.5%)")
+
+
+@dataclass(frozen=True)
 class Settings(Mapping):
     """Every section of ``settings.toml``, typed; also a read-only mapping section -> Section."""
 
@@ -316,6 +343,7 @@ class Settings(Mapping):
     kpi: Kpi
     alr: Alr
     day_count: DayCount
+    stochastic: Stochastic
 
     def __getitem__(self, section: str) -> Section:
         if section not in self.__dataclass_fields__:
