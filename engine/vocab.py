@@ -19,6 +19,10 @@ meaning: the integer code of a value is its index in the tuple (``CLAIM_STATUSES
   E2 L1789-1920).
 - Asset classes, ledger lines, liability kinds, reserves, life plans, savings transaction types,
   relationships, product kinds: the choices of the data-pack columns (README data-pack tables).
+- Stress scenarios (``stress_scenarios.csv`` of an assumption set, read by
+  ``reserva.io.scenarios``): families, severities, shock units and time profiles, and
+  ``SHOCK_TYPES``, the registry of shock types with the units each accepts (README
+  "Stress scenarios").
 """
 
 from __future__ import annotations
@@ -78,11 +82,51 @@ IBNR_METHODS = (
     "chain_ladder", "mack", "bf", "cape_cod", "benktander", "expected", "count_severity", "none",
 )
 
+# stress scenarios (stress_scenarios.csv): what a scenario tests
+STRESS_FAMILIES = ("liquidity", "solvency", "both")
+# how hard a scenario is, mildest first: base = no shock (the handbook's base projection);
+# going_concern = adverse but plausible within a year of normal business; solvency = calibrated
+# to a 1-in-200 year (as Solvency II's standard formula); severe = beyond it (historical
+# extremes, several shocks at once); reverse = built to break the insurer (reverse stress)
+STRESS_SEVERITIES = ("base", "going_concern", "solvency", "severe", "reverse")
+# the unit of a shock's value: multiplier (x value), share (in [0, 1]), pp (percentage points
+# added to an annual rate), months (whole months), bp (basis points), amount (programme currency)
+SHOCK_UNITS = ("multiplier", "share", "pp", "months", "bp", "amount")
+# how a shock runs over its months: step (full from the start month), linear_in (rising
+# linearly to full at the last month), linear_out (full at the start month, falling linearly)
+SHOCK_PROFILES = ("step", "linear_in", "linear_out")
+# the shock types and the units each accepts (the first is the usual one); ``none`` is the row
+# of a scenario without shocks (the base). Meanings: README "Stress scenarios".
+SHOCK_TYPES = {
+    "none": (),
+    "claims_frequency": ("multiplier",),
+    "claims_severity": ("multiplier",),
+    "catastrophe_claims": ("amount",),
+    "mortality_addon": ("pp",),
+    "faster_settlement": ("months", "share"),
+    "reserve_deficiency": ("share", "multiplier"),
+    "mass_lapse": ("share",),
+    "lapse_rate": ("multiplier",),
+    "savings_withdrawals": ("share", "multiplier"),
+    "premium_delay": ("months",),
+    "premium_shortfall": ("share",),
+    "new_business": ("multiplier",),
+    "expenses": ("multiplier", "amount"),
+    "expense_fixed_share": ("share",),
+    "asset_haircut": ("share",),
+    "issuer_default": ("share",),
+    "rate_shift": ("bp",),
+    "reinsurance_delay": ("months",),
+    "reinsurer_default": ("share",),
+    "grant_stop": ("share", "amount"),
+}
+
 __all__ = [
     "ASSET_CLASSES", "BOND_CLASSES", "CASH_ASSETS", "CLAIM_OPEN", "CLAIM_PAID", "CLAIM_PARTIAL",
     "CLAIM_REJECTED", "CLAIM_STATUSES", "CLAIM_STATUS_CODES", "COUPON_FREQUENCIES", "DEATH",
     "EXIT_REASONS", "IBNR_METHODS", "INTERVAL_MONTHS", "LEDGER_LINES", "LIABILITY_KINDS",
     "LIFE_PLANS", "MAX_AGE", "POLICY_STATUSES", "PREMIUMS_PER_YEAR", "PREMIUM_FREQUENCIES",
     "PRODUCT_KINDS", "PROGRAMME", "RELATIONSHIPS", "RESERVES", "SCHEDULED_ASSETS",
+    "SHOCK_PROFILES", "SHOCK_TYPES", "SHOCK_UNITS", "STRESS_FAMILIES", "STRESS_SEVERITIES",
     "TRANSACTION_TYPES", "UNSCHEDULED_ASSETS",
 ]
