@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from reserva.errors import MAX_CELL_LINES, AssumptionError, BadCell, EngineError
+from reserva.io.scenarios import COLUMNS as SCENARIO_COLUMNS
+from reserva.io.scenarios import Scenario, check_scenarios
 from reserva.io.settings import Problem, Settings, parse_settings
 from reserva.vocab import IBNR_METHODS
 
@@ -63,6 +65,7 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     ),
     "new_business.csv": ("product_id", "monthly_premium", "months", "term_months", "commission_rate"),
     "investment_limits.csv": ("rule", "asset_class", "limit"),
+    "stress_scenarios.csv": SCENARIO_COLUMNS,
     "settings.toml": (),
 })
 EARNING_BASES = (
@@ -255,6 +258,7 @@ class AssumptionSet:
     new_business: pd.DataFrame  # product_id, monthly_premium, months, term_months, commission_rate
     investment_limits: pd.DataFrame  # rule, asset_class, limit (text: a share or a rating)
     liquidity_factors_by_horizon: Mapping[int, Mapping[str, float]]  # horizon -> item -> share
+    stress_scenarios: tuple[Scenario, ...]  # the library of stress_scenarios.csv, file order
     # A set derived from another (reserva.io.variants.derive): the parent's set hash and the
     # canonical JSON of the overrides; None for a set read from its folder.
     parent_hash: str | None = None
@@ -445,6 +449,15 @@ def _check_manifest(set_dir: Path) -> tuple[dict, dict]:
     manifest = _read_manifest(set_dir)
     listed: dict = manifest.get("files", {})
     problems = []
+    absent = [n for n in REQUIRED_FILES if n not in listed and not (set_dir / n).exists()]
+    if absent:  # a set written before the file was required: hashing again cannot help
+        raise AssumptionError(
+            f"assumption set {set_dir.name}: {', '.join(absent)} missing (every set needs "
+            f"{'them' if len(absent) > 1 else 'it'}); fix: copy "
+            f"{'them' if len(absent) > 1 else 'it'} from the bundled default set "
+            f"({default_root() / 'default'}) and adapt, then run "
+            f"`reserva assumptions hash {set_dir}`"
+        )
     for name in REQUIRED_FILES:
         if name not in listed:
             problems.append(f"{name} is not in the manifest")
@@ -521,6 +534,7 @@ def _load_assumptions(set_id: str, root: Path | None) -> AssumptionSet:
     projection = parse("projection.csv", _projection, default={})
     new_business = parse("new_business.csv", _new_business, default=empty)
     limits = parse("investment_limits.csv", _limits, default=empty)
+    scenarios = parse("stress_scenarios.csv", _scenarios, reserving, asset_map, default=())
     p.raise_all()
     return AssumptionSet(
         set_id=manifest.get("set_id", set_dir.name),
@@ -547,6 +561,7 @@ def _load_assumptions(set_id: str, root: Path | None) -> AssumptionSet:
         investment_limits=limits,
         liquidity_factors_by_horizon=MappingProxyType(
             {h: MappingProxyType(f) for h, f in by_horizon.items()}),
+        stress_scenarios=scenarios,
     )
 
 
@@ -1060,6 +1075,21 @@ def _new_business(p: _Problems, frame: pd.DataFrame) -> pd.DataFrame:
     if p.has("new_business.csv"):
         return pd.DataFrame(columns=columns)
     return pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)
+
+
+def _scenarios(p: _Problems, frame: pd.DataFrame, reserving: Mapping,
+               asset_map: pd.DataFrame | None) -> tuple[Scenario, ...]:
+    """stress_scenarios.csv (``reserva.io.scenarios``): product kinds checked against
+    reserving.csv and asset classes against asset_map.csv, when those files are good."""
+    name = "stress_scenarios.csv"
+    kinds = None if p.has("reserving.csv") else tuple(reserving)
+    classes = (None if asset_map is None or p.has("asset_map.csv")
+               else tuple(str(c) for c in asset_map["asset_class"]))
+    scenarios, cells = check_scenarios(frame, file=name, product_kinds=kinds,
+                                       asset_classes=classes)
+    for c in cells:
+        p.add(c.file, c.row, c.column, c.value, c.expected, fix=c.fix)
+    return scenarios
 
 
 def _limits(p: _Problems, frame: pd.DataFrame) -> pd.DataFrame:

@@ -67,7 +67,8 @@ INTENDED: tuple[Intended, ...] = (
              "the default assumption set's files changed without changing a value used: "
              "liability_map.csv added (issue 14 item 4, liabilities mapped by the set) and "
              "[exposure] days_per_year replaced by a [day_count] section (item 6, day counts "
-             "named and chosen in the set); every result table is unchanged"),
+             "named and chosen in the set); issue 15 added stress_scenarios.csv and a "
+             "[stochastic] section, which no close reads yet; every result table is unchanged"),
     Intended("run_notes", "*table*",
              "a run's notes stored as a list, one a row (migration 13): the "
              "notes hold '; ' themselves, so the report model no longer splits runs.notes by "

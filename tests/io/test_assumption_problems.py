@@ -113,3 +113,18 @@ def test_the_cli_prints_every_problem_one_a_line(folder, tiny_pack, capsys):
             "pro_rata, none",
             "reserva: projection.csv line 2 basis = 'guess', expected one of exposure, life, none",
         ]
+
+
+def test_a_set_without_a_file_added_later_is_told_where_to_copy_it_from(tmp_path):
+    """A set copied before liability_map.csv / stress_scenarios.csv were required: hashing it
+    again cannot help, so the fix names the bundled default set to copy them from."""
+    mine = tmp_path / "mine"
+    shutil.copytree(default_root() / "default", mine)
+    for name in ("liability_map.csv", "stress_scenarios.csv"):
+        (mine / name).unlink()
+    write_manifest(mine)
+    with pytest.raises(AssumptionError) as err:
+        load_assumptions("mine", root=tmp_path)
+    text = str(err.value)
+    assert "liability_map.csv, stress_scenarios.csv missing" in text
+    assert str(default_root() / "default") in text and "assumptions hash" in text
