@@ -55,7 +55,6 @@ from reserva.reserves.accrued.alr import AlrResult, compute_alr
 from reserva.reserves.claims.cashflows import UnpaidCashflows
 from reserva.reserves.claims.change import IbnrChange
 from reserva.reserves.claims.ibnr import IbnrResult
-from reserva.reserves.claims.ocs import STATUS_CODES
 from reserva.reserves.claims.stage import ClaimsStage, claim_arrays, claims_stage
 from reserva.reserves.totals import Reserves
 from reserva.reserves.upr.upr import UprResult, compute_upr, policy_arrays
@@ -288,7 +287,7 @@ def _close(clock: _Clock, data_dir: Path, valuation_date, a: AssumptionSet, stor
         participation=inputs.products.participation.text(),
         period_start_day=ps, valuation_day=v, period_months=months,
         income=income, balance=balance, closing=closing,
-        assets_allocated=assets.allocated, claims_status_codes=STATUS_CODES,
+        assets_allocated=assets.allocated,
         liquidity=kpi_rows(liq),
     ))
     clock.lap("kpi")

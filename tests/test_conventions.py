@@ -12,8 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 ENGINE = ROOT / "engine"
 
 
-def _imports(path: Path) -> set[str]:
+def _imports(path: Path, *, runtime_only: bool = False) -> set[str]:
+    """Modules a file imports; ``runtime_only`` leaves out those under ``if TYPE_CHECKING:``."""
     tree = ast.parse(path.read_text())
+    if runtime_only:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+                node.body = []
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

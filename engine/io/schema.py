@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reserva.vocab import (  # the vocabularies of the columns' choices (re-exported)
+from reserva.vocab import (  # the vocabularies of the columns' choices
     ASSET_CLASSES,
     CLAIM_STATUSES,
     COUPON_FREQUENCIES,

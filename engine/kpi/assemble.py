@@ -81,7 +81,6 @@ class KpiInputs:
     balance: Statement
     closing: object
     assets_allocated: np.ndarray  # per column: assets allocated to that product
-    claims_status_codes: dict
     # per column: the liquidity ratio of the set's kpi_method at 3 months and its note (the
     # close's liquidity table, reserva.projection.liquidity_table.kpi_rows)
     liquidity: Mapping[str, tuple[Ratio, str]]

@@ -15,8 +15,7 @@ from reserva.io.arrays import day
 from reserva.io.bundles import BUNDLES, KEYS, Coded, Inputs, bundle, latest_rows
 from reserva.io.readers import read_pack
 from reserva.io.schema import TABLES_BY_NAME
-from reserva.reserves.claims.ocs import STATUS_CODES
-from reserva.vocab import CLAIM_STATUSES, EXIT_REASONS
+from reserva.vocab import CLAIM_STATUS_CODES, CLAIM_STATUSES, EXIT_REASONS
 from tests.conftest import TINY_PACK, write_pack
 
 
@@ -66,7 +65,7 @@ def test_claim_statuses_have_one_encoding(tiny):
     status = inputs.claims.status
     assert isinstance(status, Coded) and status.codes.dtype == np.int8
     assert status.categories == CLAIM_STATUSES
-    assert {s: CLAIM_STATUSES.index(s) for s in CLAIM_STATUSES} == dict(STATUS_CODES)
+    assert {s: CLAIM_STATUSES.index(s) for s in CLAIM_STATUSES} == dict(CLAIM_STATUS_CODES)
     assert list(status.text()) == list(pack["claims"]["status"])
     assert inputs.exits.reason.categories == EXIT_REASONS
 

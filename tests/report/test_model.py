@@ -3,7 +3,6 @@ command line printed it before the model existed; the CLI composes nothing itsel
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import math
 from pathlib import Path
@@ -18,6 +17,7 @@ from reserva.report.builders import close_summary, split_notes
 from tests.conftest import edited_set, write_pack
 from tests.kpi.test_kpi_assemble import FUND
 from tests.test_cli import run
+from tests.test_conventions import _imports as conventions_imports
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = Path(__file__).parent / "reference"
@@ -154,17 +154,7 @@ def test_trend_report_has_one_table_and_figure_per_column(fund_run):
 
 def _imports(path: Path) -> set[str]:
     """Modules a file imports at run time (imports under ``if TYPE_CHECKING:`` left out)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
-            node.body = []
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-    return found
+    return conventions_imports(path, runtime_only=True)
 
 
 def test_the_cli_reads_no_store_and_composes_no_frames():

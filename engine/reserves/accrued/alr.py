@@ -32,7 +32,7 @@ from reserva.errors import AssumptionError, BadCell, InputError
 from reserva.io.assumptions import AssumptionSet, MortalitySpec
 from reserva.io.bundles import Inputs, frozen_array
 from reserva.io.limits import register_table_ages
-from reserva.vocab import PREMIUMS_PER_YEAR  # premiums a year of a premium mode (re-exported)
+from reserva.vocab import PREMIUMS_PER_YEAR
 
 from .life import Commutation, Expenses, commutation, policy_values
 from .mortality import MortalityTable, from_package, makeham, read_csv_table, read_xtbml

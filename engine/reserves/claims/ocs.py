@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reserva.vocab import CLAIM_REJECTED as REJECTED
-from reserva.vocab import CLAIM_STATUS_CODES as STATUS_CODES  # open 0, paid 1, rejected 2, ...
+from reserva.vocab import CLAIM_REJECTED
+from reserva.vocab import CLAIM_STATUS_CODES as STATUS_CODES  # the codes ocs_at's status reads
 
-__all__ = ["OCS_BASES", "REJECTED", "STATUS_CODES", "Payments", "ocs_at"]
+__all__ = ["OCS_BASES", "STATUS_CODES", "Payments", "ocs_at"]
 
 OCS_BASES = {"claimed": 0, "case_reserve": 1, "max": 2}
 
@@ -72,5 +72,5 @@ def ocs_at(
     ) * probability
     reported = report_day <= v
     decided = decision_day <= v
-    remainder = np.where(status == REJECTED, 0.0, np.maximum(paid_amount - paid_to_date, 0.0))
+    remainder = np.where(status == CLAIM_REJECTED, 0.0, np.maximum(paid_amount - paid_to_date, 0.0))
     return np.where(reported, np.where(decided, remainder, undecided_amount), 0.0)

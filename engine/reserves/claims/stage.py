@@ -45,7 +45,6 @@ from reserva.reserves.claims.ibnr import (
 )
 from reserva.reserves.claims.ocs import (
     OCS_BASES,
-    REJECTED,
     Payments,
     ocs_at,
     single_payments,
@@ -53,6 +52,7 @@ from reserva.reserves.claims.ocs import (
 from reserva.reserves.claims.snapshots import SnapshotTriangle, snapshot_triangle
 from reserva.reserves.claims.triangles import bootstrap_odp, month_index, period_index
 from reserva.reserves.upr.upr import PolicyArrays, earned_to_dates
+from reserva.vocab import CLAIM_REJECTED
 
 __all__ = [
     "DISTRIBUTION_COLUMNS", "ClaimArrays", "ClaimsStage", "by_product", "claim_arrays", "claims_stage",
@@ -73,7 +73,7 @@ class ClaimArrays:
     report: np.ndarray
     decision: np.ndarray
     receipt: np.ndarray
-    status: np.ndarray  # codes of vocab.CLAIM_STATUSES (= STATUS_CODES) as at the extract
+    status: np.ndarray  # codes of vocab.CLAIM_STATUSES (vocab.CLAIM_STATUS_CODES) at the extract
     claimed: np.ndarray
     paid: np.ndarray
     case: np.ndarray
@@ -90,7 +90,7 @@ class ClaimArrays:
         decided in the ``lookback_days`` up to v (1 when none was decided)."""
         window = (self.decision <= v) & (self.decision > v - lookback_days)
         decided = np.bincount(self.product[window], minlength=n_products)[:n_products]
-        rejected = np.bincount(self.product[window & (self.status == REJECTED)],
+        rejected = np.bincount(self.product[window & (self.status == CLAIM_REJECTED)],
                                minlength=n_products)[:n_products]
         experience = 1.0 - np.divide(rejected, decided, out=np.zeros(n_products),
                                      where=decided > 0)

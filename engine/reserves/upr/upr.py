@@ -16,7 +16,7 @@ import pandas as pd
 from reserva.io.assumptions import AssumptionSet
 from reserva.io.bundles import Policies, Products
 from reserva.reserves.upr._kernels import BASIS_CODES, REFUND_RULES, instalments, upr_at
-from reserva.vocab import INTERVAL_MONTHS  # months between premium due dates (re-exported)
+from reserva.vocab import INTERVAL_MONTHS
 
 
 @dataclass(frozen=True)
