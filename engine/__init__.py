@@ -12,6 +12,7 @@ The names a notebook or a script needs, loaded on first use (``import reserva`` 
     reserva.runs(store) / results(store, table)     what a store holds
     reserva.scenarios(store, run_id)          the scenarios of a stored run
     reserva.stored_report(store, kind)        a report of a stored run, as the report model
+    reserva.stress(store, scenarios=...)      stress checks of a stored close
     reserva.EngineError, InputError, ArgumentError, AssumptionError, StoreError,
     AlreadyClosed, ComputationError, BadCell  the errors (``reserva.errors``)
 
@@ -47,13 +48,14 @@ _LAZY = {
     "close": "reserva.api", "close_many": "reserva.api", "upr_at": "reserva.api",
     "triangle_ibnr": "reserva.api", "life_reserve": "reserva.api", "runs": "reserva.api",
     "results": "reserva.api", "scenarios": "reserva.api", "stored_report": "reserva.api",
+    "stress": "reserva.api",
     "DataPack": "reserva.api", "AssumptionSet": "reserva.api",
     "CloseResult": "reserva.api", "Overrides": "reserva.io.variants",
 }
 
 __all__ = [
     "load_pack", "load_assumptions", "derive", "Overrides", "close", "close_many", "upr_at",
-    "triangle_ibnr", "life_reserve", "runs", "results", "scenarios", "stored_report",
+    "triangle_ibnr", "life_reserve", "runs", "results", "scenarios", "stored_report", "stress",
     "DataPack", "AssumptionSet", "CloseResult", "EngineError", "InputError", "ArgumentError",
     "AssumptionError", "StoreError", "AlreadyClosed", "ComputationError", "BadCell",
     "__version__",

@@ -44,7 +44,7 @@ from reserva.pipeline import CloseResult, spot_upr
 
 __all__ = [
     "load_pack", "load_assumptions", "derive", "close", "close_many", "upr_at", "triangle_ibnr",
-    "life_reserve", "runs", "results", "scenarios", "stored_report", "DataPack",
+    "life_reserve", "runs", "results", "scenarios", "stored_report", "stress", "DataPack",
     "AssumptionSet", "CloseResult",
 ]
 
@@ -561,3 +561,54 @@ def stored_report(store: str | Path, kind: str = "close", *, run_id: int | None 
 
     return _stored_report(Path(store), kind, run_id=run_id, scenario=scenario,
                           product=product, full=full)
+
+
+def stress(store: str | Path, run_id: int | None = None, *,
+           assumptions: str | Path | AssumptionSet = "default",
+           scenarios: str | Path | None = None, reverse: bool = False,
+           simulations: int | None = None, seed: int | None = None, write: bool = False):
+    """Stress a stored close with many scenarios at once (``reserva stress``).
+
+    The run's base position is read from the store (the close is not recomputed); every
+    scenario's shocks are applied to it together (``reserva.projection.stress``), giving per
+    scenario and column the stressed liquidity ratios (projection, factor and net methods at
+    the ``[stress] horizons``), the liquid assets after haircuts, the survival horizon, the
+    shortfall and its month, the solvency ratio and the surplus, against the base.
+
+    Parameters
+    ----------
+    store : str or Path
+        The DuckDB store holding the run.
+    run_id : int, optional
+        The run (default: the latest completed run).
+    assumptions : set id, folder or AssumptionSet
+        The set of the ``[stress]`` settings, the liquidity factors and the scenario library.
+    scenarios : str or Path, optional
+        A scenario file of your own (the set's ``stress_scenarios.csv`` when None).
+    reverse : bool
+        Also search the smallest multiplier of each shock type and combined scenario that
+        breaks the programme's 3-month liquidity or its solvency.
+    simulations : int, optional
+        Also simulate next-year claims this many times.
+    seed : int, optional
+        The simulation's seed (default: the set's ``[stochastic] seed``).
+    write : bool
+        Store the results under the run (default False: nothing written).
+
+    Returns
+    -------
+    reserva.stress_check.StressCheck
+        ``result`` (``result.frame()``: one row per scenario, column, metric and horizon),
+        ``reverse``, ``stochastic``, the lineage and the scenarios ``stored``.
+
+    Raises
+    ------
+    InputError
+        A bad scenario file (every bad cell at once).
+    StoreError
+        No such store or run.
+    """
+    from reserva.stress_check import stress as _stress
+
+    return _stress(store, run_id, assumptions=assumptions, scenarios=scenarios,
+                   reverse=reverse, simulations=simulations, seed=seed, save=write)

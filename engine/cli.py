@@ -446,6 +446,64 @@ def liquidity(run_id, product, fmt, store, scenario) -> None:
                nl=fmt != "csv")
 
 
+@cli.command()
+@click.option("--run", "run_id", type=click.IntRange(min=1), default=None, help="Run id (default: the latest completed run).")
+@click.option("--scenarios", "scenarios_csv", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="A scenario file of your own (default: the set's stress_scenarios.csv).")
+@click.option("--assumptions", default="default", show_default=True,
+              help="Assumption set: [stress] settings, liquidity factors, scenario library.")
+@click.option("--reverse", is_flag=True,
+              help="Also search, for each shock type and combined scenario, the smallest "
+                   "multiplier that breaks liquidity or solvency.")
+@click.option("--simulations", type=click.IntRange(min=1), default=None,
+              help="Also simulate next-year claims this many times (Monte Carlo).")
+@click.option("--seed", type=click.IntRange(min=1, max=2**32 - 2), default=None,
+              help="Seed of the simulation (default: the set's [stochastic] seed).")
+@click.option("--by-product", is_flag=True, help="Also show every product's table.")
+@click.option("--no-save", is_flag=True, help="Show the results without storing them.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Output format (CSV: one row per scenario, product, "
+                                      "metric and horizon).")
+@store_option
+def stress(run_id, scenarios_csv, assumptions, reverse, simulations, seed, by_product, no_save,
+           fmt, store) -> None:
+    """Stress a stored close with many scenarios at once: stressed liquidity ratios, survival
+    horizon, shortfall and solvency per scenario; reverse stress; stochastic claims."""
+    from reserva.report import terminal
+    from reserva.report.export import csv_text, json_text
+    from reserva.report.stress_view import reverse_rows, stress_report
+    from reserva.stress_check import stress as run
+
+    store = store or Path(DEFAULT_STORE)
+    done = set()
+
+    def progress(stage: str, k: int, total: int) -> None:
+        if fmt == "table" and total > 1 and (stage, k) not in done and sys.stderr.isatty():
+            done.add((stage, k))
+            click.echo(f"reserva: {stage} {k}/{total}", err=True)
+
+    check = run(store, run_id, assumptions=assumptions, scenarios=scenarios_csv,
+                reverse=reverse, simulations=simulations, seed=seed, save=not no_save,
+                progress=progress)
+    if fmt == "table":
+        terminal.show(stress_report(check, per_product=by_product))
+        return
+    frame = check.result.frame()
+    if fmt == "csv":
+        click.echo(csv_text(frame), nl=False)
+        return
+    tables = {"stress": frame}
+    if check.reverse:
+        tables["reverse"] = reverse_rows(check)
+    if check.stochastic is not None:
+        tables["stochastic"] = check.stochastic.frame()
+    click.echo(json_text({"run_id": check.run_id, "scenarios_file": check.scenarios_file,
+                          "scenarios_sha256": check.file_hash,
+                          "assumption_set": check.assumption_set,
+                          "stored": list(check.stored)}, **tables))
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--run", "run_id", type=click.IntRange(min=1), default=None, help="Run id (default: the latest completed run).")
 @click.option("--product", default=None, help="One product (or ALL for the programme).")

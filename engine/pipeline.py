@@ -10,6 +10,7 @@
       -> projection   reserva.projection.business      the cashflow grid of the business in force
       -> statements   reserva.statements.mapping       P- and B-lines -> income, balance sheet
       -> liquidity    reserva.projection.liquidity_stage, alm   liquidity table, ALM report
+                      reserva.projection.stress_base            what a stress check reads
       -> kpi          reserva.kpi.assemble             the indicators
       -> assemble     reserva.store.results            the result tables
       -> store        reserva.store.runs               one transaction
@@ -31,7 +32,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,7 @@ from reserva.projection.business import project_business
 from reserva.projection.grid import CashflowGrid
 from reserva.projection.liquidity_stage import liquidity_stage
 from reserva.projection.liquidity_table import kpi_rows
+from reserva.projection.stress_base import StressInputs, stress_base_from_close, stress_inputs
 from reserva.reserves.accrued.alr import AlrResult, compute_alr
 from reserva.reserves.claims.cashflows import UnpaidCashflows
 from reserva.reserves.claims.change import IbnrChange
@@ -67,6 +69,8 @@ from reserva.store import runs as store_runs
 from reserva.store.lock import close_lock
 from reserva.store.opening import Opening, load_opening
 from reserva.store.results import results_tables
+from reserva.store.stress import save_stress
+from reserva.stress_check import run_check
 from reserva.vocab import PROGRAMME
 
 __all__ = ["CloseResult", "Reserves", "check_date", "close", "period_start_of", "spot_upr"]
@@ -103,6 +107,7 @@ class CloseResult:
     grid: CashflowGrid  # projected cashflows of the business in force
     liquidity: pd.DataFrame  # liquidity ratios by column, method and horizon (liquidity_table)
     alm: AlmReport  # maturity ladder, PV surplus measures, investment-policy checks
+    stress_inputs: StressInputs  # what a stress check reads besides the tables above
     timings: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
@@ -280,6 +285,7 @@ def _close(clock: _Clock, data_dir: Path, valuation_date, a: AssumptionSet, stor
 
     liq = liquidity_stage(claims.claims, grid, balance, income, assets, a, v, months, columns)
     alm = alm_report(grid, inputs.assets, a, assets.allocated, PROGRAMME)
+    stress = stress_inputs(inputs, a, ps, v, period_months=months, horizon_months=grid.months)
     clock.lap("liquidity")
 
     kpi = kpi_results(KpiInputs(
@@ -301,7 +307,7 @@ def _close(clock: _Clock, data_dir: Path, valuation_date, a: AssumptionSet, stor
         cashflows=claims.cashflows, ibnr_change=claims.change, triangles=dict(claims.triangles),
         ibnr_distribution=claims.distribution, alr=alr, income=income, balance=balance,
         kpis=kpi.table, kpi_pending=kpi.pending, grid=grid, liquidity=liq, alm=alm,
-        timings=clock.timings, notes=notes,
+        stress_inputs=stress, timings=clock.timings, notes=notes,
     )
     if not write:
         return CloseResult(**{**result.__dict__, "timings": {**clock.timings,
@@ -311,7 +317,14 @@ def _close(clock: _Clock, data_dir: Path, valuation_date, a: AssumptionSet, stor
 
 def _store(clock: _Clock, result: CloseResult, store: Path, data_dir: Path, pack: DataPack,
            a: AssumptionSet, edition: int, opening: Opening) -> CloseResult:
-    """Write the run and its result tables in one transaction; the result with its run id."""
+    """Write the run and its result tables in one transaction; the result with its run id.
+
+    With ``[stress] at_close``, the set's stress scenarios are run on the close's base before
+    anything is written (a failing check writes nothing) and stored under the new run just
+    after it (``reserva.store.stress.save_stress``)."""
+    check = None
+    if a.settings.stress.at_close:
+        check = run_check(stress_base_from_close(result), a)
     tables = results_tables(result)
     clock.lap("assemble")
     timings = dict(clock.timings)
@@ -325,6 +338,8 @@ def _store(clock: _Clock, result: CloseResult, store: Path, data_dir: Path, pack
         assumption_overrides=a.overrides,
     )
     run_id = store_runs.save_run(store, record, tables)
+    if check is not None:
+        save_stress(store, replace(check, run_id=run_id))
     clock.lap("store")
     timings["store"] = clock.timings["store"]
     timings["total"] = clock.total()

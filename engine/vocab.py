@@ -119,6 +119,7 @@ SHOCK_TYPES = {
     "reinsurance_delay": ("months",),
     "reinsurer_default": ("share",),
     "grant_stop": ("share", "amount"),
+    "short_term_factor": ("multiplier",),
 }
 
 __all__ = [

@@ -67,7 +67,8 @@ LAYERS = (
     ("kpi.assemble",),
     ("store",),
     ("report",),
-    ("pipeline", "batch"),  # batch: close_many over the close (the pipeline re-exports it)
+    ("pipeline", "batch", "stress_check"),  # batch: close_many over the close (the pipeline
+    # re-exports it); stress_check: a stress check of a stored close
     ("api",),
     ("sample",),  # an entry point of its own: the CLI writes a sample pack with it
     ("cli",),

@@ -324,6 +324,33 @@ class Stochastic(Section):
 
 
 @dataclass(frozen=True)
+class Stress(Section):
+    """[stress]: stress checks of a stored close (projection/stress.py)."""
+
+    horizons: tuple[int, ...] = setting(
+        "horizons of the stressed liquidity ratios (with 3, within [cashflows] horizon_months)",
+        unit="months", min=1, source="E2 L3168, L3208-3211; EIOPA LRMP short/medium/long")
+    liquidity_threshold: float = setting(
+        "a stressed liquidity ratio below this fails (1 = resources cover the needs)",
+        unit="ratio", min=0, source="E2 L3168-3175 (liquidity ratio at least 100%)")
+    solvency_threshold: float = setting(
+        "a stressed solvency ratio below this fails (1 = assets cover the liabilities)",
+        unit="ratio", min=0, source="E2 L3073-3074 (technically solvent >= 1); FCT severe "
+        "scenarios: assets exceed liabilities")
+    chunk_scenarios: int = setting(
+        "scenarios computed together (bounds the memory: about 8 x columns x lines x months "
+        "bytes per scenario)", unit="scenarios", min=1, source="house choice")
+    at_close: bool = setting("run the set's stress scenarios at the end of every close and "
+                             "store them with the run", source="house choice")
+    reverse_high: float = setting(
+        "reverse stress: the largest multiplier searched (a shock this many times its size)",
+        unit="multiplier", min=1, source="house choice")
+    reverse_tolerance: float = setting(
+        "reverse stress: the multiplier is found within this much", unit="multiplier",
+        min=1e-9, source="house choice")
+
+
+@dataclass(frozen=True)
 class Settings(Mapping):
     """Every section of ``settings.toml``, typed; also a read-only mapping section -> Section."""
 
@@ -344,6 +371,7 @@ class Settings(Mapping):
     alr: Alr
     day_count: DayCount
     stochastic: Stochastic
+    stress: Stress
 
     def __getitem__(self, section: str) -> Section:
         if section not in self.__dataclass_fields__:

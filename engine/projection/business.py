@@ -105,7 +105,9 @@ def project_business(
     life_policies bundle, the annual premium the ALR valued the contract with (NaN where it
     valued none: ``AlrResult.life_premium``), projected where the contract has no
     gross_premium. ``inputs``: the data pack's array bundles (``reserva.io.bundles.bundle``);
-    ``commission`` defaults to the policies' (0 where empty)."""
+    ``commission`` defaults to the policies' (0 where empty). The grid keeps the claims of the
+    policies in force and of the new business by month of occurrence, before settlement
+    (``claims_occurred``, ``new_business_occurred``)."""
     if commission is None:
         commission = np.nan_to_num(inputs.policies.commission)
     n, h = len(products), int(horizon_months)
@@ -178,4 +180,7 @@ def project_business(
             prem, months, term, loss_ratio, [b.expense_ratio for b in proj], comm, h)
         amount[:, g.LINE["new_business_premiums"]] += nb_prem
         amount[:, g.LINE["new_business_outgo"]] += nb_outgo + g.settle(nb_occ, patterns)
-    return g.CashflowGrid(tuple(str(p) for p in products), int(v), edges, amount, unallocated)
+    else:
+        nb_occ = np.zeros((n, h))
+    return g.CashflowGrid(tuple(str(p) for p in products), int(v), edges, amount, unallocated,
+                          claims_occurred=pf.claims_occurred, new_business_occurred=nb_occ)

@@ -306,13 +306,32 @@ def _pile(monthly: np.ndarray, h: int) -> np.ndarray:
 class CashflowGrid:
     """Projected cashflows [product, line, month] (lines of ``LINES``, amounts >= 0, the line's
     direction saying in or out) and the lines of no product (``unallocated``, [line, month]:
-    liabilities without a product, in the programme only)."""
+    liabilities without a product, in the programme only).
+
+    ``claims_occurred`` and ``new_business_occurred`` ([product, month]): the claims of the
+    policies in force and of the new business by month of occurrence, before the settlement
+    pattern pays them into ``claims`` and ``new_business_outgo`` (zeros when not given). They
+    are kept for the stress checks (``reserva.projection.stress_base``); ``frame`` leaves them
+    out.
+    """
 
     products: tuple[str, ...]
     valuation_day: int
     edges: np.ndarray  # (H + 1,) month m = days (edges[m], edges[m + 1]]
     amount: np.ndarray
     unallocated: np.ndarray
+    claims_occurred: np.ndarray | None = None  # [product, month]; None -> zeros
+    new_business_occurred: np.ndarray | None = None  # [product, month]; None -> zeros
+
+    def __post_init__(self) -> None:
+        shape = (len(self.products), int(self.edges.size - 1))
+        for name in ("claims_occurred", "new_business_occurred"):
+            value = getattr(self, name)
+            value = np.zeros(shape) if value is None else np.asarray(value, np.float64)
+            if value.shape != shape:
+                raise ComputationError(f"{name} has shape {value.shape}, the grid {shape} "
+                                       "(products x months)")
+            object.__setattr__(self, name, value)
 
     @property
     def months(self) -> int:

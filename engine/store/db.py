@@ -13,7 +13,8 @@ Connections are taken through ``reading`` and ``writing``, which hold the store'
 (``reserva.store.lock``). A reader finding an older Reserva store applies the missing
 migrations first (each adds tables or columns; none changes a stored value: migration 12
 rebuilds the result tables with their scenario key, the rows so far being scenario ``base``;
-13 adds the table of run notes, empty for the runs stored before it).
+13 adds the table of run notes, empty for the runs stored before it; 14 the four tables a stress
+check reads, empty for older runs, which a stress check refuses; 15 the stress results).
 """
 
 from __future__ import annotations

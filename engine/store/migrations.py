@@ -4,6 +4,11 @@ A migration is SQL, or a function of the connection when it depends on what the 
 (12 rebuilds each result table with a ``scenario`` column: its rows so far are the close's,
 scenario ``base``). 13 adds ``run_notes``, a run's notes one a row, without filling it for
 the runs already stored (their notes stay in ``runs.notes``, one text; the readers split it).
+14 adds the four tables a stress check reads besides the others (``stress_products``,
+``stress_flows``, ``asset_positions``, ``asset_flows``: ``reserva.projection.stress_base``),
+empty for the runs already stored (a stress check refuses such a run: its close is re-run).
+A result table created after 12 is created with ``scenario VARCHAR NOT NULL`` after
+``run_id`` and its primary key led by ``run_id, scenario``.
 A migration's text never changes once released: a later change of the schema is a new
 migration.
 """
@@ -217,6 +222,65 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
         CREATE TABLE IF NOT EXISTS run_notes (
             run_id BIGINT NOT NULL, seq INTEGER NOT NULL, note VARCHAR NOT NULL,
             PRIMARY KEY (run_id, seq)
+        );
+    """),
+    # created with the scenario key of 12: (run_id, scenario, ...) leads every primary key;
+    # IF NOT EXISTS as in 13: a store whose bookkeeping lost the row of 14 is brought forward
+    (14, "what a stress check reads", """
+        CREATE TABLE IF NOT EXISTS stress_products (
+            run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, product_id VARCHAR NOT NULL,
+            position INTEGER NOT NULL, kind VARCHAR NOT NULL, lapse_rate DOUBLE NOT NULL,
+            refund_factor DOUBLE NOT NULL, withdrawal_rate DOUBLE NOT NULL,
+            period_months INTEGER NOT NULL, horizon_months INTEGER NOT NULL,
+            PRIMARY KEY (run_id, scenario, product_id)
+        );
+        CREATE TABLE IF NOT EXISTS stress_flows (
+            run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, product_id VARCHAR NOT NULL,
+            flow VARCHAR NOT NULL, month INTEGER NOT NULL, amount DOUBLE NOT NULL,
+            PRIMARY KEY (run_id, scenario, product_id, flow, month)
+        );
+        CREATE TABLE IF NOT EXISTS asset_positions (
+            run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, product_id VARCHAR NOT NULL,
+            asset_class VARCHAR NOT NULL, counterparty VARCHAR NOT NULL,
+            admitted DOUBLE NOT NULL, liquid DOUBLE NOT NULL, convertible DOUBLE NOT NULL,
+            modified_duration DOUBLE NOT NULL, convexity DOUBLE NOT NULL,
+            PRIMARY KEY (run_id, scenario, product_id, asset_class, counterparty)
+        );
+        CREATE TABLE IF NOT EXISTS asset_flows (
+            run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, product_id VARCHAR NOT NULL,
+            asset_class VARCHAR NOT NULL, counterparty VARCHAR NOT NULL, month INTEGER NOT NULL,
+            amount DOUBLE NOT NULL,
+            PRIMARY KEY (run_id, scenario, product_id, asset_class, counterparty, month)
+        );
+    """),
+    (15, "stress check results, reverse stress, stochastic claims and their lineage", """
+        CREATE TABLE IF NOT EXISTS stress_metrics (
+            run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, product_id VARCHAR NOT NULL,
+            metric VARCHAR NOT NULL, horizon_months INTEGER NOT NULL, value DOUBLE,
+            base DOUBLE, change DOUBLE, threshold DOUBLE, breach BOOLEAN NOT NULL,
+            PRIMARY KEY (run_id, scenario, product_id, metric, horizon_months)
+        );
+        CREATE TABLE IF NOT EXISTS stress_reverse (
+            run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, target VARCHAR NOT NULL,
+            metric VARCHAR NOT NULL, kind VARCHAR NOT NULL, threshold DOUBLE NOT NULL,
+            multiplier DOUBLE, metric_value DOUBLE, reached BOOLEAN NOT NULL,
+            breached_at_low BOOLEAN NOT NULL, converged BOOLEAN NOT NULL,
+            monotone BOOLEAN NOT NULL, bracket_low DOUBLE NOT NULL, bracket_high DOUBLE NOT NULL,
+            PRIMARY KEY (run_id, scenario, target, metric)
+        );
+        CREATE TABLE IF NOT EXISTS stress_stochastic (
+            run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, product_id VARCHAR NOT NULL,
+            measure VARCHAR NOT NULL, horizon_months INTEGER NOT NULL, value DOUBLE,
+            PRIMARY KEY (run_id, scenario, product_id, measure, horizon_months)
+        );
+        CREATE TABLE IF NOT EXISTS stress_lineage (
+            run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, scenario_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL, family VARCHAR NOT NULL, severity VARCHAR NOT NULL,
+            scenario_identity VARCHAR NOT NULL, scenarios_file VARCHAR NOT NULL,
+            file_hash VARCHAR NOT NULL, assumption_set VARCHAR NOT NULL,
+            assumption_hash VARCHAR NOT NULL, engine_version VARCHAR NOT NULL,
+            simulations BIGINT, seed BIGINT, created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (run_id, scenario)
         );
     """),
 )

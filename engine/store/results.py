@@ -17,6 +17,9 @@ fixed order (products in their order, then the programme ``ALL`` where the table
 
 Grain of a table: ``product`` (rows per product, or per policy/claim of a product),
 ``product+programme`` (also rows of the programme ``ALL``), ``programme`` (the programme only).
+In ``asset_positions`` and ``asset_flows`` the rows of ``ALL`` are the assets held by the
+programme only (allocated to no product), not the programme's total: the programme's
+positions are all their rows (``reserva.projection.stress_base``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import pandas as pd
 
+from reserva.projection import stress_base as sb
 from reserva.vocab import PROGRAMME, RESERVES
 
 if TYPE_CHECKING:  # the stages' result types, for the annotations only
@@ -64,6 +68,7 @@ class CloseResultLike(Protocol):
     grid: CashflowGrid
     liquidity: pd.DataFrame
     alm: AlmReport
+    stress_inputs: sb.StressInputs  # what a stress check reads besides the other tables
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class ResultTable:
     """One result table: its name, its key (besides ``run_id``, ``scenario``), its grain, a
     one-line description, the order its rows are read in and how a close's result makes it.
 
+    ``by_close``: a close writes its rows (False: a stress check does, the close none).
     ``indexed``: the key is the table's primary key in the store (False for the per-policy and
     per-origin tables, kept without an index for the write speed; the key still identifies a
     row).
@@ -83,6 +89,7 @@ class ResultTable:
     convert: Callable[[CloseResultLike], pd.DataFrame]
     order: str = "ALL"  # ORDER BY of a reader (our own SQL text, never data)
     indexed: bool = True
+    by_close: bool = True  # False: a close writes no rows (a stress check does)
 
 
 def _reserves(r: CloseResultLike) -> pd.DataFrame:
@@ -186,6 +193,23 @@ def _claims_cashflows(r: CloseResultLike) -> pd.DataFrame:
     })
 
 
+STRESS_COLUMNS = {
+    "stress_metrics": ("product_id", "metric", "horizon_months", "value", "base", "change",
+                       "threshold", "breach"),
+    "stress_reverse": ("target", "metric", "kind", "threshold", "multiplier", "metric_value",
+                       "reached", "breached_at_low", "converged", "monotone", "bracket_low",
+                       "bracket_high"),
+    "stress_stochastic": ("product_id", "measure", "horizon_months", "value"),
+    "stress_lineage": ("scenario_id", "name", "family", "severity", "scenario_identity",
+                       "scenarios_file", "file_hash", "assumption_set", "assumption_hash",
+                       "engine_version", "simulations", "seed", "created_at"),
+}
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in columns})
+
+
 TABLES: tuple[ResultTable, ...] = (
     ResultTable("reserves", ("product_id", "reserve"), "product",
                 "opening, closing and change of each reserve (upr, ibnr, ocs, alr); the IBNR "
@@ -235,6 +259,42 @@ TABLES: tuple[ResultTable, ...] = (
                 lambda r: r.alm.measures),
     ResultTable("alm_checks", ("position",), "programme",
                 "investment-policy checks: value, limit, passed", lambda r: r.alm.checks),
+    # what a stress check reads (reserva.projection.stress_base; migration 14)
+    ResultTable("stress_products", ("product_id",), "product",
+                "per product: kind, lapse, refund and withdrawal rates, period and horizon "
+                "months of the grid", lambda r: sb.stress_products_frame(r.products,
+                                                                         r.stress_inputs),
+                order="position"),
+    ResultTable("stress_flows", ("product_id", "flow", "month"), "product",
+                "claims and new business claims by month of occurrence, settlement shares by "
+                "lag, reinsurance recoveries and grants per month (no zeros but the shares)",
+                lambda r: sb.stress_flows_frame(r.products, r.grid, r.stress_inputs)),
+    ResultTable("asset_positions", ("product_id", "asset_class", "counterparty"),
+                "product+programme",
+                "assets by product, class and issuer: admitted, liquid, convertible, modified "
+                "duration, convexity; product ALL = held by the programme only",
+                lambda r: sb.asset_positions_frame(r.products, r.stress_inputs)),
+    ResultTable("asset_flows", ("product_id", "asset_class", "counterparty", "month"),
+                "product+programme",
+                "coupons, interest and redemptions by month of each asset position (no zeros)",
+                lambda r: sb.asset_flows_frame(r.products, r.stress_inputs)),
+    # what a stress check stores under the run (reserva.store.stress; migration 15): a close
+    # writes none of these rows, each stress scenario is a scenario of the run
+    ResultTable("stress_metrics", ("product_id", "metric", "horizon_months"),
+                "product+programme", "stressed liquidity, survival, shortfall and solvency of "
+                "a stress scenario, with the base, the change and the breach",
+                lambda r: _empty(STRESS_COLUMNS["stress_metrics"]), by_close=False),
+    ResultTable("stress_reverse", ("target", "metric"), "programme",
+                "reverse stress: the smallest breaking multiplier of each shock type and "
+                "combined scenario", lambda r: _empty(STRESS_COLUMNS["stress_reverse"]), by_close=False),
+    ResultTable("stress_stochastic", ("product_id", "measure", "horizon_months"),
+                "product+programme", "simulated next-year claims: mean, VaR and TVaR of the "
+                "outflows, P(liquidity below threshold)",
+                lambda r: _empty(STRESS_COLUMNS["stress_stochastic"]), by_close=False),
+    ResultTable("stress_lineage", (), "programme",
+                "what a stored stress scenario was: its id, identity, scenario file and hash, "
+                "assumption set and hash, engine version, simulations and seed",
+                lambda r: _empty(STRESS_COLUMNS["stress_lineage"]), by_close=False),
 )
 BY_NAME: dict[str, ResultTable] = {t.name: t for t in TABLES}
 RESULT_TABLES: tuple[str, ...] = tuple(BY_NAME)  # the names, in writing order

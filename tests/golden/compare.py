@@ -67,12 +67,24 @@ INTENDED: tuple[Intended, ...] = (
              "the default assumption set's files changed without changing a value used: "
              "liability_map.csv added (issue 14 item 4, liabilities mapped by the set) and "
              "[exposure] days_per_year replaced by a [day_count] section (item 6, day counts "
-             "named and chosen in the set); issue 15 added stress_scenarios.csv and a "
-             "[stochastic] section, which no close reads yet; every result table is unchanged"),
+             "named and chosen in the set); issue 15 added stress_scenarios.csv, the [stochastic] "
+             "and [stress] sections and projection.csv's mean claims of the stochastic "
+             "claims, which no close reads unless [stress] at_close; every result table is "
+             "unchanged"),
     Intended("run_notes", "*table*",
              "a run's notes stored as a list, one a row (migration 13): the "
              "notes hold '; ' themselves, so the report model no longer splits runs.notes by "
              "guessing; runs.notes is kept, joined as before, and is unchanged"),
+    *(Intended(table, "*table*",
+               "what a stress check reads, kept with every close (issue 15, migration 14): "
+               "per product rates and horizon, claims by month of occurrence, settlement "
+               "shares, recoveries and grants, the assets by product, class and issuer and "
+               "their flows; a new table, every earlier table unchanged")
+      for table in ("stress_products", "stress_flows", "asset_positions", "asset_flows")),
+    *(Intended(table, "*table*",
+               "a stress check's results and lineage (issue 15, migration 15): a close writes "
+               "no rows to them (present, empty)")
+      for table in ("stress_metrics", "stress_reverse", "stress_stochastic", "stress_lineage")),
 )
 
 

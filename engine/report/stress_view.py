@@ -1,0 +1,122 @@
+"""What ``reserva stress`` shows: the report model of a stress check (no calculations).
+
+- the compact table: one row per scenario, the programme's stressed liquidity ratios (the
+  handbook's projection method at each horizon), the factor method at 3 months, the survival
+  horizon, the shortfall and its month, the solvency ratio and the breached tests (a breach is
+  marked ``!`` beside the figure);
+- with ``per_product``: the same per scenario and product;
+- reverse stress: per target and metric, the smallest breaking multiplier;
+- stochastic claims: per column, the mean, VaR and TVaR of the 3- and 12-month outflows and
+  P(3-month liquidity ratio < threshold).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from reserva.report.model import Column, Lines, Report, Section, table_from_frame
+from reserva.vocab import PROGRAMME
+
+__all__ = ["reverse_rows", "stochastic_rows", "stress_report", "stress_rows"]
+
+PERCENT = "percent"
+
+
+def stress_rows(check, *, per_product: bool = False) -> pd.DataFrame:
+    """One row per scenario (the programme) or per scenario and column (``per_product``)."""
+    r = check.result
+    cols = list(r.columns) if per_product else [PROGRAMME]
+    idx = [r.columns.index(c) for c in cols]
+    breaches = r.breaches()
+    out = []
+    for s, sc in enumerate(r.scenarios):
+        for c, j in zip(cols, idx, strict=True):
+            row = {"scenario": sc.scenario_id}
+            if per_product:
+                row["product"] = c
+            for h in r.horizons:
+                row[f"liquidity {h}m"] = float(r.metric("liquidity_ratio", h)[s, j])
+            if 3 in r.horizons:
+                row["factor 3m"] = float(r.metric("factor_ratio", 3)[s, j])
+                row["net 3m"] = float(r.metric("net_liquidity_ratio", 3)[s, j])
+            hz = int(r.values["survival_horizon"][s, j])
+            row["survival"] = f"> {r.months}" if hz > r.months else str(hz)
+            row["shortfall"] = float(r.values["shortfall"][s, j])
+            month = int(r.values["shortfall_month"][s, j])
+            row["month"] = str(month) if month else ""
+            row["solvency"] = float(r.values["solvency_ratio"][s, j])
+            row["surplus"] = float(r.values["surplus"][s, j])
+            row["breaches"] = breaches[s, j]
+            out.append(row)
+    return pd.DataFrame(out)
+
+
+def reverse_rows(check) -> pd.DataFrame:
+    """Per reverse-stress target and metric: the multiplier found (or why none)."""
+    rows = []
+    for rr in check.reverse:
+        res = rr.search
+        if res.breached_at_low:
+            outcome = "already breached without the shock"
+        elif not res.reached:
+            outcome = "not reached within the search bound"
+        else:
+            outcome = "reached" + ("" if res.monotone else " (metric not monotone: a crossing, "
+                                                         "not necessarily the smallest)")
+        rows.append({"target": rr.target, "kind": rr.kind, "metric": rr.metric,
+                     "threshold": rr.threshold,
+                     "multiplier": np.nan if res.multiplier is None else res.multiplier,
+                     "metric at it": res.metric, "outcome": outcome})
+    return pd.DataFrame(rows, columns=["target", "kind", "metric", "threshold", "multiplier",
+                                       "metric at it", "outcome"])
+
+
+def stochastic_rows(st) -> pd.DataFrame:
+    """One row per column: the mean, VaR and TVaR of the simulated outflows at each horizon and
+    P(3-month liquidity ratio < threshold)."""
+    rows = []
+    for c, col in enumerate(st.columns):
+        row = {"product": col}
+        for j, h in enumerate(st.horizons):
+            row[f"mean {h}m"] = float(st.mean_outflows[c, j])
+            row[f"VaR {h}m"] = float(st.var_outflows[c, j])
+            row[f"TVaR {h}m"] = float(st.tvar_outflows[c, j])
+        row["P(liquidity 3m < threshold)"] = float(st.p_below[c])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def stress_report(check, *, per_product: bool = False) -> Report:
+    """The terminal report of a stress check (module docstring)."""
+    r = check.result
+    percent = {name: Column(name, PERCENT, "right") for name in
+               [f"liquidity {h}m" for h in r.horizons] + ["factor 3m", "net 3m", "solvency"]}
+    head = (f"run {check.run_id}: stress check of {len(r.scenarios)} scenario(s) from "
+            f"{check.scenarios_file}, assumption set {check.assumption_set}")
+    sections = [Section("stress", (
+        Lines((head,)),
+        table_from_frame(stress_rows(check), "programme: stressed liquidity and solvency",
+                         percent),
+    ) + ((table_from_frame(stress_rows(check, per_product=True),
+                           "per product (columns with assets)", percent),)
+         if per_product else ()), notes=(
+        f"liquidity = (cash + convertible after haircuts) / outflows of the months "
+        f"(threshold {r.liquidity_threshold:.0%}); net adds the inflows; survival = first "
+        f"month the cumulative gap is negative; solvency threshold {r.solvency_threshold:.0%}",
+        *(f"stored as {len(check.stored)} scenario(s) of run {check.run_id}"
+          for _ in [0] if check.stored),
+        *check.notes))]
+    if check.reverse:
+        sections.append(Section("reverse stress", (table_from_frame(
+            reverse_rows(check), "reverse stress: smallest multiplier of each shock that "
+            "breaks the programme", {"threshold": Column("threshold", PERCENT, "right")}),),))
+    if check.stochastic is not None:
+        st = check.stochastic
+        sections.append(Section("stochastic claims", (table_from_frame(
+            stochastic_rows(st), f"simulated claims: {st.simulations:,} simulations, seed "
+            f"{st.seed}, VaR/TVaR at {st.level:.1%}",
+            {"P(liquidity 3m < threshold)": Column("P(liquidity 3m < threshold)", PERCENT,
+                                                   "right")}),),
+            notes=((st.note,) if st.note else ())))
+    return Report(f"run {check.run_id}: stress check", tuple(sections), run_id=check.run_id)
