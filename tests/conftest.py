@@ -104,3 +104,24 @@ def edited_set(folder: Path, *, reserving=None, settings=None, set_id: str | Non
         manifest.write_text(manifest.read_text().replace('set_id = "default"', f'set_id = "{set_id}"'))
     write_manifest(folder)
     return str(folder)
+
+
+@pytest.fixture(scope="session")
+def stress_store(tmp_path_factory) -> Path:
+    """A closed sample store for stress checks (2,000 policies, seed 7, valued 2025-12-31; the
+    claims cash and the deposits held for HE, so that a product column has assets). Shared by
+    the session: copy it (``shutil.copyfile``) before writing to it."""
+    import pandas as pd
+
+    from reserva.pipeline import close
+    from reserva.sample.generate import write_sample
+
+    data = tmp_path_factory.mktemp("stress_store")
+    write_sample(data, policies=2000, seed=7)
+    assets = pd.read_csv(data / "assets.csv", dtype=str, keep_default_na=False)
+    mine = assets["asset_id"].str.startswith(("CASH-CLAIMS", "DEP-"))
+    assets.loc[mine, "product_id"] = "HE"
+    assets.to_csv(data / "assets.csv", index=False)
+    store = data / "reserva.duckdb"
+    close(data, "2025-12-31", store=store)
+    return store

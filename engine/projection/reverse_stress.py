@@ -31,7 +31,8 @@ Outcomes:
 - otherwise reached, with the bracket that proves it.
 
 Monotonicity is assumed, not trusted: every evaluation is checked against the bracket (the
-values ``f(a), f(a + h), ..., f(b)`` of a step must be non-increasing, compared exactly). A
+values ``f(a), f(a + h), ..., f(b)`` of a step must be non-increasing, up to rounding: a rise
+of at most ``ROUNDING = 1e-12`` relative to the larger value is not a contradiction). A
 contradiction is recorded in the result (``monotone = False`` and the first pair of multipliers
 that showed it); the search still ends at a crossing ``f(a) >= t > f(b)`` within tolerance, but
 it need not be the smallest one, and the result says so rather than passing it off as ``k*``.
@@ -50,6 +51,7 @@ from reserva.errors import ARGUMENT, ArgumentError, BadCell, ComputationError
 __all__ = ["ReverseStressResult", "smallest_breaking_multiplier"]
 
 Metric = Callable[[np.ndarray], np.ndarray]
+ROUNDING = 1e-12  # a relative rise this small is rounding, not a non-monotone metric
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,8 @@ class _Search:
         if self.violation is not None:
             return
         for i in range(len(ks) - 1):
-            if values[i] < values[i + 1]:
+            lo, hi = float(values[i]), float(values[i + 1])
+            if hi - lo > ROUNDING * max(abs(lo), abs(hi)):
                 self.violation = (float(ks[i]), float(ks[i + 1]))
                 return
 

@@ -39,7 +39,9 @@ and ``f g``.
 
 Payment timing. ``premium_shortfall``: premiums (and new business premiums) x ``(1 - x w_m)``;
 ``premium_delay`` of ``n`` months: ``w_m`` of month m's premiums are received in month ``m +
-n`` (month M at the latest), after the shortfall. ``faster_settlement``: OCS and IBNR run-off
+n`` (month M at the latest), after the shortfall. A premium shock naming a ``counterparty``
+acts on the premiums that distribution partner collects (``StressBase.partner_premiums``, the
+policies' ``partner``) only, not on new business. ``faster_settlement``: OCS and IBNR run-off
 due in months ``>= s`` is paid ``n`` months sooner (not before ``s``), or share ``x`` of it in
 month ``s``; ``reserve_deficiency``: the run-off x ``(1 + x)`` (share) or x ``k``.
 ``savings_withdrawals``: in each shocked month share ``x w_m`` of the savings still to be
@@ -88,8 +90,8 @@ of the lapsed policies, so a mass lapse changes the surplus by ``x UPR (1 - refu
 (the unearned premium not refunded); DECISION: the data sheet's balance sheet holds no future
 margins, so the margins lapsed policies would have earned, and a ``lapse_rate`` shock, do not
 move it (they move the liquidity figures). DECISION: the data sheet's balance sheet is undiscounted, so a rate shift moves the assets'
-value only. A ratio of a column without assets is undefined (NaN), as in the liquidity table;
-a zero denominator too. Breaches: a liquidity ratio below ``[stress] liquidity_threshold``, a
+value only. A ratio of a column without assets is undefined (NaN), as in the liquidity table,
+and so are its survival horizon and shortfall; a zero denominator too. Breaches: a liquidity ratio below ``[stress] liquidity_threshold``, a
 solvency ratio below ``[stress] solvency_threshold``, a survival horizon within the longest
 liquidity horizon.
 """
@@ -101,7 +103,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from reserva.errors import ArgumentError, AssumptionError, BadCell
+from reserva.errors import ArgumentError, AssumptionError, BadCell, InputError
 from reserva.io.scenarios import FILE, Scenario, Shock
 from reserva.kpi.liquidity import short_term_liabilities_factor
 from reserva.projection.grid import INFLOW, LINE, LINES
@@ -124,6 +126,8 @@ FACTOR_ITEMS = ("upr", "ocs", "ibnr", "alr", "other_liabilities")
 ASSET_SHOCKS = ("asset_haircut", "issuer_default", "rate_shift")
 # shocks that may name a counterparty (the assets' issuer); others act by product kind only
 COUNTERPARTY_SHOCKS = ("issuer_default",)
+# shocks that may name a distribution partner (the policies' partner)
+PARTNER_SHOCKS = ("premium_delay", "premium_shortfall")
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,7 @@ class StressResult:
     base: Mapping[str, np.ndarray]
     liquidity_threshold: float
     solvency_threshold: float
+    allocated: tuple[bool, ...] = ()  # per column: it holds assets (its ratios are defined)
 
     @property
     def scenario_ids(self) -> tuple[str, ...]:
@@ -253,7 +258,14 @@ class _Rows:
         return int(self.scenario.size)
 
     def where(self, unit: str) -> _Rows:
-        keep = np.array([u == unit for u in self.unit], dtype=bool)
+        return self.subset(np.array([u == unit for u in self.unit], dtype=bool))
+
+    def of(self, counterparty: str) -> _Rows:
+        """The rows naming this counterparty ("" = the rows naming none)."""
+        return self.subset(np.array([s.counterparty == counterparty for s in self.shocks],
+                                    dtype=bool))
+
+    def subset(self, keep: np.ndarray) -> _Rows:
         return _Rows(self.scenario[keep], self.products[keep], self.weight[keep],
                      self.value[keep], self.start[keep],
                      tuple(u for u, k in zip(self.unit, keep, strict=True) if k),
@@ -327,6 +339,10 @@ def _at_start(rows: _Rows | None, n_s: int, n: int, *, share: bool = False) -> n
 
 def _only(rows: _Rows | None, unit: str) -> _Rows | None:
     return None if rows is None else rows.where(unit)
+
+
+def _of(rows: _Rows | None, counterparty: str) -> _Rows | None:
+    return None if rows is None else rows.of(counterparty)
 
 
 def _settlement_matrix(pattern: np.ndarray, months: int) -> np.ndarray:
@@ -413,9 +429,8 @@ def _withdrawals(amount: np.ndarray, rows: _Rows) -> np.ndarray:
 
 
 def _spread(rows: _Rows, base: np.ndarray, n_s: int) -> np.ndarray:
-    """Amount rows spread over months by weight (normalised to the row's months when
-    ``normalise``) and shared among the row's products by ``base`` [product] (evenly when those
-    are 0): [scenario, product, month]."""
+    """Amount rows spread over months by their weights and shared among each row's products by
+    ``base`` [product] (evenly when those are 0): [scenario, product, month]."""
     months = rows.weight.shape[1]
     out = np.zeros((n_s, base.size, months))
     for r in range(rows.n):
@@ -427,23 +442,63 @@ def _spread(rows: _Rows, base: np.ndarray, n_s: int) -> np.ndarray:
     return out
 
 
-def _check_rows(groups: dict[str, _Rows], base: StressBase) -> None:
-    """Counterparties are known only for assets: refuse them on other shocks, naming the row."""
+def _check_rows(groups: dict[str, _Rows], partners: Sequence[str]) -> None:
+    """Counterparties the run's cashflows can be split by: the assets' issuers
+    (``issuer_default``) and the policies' distribution partners (premium shocks); refuse any
+    other, naming the row."""
     bad = []
     for t, rows in groups.items():
         if t in COUNTERPARTY_SHOCKS:
             continue
         for sh in rows.shocks:
-            if sh.counterparty:
-                bad.append(BadCell(FILE, sh.line or None, "counterparty", sh.counterparty,
-                                   f"empty for {t}: the run's cashflows are by product, not "
-                                   "by partner or reinsurer",
-                                   "leave counterparty empty and name the partner's products "
-                                   "in product_kind"))
+            if not sh.counterparty:
+                continue
+            if t in PARTNER_SHOCKS:
+                if sh.counterparty not in partners:
+                    known = ", ".join(partners) if partners else "none"
+                    bad.append(BadCell(
+                        FILE, sh.line or None, "counterparty", sh.counterparty,
+                        f"a distribution partner of the run's policies ({known})",
+                        "name a partner of the policies table's partner column, or leave it "
+                        "empty for every partner"))
+                continue
+            bad.append(BadCell(FILE, sh.line or None, "counterparty", sh.counterparty,
+                               f"empty for {t}: the run's cashflows of it are by product, not "
+                               "by counterparty",
+                               "leave counterparty empty and name the products in "
+                               "product_kind"))
     if bad:
-        from reserva.errors import InputError
-
         raise InputError(bad)
+
+
+def _premiums(amount: np.ndarray, vol: np.ndarray, rows: Mapping[str, _Rows | None],
+              partners: Sequence[str], by_partner: np.ndarray | None) -> np.ndarray:
+    """A premium line [product, month] under the volume, the shortfalls and the delays: those
+    naming no partner act on all of it, those naming a partner on that partner's part
+    (``by_partner`` [partner, product, month]) only."""
+    shape = vol.shape
+    short_rows, delay_rows = rows.get("premium_shortfall"), rows.get("premium_delay")
+    every = (None if short_rows is None else short_rows.of(""),
+             None if delay_rows is None else delay_rows.of(""))
+    named = [k for k, name in enumerate(partners)
+             if any(r is not None and r.of(name).n for r in (short_rows, delay_rows))]
+    base = amount[None] * vol * _factor(every[0], shape, share=True)
+    parts = [base]
+    if named and by_partner is not None:
+        scale = vol * _factor(every[0], shape, share=True)
+        for k in named:
+            own = by_partner[k][None] * scale
+            cut = own * _factor(None if short_rows is None else short_rows.of(partners[k]),
+                                shape, share=True)
+            parts[0] = parts[0] - own
+            if delay_rows is not None and delay_rows.of(partners[k]).n:
+                cut = _shift_later(cut, delay_rows.of(partners[k]))
+            parts.append(cut)
+    out = parts[0]
+    if every[1] is not None and every[1].n:
+        out = _shift_later(out, every[1])
+        parts = [out, *(_shift_later(p, every[1]) for p in parts[1:])]
+    return sum(parts[1:], start=parts[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -455,7 +510,8 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
     n_s = len(scenarios)
     shape = (n_s, n, months)
     rows = _group(scenarios, base.kinds, months)
-    _check_rows(rows, base)
+    partners = tuple(getattr(base, "partners", ()) or ())
+    _check_rows(rows, partners)
     get = rows.get
     g = base.grid[:n]
     delta = np.zeros((n_s, n, n_l, months))
@@ -544,12 +600,13 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
         delta[:, p, LINE["new_business_outgo"]] += (nb_other[None] * (nb_f[:, p] - 1.0)
                                                     + d_nb_occ[:, p] @ t)
     # premiums: volume, shortfall, delay
-    short = _factor(get("premium_shortfall"), shape, share=True)
-    prem = g[None, :, LINE["premiums"]] * vol * short
+    by_partner = getattr(base, "partner_premiums", None)
+    short = _factor(_of(get("premium_shortfall"), ""), shape, share=True)
+    prem = _premiums(g[:, LINE["premiums"]], vol, rows, partners,
+                     None if by_partner is None else by_partner[:, :n])
     nb_prem = g[None, :, LINE["new_business_premiums"]] * nb_f * short
-    if get("premium_delay") is not None:
-        prem = _shift_later(prem, get("premium_delay"))
-        nb_prem = _shift_later(nb_prem, get("premium_delay"))
+    if _of(get("premium_delay"), "") is not None:
+        nb_prem = _shift_later(nb_prem, _of(get("premium_delay"), ""))
     delta[:, :, LINE["premiums"]] += prem - g[None, :, LINE["premiums"]]
     delta[:, :, LINE["new_business_premiums"]] += nb_prem - g[None, :, LINE["new_business_premiums"]]
     # OCS and IBNR run-off: deficiency, then faster settlement
@@ -689,6 +746,10 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
             fac[:, :, j] = np.where(base.allocated[None] & (st != 0), numerator / st, np.nan)
     # survival
     surv = survival(numerator, np.zeros_like(numerator), inflows, outflows)
+    held = base.allocated[None]  # a column without assets has no survival horizon
+    surv_horizon = np.where(held, surv.horizon, np.nan)
+    surv_shortfall = np.where(held, surv.shortfall, np.nan)
+    surv_month = np.where(held, surv.shortfall_month, np.nan)
     # solvency: the cost of the shocks before lapses (their totals over the projection; the
     # settlement and the delays keep totals), lapses through what they pay and release
     cost_p = (
@@ -699,7 +760,9 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
         + (g[None, :, LINE["expenses"]] * (exp_f - 1.0)).sum(axis=2) + exp_added
         + (nb_other_all[None] * (nb_f - 1.0)).sum(axis=2)
         + (nb_occ[None] * (nb_f * claims_f - 1.0)).sum(axis=2)
-        - (g[None, :, LINE["premiums"]] * (short - 1.0)).sum(axis=2)
+        - (_premiums(g[:, LINE["premiums"]], np.ones(shape), rows, partners,
+                     None if by_partner is None else by_partner[:, :n]).sum(axis=2)
+           - g[None, :, LINE["premiums"]].sum(axis=2))
         - (g[None, :, LINE["new_business_premiums"]] * (nb_f * short - 1.0)).sum(axis=2)
         - d_reins.sum(axis=2) - d_grants.sum(axis=2))
     cost = with_prog(cost_p[:, :, None])[:, :, 0]
@@ -718,8 +781,8 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
     return {
         "liquidity_ratio": liq, "factor_ratio": fac, "net_liquidity_ratio": net,
         "outflows": cum_out, "liquid_assets": numerator,
-        "survival_horizon": surv.horizon.astype(np.float64), "shortfall": surv.shortfall,
-        "shortfall_month": surv.shortfall_month.astype(np.float64), "solvency_ratio": solv,
+        "survival_horizon": surv_horizon, "shortfall": surv_shortfall,
+        "shortfall_month": surv_month, "solvency_ratio": solv,
         "surplus": assets - liabilities,
     }
 
@@ -765,7 +828,8 @@ def run_stress(base: StressBase, scenarios: Sequence[Scenario], options: StressO
     unshocked = _chunk(base, (Scenario("base", "base", "both", "base", ()),), options, sar)
     return StressResult(scenarios, base.columns, tuple(int(h) for h in options.horizons),
                         base.months, values, {k: v[0] for k, v in unshocked.items()},
-                        options.liquidity_threshold, options.solvency_threshold)
+                        options.liquidity_threshold, options.solvency_threshold,
+                        tuple(bool(x) for x in base.allocated))
 
 
 def scaled(scenario: Scenario, k: float) -> Scenario:

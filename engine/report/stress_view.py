@@ -2,8 +2,8 @@
 
 - the compact table: one row per scenario, the programme's stressed liquidity ratios (the
   handbook's projection method at each horizon), the factor method at 3 months, the survival
-  horizon, the shortfall and its month, the solvency ratio and the breached tests (a breach is
-  marked ``!`` beside the figure);
+  horizon, the shortfall and its month, the solvency ratio and surplus, and the breached tests
+  by name (``liquidity 3m``, ``solvency``, ``survival``);
 - with ``per_product``: the same per scenario and product;
 - reverse stress: per target and metric, the smallest breaking multiplier;
 - stochastic claims: per column, the mean, VaR and TVaR of the 3- and 12-month outflows and
@@ -26,7 +26,9 @@ PERCENT = "percent"
 def stress_rows(check, *, per_product: bool = False) -> pd.DataFrame:
     """One row per scenario (the programme) or per scenario and column (``per_product``)."""
     r = check.result
-    cols = list(r.columns) if per_product else [PROGRAMME]
+    held = r.allocated or (True,) * len(r.columns)
+    cols = ([c for c, h in zip(r.columns, held, strict=True) if h] if per_product
+            else [PROGRAMME])
     idx = [r.columns.index(c) for c in cols]
     breaches = r.breaches()
     out = []
@@ -40,11 +42,12 @@ def stress_rows(check, *, per_product: bool = False) -> pd.DataFrame:
             if 3 in r.horizons:
                 row["factor 3m"] = float(r.metric("factor_ratio", 3)[s, j])
                 row["net 3m"] = float(r.metric("net_liquidity_ratio", 3)[s, j])
-            hz = int(r.values["survival_horizon"][s, j])
-            row["survival"] = f"> {r.months}" if hz > r.months else str(hz)
+            hz = float(r.values["survival_horizon"][s, j])
+            row["survival"] = ("n/a" if np.isnan(hz) else f"> {r.months}" if hz > r.months
+                               else str(int(hz)))
             row["shortfall"] = float(r.values["shortfall"][s, j])
-            month = int(r.values["shortfall_month"][s, j])
-            row["month"] = str(month) if month else ""
+            month = float(r.values["shortfall_month"][s, j])
+            row["month"] = str(int(month)) if month > 0 else ""
             row["solvency"] = float(r.values["solvency_ratio"][s, j])
             row["surplus"] = float(r.values["surplus"][s, j])
             row["breaches"] = breaches[s, j]
