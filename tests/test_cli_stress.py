@@ -305,6 +305,13 @@ def test_stored_scenarios_are_listed_and_hold_the_check_s_metrics(store, capsys,
     # an unknown scenario's error lists the stored ones
     code, _, err = run(capsys, "kpi", "--store", store, "--scenario", "nope")
     assert code == 3 and all(name in err for name in stored)
+    # a stress scenario holds no KPIs: said so, not an empty table
+    name = sorted(stored)[0]
+    code, out, err = run(capsys, "kpi", "--store", store, "--scenario", name)
+    assert (code, out) == (3, "")
+    assert err == (f"reserva: scenario {name!r} of run 1 holds no kpis rows, only "
+                   "stress_metrics, stress_lineage; fix: read one of those (e.g. "
+                   "`reserva.results(store, 'stress_metrics', scenario=...)`)\n")
     frame = check.result.frame()
     keys = ["product_id", "metric", "horizon_months"]
     path = default_root() / "default" / FILE

@@ -436,6 +436,15 @@ def read_results(store: Path, table: str, run_id: int | None = None,
         if frame.empty and scenario not in _scenarios(con, rid):
             raise StoreError(f"run {rid} has no scenario {scenario!r}; its scenarios: "
                              f"{', '.join(_scenarios(con, rid)) or 'none'}")
+        if frame.empty and scenario != BASE and BY_NAME[table].by_close:
+            # a stress check's scenario holds only its own tables: say so, not "no rows"
+            held = [t for t in RESULT_TABLES if con.execute(
+                f"SELECT count(*) FROM {t} WHERE run_id = ? AND scenario = ?",  # noqa: S608
+                [rid, scenario]).fetchone()[0]]
+            if held and not any(BY_NAME[t].by_close for t in held):
+                raise StoreError(f"scenario {scenario!r} of run {rid} holds no {table} rows, "
+                                 f"only {', '.join(held)}; fix: read one of those (e.g. "
+                                 f"`reserva.results(store, {held[0]!r}, scenario=...)`)")
         return rid, frame
 
 
