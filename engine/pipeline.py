@@ -285,7 +285,8 @@ def _close(clock: _Clock, data_dir: Path, valuation_date, a: AssumptionSet, stor
 
     liq = liquidity_stage(claims.claims, grid, balance, income, assets, a, v, months, columns)
     alm = alm_report(grid, inputs.assets, a, assets.allocated, PROGRAMME)
-    stress = stress_inputs(inputs, a, ps, v, period_months=months, horizon_months=grid.months)
+    stress = stress_inputs(inputs, a, ps, v, period_months=months, horizon_months=grid.months,
+                           policies=parr)
     clock.lap("liquidity")
 
     kpi = kpi_results(KpiInputs(

@@ -123,6 +123,7 @@ class Policies(Table):
     household_id: Coded
     relationship: Coded
     member_group: Coded
+    partner: Coded  # the distribution partner; -1 = paid directly
     product: np.ndarray  # int32 into Products.product_id
     start_date: np.ndarray
     end_date: np.ndarray

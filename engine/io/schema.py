@@ -171,6 +171,9 @@ POLICIES = TableSpec(
               "kinship)"),
         C("member_group", "str", required=False, nullable=True,
           doc="a group of members such as a staff union or employer (claims index by group)"),
+        C("partner", "str", required=False, nullable=True,
+          doc="distribution partner that collects and remits the premiums (an MFI, an "
+              "employer, a mobile network operator); empty: paid directly"),
         C("product_id", "str"),
         C("start_date", "date"),
         C("end_date", "date"),

@@ -12,6 +12,8 @@ when new_business.csv names the product. The formulas are those of ``reserva.pro
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from reserva.calendar import days_per_year
@@ -84,6 +86,28 @@ def _life_lines(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, horiz
             amount[p, g.LINE["maturities"]] += proj.maturities
 
 
+def exposure_parameters(kinds, a: AssumptionSet) -> dict[str, Any]:
+    """The per-product keyword arguments of ``grid.policy_flows`` for the product ``kinds``
+    (projection.csv, the bases' expected loss ratio and refund rule, [day_count] exposure):
+    one place, so that every pass over the policies projects them alike."""
+    proj = [a.projection(k) for k in kinds]
+    return {
+        "use": np.array([b.basis == "exposure" for b in proj], dtype=bool),
+        "lapse_rate": np.array([b.lapse_rate for b in proj], np.float64),
+        "claims_basis": [b.claims_basis for b in proj],
+        "loss_ratio": np.array([b.loss_ratio if b.loss_ratio is not None
+                                else a.basis(k).expected_loss_ratio
+                                for b, k in zip(proj, kinds, strict=True)], np.float64),
+        "frequency": np.array([b.frequency or 0.0 for b in proj], np.float64),
+        "severity": np.array([b.severity or 0.0 for b in proj], np.float64),
+        "expense_ratio": np.array([b.expense_ratio for b in proj], np.float64),
+        "refund_factor": np.array([REFUND_FACTORS[a.basis(k).refund_rule] for k in kinds],
+                                  np.float64),
+        "days_per_year": days_per_year(a.settings.day_count.exposure,
+                                       setting="settings.toml [day_count] exposure"),
+    }
+
+
 def project_business(
     inputs: Inputs,
     products: np.ndarray,
@@ -114,19 +138,12 @@ def project_business(
     edges = g.month_edges(v, h)
     amount = np.zeros((n, len(g.LINES), h))
     proj = [a.projection(k) for k in kinds]
-    loss_ratio = np.array([b.loss_ratio if b.loss_ratio is not None
-                           else a.basis(k).expected_loss_ratio for b, k in zip(proj, kinds, strict=True)])
+    params = exposure_parameters(kinds, a)
+    loss_ratio = params["loss_ratio"]
     pf = g.policy_flows(
         policies.start, policies.end, policies.cancel, policies.issue, policies.written_premium,
         commission, policies.interval_months, policies.n_instalments, policies.product,
-        n_products=n, use=np.array([b.basis == "exposure" for b in proj]),
-        lapse_rate=[b.lapse_rate for b in proj], claims_basis=[b.claims_basis for b in proj],
-        loss_ratio=loss_ratio, frequency=[b.frequency or 0.0 for b in proj],
-        severity=[b.severity or 0.0 for b in proj], expense_ratio=[b.expense_ratio for b in proj],
-        refund_factor=[REFUND_FACTORS[a.basis(k).refund_rule] for k in kinds],
-        valuation_day=v, horizon_months=h,
-        days_per_year=days_per_year(a.settings.day_count.exposure,
-                                    setting="settings.toml [day_count] exposure"),
+        n_products=n, valuation_day=v, horizon_months=h, **params,
     )
     patterns = [b.settlement_pattern for b in proj]
     amount[:, g.LINE["premiums"]] += pf.premiums

@@ -24,7 +24,11 @@ sum of the products. Months ``m = 1 .. M`` are the grid's months (month 1 first,
   and ``convertible`` (the liquidity table's numerator parts), ``expenses_per_month`` (P16 / the
   period's months), ``reinsurance_recoverable`` (the reinsurers' share of the reserves held as an
   asset; 0 when the data sheet has none), ``allocated`` (the column holds assets);
-- ``positions``: the assets grouped by product, class and counterparty (``AssetPositions``).
+- ``positions``: the assets grouped by product, class and counterparty (``AssetPositions``);
+- ``partners``: the distribution partners (the policies' ``partner``: an MFI, an employer, a
+  mobile network operator collecting and remitting the premiums) of the policies in force at
+  v, sorted; ``partner_premiums[k, c, m]``: the grid's ``premiums`` of partner k's policies
+  (the programme's row the products' sum; None when no policy in force has a partner).
 
 Where each figure comes from (the close computes them; ``stress_inputs`` keeps what the other
 result tables do not hold):
@@ -47,8 +51,14 @@ result tables do not hold):
   the kinds of ``DEATH_COVER_KINDS``, ``SA_m = sum_i SA_i (1 - u)^(m - 1)`` over the policies
   (products projected on ``exposure``) or life contracts (on ``life``) in force at v whose
   cover or term ends after month m starts, ``u`` the grid's monthly lapse; deaths are not
-  taken out: the ``mortality_addon`` shock's base). Zero amounts are left out except the
-  settlement shares. The
+  taken out: the ``mortality_addon`` shock's base), ``partner_premiums`` (counterparty = the
+  partner, month 1 .. H: ``grid.policy_flows`` once more over the in-force policies naming a
+  partner, on the code ``product x K + partner`` with each product's parameters
+  (``business.exposure_parameters``) repeated K times, so that the partners' premiums of a
+  product add up to its grid premiums when every policy has a partner and never exceed them;
+  the life contracts have no partner). Every other flow has counterparty "". Zero amounts
+  are left out except the settlement shares and month 1 of every (partner, product) with
+  policies in force, so the stored partners are the close's. The
   programme's claims occurred, recoveries and grants are the sums of the products' (every
   ledger row names a product); its settlement pattern and rates are zeros (unused);
 - ``asset_positions`` (product, asset class, counterparty): the holdings of the latest asset
@@ -97,21 +107,24 @@ from reserva.errors import StoreError
 from reserva.io.assumptions import AssumptionSet
 from reserva.io.bundles import Assets, Inputs, Ledger, latest_rows
 from reserva.projection.assets import asset_cashflows, convexity, modified_duration
-from reserva.projection.business import REFUND_FACTORS
-from reserva.projection.grid import CashflowGrid, month_edges
+from reserva.projection.business import REFUND_FACTORS, exposure_parameters
+from reserva.projection.grid import CashflowGrid, month_edges, policy_flows
+from reserva.reserves.upr.upr import PolicyArrays, policy_arrays
 from reserva.statements.balance import RESERVE_CODES
 from reserva.vocab import PROGRAMME, RESERVES, SCHEDULED_ASSETS
 
 __all__ = [
     "BALANCE_CODES", "FLOWS", "AssetPositions", "StressBase", "StressInputs",
     "asset_flows_frame", "asset_positions", "asset_positions_frame", "liquidity_parts",
-    "stress_base", "stress_base_from_close", "stress_flows_frame", "stress_inputs",
+    "partner_premiums", "stress_base", "stress_base_from_close", "stress_flows_frame", "stress_inputs",
     "stress_products_frame",
 ]
 
 # the flows of the stress_flows table
 FLOWS = ("claims_occurred", "new_business_occurred", "settlement_share",
-         "reinsurance_recoveries", "grants", "sum_at_risk")
+         "reinsurance_recoveries", "grants", "sum_at_risk", "partner_premiums")
+# the flow kept per distribution partner (its counterparty); the others have counterparty ""
+PARTNER_FLOW = "partner_premiums"
 # the kinds whose cover pays on death (the mortality add-on's sum at risk): not health, not
 # other, not pensions (more deaths lower a pension's outgo)
 DEATH_COVER_KINDS = ("credit_life", "group_life", "individual_life", "endowment", "whole_life",
@@ -179,6 +192,8 @@ class StressBase:
     allocated: np.ndarray  # bool [column]
     positions: AssetPositions
     sum_at_risk: np.ndarray | None = None  # [column, month]; None: not known (no add-on)
+    partners: tuple[str, ...] = ()  # the distribution partners, sorted
+    partner_premiums: np.ndarray | None = None  # [partner, column, month]
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -199,7 +214,9 @@ class StressInputs:
     Per product ``p``: ``kinds``, ``lapse_rate``, ``refund_factor``, ``withdrawal_rate`` (the
     grid's), ``settlement[p]`` (shares by lag, adding to 1), ``reinsurance`` and ``grants`` (the
     period's amounts); ``period_months`` and ``horizon_months`` of the close; ``positions``:
-    the assets grouped, flows over the horizon.
+    the assets grouped, flows over the horizon; ``partners`` (sorted) and
+    ``partner_premiums[k, p, m]`` the grid's premiums of partner k's policies,
+    ``partner_products[k, p]`` whether partner k has policies of product p in force.
     """
 
     kinds: tuple[str, ...]
@@ -213,6 +230,9 @@ class StressInputs:
     horizon_months: int
     positions: AssetPositions
     sum_at_risk: np.ndarray | None = None  # [product, month]
+    partners: tuple[str, ...] = ()
+    partner_premiums: np.ndarray | None = None  # [partner, product, month]
+    partner_products: np.ndarray | None = None  # bool [partner, product]
 
 
 @njit(cache=True)
@@ -267,6 +287,65 @@ def sum_at_risk(inputs: Inputs, a: AssumptionSet, kinds: Sequence[str], valuatio
     return out
 
 
+def partner_premiums(inputs: Inputs, a: AssumptionSet, valuation_day: int, horizon_months: int,
+                     policies: PolicyArrays | None = None
+                     ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """The distribution partners of the policies in force and their premiums (module docstring).
+
+    One more pass of ``grid.policy_flows`` over the in-force policies that name a partner, on
+    the combined code ``c = product x K + partner`` (K partners) with each product's parameters
+    (``business.exposure_parameters``) repeated K times: the grid's premiums line of exactly
+    those policies, so ``sum_k premiums[k, p] <= grid premiums[p]`` (equal when every policy
+    of p in force has a partner; the life contracts have none).
+
+    Parameters
+    ----------
+    inputs : Inputs
+        The data pack's array bundles (the policies' ``partner``).
+    a : AssumptionSet
+        The set of the close (the grid's projection parameters).
+    valuation_day, horizon_months : int
+        ``v`` and the grid's months.
+    policies : PolicyArrays, optional
+        The close's policy arrays (default: built here, only when some policy has a partner).
+
+    Returns
+    -------
+    tuple
+        ``(partners, premiums, pairs)``: the sorted partners, premiums [partner, product,
+        month] and ``pairs`` bool [partner, product] (the partner has policies of the product
+        in force); no partner: ``()`` and empty arrays, without a pass.
+    """
+    pol = inputs.policies
+    n, v, h = inputs.n_products, int(valuation_day), int(horizon_months)
+    code = pol.partner.codes.astype(np.int64)
+    rows = np.flatnonzero((code >= 0) & (pol.product >= 0)
+                          & (np.minimum(pol.issue_date, pol.start_date) <= v)
+                          & (pol.cancel_date > v) & (pol.end_date > v)
+                          & (pol.end_date >= pol.start_date))
+    if rows.size == 0:
+        return (), np.zeros((0, n, h)), np.zeros((0, n), dtype=bool)
+    names = np.asarray([str(x) for x in pol.partner.categories], dtype=object)[code[rows]]
+    partners_array, partner = np.unique(names.astype(str), return_inverse=True)
+    partners = tuple(str(x) for x in partners_array)  # code-point order, as Python sorts
+    k = len(partners)
+    product = pol.product[rows].astype(np.int64)
+    pairs = np.zeros((k, n), dtype=bool)
+    pairs[partner, product] = True
+    if policies is None:
+        policies = policy_arrays(pol, inputs.products, a)
+    params = exposure_parameters(tuple(str(x) for x in inputs.products.kinds), a)
+    params = {name: value if name == "days_per_year" else np.repeat(np.asarray(value), k)
+              for name, value in params.items()}
+    flows = policy_flows(
+        policies.start[rows], policies.end[rows], policies.cancel[rows], policies.issue[rows],
+        policies.written_premium[rows], np.nan_to_num(pol.commission[rows]),
+        policies.interval_months[rows], policies.n_instalments[rows], product * k + partner,
+        n_products=n * k, valuation_day=v, horizon_months=h, **params)
+    premiums = flows.premiums.reshape(n, k, h).transpose(1, 0, 2).copy()
+    return partners, premiums, pairs
+
+
 def _period_amount(ledger: Ledger, line: str, n: int, ps: int, v: int) -> np.ndarray:
     """The ledger line's amounts of the period (ps, v] by product (as given, NaN as 0)."""
     mask = ((ledger.period_end > ps) & (ledger.period_end <= v) & (ledger.line.text() == line)
@@ -276,7 +355,8 @@ def _period_amount(ledger: Ledger, line: str, n: int, ps: int, v: int) -> np.nda
 
 
 def stress_inputs(inputs: Inputs, a: AssumptionSet, period_start_day: int, valuation_day: int,
-                  *, period_months: int, horizon_months: int) -> StressInputs:
+                  *, period_months: int, horizon_months: int,
+                  policies: PolicyArrays | None = None) -> StressInputs:
     """What the close keeps for stress (module docstring), from the pack's array bundles.
 
     Parameters
@@ -290,10 +370,14 @@ def stress_inputs(inputs: Inputs, a: AssumptionSet, period_start_day: int, valua
         Day numbers of the period's start ``ps`` and of the valuation date ``v``.
     period_months, horizon_months : int
         The period's length and the cashflow grid's months.
+    policies : PolicyArrays, optional
+        The close's policy arrays (``partner_premiums``; built when needed if not given).
     """
     kinds = tuple(str(k) for k in inputs.products.kinds)
     n = len(kinds)
     proj = [a.projection(k) for k in kinds]
+    partners, premiums, pairs = partner_premiums(inputs, a, valuation_day, horizon_months,
+                                                 policies)
     return StressInputs(
         kinds=kinds,
         lapse_rate=np.array([b.lapse_rate for b in proj], np.float64),
@@ -307,6 +391,7 @@ def stress_inputs(inputs: Inputs, a: AssumptionSet, period_start_day: int, valua
         period_months=int(period_months), horizon_months=int(horizon_months),
         positions=asset_positions(inputs.assets, a, valuation_day, int(horizon_months)),
         sum_at_risk=sum_at_risk(inputs, a, kinds, valuation_day, horizon_months),
+        partners=partners, partner_premiums=premiums, partner_products=pairs,
     )
 
 
@@ -421,16 +506,32 @@ def stress_products_frame(products: Sequence[str], si: StressInputs) -> pd.DataF
 
 def _long(products: Sequence[str], flow: str, data: np.ndarray, *, zeros: bool = False
           ) -> pd.DataFrame:
-    """Rows (product_id, flow, month 1.., amount) of [product, month] ``data``."""
+    """Rows (product_id, flow, counterparty "", month 1.., amount) of [product, month]
+    ``data``."""
     p, m = np.nonzero(np.ones(data.shape, bool) if zeros else data)
     return pd.DataFrame({"product_id": np.asarray(products, dtype=object)[p], "flow": flow,
-                         "month": (m + 1).astype(np.int32), "amount": data[p, m]})
+                         "counterparty": "", "month": (m + 1).astype(np.int32),
+                         "amount": data[p, m]})
+
+
+def _partner_long(products: Sequence[str], si: StressInputs) -> pd.DataFrame:
+    """Rows of ``partner_premiums`` per (partner, product): its nonzero months, and month 1
+    of every pair with policies in force (so the stored partners are the close's)."""
+    data = np.asarray(si.partner_premiums, np.float64)
+    keep = data != 0
+    keep[:, :, 0] |= np.asarray(si.partner_products, bool)
+    k, p, m = np.nonzero(keep)
+    return pd.DataFrame({"product_id": np.asarray(products, dtype=object)[p],
+                         "flow": PARTNER_FLOW,
+                         "counterparty": np.asarray(si.partners, dtype=object)[k],
+                         "month": (m + 1).astype(np.int32), "amount": data[k, p, m]})
 
 
 def stress_flows_frame(products: Sequence[str], grid: CashflowGrid,
                        si: StressInputs) -> pd.DataFrame:
     """The ``stress_flows`` table (module docstring): zero amounts left out, except the
-    settlement shares."""
+    settlement shares and month 1 of each partner's products; counterparty "" but for the
+    partners' premiums."""
     h = si.horizon_months
     lags = max((s.size for s in si.settlement), default=0)
     shares = np.full((len(products), lags), np.nan)
@@ -445,6 +546,7 @@ def stress_flows_frame(products: Sequence[str], grid: CashflowGrid,
         _long(products, "reinsurance_recoveries", _run_rate(si.reinsurance, si, h)),
         _long(products, "grants", _run_rate(si.grants, si, h)),
         *(() if si.sum_at_risk is None else (_long(products, "sum_at_risk", si.sum_at_risk),)),
+        *((_partner_long(products, si),) if si.partners else ()),
     ]
     return pd.concat(frames, ignore_index=True)
 
@@ -547,7 +649,9 @@ def stress_base(*, run_id: int | None, products: Sequence[str], kinds: Sequence[
                 grants: np.ndarray, closing: Mapping[str, np.ndarray],
                 balance: Mapping[str, np.ndarray], p16: np.ndarray, period_months: int,
                 cash: np.ndarray, convertible: np.ndarray,
-                positions: AssetPositions, sum_at_risk: np.ndarray | None = None) -> StressBase:
+                positions: AssetPositions, sum_at_risk: np.ndarray | None = None,
+                partners: Sequence[str] = (),
+                partner_premiums: np.ndarray | None = None) -> StressBase:
     """The base from its parts (module docstring); every array is copied, read-only.
 
     Parameters
@@ -576,6 +680,10 @@ def stress_base(*, run_id: int | None, products: Sequence[str], kinds: Sequence[
         The groups in any order (the base orders them).
     sum_at_risk : ndarray, optional
         [product, month] sums insured in force of the death covers.
+    partners : sequence of str, optional
+        The distribution partners, sorted.
+    partner_premiums : ndarray, optional
+        [partner, product, month] premiums due through each partner (None: no partner).
     """
     n = len(products)
     lags = max((len(s) for s in settlement), default=0)
@@ -604,7 +712,20 @@ def stress_base(*, run_id: int | None, products: Sequence[str], kinds: Sequence[
         reinsurance_recoverable=_ro(np.zeros(n + 1)), allocated=_ro(allocated, bool),
         positions=positions,
         sum_at_risk=None if sum_at_risk is None else _ro(_with_total(sum_at_risk)),
+        **_partner_fields(partners, partner_premiums, n, grid.shape[2]),
     )
+
+
+def _partner_fields(partners: Sequence[str], premiums: np.ndarray | None, n: int,
+                    h: int) -> dict[str, Any]:
+    """``partners`` and ``partner_premiums`` [partner, column, month] (the programme's row the
+    products' sum) of the base; no partner: ``()`` and None."""
+    if not len(partners):
+        return {"partners": (), "partner_premiums": None}
+    data = np.asarray(premiums, np.float64).reshape(len(partners), n, h)
+    return {"partners": tuple(str(k) for k in partners),
+            "partner_premiums": _ro(np.concatenate([data, data.sum(axis=1, keepdims=True)],
+                                                   axis=1))}
 
 
 def stress_base_from_close(result: Any) -> StressBase:
@@ -641,4 +762,5 @@ def stress_base_from_close(result: Any) -> StressBase:
         balance={code: result.balance[code] for code in BALANCE_CODES},
         p16=result.income["P16"], period_months=si.period_months, cash=cash,
         convertible=convertible, positions=si.positions, sum_at_risk=si.sum_at_risk,
+        partners=si.partners, partner_premiums=si.partner_premiums,
     )

@@ -186,8 +186,27 @@ def _check(prog: Programme) -> None:
             raise _fail(src, where, "a product with a death benefit needs causes")
         if "claim_frequency" in p.params and "claim_amount" not in p.params:
             raise _fail(src, where, "claim_frequency needs claim_amount")
+        _check_partners(src, p)
         if p.has_life:
             _check_life(src, p)
+
+
+def _check_partners(src: str, p: Product) -> None:
+    """``partners``: a list of distinct non-empty names; ``partner_is_employer``: a boolean of
+    a group product (its employer group remits the premiums); not both."""
+    where = f"[products.{p.id}]"
+    partners = p.get("partners", ())
+    if not isinstance(partners, tuple) or not all(
+            isinstance(x, str) and x.strip() == x and x for x in partners) \
+            or len(set(partners)) != len(partners):
+        raise _fail(src, where + " partners", "expected a list of distinct non-empty names")
+    employer = p.get("partner_is_employer", False)
+    if not isinstance(employer, bool):
+        raise _fail(src, where + " partner_is_employer", "expected true or false")
+    if employer and not p.is_group:
+        raise _fail(src, where + " partner_is_employer", "only a group product has employers")
+    if employer and partners:
+        raise _fail(src, where, "partners and partner_is_employer exclude each other")
 
 
 def _check_life(src: str, p: Product) -> None:

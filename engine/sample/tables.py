@@ -128,6 +128,7 @@ def policies_table(prog: Programme, persons: Persons, num: Numbering, tags: Memb
         # group life: the employer group; health: the member's tag
         "member_group": pc.if_else(pc.is_valid(employer), employer,
                                    out.text(tags.group[num.chain[o]], tags.group_names)),
+        "partner": _partners(prog, product, employer),
         "product_id": out.text(product, [p.id for p in prog.products]),
         "start_date": out.dates(t["start"][o]),
         "end_date": out.dates(t["end"][o]),
@@ -142,6 +143,36 @@ def policies_table(prog: Programme, persons: Persons, num: Numbering, tags: Memb
         "cancel_date": out.dates(np.where(cut, t["event_day"][o], NEVER)),
         "refund": out.money(t["refund"][o]),
     }
+
+
+def _index_within(product: np.ndarray) -> np.ndarray:
+    """0-based position of each row among the rows of its product (rows in output order)."""
+    order = np.argsort(product, kind="stable")
+    first = np.searchsorted(product[order], product[order], side="left")
+    index = np.empty(product.size, dtype=np.int64)
+    index[order] = np.arange(product.size) - first
+    return index
+
+
+def _partners(prog: Programme, product: np.ndarray, employer: pa.Array) -> pa.Array:
+    """The distribution partner of each policy (no random draw): a product's ``partners`` in
+    turn by the policy's position within the product, or the employer group of a group product
+    with ``partner_is_employer``; empty elsewhere (paid directly)."""
+    names: list[str] = []
+    code = np.full(product.size, -1, dtype=np.int64)
+    index = _index_within(product)
+    for p in prog.products:
+        partners = list(p.get("partners", ()))
+        if partners:
+            mine = product == p.index
+            code[mine] = len(names) + index[mine] % len(partners)
+            names += partners
+    named = out.text(code, names or [""])
+    is_employer = np.array([bool(p.get("partner_is_employer", False)) for p in prog.products])
+    if not is_employer.any():
+        return named
+    from_employer = pa.array(is_employer[product]) if product.size else pa.array([], pa.bool_())
+    return pc.if_else(from_employer, employer, named)
 
 
 def claims_table(prog: Programme, claims: list[Claims], num: Numbering, tags: list[ClaimTags],

@@ -5,7 +5,8 @@ A migration is SQL, or a function of the connection when it depends on what the 
 scenario ``base``). 13 adds ``run_notes``, a run's notes one a row, without filling it for
 the runs already stored (their notes stay in ``runs.notes``, one text; the readers split it).
 14 adds the four tables a stress check reads besides the others (``stress_products``,
-``stress_flows``, ``asset_positions``, ``asset_flows``: ``reserva.projection.stress_base``),
+``stress_flows`` keyed by counterparty too (the distribution partner of ``partner_premiums``),
+``asset_positions``, ``asset_flows``: ``reserva.projection.stress_base``),
 empty for the runs already stored (a stress check refuses such a run: its close is re-run).
 A result table created after 12 is created with ``scenario VARCHAR NOT NULL`` after
 ``run_id`` and its primary key led by ``run_id, scenario``.
@@ -236,8 +237,9 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
         );
         CREATE TABLE IF NOT EXISTS stress_flows (
             run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, product_id VARCHAR NOT NULL,
-            flow VARCHAR NOT NULL, month INTEGER NOT NULL, amount DOUBLE NOT NULL,
-            PRIMARY KEY (run_id, scenario, product_id, flow, month)
+            flow VARCHAR NOT NULL, counterparty VARCHAR NOT NULL, month INTEGER NOT NULL,
+            amount DOUBLE NOT NULL,
+            PRIMARY KEY (run_id, scenario, product_id, flow, counterparty, month)
         );
         CREATE TABLE IF NOT EXISTS asset_positions (
             run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, product_id VARCHAR NOT NULL,

@@ -265,9 +265,11 @@ TABLES: tuple[ResultTable, ...] = (
                 "months of the grid", lambda r: sb.stress_products_frame(r.products,
                                                                          r.stress_inputs),
                 order="position"),
-    ResultTable("stress_flows", ("product_id", "flow", "month"), "product",
+    ResultTable("stress_flows", ("product_id", "flow", "counterparty", "month"), "product",
                 "claims and new business claims by month of occurrence, settlement shares by "
-                "lag, reinsurance recoveries and grants per month (no zeros but the shares)",
+                "lag, reinsurance recoveries, grants and sums at risk per month, premiums due "
+                "per distribution partner (counterparty; '' for the other flows); no zeros but "
+                "the shares and each partner's month 1",
                 lambda r: sb.stress_flows_frame(r.products, r.grid, r.stress_inputs)),
     ResultTable("asset_positions", ("product_id", "asset_class", "counterparty"),
                 "product+programme",

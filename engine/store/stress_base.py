@@ -11,8 +11,11 @@ assembled by ``reserva.projection.stress_base.stress_base``; the result equals
 - ``grid``: ``cashflow_grid`` by (product, line, month 1 .. H), ``H`` the ``horizon_months``
   of ``stress_products``, the programme's column its ``ALL`` rows;
 - the products in the order of ``stress_products.position``; per product ``flow`` of
-  ``stress_flows`` by month; the settlement pattern of a product is its ``settlement_share``
-  rows (month = lag + 1);
+  ``stress_flows`` by month (counterparty ""); the settlement pattern of a product is its
+  ``settlement_share`` rows (month = lag + 1);
+- ``partners``: the counterparties of the ``partner_premiums`` rows, sorted (each keeps month
+  1 of every product it distributes); ``partner_premiums`` by (partner, product, month), the
+  programme's row their sum; none: ``()`` and None;
 - ``asset_positions`` and ``asset_flows`` by (product, class, counterparty), ``ALL`` = held by
   the programme only.
 
@@ -32,6 +35,7 @@ from reserva.errors import ArgumentError, StoreError
 from reserva.projection.grid import LINE
 from reserva.projection.stress_base import (
     BALANCE_CODES,
+    PARTNER_FLOW,
     UNALLOCATED,
     AssetPositions,
     StressBase,
@@ -115,7 +119,8 @@ def stress_base_from_tables(tables: Mapping[str, pd.DataFrame],
     _check_ids(what, "stress_flows", fl["product_id"], pidx)
 
     def flow(name: str, width: int) -> np.ndarray:
-        return _dense(fl[fl["flow"] == name], (n, width), (("product_id", pidx), ("month", None)))
+        rows = fl[(fl["flow"] == name) & (fl["counterparty"] == "")]
+        return _dense(rows, (n, width), (("product_id", pidx), ("month", None)))
 
     share = fl[fl["flow"] == "settlement_share"]
     lags = share.groupby("product_id")["month"].max().reindex(list(products)).fillna(0)
@@ -153,7 +158,21 @@ def stress_base_from_tables(tables: Mapping[str, pd.DataFrame],
         cash=cash, convertible=convertible,
         positions=_positions(tables["asset_positions"], tables["asset_flows"], pidx, h, what),
         sum_at_risk=flow("sum_at_risk", h),
+        **_partner_premiums(fl, pidx, h),
     )
+
+
+def _partner_premiums(flows: pd.DataFrame, pidx: Mapping[str, int], h: int) -> dict:
+    """``partners`` (sorted) and ``partner_premiums`` [partner, product, month] of the
+    ``partner_premiums`` rows of ``stress_flows`` (the partner is the row's counterparty)."""
+    rows = flows[flows["flow"] == PARTNER_FLOW]
+    partners = tuple(sorted({str(k) for k in rows["counterparty"]}))
+    if not partners:
+        return {"partners": (), "partner_premiums": None}
+    kidx = {k: i for i, k in enumerate(partners)}
+    return {"partners": partners, "partner_premiums": _dense(
+        rows, (len(partners), len(pidx), h),
+        (("counterparty", kidx), ("product_id", pidx), ("month", None)))}
 
 
 def _dense(frame: pd.DataFrame, shape: tuple[int, ...],

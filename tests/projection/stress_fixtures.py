@@ -15,7 +15,7 @@ def hand_base(*, products=("P1",), kinds=("health",), months: int = 12, lines=No
               reinsurance=None, grants=None, upr=(0.0,), ocs=(0.0,), ibnr=(0.0,), alr=(0.0,),
               admitted_assets=None, liabilities=None, cash=None, convertible=None,
               expenses_per_month=None, reinsurance_recoverable=None, positions=None,
-              sum_at_risk=None) -> StressBase:
+              sum_at_risk=None, partners=(), partner_premiums=None) -> StressBase:
     """A StressBase of ``products`` (the programme the sum of them). ``lines``: {line name:
     [product, month] amounts}; ``claims_occurred`` [product, month] (the claims line is then
     their settlement, unless ``lines`` gives it); per-product tuples for the rest; ``cash`` and
@@ -74,6 +74,9 @@ def hand_base(*, products=("P1",), kinds=("health",), months: int = 12, lines=No
         reinsurance_recoverable=col(reinsurance_recoverable), allocated=np.ones(n + 1, bool),
         positions=positions,
         **({} if sum_at_risk is None else {"sum_at_risk": pm(sum_at_risk)}),
+        partners=tuple(partners),
+        partner_premiums=None if partner_premiums is None else np.stack(
+            [pm(x) for x in partner_premiums]),
     )
     return base
 

@@ -737,3 +737,44 @@ def test_a_stronger_shock_never_improves_liquidity(data, kind, start, profile):
         assert (strong <= weak * (1 + tol) + tol).all(), (name, weak, strong)
     assert (r.values["survival_horizon"][1] <= r.values["survival_horizon"][0]).all()
     assert (r.values["shortfall"][1] >= r.values["shortfall"][0] * (1 - tol) - tol).all()
+
+
+# ------------------------------------------------------------------------ distribution partners
+
+
+def _partner_base():
+    # premiums 100 a month, 60 of them collected by the partner MFI; expenses 60; cash 100
+    return hand_base(lines={"premiums": flat(100), "expenses": flat(60)}, cash=(100.0,),
+                     partners=("MFI",), partner_premiums=[flat(60)])
+
+
+def test_a_premium_delay_of_one_partner_moves_its_premiums_only():
+    r = one(_partner_base(), row("premium_delay", 2, "months", counterparty="MFI"))
+    # received: months 1-2: 40 (direct only); month 3: 40 + 60 (the MFI's of month 1); ...;
+    # month 12: 40 + 60 x 3 (the MFI's of months 10, 11 and 12, piled into the last month)
+    # gap: 100 + 40 - 60 = 80, then 60, then 60 + 100 - 60 = 100, ... never negative
+    assert at(r, "survival_horizon").tolist() == [13.0, 13.0]
+    # net 3-month ratio: (100 + 40 + 40 + 100) / 180; base (100 + 300) / 180
+    assert at(r, "net_liquidity_ratio", 3) == approx(280 / 180, 280 / 180)
+    assert base_at(r, "net_liquidity_ratio", 3) == approx(400 / 180, 400 / 180)
+    # 12 months: every premium received by month 12 (nothing lost): (100 + 1200) / 720
+    assert at(r, "net_liquidity_ratio", 12) == approx(1300 / 720, 1300 / 720)
+
+
+def test_a_premium_shortfall_of_one_partner_cuts_its_premiums_only():
+    r = one(_partner_base(), row("premium_shortfall", 0.5, "share", counterparty="MFI"))
+    # 100 - 0.5 x 60 = 70 a month: 3 months (100 + 210) / 180
+    assert at(r, "net_liquidity_ratio", 3) == approx(310 / 180, 310 / 180)
+    # the premiums never collected cost the surplus: 12 x 30 = 360 (B01 = cash 100, no
+    # liabilities: the ratio is undefined, the surplus 100 - 360)
+    assert at(r, "surplus") == approx(-260.0, -260.0)
+
+
+def test_a_partner_the_run_does_not_know_is_refused():
+    from reserva.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        one(_partner_base(), row("premium_delay", 1, "months", counterparty="MFI-X"))
+    (cell,) = err.value.cells
+    assert (cell.column, cell.value) == ("counterparty", "MFI-X")
+    assert "MFI" in cell.expected

@@ -50,6 +50,11 @@ def sample(tmp_path_factory):
     assets.loc[assets["asset_id"].isin(["DEP-0013", "DEP-0017"]), "issuer"] = "BANK-A"
     assets.loc[assets["asset_id"] == "DEP-0018", "issuer"] = "BANK-B"
     assets.to_csv(data / "assets.csv", index=False)
+    # the health policies (quarterly premiums) collected by two mobile network operators in turn
+    policies = pd.read_csv(data / "policies.csv", dtype=str, keep_default_na=False)
+    he = np.flatnonzero(policies["product_id"].to_numpy() == "HE")
+    policies.loc[he, "partner"] = np.where(np.arange(he.size) % 2, "MNO-B", "MNO-A")
+    policies.to_csv(data / "policies.csv", index=False)
     store = data / "reserva.duckdb"
     result = close(data, V, store=store)
     return store, result, stress_base_from_close(result)
@@ -194,7 +199,11 @@ def test_the_stored_stress_tables_leave_out_zeros_but_the_settlement_shares(samp
     shares = flows[flows["flow"] == "settlement_share"]
     np.testing.assert_allclose(shares.groupby("product_id")["amount"].sum(), 1.0, rtol=1e-12)
     assert set(shares["product_id"]) == set(base.products)
-    assert (flows.loc[flows["flow"] != "settlement_share", "amount"] != 0).all()
+    # a partner keeps month 1 of each product it distributes, zero or not
+    kept = (flows["flow"] == "settlement_share") | (
+        (flows["flow"] == "partner_premiums") & (flows["month"] == 1))
+    assert (flows.loc[~kept, "amount"] != 0).all()
+    assert (flows.loc[flows["flow"] != "partner_premiums", "counterparty"] == "").all()
     assert (frames["asset_flows"]["amount"] != 0).all()
     grants = flows[flows["flow"] == "grants"]
     he = base.products.index("HE")
@@ -316,3 +325,41 @@ def test_stored_tables_that_disagree_are_a_store_error(sample):
     flows = tables["asset_flows"].assign(counterparty="BANK-Z")
     with pytest.raises(StoreError, match="asset_flows holds groups asset_positions lacks"):
         stress_base_from_tables({**tables, "asset_flows": flows}, result.run_id)
+
+
+def test_partner_premiums_add_up_to_the_grids_premiums(sample):
+    """The health policies all have a partner: the partners' premiums are the grid's premiums
+    of HE; the credit-life MFIs and the group-life employers (single and annual premiums due
+    at the start) are partners whose premiums are all zero, kept in the store all the same."""
+    store, result, base = sample
+    n = len(base.products)
+    he, cl, gl = (base.products.index(p) for p in ("HE", "CL", "GL"))
+    assert {"MNO-A", "MNO-B", "MFI-North", "MFI-South"} <= set(base.partners)
+    assert list(base.partners) == sorted(base.partners)
+    assert base.partner_premiums.shape == (len(base.partners), n + 1, base.months)
+    premiums = base.grid[:, LINE["premiums"]]
+    by_partner = base.partner_premiums.sum(axis=0)
+    np.testing.assert_allclose(by_partner[he], premiums[he], rtol=1e-12, atol=1e-9)
+    assert premiums[he].sum() > 0
+    assert (by_partner <= premiums + 1e-9).all()
+    np.testing.assert_allclose(base.partner_premiums[:, n], base.partner_premiums[:, :n].sum(
+        axis=1), rtol=1e-12)
+    a, b = (base.partners.index(k) for k in ("MNO-A", "MNO-B"))
+    assert base.partner_premiums[a, he].sum() > 0 and base.partner_premiums[b, he].sum() > 0
+    assert not base.partner_premiums[a, cl].any() and not base.partner_premiums[a, gl].any()
+    mfi = base.partners.index("MFI-North")
+    assert not base.partner_premiums[mfi].any()
+    si = result.stress_inputs
+    assert si.partner_products[mfi].tolist() == [p == cl for p in range(n)]
+    assert si.partner_products[:, he].sum() == 2  # both operators, nobody else
+
+
+def test_a_pack_without_partners_has_none(tiny_pack, tmp_path):
+    store = tmp_path / "s.duckdb"
+    result = close(tiny_pack, "2024-12-31", store=store)
+    base = load_stress_base(store)
+    assert_same_base(base, stress_base_from_close(result))
+    assert base.partners == () and base.partner_premiums is None
+    assert result.stress_inputs.partner_premiums.shape == (0, len(base.products), base.months)
+    flows = store_runs.read_results(store, "stress_flows", result.run_id)[1]
+    assert "partner_premiums" not in set(flows["flow"])
