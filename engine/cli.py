@@ -501,7 +501,7 @@ def stress(run_id, scenarios_csv, assumptions, reverse, simulations, seed, by_pr
     click.echo(json_text({"run_id": check.run_id, "scenarios_file": check.scenarios_file,
                           "scenarios_sha256": check.file_hash,
                           "assumption_set": check.assumption_set,
-                          "stored": list(check.stored)}, **tables))
+                          "stored": list(check.stored), "notes": list(check.notes)}, **tables))
 
 
 @cli.group(invoke_without_command=True)

@@ -8,15 +8,17 @@ multipliers and simulate next-year claims, then store every scenario's metrics u
 in one transaction, with the lineage (scenario file and its sha256, each scenario's identity,
 the assumption set and its hash).
 
-Reverse stress (``reverse=True``). Targets: each shock type of the scenario file on its own
-(its first row in the file, as a one-row scenario) and each combined scenario (two or more
-rows). For a target ``T`` and multiplier ``k``, ``scaled(T, k)`` scales every shock's size
-(``reserva.projection.stress.scaled``: ``k = 0`` is the base, ``k = 1`` the scenario as
-written). Two searches per target on ``[0, [stress] reverse_high]`` within ``[stress]
-reverse_tolerance`` (``reserva.projection.reverse_stress``): the smallest ``k`` making the
-programme's 3-month liquidity ratio fall below ``[stress] liquidity_threshold``, and the smallest
-making its solvency ratio fall below ``[stress] solvency_threshold``; "not reached" when even
-``reverse_high`` does not.
+Reverse stress (``reverse=True``). Targets: each distinct shock of the scenario file on its own
+(the first row of each shock type, product kind, asset class and counterparty, as a one-row
+scenario) and each combined scenario (two or more rows). For a target ``T`` and multiplier
+``k``, ``scaled(T, k)`` scales every shock's size (``reserva.projection.stress.scaled``: ``k =
+0`` is the base, ``k = 1`` the scenario as written). Three searches per target on ``[0,
+[stress] reverse_high]`` within ``[stress] reverse_tolerance``
+(``reserva.projection.reverse_stress``): the smallest ``k`` making the programme's 3-month
+liquidity ratio (outflows only) fall below ``[stress] liquidity_threshold``, the same for its
+3-month ratio with the inflows (late or missing premiums, recoveries and grants move only
+this one), and the smallest making its solvency ratio fall below ``[stress]
+solvency_threshold``; "not reached" when even ``reverse_high`` does not.
 
 Stochastic claims (``simulations=N``). For each product whose kind has a mean claim amount in
 ``projection.csv`` (``severity``), the expected claim counts of the next 12 months are the
@@ -46,11 +48,14 @@ from reserva.projection.reverse_stress import ReverseStressResult, smallest_brea
 from reserva.projection.stochastic import risk_measures, simulate_claims
 from reserva.projection.stress import StressOptions, StressResult, run_stress, scaled
 from reserva.projection.stress_base import StressBase
+from reserva.vocab import PROGRAMME
 
 __all__ = ["ReverseRow", "StochasticSummary", "StressCheck", "reverse_targets", "run_check",
            "stochastic_claims"]
 
-REVERSE_METRICS = ("liquidity_ratio", "solvency_ratio")
+# the programme's 3-month liquidity ratio (outflows only, the handbook's), its ratio with the
+# inflows (so that late or missing premiums, recoveries and grants can break it) and solvency
+REVERSE_METRICS = ("liquidity_ratio", "net_liquidity_ratio", "solvency_ratio")
 REVERSE_POINTS = 15  # multipliers evaluated together per refinement step
 
 
@@ -60,7 +65,7 @@ class ReverseRow:
 
     target: str  # a shock type, or a combined scenario's id
     kind: str  # shock_type | scenario
-    metric: str  # liquidity_ratio (3 months) | solvency_ratio
+    metric: str  # liquidity_ratio | net_liquidity_ratio (3 months) | solvency_ratio
     threshold: float
     search: ReverseStressResult
 
@@ -131,19 +136,23 @@ def scenarios_of(a: AssumptionSet, path: str | Path | None) -> tuple[tuple[Scena
 
 
 def reverse_targets(scenarios: Sequence[Scenario]) -> list[tuple[str, str, Scenario]]:
-    """(target, kind, scenario): each shock type's first row alone, then each combined
-    scenario (module docstring)."""
-    seen: dict[str, Scenario] = {}
+    """(target, kind, scenario): each distinct shock of the file on its own (its first row of
+    each shock type, product kind, asset class and counterparty: an equity haircut and a
+    government bond haircut are two targets), then each combined scenario."""
+    seen: dict[tuple, tuple[str, Scenario]] = {}
     combined = []
     for sc in scenarios:
         rows = [s for s in sc.shocks if s.shock_type != "none"]
         for sh in rows:
-            if sh.shock_type not in seen:
-                seen[sh.shock_type] = Scenario(sh.shock_type, sh.shock_type, sc.family,
-                                               "reverse", (sh,))
+            key = (sh.shock_type, sh.product_kind, sh.asset_class, sh.counterparty)
+            if key not in seen:
+                label = " ".join(x for x in (sh.shock_type, sh.asset_class, sh.counterparty,
+                                             "" if sh.product_kind == PROGRAMME
+                                             else sh.product_kind) if x)
+                seen[key] = (label, Scenario(sh.shock_type, label, sc.family, "reverse", (sh,)))
         if len(rows) > 1:
             combined.append(sc)
-    return ([(t, "shock_type", s) for t, s in seen.items()]
+    return ([(label, "shock", s) for label, s in seen.values()]
             + [(s.scenario_id, "scenario", s) for s in combined])
 
 
@@ -155,6 +164,7 @@ def reverse_search(base: StressBase, targets, options: StressOptions, *, high: f
     total = len(targets) * len(REVERSE_METRICS)
     done = 0
     thresholds = {"liquidity_ratio": options.liquidity_threshold,
+                  "net_liquidity_ratio": options.liquidity_threshold,
                   "solvency_ratio": options.solvency_threshold}
     for target, kind, sc in targets:
         for metric in REVERSE_METRICS:
@@ -268,7 +278,8 @@ def run_check(base: StressBase, a: AssumptionSet, *, scenarios: str | Path | Non
         sto = stochastic_claims(base, a, options, simulations=int(simulations),
                                 seed=int(a.settings.stochastic.seed if seed is None else seed))
     return StressCheck(base.run_id, result, rev, sto, label, digest, a.set_id,
-                       a.set_hash, notes=(sto.note,) if sto and sto.note else ())
+                       a.set_hash, notes=(*result.notes,
+                                          *((sto.note,) if sto and sto.note else ())))
 
 
 def stress(store: str | Path, run_id: int | None = None, *,

@@ -19,13 +19,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from reserva import api
+from reserva import __version__, api
 from reserva.cli import main
 from reserva.io.assumptions import default_root, load_assumptions
 from reserva.io.scenarios import COLUMNS, FILE, read_scenarios
 from reserva.projection.stress import METRICS, PER_HORIZON
 from reserva.store.stress import stress_tag
-from reserva.stress_check import reverse_targets, stress
+from reserva.stress_check import REVERSE_METRICS, reverse_targets, stress
 
 HEADER = ",".join(COLUMNS)
 CSV_HEADER = ["scenario_id", "product_id", "metric", "horizon_months", "value", "base",
@@ -82,7 +82,7 @@ def library():
 
 
 def _stored_name(scenario, a) -> str:
-    return f"stress:{scenario.scenario_id}@{stress_tag(scenario.identity, a.set_hash)}"
+    return f"stress:{scenario.scenario_id}@{stress_tag(scenario.identity, a.set_hash, __version__)}"
 
 
 # ---------------------------------------------------------------- outputs
@@ -174,16 +174,16 @@ def test_reverse_stress_is_searched_for_each_target_and_stored(store, capsys, li
     doc = json.loads(out)
     targets = reverse_targets(library.stress_scenarios)
     assert [(r["target"], r["kind"]) for r in doc["reverse"]] == [
-        (t, k) for t, k, _ in targets for _ in ("liquidity_ratio", "solvency_ratio")]
+        (t, k) for t, k, _ in targets for _ in REVERSE_METRICS]
     # a mass lapse can raise the solvency ratio: "reached" may say the metric is not monotone
     assert all(r["outcome"].startswith(("reached", "not reached within the search bound",
                                         "already breached without the shock"))
                for r in doc["reverse"])
-    tag = stress_tag(doc["scenarios_sha256"], library.set_hash, "reverse")
+    tag = stress_tag(doc["scenarios_sha256"], library.set_hash, "reverse", __version__)
     assert f"stress-reverse@{tag}" in doc["stored"]
     stored = _rows(store, "SELECT * FROM stress_reverse WHERE scenario = ?",
                    [f"stress-reverse@{tag}"])
-    assert len(stored) == 2 * len(targets)
+    assert len(stored) == len(REVERSE_METRICS) * len(targets)
     reached = stored[stored["reached"] & ~stored["breached_at_low"]]
     # a multiplier found puts the metric below its threshold
     assert (reached["metric_value"] < reached["threshold"]).all()
@@ -199,7 +199,7 @@ def test_simulations_with_a_seed_are_shown_and_stored_with_their_seed(store, cap
                          "--format", "json")
     assert code == 0, err
     doc = json.loads(out)
-    name = f"stress-stochastic@{stress_tag(library.set_hash, 500, 7)}"
+    name = f"stress-stochastic@{stress_tag(library.set_hash, 500, 7, __version__)}"
     assert name in doc["stored"]
     sto = pd.DataFrame(doc["stochastic"])
     assert set(sto["measure"]) == {"mean_outflows", "var_outflows", "tvar_outflows",
@@ -240,7 +240,7 @@ def test_bad_cells_of_a_user_s_file_each_get_their_line(store, tmp_path, capsys)
                                "'claims_frequncy', expected one of none, claims_frequency, ")
     assert lines[1].endswith("(fix: use a code the README lists under Stress scenarios)")
     assert lines[2] == ("reserva: mine.csv row 3 column value: value '1.5', expected a share in "
-                        "[0, 1] (fix: write a plain decimal number)")
+                        "[0, 1] (fix: write a value within that range)")
     assert lines[3] == ("reserva: mine.csv row 4 column source: value '', expected the "
                         "calibration source, or illustrative (fix: cite where the number comes "
                         "from, or write illustrative)")
@@ -375,3 +375,17 @@ def test_no_save_writes_nothing(store, capsys):
     assert code == 0, err
     assert json.loads(out)["stored"] == []
     assert _unchanged(store) == before
+
+
+def test_the_readme_s_example_file_runs_and_every_row_acts_on_the_sample(store, tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("An example file of your own:", 1)[1]
+    block = section.split("```csv\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "flood.csv"
+    path.write_text(block)
+    check = stress(store, scenarios=path, save=False)
+    assert check.result.scenario_ids == ("flood",)
+    assert check.notes == ()  # every row finds something to act on in the sample
+    r = check.result
+    net = r.metric("net_liquidity_ratio", 3)[0, -1]
+    assert net < r.base["net_liquidity_ratio"][-1, r.horizons.index(3)]

@@ -117,14 +117,18 @@ def test_reverse_stress_finds_the_multipliers_worked_by_hand():
     combined = scenario(CLAIMS_UP, EXPENSES_UP, scenario_id="both")
     targets = reverse_targets([combined])
     assert [(t, kind) for t, kind, _ in targets] == [
-        ("claims_frequency", "shock_type"), ("expenses", "shock_type"), ("both", "scenario")]
-    # outflows of 3 months: 300 (1 + k) claims, + 300 k expenses; cost of 12 months: 1200 k each
+        ("claims_frequency", "shock"), ("expenses", "shock"), ("both", "scenario")]
+    # outflows of 3 months: 300 (1 + k) claims, + 300 k expenses; cost of 12 months: 1200 k
+    # each. No inflows: the ratio with inflows is the ratio without them
     by_hand = {
         ("claims_frequency", "liquidity_ratio"): 0.5,  # 450 / (300 (1 + k)) < 1
+        ("claims_frequency", "net_liquidity_ratio"): 0.5,
         ("claims_frequency", "solvency_ratio"): 0.125,  # (450 - 1200 k) / 300 < 1
         ("expenses", "liquidity_ratio"): 0.5,  # 450 / (300 + 300 k) < 1
+        ("expenses", "net_liquidity_ratio"): 0.5,
         ("expenses", "solvency_ratio"): 0.125,
         ("both", "liquidity_ratio"): 0.25,  # 450 / (300 + 600 k) < 1
+        ("both", "net_liquidity_ratio"): 0.25,
         ("both", "solvency_ratio"): 0.0625,  # (450 - 2400 k) / 300 < 1
     }
     rows = reverse_search(base, targets, StressOptions(), high=HIGH, tolerance=TOLERANCE)
@@ -146,6 +150,7 @@ def test_a_shock_with_nothing_to_act_on_is_not_reached():
     rows = reverse_search(base, reverse_targets([no_grants]), StressOptions(), high=HIGH,
                           tolerance=TOLERANCE)
     assert [(r.target, r.metric) for r in rows] == [("grant_stop", "liquidity_ratio"),
+                                                   ("grant_stop", "net_liquidity_ratio"),
                                                    ("grant_stop", "solvency_ratio")]
     for row in rows:
         assert row.search.status == "not reached within the search bound"

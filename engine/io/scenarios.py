@@ -20,9 +20,25 @@ A scenario is the set of its rows (rows combine); each row is one shock::
   weight is 1 (``step``, empty = step), ``(m - start_month + 1) / duration_months``
   (``linear_in``) or ``1 - (m - start_month) / duration_months`` (``linear_out``); a linear
   profile needs a duration.
-- ``value`` by unit: ``multiplier`` >= 0 (x value); ``share`` in [0, 1]; ``pp`` percentage
-  points in [-100, 100] added to an annual rate (0.15 = +0.0015); ``months`` a whole number
-  >= 0; ``bp`` basis points in [-10000, 10000]; ``amount`` >= 0 in the programme currency.
+- ``value`` by unit: ``multiplier`` in [0, 1000] (x value); ``share`` in [0, 1]; ``pp``
+  percentage points in [-100, 100] added to an annual rate (0.15 = +0.0015); ``months`` a whole
+  number in [0, 1200]; ``bp`` basis points in [-2000, 2000]; ``amount`` in [0, 1e15] in the
+  programme currency.
+- Upper bounds, so that no shocked figure can overflow (a 1e308 multiplier or amount would
+  make the stressed cashflows infinite; 1e23 months cannot be a month index):
+
+  - ``start_month``, ``duration_months`` and a ``months`` value at most ``MAX_MONTHS`` = 1200
+    (100 years: beyond any projection horizon and any cover's term, so a month a shock names
+    is always a month of the horizon or past its end, never an overflow);
+  - ``multiplier`` at most ``MAX_MULTIPLIER`` = 1000 (a thousand times the claims, expenses or
+    lapse rate is beyond any stress; the products of multipliers and amounts stay finite);
+  - ``amount`` at most ``MAX_AMOUNT`` = 1e15, the default ``[input] max_money`` (a money cell
+    above it is a typing slip; 1200 months of it stay finite);
+  - ``bp`` within +-``MAX_BP`` = 2000 (20 percentage points: far beyond the interest rate
+    shocks of the Solvency II standard formula, Delegated Regulation (EU) 2015/35 Art.
+    166-167; a revaluation by duration and convexity is a second-order approximation, not
+    meant for larger shifts);
+  - ``pp`` within +-100 (the whole range of a probability).
 - ``source`` is never empty: the calibration source, or ``illustrative``.
 - One row per (scenario, shock type, product kind, asset class, counterparty, unit, start
   month): a repeat is refused (its rows would combine ambiguously).
@@ -79,6 +95,11 @@ SCENARIO_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 TARGETS = {"asset_haircut": ("asset_class",), "issuer_default": ("counterparty", "asset_class")}
 # a whole number written as a decimal (a spreadsheet's 2.0) is taken as that number
 WHOLE = re.compile(r"^\+?\d+(\.0*)?$")
+# upper bounds that keep every shocked figure finite (module docstring)
+MAX_MONTHS = 1200  # start_month, duration_months, a months value: 100 years
+MAX_MULTIPLIER = 1000.0
+MAX_AMOUNT = 1e15  # the default [input] max_money
+MAX_BP = 2000.0  # +-20 percentage points
 
 
 @dataclass(frozen=True)
@@ -261,11 +282,11 @@ class _Rows:
         if kind == NO_SHOCK:
             self._no_shock(line, r)
             return line, r, None
-        start = self._whole(line, r, "start_month", 1, "a whole month >= 1 (1 = the first "
-                            "month after the valuation date)")
+        start = self._whole(line, r, "start_month", f"a whole month from 1 to {MAX_MONTHS} "
+                            "(1 = the first month after the valuation date)")
         duration = (None if r["duration_months"] == "" else
-                    self._whole(line, r, "duration_months", 1, "empty (to the horizon) or a "
-                                "whole number of months >= 1"))
+                    self._whole(line, r, "duration_months", "empty (to the horizon) or a "
+                                f"whole number of months from 1 to {MAX_MONTHS}"))
         value = self._value(line, r)
         self._targets(line, r)
         if r["profile"] in ("linear_in", "linear_out") and r["duration_months"] == "":
@@ -311,11 +332,13 @@ class _Rows:
                 self.bad(line, column, r[column], f"empty for shock_type {NO_SHOCK}",
                          f"leave it empty: a {NO_SHOCK} row shocks nothing")
 
-    def _whole(self, line: int, r: dict[str, str], column: str, low: int, expected: str) -> int:
+    def _whole(self, line: int, r: dict[str, str], column: str, expected: str) -> int:
+        """A whole number of months in 1 .. MAX_MONTHS (1 and a bad cell otherwise)."""
         text = r[column]
-        if not WHOLE.match(text) or float(text) < low:
-            self.bad(line, column, text, expected, "write a whole number")
-            return low
+        if not WHOLE.match(text) or not 1 <= float(text) <= MAX_MONTHS:
+            self.bad(line, column, text, expected,
+                     f"write a whole number from 1 to {MAX_MONTHS}")
+            return 1
         return int(float(text))
 
     def _value(self, line: int, r: dict[str, str]) -> float:
@@ -331,7 +354,9 @@ class _Rows:
         # the range of a unit the type does not take is not checked (the unit is the fault)
         ok, expected = _in_range(r["unit"] if r["unit"] in units else "", value)
         if not ok:
-            self.bad(line, "value", r["value"], expected, "write a plain decimal number")
+            self.bad(line, "value", r["value"], expected,
+                     "write a plain decimal number" if not math.isfinite(value) else
+                     "write a value within that range")
         return value
 
     def _targets(self, line: int, r: dict[str, str]) -> None:
@@ -383,12 +408,12 @@ class _Rows:
 def _in_range(unit: str, value: float) -> tuple[bool, str]:
     """Whether a finite ``value`` is in its unit's range, and the range in words."""
     ranges = {
-        "multiplier": (0.0, math.inf, "a multiplier >= 0"),
+        "multiplier": (0.0, MAX_MULTIPLIER, f"a multiplier in [0, {MAX_MULTIPLIER:g}]"),
         "share": (0.0, 1.0, "a share in [0, 1]"),
         "pp": (-100.0, 100.0, "percentage points in [-100, 100]"),
-        "months": (0.0, math.inf, "a whole number of months >= 0"),
-        "bp": (-10_000.0, 10_000.0, "basis points in [-10000, 10000]"),
-        "amount": (0.0, math.inf, "an amount >= 0"),
+        "months": (0.0, float(MAX_MONTHS), f"a whole number of months in [0, {MAX_MONTHS}]"),
+        "bp": (-MAX_BP, MAX_BP, f"basis points in [{-MAX_BP:g}, {MAX_BP:g}]"),
+        "amount": (0.0, MAX_AMOUNT, f"an amount in [0, {MAX_AMOUNT:g}]"),
     }
     low, high, words = ranges.get(unit, (-math.inf, math.inf, "a number"))
     ok = math.isfinite(value) and low <= value <= high
@@ -398,6 +423,7 @@ def _in_range(unit: str, value: float) -> tuple[bool, str]:
 
 
 __all__ = [
-    "COLUMNS", "FILE", "NO_SHOCK", "Scenario", "Shock", "check_scenarios", "parse_scenarios",
+    "COLUMNS", "FILE", "MAX_AMOUNT", "MAX_BP", "MAX_MONTHS", "MAX_MULTIPLIER", "NO_SHOCK",
+    "Scenario", "Shock", "check_scenarios", "parse_scenarios",
     "read_scenarios", "scenario_identity",
 ]

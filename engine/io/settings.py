@@ -6,7 +6,8 @@ allowed values or range, the meaning and the source. From this one declaration
 
 - ``parse_settings(doc)`` turns the TOML document of a set into a frozen ``Settings``
   (``a.settings.ibnr.max_origin_years`` is an ``int``), refusing an unknown section or key (naming
-  the closest known one), a missing key, and a value of the wrong type or outside its range, every
+  the closest known one), a missing key, a value of the wrong type or outside its range, and a
+  value breaking its rule (``Rule``: ``[stress] horizons`` each once, ascending, with 3), every
   problem at once;
 - ``settings_doc()`` writes the README's table of settings (``python -m reserva.io.settings``
   prints it; the README holds it between ``<!-- settings:begin -->`` and ``<!-- settings:end -->``
@@ -28,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -41,6 +42,22 @@ END = "<!-- settings:end -->"
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A condition on a whole value beyond its type and bounds: its words (added to what is
+    expected), the fix, and the test."""
+
+    words: str
+    fix: str
+    holds: Callable[[Any], bool]
+
+
+# a list of horizons: each once, ascending, with the 3-month horizon the handbook's ratio uses
+HORIZONS = Rule("each once, in ascending order, with 3",
+                "list each horizon once, in ascending order, with 3 (e.g. [1, 3, 12])",
+                lambda v: 3 in v and list(v) == sorted(set(v)))
+
+
+@dataclass(frozen=True)
 class Spec:
     """What one setting may hold and what it means (the metadata of its field)."""
 
@@ -50,13 +67,15 @@ class Spec:
     max: float | None = None
     choices: tuple[str, ...] = ()  # the words a text (or the word of a union) may be
     source: str = ""
+    rule: Rule | None = None  # a condition on the whole value (a list's order, ...)
 
 
 def setting(meaning: str, *, unit: str = "", min: float | None = None,  # noqa: A002
             max: float | None = None, choices: tuple[str, ...] = (),  # noqa: A002
-            source: str = ""):
+            source: str = "", rule: Rule | None = None):
     """A field of a section: a required key of ``settings.toml`` documented by ``Spec``."""
-    return field(metadata={"spec": Spec(meaning, unit, min, max, tuple(choices), source)})
+    return field(metadata={"spec": Spec(meaning, unit, min, max, tuple(choices), source,
+                                        rule)})
 
 
 class Section(Mapping):
@@ -329,7 +348,8 @@ class Stress(Section):
 
     horizons: tuple[int, ...] = setting(
         "horizons of the stressed liquidity ratios (with 3, within [cashflows] horizon_months)",
-        unit="months", min=1, source="E2 L3168, L3208-3211; EIOPA LRMP short/medium/long")
+        unit="months", min=1, source="E2 L3168, L3208-3211; EIOPA LRMP short/medium/long",
+        rule=HORIZONS)
     liquidity_threshold: float = setting(
         "a stressed liquidity ratio below this fails (1 = resources cover the needs)",
         unit="ratio", min=0, source="E2 L3168-3175 (liquidity ratio at least 100%)")
@@ -337,6 +357,9 @@ class Stress(Section):
         "a stressed solvency ratio below this fails (1 = assets cover the liabilities)",
         unit="ratio", min=0, source="E2 L3073-3074 (technically solvent >= 1); FCT severe "
         "scenarios: assets exceed liabilities")
+    solvency_months: int = setting(
+        "months of the stress whose cost moves the solvency ratio: a one-year view",
+        unit="months", min=1, source="Solvency II Art. 101(3) and IAIS ICS: a one-year horizon")
     chunk_scenarios: int = setting(
         "scenarios computed together (bounds the memory: about 8 x columns x lines x months "
         "bytes per scenario)", unit="scenarios", min=1, source="house choice")
@@ -428,7 +451,7 @@ def expected(kind: str, spec: Spec) -> str:
         bounds = f" >= {_num(spec.min)}"
     elif spec.max is not None:
         bounds = f" <= {_num(spec.max)}"
-    return {
+    said = {
         "int": f"a whole number{bounds}",
         "float": f"a number{bounds}",
         "bool": "true or false",
@@ -439,6 +462,7 @@ def expected(kind: str, spec: Spec) -> str:
         "float | str": f"a number{bounds} or {words}",
         "bool | str": f"true or false or {words}",
     }[kind]
+    return f"{said}, {spec.rule.words}" if spec.rule is not None else said
 
 
 def _is_int(v) -> bool:
@@ -520,13 +544,18 @@ def check_value(section: str, key: str, value, *, file: str = FILE,
         return None, unknown(section, key, file=file, text=text)
     f = cls.__dataclass_fields__[key]
     kind, spec = str(f.type), f.metadata["spec"]
+    fix = "correct the value"
     try:
-        return convert(kind, spec, value), None
+        typed = convert(kind, spec, value)
+        if spec.rule is None or spec.rule.holds(typed):
+            return typed, None
+        fix = spec.rule.fix
     except (ValueError, TypeError):
-        said = expected(kind, spec)
-        return None, _problem(file, text, section, key, repr(value), said, "correct the value",
-                              f"{file} [{section}] {key} = {value!r}, expected {said} "
-                              "(fix: correct the value)")
+        pass
+    said = expected(kind, spec)
+    return None, _problem(file, text, section, key, repr(value), said, fix,
+                          f"{file} [{section}] {key} = {value!r}, expected {said} "
+                          f"(fix: {fix})")
 
 
 def unknown(section: str, key: str | None, *, file: str = FILE,

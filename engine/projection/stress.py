@@ -17,25 +17,27 @@ the linear profiles, 0 outside ``start .. start + duration - 1``), on the produc
 combine by multiplying their factors (or adding their amounts).
 
 Business volume (lapses). With the base monthly lapse ``u = 1 - (1 - lapse_rate)^(1/12)`` (the
-grid's), a ``lapse_rate`` shock gives ``u'_m = min(1, u (1 + (k - 1) w_m))`` and the in-force
-ratio ``r_m = prod_{j < m} (1 - u'_j) / (1 - u)``; a ``mass_lapse`` of share ``x`` at its start
-month ``s`` removes ``x w_s`` of the policies from month ``s`` on. ``vol_m = r_m x prod (1 - x
-w_s)[m >= s]`` scales premiums, commissions, death benefits, maturities, the in-force claims
-occurred and the variable part of expenses: ``expenses' = expenses (phi + (1 - phi) vol)`` with
-``phi`` the ``expense_fixed_share`` (0 without one). Refunds of lapses scale by ``vol_m u'_m /
-u``. The mass lapse pays ``x w_s (refund_factor x UPR + ALR)`` in month ``s`` (unearned premiums
-refunded, savings and life reserves surrendered at their reserve value, both at the valuation
-date: DECISION, the conservative reading of Delegated Regulation (EU) 2015/35 Art. 142(6)) and
-savings withdrawals fall by ``x w_s`` from month ``s``.
+grid's), a ``lapse_rate`` shock gives ``u'_m = min(1, u (1 + (k - 1) w_m))``, the step ``q_m =
+(1 - u'_m) / (1 - u)`` and the in-force ratio ``r_m = prod_{j < m} q_j``; a ``mass_lapse`` of
+share ``x`` at its start month ``s`` removes ``x w_s`` of the policies from month ``s`` on.
+``vol_m = r_m x prod (1 - x w_s)[m >= s]`` scales premiums, commissions, death benefits,
+maturities, the in-force claims occurred and the variable part of expenses: ``expenses' =
+expenses (phi + (1 - phi) vol)`` with ``phi`` the ``expense_fixed_share`` (0 without one).
+Refunds of lapses scale by ``vol_m u'_m / u``. The mass lapse pays ``x w_s (refund_factor x UPR
++ ALR)`` in month ``s`` (unearned premiums refunded, savings and life reserves surrendered at
+their reserve value, both at the valuation date: DECISION, the conservative reading of
+Delegated Regulation (EU) 2015/35 Art. 142(6)) and savings withdrawals fall by ``x w_s`` from
+month ``s``; the extra lapses of a ``lapse_rate`` shock surrender their share of the ALR, ``ALR
+(1 - u)^(m - 1) mass_m r_m max(0, 1 - q_m)`` in month m (fewer lapses surrender nothing).
 
 Claims. ``occurred'_m = occurred_m vol_m f_m g_m + cat_m + addon_m`` (``f``, ``g`` the
 ``claims_frequency`` and ``claims_severity`` factors; ``cat`` the ``catastrophe_claims`` amount
-spread over its months by weight, shared among the products by their expected claims over the
-horizon; ``addon_m = pp / 100 / 12 x w_m x sum_at_risk_m`` for ``mortality_addon``), and the
-change is paid by the product's settlement pattern (``grid.settle``: lag 0 = the month of
-occurrence, what falls after month M in month M). Death benefits take ``f``, ``g`` and the
-add-on too. New business: premiums and outgo x ``new_business`` factor, its claims x the factor
-and ``f g``.
+spread over its months by weight (all in its start month without a duration), shared among the
+products by their expected claims over the horizon; ``addon_m = pp / 100 / 12 x w_m x
+sum_at_risk_m x vol_m`` for ``mortality_addon``), never below 0, and the change is paid by the
+product's settlement pattern (``grid.settle``: lag 0 = the month of occurrence, what falls after
+month M in month M). Death benefits take ``f``, ``g`` and the add-on too. New business:
+premiums and outgo x ``new_business`` factor, its claims x the factor and ``f g``.
 
 Payment timing. ``premium_shortfall``: premiums (and new business premiums) x ``(1 - x w_m)``;
 ``premium_delay`` of ``n`` months: ``w_m`` of month m's premiums are received in month ``m +
@@ -43,57 +45,70 @@ n`` (month M at the latest), after the shortfall. A premium shock naming a ``cou
 acts on the premiums that distribution partner collects (``StressBase.partner_premiums``, the
 policies' ``partner``) only, not on new business. ``faster_settlement``: OCS and IBNR run-off
 due in months ``>= s`` is paid ``n`` months sooner (not before ``s``), or share ``x`` of it in
-month ``s``; ``reserve_deficiency``: the run-off x ``(1 + x)`` (share) or x ``k``.
-``savings_withdrawals``: in each shocked month share ``x w_m`` of the savings still to be
-withdrawn goes at once (the later withdrawals fall in proportion), or the month's withdrawal x
-``1 + (k - 1) w_m`` taken from the later months; either way the savings total is kept.
-``expenses``: x ``1 + (k - 1) w_m``, or ``+ amount w_m`` a month (shared among the products by
-their base expenses). ``reinsurance_delay`` / ``reinsurer_default``: recoveries moved ``n``
-months or x ``(1 - x w_m)``; ``grant_stop``: grants x ``(1 - x w_m)`` or ``- amount w_m``
-(never below 0).
+month ``s``; ``reserve_deficiency``: the run-off from its start month on x ``(1 + x)`` (share)
+or x ``k``. ``savings_withdrawals``: in each shocked month share ``x w_m`` of the savings still
+to be withdrawn goes at once (the later withdrawals fall in proportion), or the month's
+withdrawal x ``1 + (k - 1) w_m`` taken from the later months; either way the savings total is
+kept. ``expenses``: x ``1 + (k - 1) w_m``, or ``+ amount w_m`` a month (shared among the
+products by their base expenses). ``reinsurance_delay`` / ``reinsurer_default``: recoveries
+moved ``n`` months or x ``(1 - x w_m)``; ``grant_stop``: grants x ``(1 - x w_m)`` or ``- amount
+w_m`` (never below 0).
 
-Assets (``AssetPositions``, by product, class and counterparty). A group's value factor is
-``prod (1 - h)`` of the ``asset_haircut`` rows of its class, ``prod (1 - x)`` of the
-``issuer_default`` rows of its counterparty (or class), and ``1 - D dy + C dy^2 / 2`` of a
-``rate_shift`` (``dy = bp / 10,000``, ``D`` the modified duration, ``C`` the convexity:
-Fabozzi, *Bond Markets, Analysis and Strategies*, the duration-convexity approximation); an
-issuer's default also cuts its coupons and redemptions by ``x`` from the start month. The
-liquidity numerator becomes ``cash - sum_g liquid_g (1 - factor_g) + convertible - sum_g
-convertible_g (1 - factor_g)`` (the last two when ``[liquidity] include_convertible``).
+Assets (``AssetPositions``, by product, class and counterparty). From each shock's start month,
+a group's value is multiplied by ``1 - h`` (``asset_haircut`` of its class: a sale price on top
+of the set's own haircut of asset_map.csv), ``1 - x`` (``issuer_default`` of its counterparty
+or class) and ``1 - D dy + C dy^2 / 2`` (``rate_shift``, ``dy = bp / 10,000``, ``D`` the
+modified duration, ``C`` the convexity: Fabozzi, *Bond Markets, Analysis and Strategies*, the
+duration-convexity approximation, held at its minimum beyond ``dy = D / C`` where the parabola
+turns, and never below 0); an issuer's default also cuts its coupons and redemptions by ``x``
+from the start month. The liquidity numerator at month m is ``cash - sum_g liquid_g (1 -
+factor_g) + convertible - sum_g convertible_g (1 - factor_g)`` (the last two when ``[liquidity]
+include_convertible``) with the factors of the shocks begun by month m. A holding counted in
+the numerator is taken as sold at once: its coupons and redemptions are not inflows too
+(counted twice otherwise); the other holdings' are.
 
 Metrics per scenario and column (products, then the programme ``ALL``):
 
-    liquidity_ratio(h)     = numerator' / OUT'(h)       the handbook's projection method (the
+    liquidity_ratio(h)     = numerator'(h) / OUT'(h)   the handbook's projection method (the
                              liquidity table's ``projection`` rows: outflows only, E2 L3180-3186)
-    factor_ratio(h)        = numerator' / (base factor estimate + sum_i (R'_i min(1, a_i k) -
-                             R_i a_i) + add_on (e - 1) + payout(h))  with the set's factors
-                             ``a_i`` for h, stressed reserves R' (UPR and ALR less the share the
-                             mass lapses of months 1 .. h removed, OCS and IBNR with the
-                             deficiency), ``payout(h)`` the mass lapses' payout in months
-                             1 .. h, ``k`` the ``short_term_factor`` multiplier and ``e`` the
-                             mean expense factor of months 1..h
-    net_liquidity_ratio(h) = (numerator' + IN'(h)) / OUT'(h)   with the inflows (premiums, new
-                             business premiums, asset income, reinsurance, grants)
+    factor_ratio(h)        = numerator'(h) / (base factor estimate + sum_i (R'_i min(1, a_i k) -
+                             R_i a_i) + more(h) x add_on_months / 3 + payout(h))  with the set's
+                             factors ``a_i`` for h, stressed reserves R' (UPR and ALR x vol_h,
+                             OCS and IBNR with the deficiency begun by h), ``payout(h)`` the
+                             lapses' refunds and surrenders in months 1 .. h, ``k`` the
+                             ``short_term_factor`` multipliers begun by h and ``more(h) >= 0``
+                             the increase of the grid's expenses over months 1 .. h (the
+                             add-on never falls: expenses are sticky in the short term)
+    net_liquidity_ratio(h) = (numerator'(h) + IN'(h)) / OUT'(h)   with the inflows (premiums,
+                             new business premiums, asset income, reinsurance, grants)
+    liquid_assets          = numerator'(1)
     survival_horizon, shortfall, shortfall_month   ``reserva.projection.stress_metrics.survival``
-                             on the same resources, inflows and outflows
+                             on numerator'(1), the inflows and the outflows plus the value lost
+                             in each later month
     solvency_ratio         = (B01 - asset losses - reinsurer default x recoverable - cost -
-                             payout) / (liabilities + deficiency x (OCS + IBNR) - released)
+                             payout) / (liabilities + strengthening - released)
+    surplus                = the same numerator less the same denominator
 
-and ``surplus = stressed assets - stressed liabilities`` (the ratio's numerator less its
-denominator). ``cost`` is what the shocks cost over the whole projection before any lapse:
-the change of claims (frequency, severity, catastrophe, mortality add-on), death benefits,
-expenses and new business outgo less the change of premiums (shortfall), new business
-premiums, reinsurance and grants; timing shocks (delays, faster settlement, withdrawals) move
-cash within the projection and cost nothing. Lapses act through the balance sheet only:
-``payout`` is what the mass lapses pay (refunds and surrenders) and ``released`` the UPR and ALR
-of the lapsed policies, so a mass lapse changes the surplus by ``x UPR (1 - refund_factor)``
-(the unearned premium not refunded); DECISION: the data sheet's balance sheet holds no future
-margins, so the margins lapsed policies would have earned, and a ``lapse_rate`` shock, do not
-move it (they move the liquidity figures). DECISION: the data sheet's balance sheet is undiscounted, so a rate shift moves the assets'
-value only. A ratio of a column without assets is undefined (NaN), as in the liquidity table,
-and so are its survival horizon and shortfall; a zero denominator too. Breaches: a liquidity ratio below ``[stress] liquidity_threshold``, a
-solvency ratio below ``[stress] solvency_threshold``, a survival horizon within the longest
-liquidity horizon.
+Solvency is a one-year view (``[stress] solvency_months``, 12: Solvency II Art. 101(3)): what
+the shocks cost in those months on the policies still in force, ``cost`` = the change of claims
+(frequency, severity, catastrophe, mortality add-on) and death benefits, of expenses (multiplier
+and amounts), less the premiums never collected (shortfalls) and the reinsurance recoveries and
+grants lost; the asset losses and the reserve strengthening ``(deficiency - 1) (OCS + IBNR)`` of
+the shocks begun in them; timing shocks (delays, faster settlement, withdrawals) move cash and
+cost nothing. Lapses act through the balance sheet only: ``payout`` is what the lapses of those
+months pay (refunds and surrenders) and ``released`` the UPR and ALR of the lapsed policies, so a
+mass lapse changes the surplus by ``x UPR (1 - refund_factor)`` (the unearned premium not
+refunded), and may raise a ratio above 1 while doing so. DECISION: the data sheet's balance
+sheet is undiscounted and holds no future margins, so the margins lapsed policies or new
+business would have earned do not move it (they move the liquidity figures), and a rate shift
+moves the assets' value only.
+
+A ratio of a column without assets is undefined (NaN), as in the liquidity table, and so are
+its survival horizon and shortfall; a zero denominator too. Breaches: a liquidity ratio below
+``[stress] liquidity_threshold``, a solvency ratio below ``[stress] solvency_threshold``, a
+survival horizon within the longest liquidity horizon. A shock that changes nothing in the run
+(a product kind, holding, issuer or partner it lacks, a start after the horizon) is named in
+the result's notes.
 """
 
 from __future__ import annotations
@@ -104,7 +119,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from reserva.errors import ArgumentError, AssumptionError, BadCell, InputError
-from reserva.io.scenarios import FILE, Scenario, Shock
+from reserva.io.scenarios import (
+    FILE,
+    MAX_AMOUNT,
+    MAX_BP,
+    MAX_MONTHS,
+    MAX_MULTIPLIER,
+    Scenario,
+    Shock,
+)
 from reserva.kpi.liquidity import short_term_liabilities_factor
 from reserva.projection.grid import INFLOW, LINE, LINES
 from reserva.projection.stress_base import StressBase
@@ -118,10 +141,6 @@ METRICS = ("liquidity_ratio", "factor_ratio", "net_liquidity_ratio", "outflows",
            "liquid_assets", "survival_horizon", "shortfall", "shortfall_month",
            "solvency_ratio", "surplus")
 PER_HORIZON = METRICS[:4]
-# grid lines whose change is a cost or a gain in the solvency ratio (module docstring)
-COST_LINES = ("claims", "expenses", "commissions", "death_benefits", "maturities",
-              "new_business_outgo")
-INCOME_LINES = ("premiums", "new_business_premiums")
 FACTOR_ITEMS = ("upr", "ocs", "ibnr", "alr", "other_liabilities")
 ASSET_SHOCKS = ("asset_haircut", "issuer_default", "rate_shift")
 # shocks that may name a counterparty (the assets' issuer); others act by product kind only
@@ -138,6 +157,7 @@ class StressOptions:
     liquidity_threshold: float = 1.0
     solvency_threshold: float = 1.0
     chunk_scenarios: int = 250
+    solvency_months: int = 12
     include_convertible: bool = True
     factors_by_horizon: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     add_on_months: float = 3.0
@@ -148,6 +168,7 @@ class StressOptions:
         s, liq = a.settings.stress, a.settings.liquidity
         return cls(horizons=tuple(s.horizons), liquidity_threshold=s.liquidity_threshold,
                    solvency_threshold=s.solvency_threshold, chunk_scenarios=s.chunk_scenarios,
+                   solvency_months=s.solvency_months,
                    include_convertible=liq.include_convertible,
                    factors_by_horizon=a.liquidity_factors_by_horizon,
                    add_on_months=liq.expense_add_on_months)
@@ -170,6 +191,7 @@ class StressResult:
     liquidity_threshold: float
     solvency_threshold: float
     allocated: tuple[bool, ...] = ()  # per column: it holds assets (its ratios are defined)
+    notes: tuple[str, ...] = ()  # the shocks that change nothing in this run
 
     @property
     def scenario_ids(self) -> tuple[str, ...]:
@@ -442,63 +464,201 @@ def _spread(rows: _Rows, base: np.ndarray, n_s: int) -> np.ndarray:
     return out
 
 
-def _check_rows(groups: dict[str, _Rows], partners: Sequence[str]) -> None:
+def _check_rows(scenarios: Sequence[Scenario], partners: Sequence[str]) -> None:
     """Counterparties the run's cashflows can be split by: the assets' issuers
     (``issuer_default``) and the policies' distribution partners (premium shocks); refuse any
-    other, naming the row."""
+    other, naming every such row at once."""
+    known = set(partners)
+    some = ", ".join(list(partners)[:10]) + (f" and {len(partners) - 10} more"
+                                             if len(partners) > 10 else "")
     bad = []
-    for t, rows in groups.items():
-        if t in COUNTERPARTY_SHOCKS:
+    for sh in (sh for sc in scenarios for sh in sc.shocks):
+        t = sh.shock_type
+        if t in COUNTERPARTY_SHOCKS or not sh.counterparty:
             continue
-        for sh in rows.shocks:
-            if not sh.counterparty:
-                continue
-            if t in PARTNER_SHOCKS:
-                if sh.counterparty not in partners:
-                    known = ", ".join(partners) if partners else "none"
-                    bad.append(BadCell(
-                        FILE, sh.line or None, "counterparty", sh.counterparty,
-                        f"a distribution partner of the run's policies ({known})",
-                        "name a partner of the policies table's partner column, or leave it "
-                        "empty for every partner"))
-                continue
-            bad.append(BadCell(FILE, sh.line or None, "counterparty", sh.counterparty,
-                               f"empty for {t}: the run's cashflows of it are by product, not "
-                               "by counterparty",
-                               "leave counterparty empty and name the products in "
-                               "product_kind"))
+        if t in PARTNER_SHOCKS:
+            if sh.counterparty not in known:
+                bad.append(BadCell(
+                    FILE, sh.line or None, "counterparty", sh.counterparty,
+                    f"a distribution partner of the run's policies ({some or 'none'})",
+                    "name a partner of the policies table's partner column, or leave it "
+                    "empty for every partner"))
+            continue
+        bad.append(BadCell(FILE, sh.line or None, "counterparty", sh.counterparty,
+                           f"empty for {t}: the run's cashflows of it are by product, not "
+                           "by counterparty",
+                           "leave counterparty empty and name the products in product_kind"))
     if bad:
         raise InputError(bad)
 
 
+def _notes(base: StressBase, scenarios: Sequence[Scenario]) -> tuple[str, ...]:
+    """The shocks that change nothing in this run, one line each (a typo in a bank's name or
+    a product kind the run lacks would otherwise pass for "no breach")."""
+    kinds = set(base.kinds)
+    pos = base.positions
+    owners = np.array([base.kinds[p] if p >= 0 else "" for p in pos.product], dtype=object)
+    partners = tuple(getattr(base, "partners", ()) or ())
+    by_partner = getattr(base, "partner_premiums", None)
+    out = []
+    for sc in scenarios:
+        for sh in sc.shocks:
+            t = sh.shock_type
+            if t == "none":
+                continue
+            where = f"scenario {sc.scenario_id}" + (f" line {sh.line}" if sh.line else "")
+            why = ""
+            if sh.product_kind != PROGRAMME and sh.product_kind not in kinds:
+                why = f"the run has no product of kind {sh.product_kind}"
+            elif sh.start_month > base.months:
+                why = f"it starts after the run's {base.months} projected months"
+            elif t in ASSET_SHOCKS:
+                hit = np.ones(pos.n, dtype=bool)
+                if sh.product_kind != PROGRAMME:
+                    hit &= owners == sh.product_kind
+                if sh.asset_class:
+                    hit &= np.asarray(pos.asset_class, dtype=object) == sh.asset_class
+                if sh.counterparty:
+                    hit &= np.asarray(pos.counterparty, dtype=object) == sh.counterparty
+                if not hit.any():
+                    what = " ".join(x for x in (sh.asset_class, sh.counterparty) if x)
+                    why = f"the run holds no {what or 'asset'} asset"
+            elif t in PARTNER_SHOCKS and sh.counterparty and by_partner is not None:
+                k = partners.index(sh.counterparty)
+                if not np.any(by_partner[k]):
+                    why = f"partner {sh.counterparty} collects no premiums after the valuation date"
+            elif t in ("reinsurance_delay", "reinsurer_default") and not (
+                    np.any(base.reinsurance) or np.any(base.reinsurance_recoverable)):
+                why = "the run has no reinsurance recoveries"
+            elif t == "grant_stop" and not np.any(base.grants):
+                why = "the run has no donor or grant income"
+            if why:
+                out.append(f"{where}: {t} changes nothing: {why}")
+    return tuple(out)
+
+
 def _premiums(amount: np.ndarray, vol: np.ndarray, rows: Mapping[str, _Rows | None],
-              partners: Sequence[str], by_partner: np.ndarray | None) -> np.ndarray:
-    """A premium line [product, month] under the volume, the shortfalls and the delays: those
-    naming no partner act on all of it, those naming a partner on that partner's part
-    (``by_partner`` [partner, product, month]) only."""
+              partners: Sequence[str], by_partner: np.ndarray | None, *,
+              delays: bool = True) -> np.ndarray:
+    """A premium line [product, month] under the volume, the shortfalls and (``delays``) the
+    delays: those naming no partner act on all of it, those naming a partner on that
+    partner's part (``by_partner`` [partner, product, month]) only."""
     shape = vol.shape
-    short_rows, delay_rows = rows.get("premium_shortfall"), rows.get("premium_delay")
-    every = (None if short_rows is None else short_rows.of(""),
-             None if delay_rows is None else delay_rows.of(""))
-    named = [k for k, name in enumerate(partners)
-             if any(r is not None and r.of(name).n for r in (short_rows, delay_rows))]
-    base = amount[None] * vol * _factor(every[0], shape, share=True)
-    parts = [base]
+    short_rows = rows.get("premium_shortfall")
+    delay_rows = rows.get("premium_delay") if delays else None
+    every_short = None if short_rows is None else short_rows.of("")
+    every_delay = None if delay_rows is None else delay_rows.of("")
+    named = sorted({sh.counterparty for r in (short_rows, delay_rows) if r is not None
+                    for sh in r.shocks if sh.counterparty})
+    scale = vol * _factor(every_short, shape, share=True)
+    parts = [amount[None] * scale]
     if named and by_partner is not None:
-        scale = vol * _factor(every[0], shape, share=True)
-        for k in named:
-            own = by_partner[k][None] * scale
-            cut = own * _factor(None if short_rows is None else short_rows.of(partners[k]),
-                                shape, share=True)
+        index = {name: k for k, name in enumerate(partners)}
+        for name in named:
+            own = by_partner[index[name]][None] * scale
+            cut = own * _factor(None if short_rows is None else short_rows.of(name), shape,
+                                share=True)
             parts[0] = parts[0] - own
-            if delay_rows is not None and delay_rows.of(partners[k]).n:
-                cut = _shift_later(cut, delay_rows.of(partners[k]))
+            mine = None if delay_rows is None else delay_rows.of(name)
+            if mine is not None and mine.n:
+                cut = _shift_later(cut, mine)
             parts.append(cut)
-    out = parts[0]
-    if every[1] is not None and every[1].n:
-        out = _shift_later(out, every[1])
-        parts = [out, *(_shift_later(p, every[1]) for p in parts[1:])]
+    if every_delay is not None and every_delay.n:
+        parts = [_shift_later(p, every_delay) for p in parts]
     return sum(parts[1:], start=parts[0])
+
+
+def _from_start(rows: _Rows, months: int) -> np.ndarray:
+    """[row, month]: 1 from each row's start month on (a level that stays), 0 before."""
+    return (np.arange(months)[None, :] >= rows.start[:, None]).astype(np.float64)
+
+
+def _started(rows: _Rows | None, h: int) -> _Rows | None:
+    """The rows whose start month is at most ``h`` (the shocks begun by month h)."""
+    return None if rows is None else rows.subset(rows.start < h)
+
+
+@dataclass(frozen=True)
+class _AssetLosses:
+    """[scenario, column, month]: the liquidity numerator (cash + convertible less the value
+    lost by the shocks begun by that month), the admitted value lost by then, and the asset
+    inflows (coupons, interest, redemptions of the holdings not in the numerator, less what
+    defaulted issuers no longer pay)."""
+
+    numerator: np.ndarray
+    admitted: np.ndarray
+    flows: np.ndarray
+
+
+def _rate_factor(duration: np.ndarray, convexity: np.ndarray, bp: float) -> np.ndarray:
+    """``1 - D dy + C dy^2 / 2`` (dy = bp / 10,000), held at its minimum beyond ``dy = D / C``
+    (where the parabola turns) and never below 0: a larger rise never raises the value."""
+    dy = bp / 10_000.0
+    turn = np.divide(duration, convexity, out=np.full_like(duration, np.inf),
+                     where=convexity > 0)
+    dy_g = np.minimum(dy, turn) if dy > 0 else np.full_like(duration, dy)
+    return np.maximum(1.0 - duration * dy_g + 0.5 * convexity * dy_g * dy_g, 0.0)
+
+
+def _asset_losses(base: StressBase, rows: Mapping[str, _Rows | None], n_s: int, months: int,
+                  include_convertible: bool) -> _AssetLosses:
+    """The asset shocks (module docstring), each from its start month: computed once per
+    distinct start month (the values change only then)."""
+    pos = base.positions
+    n = len(base.products)
+    n_g = pos.n
+    member = np.zeros((n_g, n + 1))
+    own = pos.product >= 0
+    member[np.flatnonzero(own), pos.product[own]] = 1.0
+    member[:, n] = 1.0
+    # holdings counted in the numerator are sold at once: their flows are not inflows too
+    sold = (pos.liquid > 0) | ((pos.convertible > 0) if include_convertible else False)
+    flows = np.where(sold[:, None], 0.0, pos.flows)
+    kinds = np.asarray(base.kinds, dtype=object)
+    gkind = np.array([kinds[p] if p >= 0 else None for p in pos.product], dtype=object)
+    gclass = np.asarray(pos.asset_class, dtype=object)
+    gcp = np.asarray(pos.counterparty, dtype=object)
+    events = []  # (start, scenario, hit, value factor, flow factor)
+    for t in ASSET_SHOCKS:
+        ar = rows.get(t)
+        if ar is None:
+            continue
+        for i, sh in enumerate(ar.shocks):
+            hit = np.ones(n_g, dtype=bool)
+            if sh.product_kind != PROGRAMME:
+                hit &= gkind == sh.product_kind
+            if sh.asset_class:
+                hit &= gclass == sh.asset_class
+            if sh.counterparty:
+                hit &= gcp == sh.counterparty
+            if t == "rate_shift":
+                f = _rate_factor(pos.modified_duration, pos.convexity, float(sh.value))
+                cut = np.ones(n_g)
+            else:
+                f = np.full(n_g, 1.0 - float(sh.value))
+                cut = f if t == "issuer_default" else np.ones(n_g)
+            events.append((int(ar.start[i]), int(ar.scenario[i]), hit, f, cut))
+    value_f = np.ones((n_s, n_g))
+    flow_f = np.ones((n_s, n_g))
+    numerator = np.empty((n_s, n + 1, months))
+    admitted = np.empty((n_s, n + 1, months))
+    inflows = np.empty((n_s, n + 1, months))
+    starts = sorted({0, *(e[0] for e in events if e[0] < months)})
+    for k, lo in enumerate(starts):
+        hi = starts[k + 1] if k + 1 < len(starts) else months
+        for start, s, hit, f, cut in events:
+            if start == lo:
+                value_f[s] = np.where(hit, value_f[s] * f, value_f[s])
+                flow_f[s] = np.where(hit, flow_f[s] * cut, flow_f[s])
+        lost = 1.0 - value_f
+        num = base.cash[None] - (lost * pos.liquid[None]) @ member
+        if include_convertible:
+            num = num + (base.convertible[None] - (lost * pos.convertible[None]) @ member)
+        numerator[:, :, lo:hi] = num[:, :, None]
+        admitted[:, :, lo:hi] = ((lost * pos.admitted[None]) @ member)[:, :, None]
+        inflows[:, :, lo:hi] = np.einsum("sg,gm,gc->scm", flow_f, flows[:, lo:hi], member,
+                                         optimize=True)
+    return _AssetLosses(numerator, admitted, inflows)
 
 
 # --------------------------------------------------------------------------------------------
@@ -511,7 +671,6 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
     shape = (n_s, n, months)
     rows = _group(scenarios, base.kinds, months)
     partners = tuple(getattr(base, "partners", ()) or ())
-    _check_rows(rows, partners)
     get = rows.get
     g = base.grid[:n]
     delta = np.zeros((n_s, n, n_l, months))
@@ -524,7 +683,8 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
                      where=keep[None, :, None] > 0)
     r = np.concatenate([np.ones((n_s, n, 1)), np.cumprod(step[:, :, :-1], axis=2)], axis=2)
     mass = np.ones(shape)
-    payout = np.zeros(shape)
+    payout = np.zeros(shape)  # refunds and surrenders of the lapses beyond the base's
+    released_m = np.zeros(shape)  # the UPR and ALR those lapses take off the balance sheet
     ml = get("mass_lapse")
     if ml is not None:
         for i in range(ml.n):
@@ -535,9 +695,17 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
             remaining = mass[s][mask][:, st]
             pay = x * remaining * (base.refund_factor[:n] * base.upr[:n] + base.alr[:n])[mask]
             payout[s, mask, st] += pay
+            released_m[s, mask, st] += x * remaining * (base.upr[:n] + base.alr[:n])[mask]
             part = mass[s][mask]
             part[:, st:] *= (1.0 - x)
             mass[s, mask] = part
+    # the extra lapses of a lapse-rate shock surrender their share of the ALR (the reserve
+    # per policy of the valuation date): ALR x S_m x mass_m x r_m x (1 - step_m), S_m = keep^m
+    # the base's in force; fewer lapses than the base's surrender nothing
+    survivors = keep[None, :, None] ** np.arange(months)[None, None, :] * mass * r
+    surrender = base.alr[None, :n, None] * survivors * np.maximum(1.0 - step, 0.0)
+    payout += surrender
+    released_m += surrender
     vol = r * mass
     phi = np.zeros((n_s, n))
     fs = get("expense_fixed_share")
@@ -559,11 +727,10 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
     scale("refunds", refund_scale)
     scale("expenses", (phi[:, :, None] + (1.0 - phi[:, :, None]) * vol) * exp_f)
     amounts = _only(get("expenses"), "amount")
-    exp_added = np.zeros((n_s, n))
+    exp_added = np.zeros(shape)
     if amounts is not None and amounts.n:
-        added = _spread(amounts, g[:, LINE["expenses"]].sum(axis=1), n_s)
-        delta[:, :, LINE["expenses"]] += added
-        exp_added = added.sum(axis=2)
+        exp_added = _spread(amounts, g[:, LINE["expenses"]].sum(axis=1), n_s)
+        delta[:, :, LINE["expenses"]] += exp_added
     addon = np.zeros(shape)
     mort = get("mortality_addon")
     if mort is not None:
@@ -571,53 +738,59 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
             addon[mort.scenario[i], mort.products[i]] += (
                 mort.value[i] / 100.0 / 12.0 * mort.weight[i][None, :]
                 * sum_at_risk[:n][mort.products[i]])
-    addon_full = addon.copy()  # before lapses: the solvency's cost
     addon *= vol
     life_death = g[:, LINE["death_benefits"]]
     has_life = life_death.sum(axis=1) > 0
-    delta[:, :, LINE["death_benefits"]] += (life_death[None] * (vol * claims_f - 1.0)
-                                            + np.where(has_life[None, :, None], addon, 0.0))
+    # a negative add-on (lighter mortality) takes deaths down to 0 at most
+    delta[:, :, LINE["death_benefits"]] += np.maximum(
+        life_death[None] * (vol * claims_f - 1.0) + np.where(has_life[None, :, None], addon, 0.0),
+        -life_death[None])
     # claims occurred -> settled
     occ = base.claims_occurred[:n]
     cat = get("catastrophe_claims")
-    d_occ = occ[None] * (vol * claims_f - 1.0) + np.where(has_life[None, :, None], 0.0, addon)
+    d_occ = np.maximum(occ[None] * (vol * claims_f - 1.0)
+                       + np.where(has_life[None, :, None], 0.0, addon), -occ[None])
     if cat is not None:
-        norm = cat.weight.sum(axis=1, keepdims=True)
-        cat_n = replace(cat, weight=np.divide(cat.weight, norm, out=np.zeros_like(cat.weight),
-                                              where=norm > 0))
+        # over its months by weight; without a duration, all in its start month
+        w = np.array([wr if sh.duration_months is not None
+                      else (np.arange(months) == sh.start_month - 1).astype(float)
+                      for wr, sh in zip(cat.weight, cat.shocks, strict=True)]).reshape(
+                          cat.n, months)
+        norm = w.sum(axis=1, keepdims=True)
+        cat_n = replace(cat, weight=np.divide(w, norm, out=np.zeros_like(w), where=norm > 0))
         cat_amount = _spread(cat_n, (occ + base.new_business_occurred[:n]).sum(axis=1), n_s)
         d_occ = d_occ + cat_amount
     else:
         cat_amount = np.zeros(shape)
     nb_occ = base.new_business_occurred[:n]
     d_nb_occ = nb_occ[None] * (nb_f * claims_f - 1.0)
-    nb_other_all = np.zeros((n, months))
     for p in range(n):
         t = _settlement_matrix(base.settlement[p], months)
         delta[:, p, LINE["claims"]] += d_occ[:, p] @ t
         settled_nb = nb_occ[p] @ t
-        nb_other = nb_other_all[p] = g[p, LINE["new_business_outgo"]] - settled_nb
+        nb_other = g[p, LINE["new_business_outgo"]] - settled_nb
         delta[:, p, LINE["new_business_outgo"]] += (nb_other[None] * (nb_f[:, p] - 1.0)
                                                     + d_nb_occ[:, p] @ t)
-    # premiums: volume, shortfall, delay
+    # premiums: volume, shortfall, delay (those naming a partner on its premiums only)
     by_partner = getattr(base, "partner_premiums", None)
+    by_partner = None if by_partner is None else by_partner[:, :n]
     short = _factor(_of(get("premium_shortfall"), ""), shape, share=True)
-    prem = _premiums(g[:, LINE["premiums"]], vol, rows, partners,
-                     None if by_partner is None else by_partner[:, :n])
+    prem = _premiums(g[:, LINE["premiums"]], vol, rows, partners, by_partner)
     nb_prem = g[None, :, LINE["new_business_premiums"]] * nb_f * short
     if _of(get("premium_delay"), "") is not None:
         nb_prem = _shift_later(nb_prem, _of(get("premium_delay"), ""))
     delta[:, :, LINE["premiums"]] += prem - g[None, :, LINE["premiums"]]
-    delta[:, :, LINE["new_business_premiums"]] += nb_prem - g[None, :, LINE["new_business_premiums"]]
-    # OCS and IBNR run-off: deficiency, then faster settlement
-    deficiency = np.ones((n_s, n))
+    delta[:, :, LINE["new_business_premiums"]] += (nb_prem
+                                                   - g[None, :, LINE["new_business_premiums"]])
+    # OCS and IBNR run-off: the deficiency from its start month, then faster settlement
     rd = get("reserve_deficiency")
+    deficiency = np.ones(shape)  # [scenario, product, month]
     if rd is not None:
-        as_mult = replace(rd, value=np.where(np.asarray(rd.unit) == "share", rd.value + 1.0,
-                                             rd.value))
-        deficiency = _at_start(as_mult, n_s, n)
+        deficiency = _factor(replace(rd, value=np.where(np.asarray(rd.unit) == "share",
+                                                        rd.value + 1.0, rd.value),
+                                     weight=_from_start(rd, months)), shape)
     for line in ("ocs_runoff", "ibnr_runoff"):
-        run = g[None, :, LINE[line]] * deficiency[:, :, None]
+        run = g[None, :, LINE[line]] * deficiency
         if get("faster_settlement") is not None:
             run = _runoff_sooner(run, get("faster_settlement"))
         delta[:, :, LINE[line]] += run - g[None, :, LINE[line]]
@@ -629,9 +802,10 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
     delta[:, :, LINE["refunds"]] += payout
 
     # reinsurance and grants [scenario, product, month]
-    reins = base.reinsurance[None, :n] * _factor(get("reinsurer_default"), shape, share=True)
+    reins_kept = base.reinsurance[None, :n] * _factor(get("reinsurer_default"), shape, share=True)
+    reins = reins_kept
     if get("reinsurance_delay") is not None:
-        reins = _shift_later(reins, get("reinsurance_delay"))
+        reins = _shift_later(reins_kept, get("reinsurance_delay"))
     grants = np.broadcast_to(base.grants[None, :n], shape).copy()
     gs = get("grant_stop")
     if gs is not None:
@@ -642,48 +816,8 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
     d_reins = reins - base.reinsurance[None, :n]
     d_grants = grants - base.grants[None, :n]
 
-    # assets: value factors and flow factors per group
-    pos = base.positions
-    n_g = pos.n
-    value_f = np.ones((n_s, n_g))
-    flow_f = np.ones((n_s, n_g, months))
-    kinds = np.asarray(base.kinds, dtype=object)
-    gkind = np.array([kinds[p] if p >= 0 else None for p in pos.product], dtype=object)
-    gclass = np.asarray(pos.asset_class, dtype=object)
-    gcp = np.asarray(pos.counterparty, dtype=object)
-    for t in ASSET_SHOCKS:
-        ar = get(t)
-        if ar is None:
-            continue
-        for i, sh in enumerate(ar.shocks):
-            s = ar.scenario[i]
-            hit = np.ones(n_g, dtype=bool)
-            if sh.product_kind != PROGRAMME:
-                hit &= gkind == sh.product_kind
-            if sh.asset_class:
-                hit &= gclass == sh.asset_class
-            if sh.counterparty:
-                hit &= gcp == sh.counterparty
-            if t == "rate_shift":
-                dy = sh.value / 10_000.0
-                f = 1.0 - pos.modified_duration * dy + 0.5 * pos.convexity * dy * dy
-                value_f[s] = np.where(hit, value_f[s] * f, value_f[s])
-            else:
-                x = sh.value
-                value_f[s] = np.where(hit, value_f[s] * (1.0 - x), value_f[s])
-                if t == "issuer_default":
-                    cut = np.where(np.arange(months) >= ar.start[i], 1.0 - x, 1.0)
-                    flow_f[s] = np.where(hit[:, None], flow_f[s] * cut[None, :], flow_f[s])
-    member = np.zeros((n_g, n + 1))
-    own = pos.product >= 0
-    member[np.flatnonzero(own), pos.product[own]] = 1.0
-    member[:, n] = 1.0
-    lost = 1.0 - value_f
-    loss_liquid = (lost * pos.liquid[None]) @ member
-    loss_conv = (lost * pos.convertible[None]) @ member
-    loss_admitted = (lost * pos.admitted[None]) @ member
-    d_asset_flows = np.einsum("sgm,gc->scm", pos.flows[None] * (flow_f - 1.0), member)
-    base_asset_flows = np.einsum("gm,gc->cm", pos.flows, member)
+    # assets: value lost from each shock's start month, issuers' flows cut from it
+    losses = _asset_losses(base, rows, n_s, months, opt.include_convertible)
 
     # columns: products then the programme (the sum of the products' changes)
     def with_prog(x: np.ndarray) -> np.ndarray:
@@ -691,34 +825,28 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
 
     d_grid = with_prog(delta)
     grid = base.grid[None] + d_grid
-    out_lines = ~INFLOW
-    outflows = grid[:, :, out_lines].sum(axis=2)
-    inflows = (grid[:, :, INFLOW].sum(axis=2) + base_asset_flows[None] + d_asset_flows
+    outflows = grid[:, :, ~INFLOW].sum(axis=2)
+    inflows = (grid[:, :, INFLOW].sum(axis=2) + losses.flows
                + base.reinsurance[None] + with_prog(d_reins) + base.grants[None]
                + with_prog(d_grants))
-    numerator = base.cash[None] - loss_liquid
-    if opt.include_convertible:
-        numerator = numerator + (base.convertible[None] - loss_conv)
     horizons = np.asarray(opt.horizons, np.int64)
     if horizons.max() > months:
         raise AssumptionError(f"[stress] horizons {list(opt.horizons)} exceed the run's "
                               f"{months} projected months")
+    # the numerator at each horizon: less the losses started by then
+    numerator_h = losses.numerator[:, :, horizons - 1]
     cum_out = np.cumsum(outflows, axis=2)[:, :, horizons - 1]
     cum_in = np.cumsum(inflows, axis=2)[:, :, horizons - 1]
     allocated = base.allocated[None, :, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        liq = np.where(allocated & (cum_out != 0), numerator[:, :, None] / cum_out, np.nan)
-        net = np.where(allocated & (cum_out != 0),
-                       (numerator[:, :, None] + cum_in) / cum_out, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        liq = np.where(allocated & (cum_out != 0), numerator_h / cum_out, np.nan)
+        net = np.where(allocated & (cum_out != 0), (numerator_h + cum_in) / cum_out, np.nan)
     # factor method: the products' changes, the programme's the sum of theirs
     pay_cum = np.cumsum(payout, axis=2)
     other = base.liabilities - base.upr - base.ocs - base.ibnr - base.alr
     reserves = {"upr": base.upr, "ocs": base.ocs, "ibnr": base.ibnr, "alr": base.alr,
                 "other_liabilities": other}
-    stressed = {"ocs": base.ocs[None, :n] * deficiency,
-                "ibnr": base.ibnr[None, :n] * deficiency,
-                "other_liabilities": np.broadcast_to(other[None, :n], (n_s, n))}
-    k_st = _at_start(get("short_term_factor"), n_s, n)
+    stf = get("short_term_factor")
     fac = np.full((n_s, n + 1, horizons.size), np.nan)
     for j, h in enumerate(horizons):
         factors = opt.factors_by_horizon.get(int(h))
@@ -729,58 +857,66 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
             short_term_liabilities_factor({k: float(reserves[k][c]) for k in FACTOR_ITEMS},
                                           factors, expense_add_on=float(add_on[c])).total
             for c in range(n + 1)])
-        base_exp = g[:, LINE["expenses"], :h].sum(axis=1)
-        stressed_exp = base_exp[None] + delta[:, :, LINE["expenses"], :h].sum(axis=2)
-        e = np.divide(stressed_exp, base_exp[None], out=np.ones((n_s, n)),
-                      where=base_exp[None] > 0)
-        d_st = add_on[None, :n] * (e - 1.0) + pay_cum[:, :, h - 1]
-        # UPR and ALR less the share gone by the mass lapses of months 1 .. h (paid in pay_cum)
-        stressed["upr"] = base.upr[None, :n] * mass[:, :, h - 1]
-        stressed["alr"] = base.alr[None, :n] * mass[:, :, h - 1]
+        # the add-on grows by the stressed expenses' increase over the h months and never
+        # falls (expenses are sticky in the short term)
+        more = np.maximum(delta[:, :, LINE["expenses"], :h].sum(axis=2), 0.0)
+        d_st = more * opt.add_on_months / 3.0 + pay_cum[:, :, h - 1]
+        # UPR and ALR of the policies still in force in month h (the others' are paid in
+        # pay_cum); OCS and IBNR with the deficiency; the factors of the shocks started by h
+        k_st = _at_start(_started(stf, h), n_s, n)
+        stressed = {"upr": base.upr[None, :n] * vol[:, :, h - 1],
+                    "alr": base.alr[None, :n] * vol[:, :, h - 1],
+                    "ocs": base.ocs[None, :n] * deficiency[:, :, h - 1],
+                    "ibnr": base.ibnr[None, :n] * deficiency[:, :, h - 1],
+                    "other_liabilities": np.broadcast_to(other[None, :n], (n_s, n))}
         for item in FACTOR_ITEMS:
             a_i = float(factors[item])
             d_st = d_st + (stressed[item] * np.minimum(1.0, a_i * k_st)
                            - reserves[item][None, :n] * a_i)
         st = base_st[None] + with_prog(d_st[:, :, None])[:, :, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fac[:, :, j] = np.where(base.allocated[None] & (st != 0), numerator / st, np.nan)
-    # survival
-    surv = survival(numerator, np.zeros_like(numerator), inflows, outflows)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            fac[:, :, j] = np.where(base.allocated[None] & (st != 0),
+                                    numerator_h[:, :, j] / st, np.nan)
+    # survival: losses of value after month 1 leave the resources in their month
+    start_numerator = losses.numerator[:, :, 0]
+    later = np.zeros_like(losses.numerator)
+    later[:, :, 1:] = losses.numerator[:, :, :-1] - losses.numerator[:, :, 1:]
+    surv = survival(start_numerator, np.zeros_like(start_numerator), inflows, outflows + later)
     held = base.allocated[None]  # a column without assets has no survival horizon
     surv_horizon = np.where(held, surv.horizon, np.nan)
     surv_shortfall = np.where(held, surv.shortfall, np.nan)
     surv_month = np.where(held, surv.shortfall_month, np.nan)
-    # solvency: the cost of the shocks before lapses (their totals over the projection; the
-    # settlement and the delays keep totals), lapses through what they pay and release
+    # solvency, a one-year view (module docstring)
+    y = min(int(opt.solvency_months), months)
+    vol_e = phi[:, :, None] + (1.0 - phi[:, :, None]) * vol
+    kept_prem = _premiums(g[:, LINE["premiums"]], vol, rows, partners, by_partner, delays=False)
     cost_p = (
-        (occ[None] * (claims_f - 1.0) + np.where(has_life[None, :, None], 0.0, addon_full)
-         + cat_amount).sum(axis=2)
-        + (life_death[None] * (claims_f - 1.0)
-           + np.where(has_life[None, :, None], addon_full, 0.0)).sum(axis=2)
-        + (g[None, :, LINE["expenses"]] * (exp_f - 1.0)).sum(axis=2) + exp_added
-        + (nb_other_all[None] * (nb_f - 1.0)).sum(axis=2)
-        + (nb_occ[None] * (nb_f * claims_f - 1.0)).sum(axis=2)
-        - (_premiums(g[:, LINE["premiums"]], np.ones(shape), rows, partners,
-                     None if by_partner is None else by_partner[:, :n]).sum(axis=2)
-           - g[None, :, LINE["premiums"]].sum(axis=2))
-        - (g[None, :, LINE["new_business_premiums"]] * (nb_f * short - 1.0)).sum(axis=2)
-        - d_reins.sum(axis=2) - d_grants.sum(axis=2))
+        (occ[None] * vol * (claims_f - 1.0) + np.where(has_life[None, :, None], 0.0, addon)
+         + cat_amount)[:, :, :y].sum(axis=2)
+        + (life_death[None] * vol * (claims_f - 1.0)
+           + np.where(has_life[None, :, None], addon, 0.0))[:, :, :y].sum(axis=2)
+        + (g[None, :, LINE["expenses"]] * vol_e * (exp_f - 1.0))[:, :, :y].sum(axis=2)
+        + exp_added[:, :, :y].sum(axis=2)
+        - (kept_prem - g[None, :, LINE["premiums"]] * vol)[:, :, :y].sum(axis=2)
+        - (reins_kept - base.reinsurance[None, :n])[:, :, :y].sum(axis=2)
+        - d_grants[:, :, :y].sum(axis=2))
     cost = with_prog(cost_p[:, :, None])[:, :, 0]
-    released = with_prog((1.0 - mass[:, :, -1]) * (base.upr + base.alr)[None, :n])
-    kept = _at_start(get("reinsurer_default"), n_s, n, share=True)
+    paid = with_prog(payout[:, :, :y].sum(axis=2)[:, :, None])[:, :, 0]
+    released = with_prog(released_m[:, :, :y].sum(axis=2)[:, :, None])[:, :, 0]
+    kept = _at_start(_started(get("reinsurer_default"), y), n_s, n, share=True)
     reins_loss = with_prog(((1.0 - kept) * base.reinsurance_recoverable[None, :n])[:, :, None]
                            )[:, :, 0]
-    paid_out = with_prog(payout).sum(axis=2)
-    strengthening = with_prog(((deficiency - 1.0) * (base.ocs + base.ibnr)[None, :n])[:, :, None]
-                              )[:, :, 0]
-    assets = base.admitted_assets[None] - loss_admitted - reins_loss - cost - paid_out
+    strengthening = with_prog(((deficiency[:, :, y - 1] - 1.0)
+                               * (base.ocs + base.ibnr)[None, :n])[:, :, None])[:, :, 0]
+    assets = (base.admitted_assets[None] - losses.admitted[:, :, y - 1] - reins_loss - cost
+              - paid)
     liabilities = base.liabilities[None] + strengthening - released
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         solv = np.where(base.allocated[None] & (liabilities != 0), assets / liabilities,
                         np.nan)
     return {
         "liquidity_ratio": liq, "factor_ratio": fac, "net_liquidity_ratio": net,
-        "outflows": cum_out, "liquid_assets": numerator,
+        "outflows": cum_out, "liquid_assets": start_numerator,
         "survival_horizon": surv_horizon, "shortfall": surv_shortfall,
         "shortfall_month": surv_month, "solvency_ratio": solv,
         "surplus": assets - liabilities,
@@ -812,6 +948,7 @@ def run_stress(base: StressBase, scenarios: Sequence[Scenario], options: StressO
         A horizon beyond the run's projected months.
     """
     scenarios = tuple(scenarios)
+    _check_rows(scenarios, tuple(getattr(base, "partners", ()) or ()))
     if not scenarios:
         raise ArgumentError.bad("scenarios", 0, "at least one scenario",
                                 summary="no scenarios to run: the scenario file has no rows")
@@ -829,13 +966,13 @@ def run_stress(base: StressBase, scenarios: Sequence[Scenario], options: StressO
     return StressResult(scenarios, base.columns, tuple(int(h) for h in options.horizons),
                         base.months, values, {k: v[0] for k, v in unshocked.items()},
                         options.liquidity_threshold, options.solvency_threshold,
-                        tuple(bool(x) for x in base.allocated))
+                        tuple(bool(x) for x in base.allocated), _notes(base, scenarios))
 
 
 def scaled(scenario: Scenario, k: float) -> Scenario:
     """The scenario with every shock's size times ``k`` (reverse stress): a multiplier ``v`` ->
     ``1 + (v - 1) k``, a share -> ``min(1, v k)``, months -> ``round(v k)``, an amount, pp or bp
-    -> ``v k``."""
+    -> ``v k``; each held within the bounds of a scenario file (``reserva.io.scenarios``)."""
     out = []
     for sh in scenario.shocks:
         if sh.shock_type == "none":
@@ -843,11 +980,15 @@ def scaled(scenario: Scenario, k: float) -> Scenario:
             continue
         v = float(sh.value)
         if sh.unit == "multiplier":
-            nv = max(1.0 + (v - 1.0) * k, 0.0)
+            nv = min(max(1.0 + (v - 1.0) * k, 0.0), MAX_MULTIPLIER)
         elif sh.unit == "share":
             nv = min(v * k, 1.0)
         elif sh.unit == "months":
-            nv = float(round(v * k))
+            nv = float(min(round(v * k), MAX_MONTHS))
+        elif sh.unit == "bp":
+            nv = min(max(v * k, -MAX_BP), MAX_BP)
+        elif sh.unit == "amount":
+            nv = min(v * k, MAX_AMOUNT)
         else:
             nv = v * k
         out.append(replace(sh, value=nv))

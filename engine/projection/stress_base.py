@@ -18,7 +18,10 @@ sum of the products. Months ``m = 1 .. M`` are the grid's months (month 1 first,
   share of the unearned premium refunded on a lapse (1, or 0 under the ``none`` refund rule) and
   annual savings withdrawal rate the grid used;
 - ``reinsurance[c, m]`` and ``grants[c, m]``: expected reinsurance recoveries and donor or grant
-  income per month, at the run rate of the period (the period's amount / its months);
+  income per month, at the run rate of the period (the period's amount / its months) in months
+  1 .. 12 and 0 after (``RUN_RATE_MONTHS``: the run rate of the year after the valuation date;
+  the in-force business they come with runs off within about a year, and nothing says a grant
+  or a reinsurance treaty continues beyond it);
 - ``upr``, ``ocs``, ``ibnr``, ``alr``: the closing reserves; ``admitted_assets`` (B01),
   ``liabilities`` (reserves and other liabilities, the solvency ratio's denominator), ``cash``
   and ``convertible`` (the liquidity table's numerator parts), ``expenses_per_month`` (P16 / the
@@ -47,11 +50,15 @@ result tables do not hold):
   of the period (ps, v] by product, summed as the income statement sums them
   (``reserva.statements.mapping.ledger_lines``) but as the ledger gives them, recoveries and
   donations received as positive amounts, then / ``period_months``: the period's run rate in
-  every month of the horizon), ``sum_at_risk`` (month 1 .. H: the sums insured in force of
+  months 1 .. min(12, H), the year after v, none after; ``stress_base`` also drops any stored
+  month after 12, so a run stored before this rule reads the same),
+  ``sum_at_risk`` (month 1 .. H: the sums insured in force of
   the kinds of ``DEATH_COVER_KINDS``, ``SA_m = sum_i SA_i (1 - u)^(m - 1)`` over the policies
   (products projected on ``exposure``) or life contracts (on ``life``) in force at v whose
   cover or term ends after month m starts, ``u`` the grid's monthly lapse; deaths are not
-  taken out: the ``mortality_addon`` shock's base), ``partner_premiums`` (counterparty = the
+  taken out: the ``mortality_addon`` shock's base; a policy is in force when issued by v,
+  ``min(issue_date, start_date) <= v`` as in ``policy_arrays``, so an empty issue date is the
+  start date, and neither cancelled nor ended by v), ``partner_premiums`` (counterparty = the
   partner, month 1 .. H: ``grid.policy_flows`` once more over the in-force policies naming a
   partner, on the code ``product x K + partner`` with each product's parameters
   (``business.exposure_parameters``) repeated K times, so that the partners' premiums of a
@@ -114,7 +121,7 @@ from reserva.statements.balance import RESERVE_CODES
 from reserva.vocab import PROGRAMME, RESERVES, SCHEDULED_ASSETS
 
 __all__ = [
-    "BALANCE_CODES", "FLOWS", "AssetPositions", "StressBase", "StressInputs",
+    "BALANCE_CODES", "FLOWS", "RUN_RATE_MONTHS", "AssetPositions", "StressBase", "StressInputs",
     "asset_flows_frame", "asset_positions", "asset_positions_frame", "liquidity_parts",
     "partner_premiums", "stress_base", "stress_base_from_close", "stress_flows_frame", "stress_inputs",
     "stress_products_frame",
@@ -131,6 +138,8 @@ DEATH_COVER_KINDS = ("credit_life", "group_life", "individual_life", "endowment"
                      "savings_life")
 # the ledger lines of the recoveries and of the grants (vocab.LEDGER_LINES)
 RECOVERIES_LINE, GRANTS_LINE = "reinsurance_recoveries", "donations"
+# the months the run-rate flows (reinsurance recoveries, grants) are kept: the year after v
+RUN_RATE_MONTHS = 12
 # the liquidity table's rows that give cash and convertible: method and horizon (months)
 LIQUIDITY_METHOD, LIQUIDITY_HORIZON = "projection", 3
 UNALLOCATED = -1  # AssetPositions.product of the holdings of no product
@@ -267,8 +276,9 @@ def sum_at_risk(inputs: Inputs, a: AssumptionSet, kinds: Sequence[str], valuatio
     pol = inputs.policies
     use = np.array([b.basis == "exposure" for b in proj]) & death
     if pol.n and use.any():
-        rows = ((pol.product >= 0) & (pol.issue_date <= v) & (pol.cancel_date > v)
-                & (pol.end_date > v))
+        # issued by v: an empty issue date (NEVER) means issued at the start, as policy_arrays
+        rows = ((pol.product >= 0) & (np.minimum(pol.issue_date, pol.start_date) <= v)
+                & (pol.cancel_date > v) & (pol.end_date > v))
         rows &= use[np.maximum(pol.product, 0)]
         out += _in_force_sums(pol.product[rows].astype(np.int64), pol.end_date[rows],
                               np.nan_to_num(pol.sum_insured[rows]), keep, n, edges)
@@ -552,8 +562,19 @@ def stress_flows_frame(products: Sequence[str], grid: CashflowGrid,
 
 
 def _run_rate(period_amount: np.ndarray, si: StressInputs, h: int) -> np.ndarray:
-    """[product, month]: the period's amount / its months, in every month of the horizon."""
-    return np.repeat((period_amount / si.period_months)[:, None], h, axis=1)
+    """[product, month]: the period's amount / its months in months 1 .. ``RUN_RATE_MONTHS``
+    (the year after the valuation date), 0 after."""
+    out = np.zeros((np.asarray(period_amount).size, h))
+    out[:, :min(RUN_RATE_MONTHS, h)] = (np.asarray(period_amount, np.float64)
+                                        / si.period_months)[:, None]
+    return out
+
+
+def _first_year(flows: np.ndarray) -> np.ndarray:
+    """[product, month] with the months after ``RUN_RATE_MONTHS`` set to 0 (a copy)."""
+    out = np.array(flows, np.float64, copy=True)
+    out[:, RUN_RATE_MONTHS:] = 0.0
+    return out
 
 
 def asset_positions_frame(products: Sequence[str], si: StressInputs) -> pd.DataFrame:
@@ -663,7 +684,8 @@ def stress_base(*, run_id: int | None, products: Sequence[str], kinds: Sequence[
     grid : ndarray
         [column, line, month]: the products' grids then the programme's.
     claims_occurred, new_business_occurred, reinsurance, grants : ndarray
-        [product, month]; the programme's row is their sum.
+        [product, month]; the programme's row is their sum. ``reinsurance`` and ``grants`` are
+        kept in months 1 .. ``RUN_RATE_MONTHS`` only (the run rate of the year after v).
     settlement : sequence of ndarray
         Per product, the shares paid by lag.
     lapse_rate, refund_factor, withdrawal_rate : ndarray
@@ -704,7 +726,8 @@ def stress_base(*, run_id: int | None, products: Sequence[str], kinds: Sequence[
         lapse_rate=_ro(np.append(lapse_rate, 0.0)),
         refund_factor=_ro(np.append(refund_factor, 0.0)),
         withdrawal_rate=_ro(np.append(withdrawal_rate, 0.0)),
-        reinsurance=_ro(_with_total(reinsurance)), grants=_ro(_with_total(grants)),
+        reinsurance=_ro(_with_total(_first_year(reinsurance))),
+        grants=_ro(_with_total(_first_year(grants))),
         upr=reserves["upr"], ocs=reserves["ocs"], ibnr=reserves["ibnr"], alr=reserves["alr"],
         admitted_assets=_ro(balance["B01"]), liabilities=_ro(liabilities),
         cash=_ro(cash), convertible=_ro(convertible),

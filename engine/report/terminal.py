@@ -6,8 +6,9 @@ notes as ``note: ...`` lines; section titles and figures are not drawn on a term
 
 Formats (``model.FORMATS``): ratios are stored as fractions and shown as percentages rounded
 half-up to one decimal (spec §0.4); an undefined value shows as ``n/a`` (a KPI, a percentage)
-or blank (an amount); a KPI value outside its edition's threshold is marked ``▼`` (below) or
-``▲`` (above), in red.
+or blank (an amount), an infinite one as ``inf`` or ``-inf`` in every format (never an
+error); a KPI value outside its edition's threshold is marked ``▼`` (below) or ``▲`` (above),
+in red.
 
 Text from data (ids, notes, rules) is shown literally: every title, header and cell is a rich
 ``Text`` (never parsed as markup or emoji codes), and ``console()`` prints strings without
@@ -17,6 +18,7 @@ markup, emoji or highlighting, so an id such as ``[/x]`` or ``[red]X[/red]`` is 
 from __future__ import annotations
 
 import math
+import numbers
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -35,13 +37,31 @@ MARK = {"below": " ▼", "above": " ▲"}
 
 
 def half_up(value: float, places: int) -> str:
-    """``value`` rounded half-up to ``places`` decimals, as text."""
+    """``value`` rounded half-up to ``places`` decimals, as text (``inf`` / ``-inf`` for an
+    infinite value)."""
+    if _infinite(value):
+        return _inf(value)
     q = Decimal(1).scaleb(-places)
-    return str(Decimal(repr(value)).quantize(q, rounding=ROUND_HALF_UP))
+    return str(Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP))
 
 
 def _undefined(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _infinite(x) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isinf(x)
+
+
+def _inf(x) -> str:
+    return "inf" if x > 0 else "-inf"
+
+
+def _percent(x) -> str:
+    """A fraction as a percentage (``n/a`` undefined, ``inf`` / ``-inf`` infinite)."""
+    if _undefined(x):
+        return "n/a"
+    return _inf(x) if _infinite(x) else half_up(100 * x, 1) + "%"
 
 
 def fmt_unit(unit: str, value) -> str:
@@ -49,8 +69,10 @@ def fmt_unit(unit: str, value) -> str:
     one, counts whole, money with thousands separators (half-up rounding throughout)."""
     if _undefined(value):
         return "n/a"
+    if _infinite(value):
+        return _inf(value)
     if unit == "ratio":
-        return half_up(100 * value, 1) + "%"
+        return _percent(value)
     if unit == "index":
         return half_up(value, 2)
     if unit in ("days", "years"):
@@ -74,9 +96,11 @@ def _amount(x: float) -> str:
 def cell_text(fmt: str, x) -> str:
     """A plain value drawn in its format (``model.FORMATS``)."""
     if fmt == "percent":
-        return "n/a" if _undefined(x) else half_up(100 * x, 1) + "%"
+        return _percent(x)
     if _undefined(x):
         return ""
+    if _infinite(x):
+        return _inf(x)
     if fmt in ("text", "amount"):
         return _amount(x) if isinstance(x, float) else str(x)
     if fmt == "money":

@@ -192,14 +192,16 @@ def _check(prog: Programme) -> None:
 
 
 def _check_partners(src: str, p: Product) -> None:
-    """``partners``: a list of distinct non-empty names; ``partner_is_employer``: a boolean of
-    a group product (its employer group remits the premiums); not both."""
+    """``partners``: a list of distinct names, ``""`` for the policies paid directly (no
+    partner), at least one a name; ``partner_is_employer``: a boolean of a group product (its
+    employer group remits the premiums); not both."""
     where = f"[products.{p.id}]"
     partners = p.get("partners", ())
     if not isinstance(partners, tuple) or not all(
-            isinstance(x, str) and x.strip() == x and x for x in partners) \
-            or len(set(partners)) != len(partners):
-        raise _fail(src, where + " partners", "expected a list of distinct non-empty names")
+            isinstance(x, str) and x.strip() == x for x in partners) \
+            or len(set(partners)) != len(partners) or (partners and not any(partners)):
+        raise _fail(src, where + " partners", "expected a list of distinct names (\"\": paid "
+                    "directly), at least one a name")
     employer = p.get("partner_is_employer", False)
     if not isinstance(employer, bool):
         raise _fail(src, where + " partner_is_employer", "expected true or false")

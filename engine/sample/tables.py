@@ -156,8 +156,9 @@ def _index_within(product: np.ndarray) -> np.ndarray:
 
 def _partners(prog: Programme, product: np.ndarray, employer: pa.Array) -> pa.Array:
     """The distribution partner of each policy (no random draw): a product's ``partners`` in
-    turn by the policy's position within the product, or the employer group of a group product
-    with ``partner_is_employer``; empty elsewhere (paid directly)."""
+    turn by the policy's position within the product (``""`` in the list: that turn's policy is
+    paid directly, its partner empty), or the employer group of a group product with
+    ``partner_is_employer``; empty elsewhere (paid directly)."""
     names: list[str] = []
     code = np.full(product.size, -1, dtype=np.int64)
     index = _index_within(product)
@@ -165,8 +166,10 @@ def _partners(prog: Programme, product: np.ndarray, employer: pa.Array) -> pa.Ar
         partners = list(p.get("partners", ()))
         if partners:
             mine = product == p.index
-            code[mine] = len(names) + index[mine] % len(partners)
-            names += partners
+            turn = np.array([len(names) + sum(1 for x in partners[:j] if x) if x else -1
+                             for j, x in enumerate(partners)], dtype=np.int64)
+            code[mine] = turn[index[mine] % len(partners)]
+            names += [x for x in partners if x]
     named = out.text(code, names or [""])
     is_employer = np.array([bool(p.get("partner_is_employer", False)) for p in prog.products])
     if not is_employer.any():

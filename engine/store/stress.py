@@ -1,15 +1,21 @@
 """Storing a stress check under the run it stressed: one transaction, append-only, with lineage.
 
 Each scenario's metrics are a scenario of the run named ``stress:<scenario_id>@<tag>``, with
-``tag`` the first 10 hex digits of sha256(scenario identity | assumption set hash): the same
-scenario under the same set is the same stored scenario (a rerun stores nothing new, the results
-being identical), a changed scenario or set is a new one, and nothing stored is ever replaced.
-The reverse-stress results are the scenario ``stress-reverse@<tag>`` (tag of the scenario
-file's hash, the set's hash and the search settings), the stochastic claims
-``stress-stochastic@<tag>`` (tag of the set's hash, simulations and seed). Every stored
-scenario has one ``stress_lineage`` row: the scenario's id, name, family, severity and
-identity, the scenario file and its sha256, the assumption set and its hash, the engine
-version, the simulations and seed where used, and when it was stored.
+``tag`` the first 10 hex digits of sha256(scenario identity | assumption set hash | engine
+version): the same scenario under the same set and the same engine version is the same stored
+scenario (a rerun stores nothing new, the results being identical), a changed scenario, set or
+engine version is a new one (a new release recomputes rather than keeping results its fixes
+may have changed), and nothing stored is ever replaced. The reverse-stress results are the
+scenario ``stress-reverse@<tag>`` (tag of the scenario file's hash, the set's hash, which
+holds the search settings, and the engine version), the stochastic claims
+``stress-stochastic@<tag>`` (tag of the set's hash, simulations, seed and the engine
+version). Every stored scenario has one ``stress_lineage`` row: the scenario's id, name,
+family, severity and identity, the scenario file and its sha256, the assumption set and its
+hash, the engine version, the simulations and seed where used, and when it was stored.
+
+The write is linear in the scenarios: each table is one ``INSERT ... SELECT`` of one frame
+holding every new scenario's rows with their stored name in a ``scenario`` column, all tables
+in one transaction (committed whole or not at all); scenarios already stored are left out.
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ import pandas as pd
 
 from reserva.errors import StoreError
 from reserva.store.db import writing
-from reserva.store.results import STRESS_COLUMNS
-from reserva.store.runs import _in_transaction, _insert_tables, _scenarios, resolve_run
+from reserva.store.results import RESULT_TABLES, STRESS_COLUMNS
+from reserva.store.runs import _in_transaction, _scenarios, resolve_run
 
 __all__ = ["LINEAGE_COLUMNS", "save_stress", "stress_tag"]
 
@@ -36,15 +42,18 @@ def stress_tag(*parts: object) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:10]
 
 
-def _lineage(check, scenario_id: str, name: str, family: str, severity: str, identity: str,
-             created, version: str, simulations=None, seed=None) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "scenario_id": scenario_id, "name": name, "family": family, "severity": severity,
-        "scenario_identity": identity, "scenarios_file": check.scenarios_file,
-        "file_hash": check.file_hash, "assumption_set": check.assumption_set,
-        "assumption_hash": check.assumption_hash, "engine_version": version,
-        "simulations": simulations, "seed": seed, "created_at": created}],
-        columns=list(LINEAGE_COLUMNS))
+def _lineage_row(check, scenario_id: str, name: str, family: str, severity: str,
+                 identity: str, created, version: str, simulations=None, seed=None) -> dict:
+    return {"scenario_id": scenario_id, "name": name, "family": family, "severity": severity,
+            "scenario_identity": identity, "scenarios_file": check.scenarios_file,
+            "file_hash": check.file_hash, "assumption_set": check.assumption_set,
+            "assumption_hash": check.assumption_hash, "engine_version": version,
+            "simulations": simulations, "seed": seed, "created_at": created}
+
+
+def _lineage(check, *args, **kwargs) -> pd.DataFrame:
+    """One ``stress_lineage`` row (``_lineage_row``'s arguments)."""
+    return pd.DataFrame([_lineage_row(check, *args, **kwargs)], columns=list(LINEAGE_COLUMNS))
 
 
 def _reverse_frame(check) -> pd.DataFrame:
@@ -75,38 +84,73 @@ def save_stress(store: Path, check):
     if check.run_id is None:
         raise StoreError("this stress check has no stored run to store it under")
     created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    frames = check.result.frame()
-    todo: dict[str, dict[str, pd.DataFrame]] = {}
-    for sc in check.result.scenarios:
-        name = f"stress:{sc.scenario_id}@{stress_tag(sc.identity, check.assumption_hash)}"
-        todo[name] = {
-            "stress_metrics": frames[frames["scenario_id"] == sc.scenario_id]
-            .drop(columns="scenario_id").reset_index(drop=True),
-            "stress_lineage": _lineage(check, sc.scenario_id, sc.name, sc.family, sc.severity,
-                                       sc.identity, created, __version__)}
+    scenarios = check.result.scenarios
+    # stored name of each scenario id (ids are unique within a check)
+    names = {sc.scenario_id: f"stress:{sc.scenario_id}@"
+             f"{stress_tag(sc.identity, check.assumption_hash, __version__)}"
+             for sc in scenarios}
+    extra: dict[str, dict[str, pd.DataFrame]] = {}  # the reverse and stochastic scenarios
     if check.reverse:
-        tag = stress_tag(check.file_hash, check.assumption_hash, "reverse")
-        todo[f"stress-reverse@{tag}"] = {
+        tag = stress_tag(check.file_hash, check.assumption_hash, "reverse", __version__)
+        extra[f"stress-reverse@{tag}"] = {
             "stress_reverse": _reverse_frame(check),
             "stress_lineage": _lineage(check, "reverse", "reverse stress", "both", "reverse",
                                        "", created, __version__)}
     if check.stochastic is not None:
         st = check.stochastic
-        tag = stress_tag(check.assumption_hash, st.simulations, st.seed)
-        todo[f"stress-stochastic@{tag}"] = {
+        tag = stress_tag(check.assumption_hash, st.simulations, st.seed, __version__)
+        extra[f"stress-stochastic@{tag}"] = {
             "stress_stochastic": st.frame(),
             "stress_lineage": _lineage(check, "stochastic", "stochastic claims", "both", "base",
                                        "", created, __version__, st.simulations, st.seed)}
     with writing(store) as con:
         rid = resolve_run(con, check.run_id)
         have = set(_scenarios(con, rid))
-        new = {k: v for k, v in todo.items() if k not in have}
+        new_ids = [sc.scenario_id for sc in scenarios if names[sc.scenario_id] not in have]
+        new_extra = {k: v for k, v in extra.items() if k not in have}
+        tables = _tables(check, scenarios, names, set(new_ids), new_extra, created,
+                         __version__)
+        stored = (*(names[i] for i in new_ids), *new_extra)
 
         def work() -> None:
-            for name, tables in new.items():
-                _insert_tables(con, rid, name, tables)
+            for table, frame in tables.items():
+                con.register("_stress_frame", frame)
+                cols = ", ".join(f'"{c}"' for c in frame.columns if c != "scenario")
+                con.execute(f"INSERT INTO {table} (run_id, scenario, {cols}) "
+                            f"SELECT ?, scenario, {cols} FROM _stress_frame", [rid])
+                con.unregister("_stress_frame")
 
-        if new:
+        if tables:
             _in_transaction(con, f"cannot write the stress check of run {rid} to store {store}",
                             work)
-    return dataclasses.replace(check, stored=tuple(new))
+    return dataclasses.replace(check, stored=stored)
+
+
+def _tables(check, scenarios, names: dict[str, str], new_ids: set[str],
+            extra: dict[str, dict[str, pd.DataFrame]], created, version: str
+            ) -> dict[str, pd.DataFrame]:
+    """Per result table (registry order), one frame of every new scenario's rows with its
+    stored name in ``scenario``; tables with no new rows are left out."""
+    parts: dict[str, list[pd.DataFrame]] = {}
+    if new_ids:
+        every = check.result.frame()  # one pass: no filter per scenario
+        metrics = every[every["scenario_id"].isin(new_ids)]
+        parts["stress_metrics"] = [
+            metrics.drop(columns="scenario_id").assign(
+                scenario=metrics["scenario_id"].map(names)).reset_index(drop=True)]
+        lineage = pd.DataFrame(
+            [{"scenario": names[sc.scenario_id],
+              **_lineage_row(check, sc.scenario_id, sc.name, sc.family, sc.severity,
+                             sc.identity, created, version)}
+             for sc in scenarios if sc.scenario_id in new_ids],
+            columns=["scenario", *LINEAGE_COLUMNS])
+        parts["stress_lineage"] = [lineage]
+    for name, tables in extra.items():
+        for table, frame in tables.items():
+            parts.setdefault(table, []).append(frame.assign(scenario=name))
+    out = {}
+    for table in RESULT_TABLES:
+        pieces = [f for f in parts.get(table, ()) if len(f)]
+        if pieces:
+            out[table] = pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
+    return out

@@ -12,7 +12,10 @@ assembled by ``reserva.projection.stress_base.stress_base``; the result equals
   of ``stress_products``, the programme's column its ``ALL`` rows;
 - the products in the order of ``stress_products.position``; per product ``flow`` of
   ``stress_flows`` by month (counterparty ""); the settlement pattern of a product is its
-  ``settlement_share`` rows (month = lag + 1);
+  ``settlement_share`` rows (month = lag + 1); the run-rate ``reinsurance_recoveries`` and
+  ``grants`` count in months 1 .. 12 only (``RUN_RATE_MONTHS``: the run rate of the year after
+  the valuation date): the close stores no later month, and a run stored before that rule,
+  which holds them for the whole horizon, has its later months dropped by the assembly;
 - ``partners``: the counterparties of the ``partner_premiums`` rows, sorted (each keeps month
   1 of every product it distributes); ``partner_premiums`` by (partner, product, month), the
   programme's row their sum; none: ``()`` and None;

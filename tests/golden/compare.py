@@ -65,7 +65,8 @@ class Intended:
 PACK_ADDITIONS: dict[str, tuple[str, ...]] = {"policies.csv": ("partner",)}
 PACK_ADDITIONS_REASON = (
     "issue 15: the sample gives its credit-life policies a distribution partner (MFI-North / "
-    "MFI-South in turn) and its group-life policies their employer, in the new optional "
+    "MFI-South in turn), every other health policy the mobile-money operator MNO-Pay (the "
+    "others paid directly) and its group-life policies their employer, in the new optional "
     "policies column partner, with no random draw: every other cell of the pack is unchanged")
 # the intended difference of the cases whose pack the sample generator writes (``generated``)
 PACK_CHANGE = Intended("runs", "input_hashes", PACK_ADDITIONS_REASON)

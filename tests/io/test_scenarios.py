@@ -108,6 +108,66 @@ def test_each_rule_names_its_bad_cell(tmp_path, row, column):
     assert _cells(tmp_path, [row]) == {("mine.csv", 2, column)}
 
 
+BOUNDS = "s1,D,both,severe,{type},ALL,,,{start},{duration},{value},{unit},step,illustrative,"
+
+
+@pytest.mark.parametrize("type_, start, duration, value, unit, column, expected", [
+    ("claims_frequency", "1", "", "1000.5", "multiplier", "value", "a multiplier in [0, 1000]"),
+    ("claims_frequency", "1", "", "1e308", "multiplier", "value", "a multiplier in [0, 1000]"),
+    ("catastrophe_claims", "1", "", "1e308", "amount", "value", "an amount in [0, 1e+15]"),
+    ("expenses", "1", "", "2e15", "amount", "value", "an amount in [0, 1e+15]"),
+    ("reinsurance_delay", "1", "", "1e20", "months", "value",
+     "a whole number of months in [0, 1200]"),
+    ("premium_delay", "1", "", "1201", "months", "value",
+     "a whole number of months in [0, 1200]"),
+    ("rate_shift", "1", "", "2000.5", "bp", "value", "basis points in [-2000, 2000]"),
+    ("rate_shift", "1", "", "-10000", "bp", "value", "basis points in [-2000, 2000]"),
+    ("claims_frequency", "1201", "", "1.2", "multiplier", "start_month",
+     "a whole month from 1 to 1200"),
+    ("claims_frequency", "100000000000000000000000", "", "1.2", "multiplier", "start_month",
+     "a whole month from 1 to 1200"),
+    ("claims_frequency", "1", "1201", "1.2", "multiplier", "duration_months",
+     "whole number of months from 1 to 1200"),
+])
+def test_values_that_could_overflow_are_refused_with_the_bound(tmp_path, type_, start, duration,
+                                                               value, unit, column, expected):
+    row = BOUNDS.format(type=type_, start=start, duration=duration, value=value, unit=unit)
+    with pytest.raises(InputError) as err:
+        read_scenarios(_write(tmp_path, [row]))
+    (cell,) = err.value.cells
+    assert (cell.row, cell.column, cell.value) == (2, column, {"value": value,
+                                                               "start_month": start,
+                                                               "duration_months": duration}[column])
+    assert expected in cell.expected and cell.fix
+
+
+@pytest.mark.parametrize("type_, value, unit", [
+    ("claims_frequency", "1000", "multiplier"), ("expenses", "1e15", "amount"),
+    ("reinsurance_delay", "1200", "months"), ("rate_shift", "2000", "bp"),
+    ("rate_shift", "-2000", "bp"), ("mortality_addon", "-100", "pp"),
+])
+def test_the_bounds_themselves_are_allowed(tmp_path, type_, value, unit):
+    row = BOUNDS.format(type=type_, start="1200", duration="1200", value=value, unit=unit)
+    (scenario,) = read_scenarios(_write(tmp_path, [row]))
+    (shock,) = scenario.shocks
+    assert (shock.start_month, shock.duration_months, shock.value) == (1200, 1200, float(value))
+
+
+def test_every_value_out_of_bounds_is_reported_at_once_with_expected_and_fix(tmp_path):
+    rows = [BOUNDS.format(type="claims_frequency", start="1201", duration="5000", value="1e308",
+                          unit="multiplier"),
+            BOUNDS.replace("s1,", "s2,").format(type="rate_shift", start="1", duration="",
+                                                value="5000", unit="bp"),
+            BOUNDS.replace("s1,", "s3,").format(type="grant_stop", start="1", duration="",
+                                                value="1e16", unit="amount")]
+    with pytest.raises(InputError) as err:
+        read_scenarios(_write(tmp_path, rows))
+    assert [(c.row, c.column) for c in err.value.cells] == [
+        (2, "start_month"), (2, "duration_months"), (2, "value"), (3, "value"), (4, "value")]
+    assert all(c.expected and c.fix for c in err.value.cells)
+    assert "fix: write a value within that range" in "\n".join(err.value.lines())
+
+
 def test_rows_of_a_scenario_agree_and_are_not_repeated(tmp_path):
     rows = [
         GOOD[0],

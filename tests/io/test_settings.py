@@ -108,6 +108,49 @@ def test_a_bad_setting_is_refused_naming_file_line_section_and_key(old, new, col
     assert said in problems[0].text
 
 
+@pytest.mark.parametrize("bad", ["[1, 6]", "[3, 3]", "[12, 3, 1]", "[1, 3, 3, 12]"])
+def test_stress_horizons_are_unique_ascending_and_hold_3(bad):
+    text = DEFAULT.read_text()
+    old = "horizons = [1, 3, 12]           # stressed"
+    assert old in text
+    new = text.replace(old, f"horizons = {bad}           # stressed", 1)
+    settings, problems = _parse(new)
+    assert settings is None and len(problems) == 1
+    cell = problems[0].cell
+    line = next(i for i, t in enumerate(new.splitlines(), 1) if f"horizons = {bad}" in t)
+    assert (cell.file, cell.row, cell.column) == ("settings.toml", line, "[stress] horizons")
+    assert cell.expected == ("a list [...] of whole numbers >= 1, each once, in ascending "
+                             "order, with 3")
+    assert cell.fix == "list each horizon once, in ascending order, with 3 (e.g. [1, 3, 12])"
+    assert problems[0].text == (
+        f"settings.toml [stress] horizons = {list(tomllib.loads(f'x = {bad}')['x'])!r}, "
+        f"expected {cell.expected} (fix: {cell.fix})")
+
+
+def test_stress_horizons_that_hold_3_in_order_are_accepted_and_solvency_months_is_read():
+    text = DEFAULT.read_text().replace("horizons = [1, 3, 12]           # stressed",
+                                       "horizons = [3, 6]           # stressed", 1)
+    settings, problems = _parse(text)
+    assert problems == [] and settings.stress.horizons == (3, 6)
+    assert settings.stress.solvency_months == 12
+    _, problems = _parse(DEFAULT.read_text().replace("solvency_months = 12 ",
+                                                     "solvency_months = 0 ", 1))
+    assert [p.cell.column for p in problems] == ["[stress] solvency_months"]
+    assert "expected a whole number >= 1" in problems[0].text
+
+
+def test_a_variant_s_stress_horizons_follow_the_same_rule():
+    from reserva.io.variants import Overrides, derive
+
+    base = load_assumptions("default")
+    with pytest.raises(AssumptionError) as err:
+        derive(base, Overrides.of(settings={("stress", "horizons"): [1, 6]}))
+    assert "[stress] horizons = [1, 6], expected a list [...] of whole numbers >= 1, each once, " \
+           "in ascending order, with 3 (fix: list each horizon once" in str(err.value)
+    v = derive(base, Overrides.of(settings={("stress", "horizons"): [1, 3, 6]}))
+    assert v.settings.stress.horizons == (1, 3, 6)
+
+
 def test_a_missing_key_or_section_is_refused():
     text = DEFAULT.read_text()
     without = "\n".join(t for t in text.splitlines() if not t.startswith("shock_bp"))

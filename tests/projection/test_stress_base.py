@@ -24,6 +24,7 @@ from reserva.pipeline import close
 from reserva.projection.grid import LINE, settle
 from reserva.projection.stress_base import (
     FLOWS,
+    RUN_RATE_MONTHS,
     AssetPositions,
     StressBase,
     stress_base_from_close,
@@ -207,7 +208,7 @@ def test_the_stored_stress_tables_leave_out_zeros_but_the_settlement_shares(samp
     assert (frames["asset_flows"]["amount"] != 0).all()
     grants = flows[flows["flow"] == "grants"]
     he = base.products.index("HE")
-    assert set(grants["product_id"]) == {"HE"} and len(grants) == base.months
+    assert set(grants["product_id"]) == {"HE"} and len(grants) == min(12, base.months)
     # the grants' run rate: the period's donations (P35) / the period's months
     assert grants["amount"].iloc[0] * 3 == pytest.approx(result.income["P35"][he], rel=1e-12)
     products = frames["stress_products"]
@@ -216,6 +217,45 @@ def test_the_stored_stress_tables_leave_out_zeros_but_the_settlement_shares(samp
     positions = frames["asset_positions"]
     assert set(positions["product_id"]) == {"HE", PROGRAMME}
     assert (positions["counterparty"] == "").sum() == len(positions) - 2
+
+
+def test_the_credit_life_sum_at_risk_counts_policies_without_an_issue_date(sample):
+    """The sample leaves issue_date empty (NEVER): a policy is issued at its start, so the
+    credit-life borrowers in force at v are the mortality add-on's sum at risk."""
+    store, result, base = sample
+    policies = pd.read_csv(Path(store).parent / "policies.csv", dtype=str,
+                           keep_default_na=False)
+    assert (policies["issue_date"] == "").all()
+    cl = base.products.index("CL")
+    assert base.sum_at_risk[cl, 0] > 0
+    assert base.sum_at_risk[-1, 0] >= base.sum_at_risk[cl, 0]
+    assert (np.diff(base.sum_at_risk[cl]) <= 1e-9).all()  # the cover runs off, never grows
+
+
+def test_the_run_rate_flows_stop_after_the_first_year(sample):
+    """Recoveries and grants at the period's run rate in months 1 .. 12 only, stored and in
+    memory; a run stored with them over the whole horizon reads the same."""
+    store, result, base = sample
+    assert RUN_RATE_MONTHS == 12 and base.months > RUN_RATE_MONTHS
+    si = result.stress_inputs
+    for name, period in (("reinsurance", si.reinsurance), ("grants", si.grants)):
+        flows = getattr(base, name)
+        rate = np.append(period, period.sum()) / si.period_months
+        np.testing.assert_allclose(flows[:, :RUN_RATE_MONTHS],
+                                   np.repeat(rate[:, None], RUN_RATE_MONTHS, axis=1),
+                                   rtol=1e-12)
+        assert not flows[:, RUN_RATE_MONTHS:].any(), name
+    assert base.grants[:, 0].any()
+    tables = {t: store_runs.read_results(store, t, result.run_id)[1] for t in TABLES}
+    flows = tables["stress_flows"]
+    run_rate = flows[flows["flow"].isin(["reinsurance_recoveries", "grants"])]
+    assert len(run_rate) and run_rate["month"].max() == RUN_RATE_MONTHS
+    # an older run kept the run rate in every month of the horizon: the later months drop
+    older = pd.concat([flows, *(
+        run_rate[run_rate["month"] == RUN_RATE_MONTHS].assign(month=m)
+        for m in range(RUN_RATE_MONTHS + 1, base.months + 1))], ignore_index=True)
+    assert_same_base(stress_base_from_tables({**tables, "stress_flows": older},
+                                             result.run_id), base)
 
 
 def test_hand_worked_bond_position_and_new_business_claims(tiny_pack, tmp_path):

@@ -172,3 +172,30 @@ def test_the_model_holds_no_renderer_and_the_renderer_reads_no_store():
                 if m.startswith(("rich", "reserva.store", "reserva.kpi"))}
     assert not {m for m in _imports(ROOT / "engine/report/terminal.py")
                 if m.startswith(("reserva.store", "pandas", "duckdb"))}
+
+
+@pytest.mark.parametrize("fmt", sorted(model.FORMATS))
+def test_an_infinite_value_prints_as_inf_in_every_format(fmt):
+    """A stressed ratio over a zero denominator, or an overflowing figure, prints; it never
+    raises decimal.InvalidOperation."""
+    import io
+
+    from rich.console import Console
+
+    assert terminal.cell_text(fmt, math.inf) == "inf"
+    assert terminal.cell_text(fmt, -math.inf) == "-inf"
+    t = model.Table("t", (model.Column("x", fmt, "right"),), ((math.inf,), (-math.inf,), (1.5,)))
+    out = Console(file=io.StringIO(), width=40, markup=False, emoji=False, highlight=False)
+    terminal.show(model.Report("r", (model.Section("s", (t,)),)), out)
+    lines = out.file.getvalue().splitlines()
+    assert any(line.strip("│ ") == "inf" for line in lines)
+    assert any(line.strip("│ ") == "-inf" for line in lines)
+
+
+def test_an_infinite_kpi_or_rounded_value_prints_as_inf():
+    assert terminal.half_up(math.inf, 1) == "inf" and terminal.half_up(-math.inf, 2) == "-inf"
+    for unit in ("ratio", "index", "days", "rate", "count", "money"):
+        assert terminal.fmt_unit(unit, math.inf) == "inf", unit
+        assert terminal.fmt_unit(unit, -math.inf) == "-inf", unit
+    assert terminal.fmt_unit("ratio", 0.12345) == "12.3%"
+    assert terminal.cell_text("percent", math.nan) == "n/a"
