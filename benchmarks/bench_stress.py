@@ -15,7 +15,8 @@ and closed once into a store (not timed). Then, each in a fresh process pinned t
    scenarios (each call reads the base and runs its one scenario); the time per scenario x the
    scenario count is the loop's time, and the ratio loop / together is printed;
 3. **Monte Carlo**: ``--simulations`` simulated years of next-year claims of the sample's
-   products (``stress(..., simulations=N)`` minus the same call without them).
+   products (``reserva.stress_check.stochastic_claims``, the step ``--simulations`` adds, on
+   the run's base read from the store).
 
 Printed: sizes, median times, peak memory (the process's maximum resident set), a result
 total (the sum of the programme's 3-month liquidity ratios over the scenarios, to catch
@@ -83,6 +84,14 @@ def close_store(pack: Path, store: Path) -> None:
     close(pack, VALUATION, store=store)
 
 
+def ratio_total(result) -> float:
+    """The sum of the programme's 3-month liquidity ratios over the scenarios (exact)."""
+    import math
+
+    return math.fsum(float(x) for x in result.metric("liquidity_ratio", 3)[:, -1]
+                     if math.isfinite(x))
+
+
 def worker(mode: str, store: str, scenarios: str, loop: int, simulations: int) -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     import math
@@ -98,9 +107,7 @@ def worker(mode: str, store: str, scenarios: str, loop: int, simulations: int) -
         check = stress(store, scenarios=scenarios, save=False)
         wall = time.perf_counter() - started
         r = check.result
-        total = math.fsum(float(x) for x in r.metric("liquidity_ratio", 3)[:, -1]
-                          if math.isfinite(x))
-        n = len(r.scenarios)
+        total, n = ratio_total(r), len(r.scenarios)
         extra = {"columns": len(r.columns), "months": r.months}
     elif mode == "saved":  # the same, stored under the run (a copy of the store)
         import shutil
@@ -111,11 +118,7 @@ def worker(mode: str, store: str, scenarios: str, loop: int, simulations: int) -
             started = time.perf_counter()
             check = stress(copy, scenarios=scenarios, save=True)
             wall = time.perf_counter() - started
-        r = check.result
-        total = math.fsum(float(x) for x in r.metric("liquidity_ratio", 3)[:, -1]
-                          if math.isfinite(x))
-        n = len(check.stored)
-        extra = {}
+        total, n, extra = ratio_total(check.result), len(check.stored), {}
     elif mode == "loop":
         frame = pd.read_csv(scenarios, dtype=str, keep_default_na=False)
         ids = list(dict.fromkeys(frame["scenario_id"]))[:loop]
@@ -130,18 +133,18 @@ def worker(mode: str, store: str, scenarios: str, loop: int, simulations: int) -
         wall = time.perf_counter() - started
         n = len(ids)
         extra = {}
-    else:  # monte carlo: the check with and without the simulations
-        one = Path(scenarios).with_name("base_only.csv")
-        frame = pd.read_csv(scenarios, dtype=str, keep_default_na=False)
-        first = frame["scenario_id"].iloc[0]
-        frame[frame["scenario_id"] == first].to_csv(one, index=False)
+    else:  # monte carlo: the simulation step of the check, on the run's base
+        from reserva.io.assumptions import load_assumptions
+        from reserva.projection.stress import StressOptions
+        from reserva.store.stress_base import load_stress_base
+        from reserva.stress_check import stochastic_claims
+
+        a = load_assumptions()
+        base = load_stress_base(Path(store))
         t0 = time.perf_counter()
-        stress(store, scenarios=one, save=False)
-        without = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        check = stress(store, scenarios=one, save=False, simulations=simulations)
-        wall = time.perf_counter() - t0 - without
-        st = check.stochastic
+        st = stochastic_claims(base, a, StressOptions.from_set(a), simulations=simulations,
+                               seed=a.settings.stochastic.seed)
+        wall = time.perf_counter() - t0
         total = float(st.mean_outflows[-1, -1])
         n = simulations
         extra = {"products": len(st.simulated), "p_below": float(st.p_below[-1])}

@@ -248,7 +248,7 @@ class Liquidity(Section):
         "sheet", unit="months", min=1, source="E2 L3168")
     horizons: tuple[int, ...] = setting(
         "horizons of the liquidity table (with 3, within [cashflows] horizon_months)",
-        unit="months", min=1, source="E2 L3208-3211")
+        unit="months", min=1, source="E2 L3208-3211", rule=HORIZONS)
     kpi_method: str = setting("method of the KPI's short-term liabilities",
                               choices=("projection", "rule_of_thumb", "factor"),
                               source="spec §4.1")
