@@ -529,11 +529,12 @@ def stored_report(store: str | Path, kind: str = "close", *, run_id: int | None 
     ----------
     store : str or Path
         The DuckDB store.
-    kind : {"close", "kpi", "trend", "pending", "liquidity", "alm", "runs"}
+    kind : {"close", "kpi", "trend", "pending", "liquidity", "alm", "stress", "runs"}
         ``close``: what ``reserva close`` shows of a run (reserves, UPR roll-forward, IBNR
         analysis of change, ALR, KPIs and flags, liquidity, notes, a figure of the reserves);
         the others what ``reserva kpi`` (``--trend``, ``--pending``), ``liquidity``, ``alm``
-        and ``runs`` show.
+        and ``runs`` show; ``stress`` what ``reserva stress --show`` shows (the stress
+        scenarios stored under the run).
     run_id : int, optional
         The run (default: the latest completed run having ``scenario``); not for ``trend``
         and ``runs``.

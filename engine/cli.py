@@ -462,12 +462,14 @@ def liquidity(run_id, product, fmt, store, scenario) -> None:
               help="Seed of the simulation (default: the set's [stochastic] seed).")
 @click.option("--by-product", is_flag=True, help="Also show every product's table.")
 @click.option("--no-save", is_flag=True, help="Show the results without storing them.")
+@click.option("--show", is_flag=True,
+              help="Show the stress scenarios stored under the run (nothing computed).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format (CSV: one row per scenario, product, "
                                       "metric and horizon).")
 @store_option
 def stress(run_id, scenarios_csv, assumptions, reverse, simulations, seed, by_product, no_save,
-           fmt, store) -> None:
+           show, fmt, store) -> None:
     """Stress a stored close with many scenarios at once: stressed liquidity ratios, survival
     horizon, shortfall and solvency per scenario; reverse stress; stochastic claims."""
     from reserva.report import terminal
@@ -476,6 +478,14 @@ def stress(run_id, scenarios_csv, assumptions, reverse, simulations, seed, by_pr
     from reserva.stress_check import stress as run
 
     store = store or Path(DEFAULT_STORE)
+    if show:
+        if scenarios_csv or reverse or simulations or by_product or fmt != "table":
+            raise click.UsageError("--show prints the stored checks as a table; it takes only "
+                                   "--run and --store")
+        from reserva.report.stress_view import stored_stress_report
+
+        terminal.show(stored_stress_report(store, run_id))
+        return
     done = set()
 
     def progress(stage: str, k: int, total: int) -> None:

@@ -389,3 +389,29 @@ def test_the_readme_s_example_file_runs_and_every_row_acts_on_the_sample(store, 
     r = check.result
     net = r.metric("net_liquidity_ratio", 3)[0, -1]
     assert net < r.base["net_liquidity_ratio"][-1, r.horizons.index(3)]
+
+
+def test_show_prints_the_stored_checks_from_the_store_only(store, capsys, library):
+    code, _, err = run(capsys, "stress", "--store", store, "--show")
+    assert (code, err) == (3, "reserva: run 1 has no stress check stored; fix: run "
+                              "`reserva stress --run 1`\n")
+    code, out, err = run(capsys, "stress", "--store", store, "--format", "json")
+    assert code == 0, err
+    stored = json.loads(out)["stress"]
+    code, out, err = run(capsys, "stress", "--store", store, "--show")
+    assert code == 0, err
+    for sc in library.stress_scenarios:
+        assert sc.scenario_id in out
+    digest = hashlib.sha256((default_root() / "default" / FILE).read_bytes()).hexdigest()
+    assert f"10 scenario(s) of default/{FILE} (sha256 {digest[:12]})" in out
+    # the model holds the stored values (the terminal only formats them)
+    report = api.stored_report(store, "stress", run_id=1)
+    table = report.section("stress").blocks[0]
+    names = [c.name for c in table.columns]
+    base_row = next(r for r in table.rows if r[0] == "base")
+    want = next(r["value"] for r in stored if r["scenario_id"] == "base"
+                and r["product_id"] == "ALL" and r["metric"] == "solvency_ratio")
+    assert base_row[names.index("solvency")] == pytest.approx(want, rel=1e-9)  # json: 10 digits
+    # --show computes nothing and takes no other option
+    code, _, err = run(capsys, "stress", "--store", store, "--show", "--reverse")
+    assert code == 2 and "--show" in err

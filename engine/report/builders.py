@@ -51,6 +51,7 @@ from reserva.report.model import (
     Table,
     table_from_frame,
 )
+from reserva.report.stress_view import stored_stress_report
 from reserva.store.results import BASE
 from reserva.store.runs import (
     kpi_trend,
@@ -462,12 +463,12 @@ def check_lines(checks: pd.DataFrame) -> list[str]:
 
 # --- one entry for every report of the store ------------------------------------------------
 
-STORED_REPORTS = ("close", "kpi", "trend", "pending", "liquidity", "alm", "runs")
+STORED_REPORTS = ("close", "kpi", "trend", "pending", "liquidity", "alm", "stress", "runs")
 _TAKES = {  # the options each report reads besides the store
     "close": ("run_id", "scenario"), "kpi": ("run_id", "scenario", "product", "full"),
     "trend": ("scenario", "product"), "pending": ("run_id", "scenario"),
     "liquidity": ("run_id", "scenario", "product"), "alm": ("run_id", "scenario", "product"),
-    "runs": (),
+    "stress": ("run_id",), "runs": (),
 }
 
 
@@ -482,7 +483,8 @@ def stored_report(store: Path, kind: str = "close", *, run_id: int | None = None
         The DuckDB store.
     kind : str
         One of ``STORED_REPORTS``: ``close`` (what ``reserva close`` shows), ``kpi``,
-        ``trend``, ``pending``, ``liquidity``, ``alm``, ``runs``.
+        ``trend``, ``pending``, ``liquidity``, ``alm``, ``stress`` (the stress scenarios stored
+        under the run), ``runs``.
     run_id : int, optional
         The run (default: the latest completed run having ``scenario``).
     scenario : str
@@ -518,4 +520,6 @@ def stored_report(store: Path, kind: str = "close", *, run_id: int | None = None
         return liquidity_report(store, run_id, product, scenario)
     if kind == "alm":
         return alm_report(store, run_id, product, scenario)
+    if kind == "stress":
+        return stored_stress_report(store, run_id)
     return runs_report(store)

@@ -16,9 +16,11 @@ import numpy as np
 import pandas as pd
 
 from reserva.report.model import Column, Lines, Report, Section, table_from_frame
+from reserva.store.stress import read_stress
 from reserva.vocab import PROGRAMME
 
-__all__ = ["reverse_rows", "stochastic_rows", "stress_report", "stress_rows"]
+__all__ = ["reverse_rows", "stochastic_rows", "stored_stress_report", "stress_report",
+           "stress_rows"]
 
 PERCENT = "percent"
 
@@ -123,3 +125,49 @@ def stress_report(check, *, per_product: bool = False) -> Report:
                                                    "right")}),),
             notes=((st.note,) if st.note else ())))
     return Report(f"run {check.run_id}: stress check", tuple(sections), run_id=check.run_id)
+
+
+def stored_stress_report(store, run_id: int | None = None) -> Report:
+    """``reserva stress --show``: the stress scenarios stored under a run, from the store only
+    (one row per stored scenario, the programme's figures, as the compact table of a check;
+    a note per check stored: when, the scenario file and its sha256, the assumption set)."""
+    rid, months, metrics, lineage = read_stress(store, run_id)
+    prog = metrics[metrics["product_id"] == PROGRAMME]
+    rows = []
+    for lin in lineage.itertuples(index=False):
+        mine = prog[prog["scenario"] == lin.scenario]
+
+        def value(metric: str, horizon: int = 0, mine=mine) -> float:
+            hit = mine[(mine["metric"] == metric) & (mine["horizon_months"] == horizon)]
+            return float(hit["value"].iloc[0]) if len(hit) else float("nan")
+
+        horizons = sorted(int(h) for h in mine.loc[mine["metric"] == "liquidity_ratio",
+                                                   "horizon_months"])
+        row = {"scenario": lin.scenario_id}
+        for h in horizons:
+            row[f"liquidity {h}m"] = value("liquidity_ratio", h)
+        row["factor 3m"] = value("factor_ratio", 3)
+        row["net 3m"] = value("net_liquidity_ratio", 3)
+        hz = value("survival_horizon")
+        row["survival"] = ("n/a" if np.isnan(hz) else f"> {months}" if hz > months
+                           else str(int(hz)))
+        row["shortfall"] = value("shortfall")
+        row["solvency"] = value("solvency_ratio")
+        row["surplus"] = value("surplus")
+        bad = mine[mine["breach"]]
+        row["breaches"] = "; ".join(
+            f"liquidity {int(b.horizon_months)}m" if b.metric == "liquidity_ratio"
+            else "survival" if b.metric == "survival_horizon" else "solvency"
+            for b in bad.itertuples(index=False))
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    percent = {c: Column(c, PERCENT, "right") for c in frame.columns
+               if c.startswith(("liquidity ", "factor ", "net ")) or c == "solvency"}
+    return Report(f"run {rid}: stored stress checks", (Section("stress", (
+        table_from_frame(frame, f"run {rid}: stored stress scenarios (programme)", percent),),
+        notes=tuple(
+            f"stored {str(g.created_at)[:19]}: {g.n} scenario(s) of {g.scenarios_file} (sha256 "
+            f"{str(g.file_hash)[:12]}), assumption set {g.assumption_set}"
+            for g in lineage.groupby(["created_at", "scenarios_file", "file_hash",
+                                      "assumption_set"], sort=False).size()
+            .rename("n").reset_index().itertuples(index=False))),), run_id=rid)

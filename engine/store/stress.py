@@ -28,11 +28,11 @@ from pathlib import Path
 import pandas as pd
 
 from reserva.errors import StoreError
-from reserva.store.db import writing
+from reserva.store.db import reading, writing
 from reserva.store.results import RESULT_TABLES, STRESS_COLUMNS
 from reserva.store.runs import _in_transaction, _scenarios, resolve_run
 
-__all__ = ["LINEAGE_COLUMNS", "save_stress", "stress_tag"]
+__all__ = ["LINEAGE_COLUMNS", "read_stress", "save_stress", "stress_tag"]
 
 LINEAGE_COLUMNS = STRESS_COLUMNS["stress_lineage"]
 
@@ -154,3 +154,30 @@ def _tables(check, scenarios, names: dict[str, str], new_ids: set[str],
         if pieces:
             out[table] = pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
     return out
+
+
+def read_stress(store: Path, run_id: int | None = None
+                ) -> tuple[int, int, pd.DataFrame, pd.DataFrame]:
+    """The stress scenarios stored under a run (default: the latest completed run): its id, its
+    projected months, the ``stress_metrics`` rows with their ``scenario`` and the
+    ``stress_lineage`` rows (one per stored scenario, oldest first).
+
+    Raises
+    ------
+    StoreError
+        No such store or run, or no stress check stored under the run.
+    """
+    with reading(store) as con:
+        rid = resolve_run(con, run_id)
+        lineage = con.execute(
+            "SELECT * EXCLUDE (run_id) FROM stress_lineage WHERE run_id = ? "
+            "AND scenario LIKE 'stress:%' ORDER BY created_at, scenario", [rid]).df()
+        if lineage.empty:
+            raise StoreError(f"run {rid} has no stress check stored; fix: run `reserva stress "
+                             f"--run {rid}`")
+        metrics = con.execute(
+            "SELECT * EXCLUDE (run_id) FROM stress_metrics WHERE run_id = ? "
+            "ORDER BY scenario, product_id, metric, horizon_months", [rid]).df()
+        months = con.execute("SELECT max(horizon_months) FROM stress_products WHERE run_id = ?",
+                             [rid]).fetchone()[0]
+    return rid, int(months or 0), metrics, lineage
