@@ -23,6 +23,10 @@ meaning: the integer code of a value is its index in the tuple (``CLAIM_STATUSES
   ``reserva.io.scenarios``): families, severities, shock units and time profiles, and
   ``SHOCK_TYPES``, the registry of shock types with the units each accepts (README
   "Stress scenarios").
+- Management actions (``management_actions.csv`` of an assumption set, read by
+  ``reserva.io.actions``): ``ACTION_TRIGGERS``, the registry of trigger metrics with the unit
+  of their threshold and what they measure, ``ACTION_TYPES``, the registry of actions with the
+  units each accepts, and ``ACTION_UNITS`` (README "Management actions").
 """
 
 from __future__ import annotations
@@ -122,7 +126,43 @@ SHOCK_TYPES = {
     "short_term_factor": ("multiplier",),
 }
 
+# management actions (management_actions.csv): what triggers an action, measured at the end of
+# each projected period on the products of the action's product kind combined (ALL: the
+# programme), and the unit of its threshold ("" = no threshold). Definitions:
+# reserva.io.actions and README "Management actions".
+ACTION_TRIGGERS = {
+    "loss_ratio_above": ("ratio", "incurred claims / earned premium of the period, P11 / P02"),
+    "combined_ratio_above": (
+        "ratio", "(incurred claims + operating expenses) / earned premium of the period, "
+        "(P11 + P16) / P02"),
+    "solvency_below": (
+        "ratio", "admitted assets / (reserves + other liabilities) at the end of the period, "
+        "B01 / ((B14 + B17 + B20 + B21 + B23) + (B25 + B29))"),
+    "liquidity_below": (
+        "ratio", "the 3-month liquidity ratio at the end of the period: cash and cash "
+        "equivalents / the liabilities payable within the next 3 months"),
+    "surplus_below": (
+        "amount", "admitted assets less reserves and other liabilities at the end of the "
+        "period, B01 - ((B14 + B17 + B20 + B21 + B23) + (B25 + B29))"),
+    "always": ("", "nothing: holds in every period (a planned action)"),
+}
+# the unit of an action's value: share (+0.10 = 10%), amount (programme currency), ratio (a
+# solvency ratio to restore)
+ACTION_UNITS = ("share", "amount", "ratio")
+# the actions and the units each accepts (the first is the usual one). Meanings:
+# reserva.io.actions and README "Management actions".
+ACTION_TYPES = {
+    "tariff_change": ("share",),
+    "benefit_cap": ("share",),
+    "expense_cut": ("share",),
+    "reinsurance_share": ("share",),
+    "new_business_stop": ("share",),
+    "capital_injection": ("amount", "ratio"),
+    "grant_injection": ("amount",),
+}
+
 __all__ = [
+    "ACTION_TRIGGERS", "ACTION_TYPES", "ACTION_UNITS",
     "ASSET_CLASSES", "BOND_CLASSES", "CASH_ASSETS", "CLAIM_OPEN", "CLAIM_PAID", "CLAIM_PARTIAL",
     "CLAIM_REJECTED", "CLAIM_STATUSES", "CLAIM_STATUS_CODES", "COUPON_FREQUENCIES", "DEATH",
     "EXIT_REASONS", "IBNR_METHODS", "INTERVAL_MONTHS", "LEDGER_LINES", "LIABILITY_KINDS",

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from reserva.errors import MAX_CELL_LINES, AssumptionError, BadCell, EngineError
+from reserva.io.actions import COLUMNS as ACTION_COLUMNS
+from reserva.io.actions import Action, check_actions
 from reserva.io.scenarios import COLUMNS as SCENARIO_COLUMNS
 from reserva.io.scenarios import Scenario, check_scenarios
 from reserva.io.settings import Problem, Settings, parse_settings
@@ -66,6 +68,7 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "new_business.csv": ("product_id", "monthly_premium", "months", "term_months", "commission_rate"),
     "investment_limits.csv": ("rule", "asset_class", "limit"),
     "stress_scenarios.csv": SCENARIO_COLUMNS,
+    "management_actions.csv": ACTION_COLUMNS,
     "settings.toml": (),
 })
 EARNING_BASES = (
@@ -259,6 +262,7 @@ class AssumptionSet:
     investment_limits: pd.DataFrame  # rule, asset_class, limit (text: a share or a rating)
     liquidity_factors_by_horizon: Mapping[int, Mapping[str, float]]  # horizon -> item -> share
     stress_scenarios: tuple[Scenario, ...]  # the library of stress_scenarios.csv, file order
+    management_actions: tuple[Action, ...]  # the library of management_actions.csv, file order
     # A set derived from another (reserva.io.variants.derive): the parent's set hash and the
     # canonical JSON of the overrides; None for a set read from its folder.
     parent_hash: str | None = None
@@ -535,6 +539,7 @@ def _load_assumptions(set_id: str, root: Path | None) -> AssumptionSet:
     new_business = parse("new_business.csv", _new_business, default=empty)
     limits = parse("investment_limits.csv", _limits, default=empty)
     scenarios = parse("stress_scenarios.csv", _scenarios, reserving, asset_map, default=())
+    actions = parse("management_actions.csv", _actions, reserving, default=())
     p.raise_all()
     return AssumptionSet(
         set_id=manifest.get("set_id", set_dir.name),
@@ -562,6 +567,7 @@ def _load_assumptions(set_id: str, root: Path | None) -> AssumptionSet:
         liquidity_factors_by_horizon=MappingProxyType(
             {h: MappingProxyType(f) for h, f in by_horizon.items()}),
         stress_scenarios=scenarios,
+        management_actions=actions,
     )
 
 
@@ -1090,6 +1096,16 @@ def _scenarios(p: _Problems, frame: pd.DataFrame, reserving: Mapping,
     for c in cells:
         p.add(c.file, c.row, c.column, c.value, c.expected, fix=c.fix)
     return scenarios
+
+
+def _actions(p: _Problems, frame: pd.DataFrame, reserving: Mapping) -> tuple[Action, ...]:
+    """management_actions.csv (``reserva.io.actions``): product kinds checked against
+    reserving.csv when that file is good."""
+    kinds = None if p.has("reserving.csv") else tuple(reserving)
+    actions, cells = check_actions(frame, file="management_actions.csv", product_kinds=kinds)
+    for c in cells:
+        p.add(c.file, c.row, c.column, c.value, c.expected, fix=c.fix)
+    return actions
 
 
 def _limits(p: _Problems, frame: pd.DataFrame) -> pd.DataFrame:

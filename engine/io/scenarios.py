@@ -57,9 +57,7 @@ each row of ``assumptions/default/stress_scenarios.csv`` cites its own.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import math
 import re
@@ -70,6 +68,7 @@ from pathlib import Path
 import pandas as pd
 
 from reserva.errors import BadCell, InputError
+from reserva.io.textcsv import read_cells
 from reserva.vocab import (
     ASSET_CLASSES,
     PRODUCT_KINDS,
@@ -171,7 +170,7 @@ def read_scenarios(path: str | Path, *, product_kinds: Iterable[str] | None = No
         Naming every bad cell (file, line, column, value, expected, fix).
     """
     path = Path(path)
-    frame, lines, cells = _read_csv(path)
+    frame, lines, cells = read_cells(path, columns=COLUMNS, what="--scenarios")
     if frame is None:
         raise InputError(cells)
     scenarios, more = check_scenarios(frame, file=path.name, lines=lines,
@@ -179,43 +178,6 @@ def read_scenarios(path: str | Path, *, product_kinds: Iterable[str] | None = No
     if cells or more:
         raise InputError([*cells, *more])
     return scenarios
-
-
-def _read_csv(path: Path) -> tuple[pd.DataFrame | None, list[int], list[BadCell]]:
-    """Cells as text with their line numbers; blank rows skipped; a ragged row is a bad cell."""
-    from reserva.io.validate import check_text  # here: validate imports the assumption loader
-
-    name = path.name
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [], [BadCell(name, None, None, f"file cannot be read ({exc.strerror})",
-                                  "a readable CSV file", "check the path of --scenarios")]
-    bad = check_text(name, data)
-    if bad is not None:
-        return None, [], [bad]
-    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    if not any(header):
-        return None, [], [BadCell(name, None, None, "empty file", "a header line and rows",
-                                  f"write the header: {','.join(COLUMNS)}")]
-    twice = sorted({h for h in header if header.count(h) > 1})
-    if twice:
-        return None, [], [BadCell(name, 1, h, h, "each column name once in the header",
-                                  "remove the repeated column") for h in twice]
-    rows, lines, cells = [], [], []
-    for cells_of_row in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in cells_of_row):
-            continue
-        if len(cells_of_row) != len(header):
-            cells.append(BadCell(name, line, None, ",".join(cells_of_row),
-                                 f"{len(header)} cells as in the header, found "
-                                 f"{len(cells_of_row)}", "quote cells that hold commas"))
-            continue
-        rows.append([c.strip() for c in cells_of_row])
-        lines.append(line)
-    return pd.DataFrame(rows, columns=header, dtype=object), lines, cells
 
 
 def parse_scenarios(frame: pd.DataFrame, *, file: str = FILE, lines: Iterable[int] | None = None,

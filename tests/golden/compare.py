@@ -80,7 +80,8 @@ INTENDED: tuple[Intended, ...] = (
              "[exposure] days_per_year replaced by a [day_count] section (item 6, day counts "
              "named and chosen in the set); issue 15 added stress_scenarios.csv, the [stochastic] "
              "and [stress] sections and projection.csv's mean claims of the stochastic "
-             "claims, which no close reads unless [stress] at_close; every result table is "
+             "claims, which no close reads unless [stress] at_close; issue 16 added "
+             "management_actions.csv, which only a projection reads; every result table is "
              "unchanged"),
     Intended("run_notes", "*table*",
              "a run's notes stored as a list, one a row (migration 13): the "
