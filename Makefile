@@ -26,6 +26,7 @@ demo: $(BIN)/.installed
 	$(BIN)/reserva validate $(DATA)
 	$(BIN)/reserva close $(DATA) $(foreach q,$(QUARTERS),--valuation-date $(q)) --store $(STORE)
 	$(BIN)/reserva runs --store $(STORE)
+	$(BIN)/reserva stress --store $(STORE)
 
 ## test: the whole test suite (hypothesis derandomised, as in CI: HYPOTHESIS_PROFILE=dev explores)
 test: $(BIN)/.installed
