@@ -41,13 +41,15 @@ import numpy as np
 import pandas as pd
 
 from reserva.errors import ArgumentError, InputError
-from reserva.io.assumptions import AssumptionSet
+from reserva.io.assumptions import AssumptionSet, load_assumptions
 from reserva.io.scenarios import FILE, Scenario, read_scenarios
 from reserva.projection.grid import INFLOW
 from reserva.projection.reverse_stress import ReverseStressResult, smallest_breaking_multiplier
 from reserva.projection.stochastic import risk_measures, simulate_claims
 from reserva.projection.stress import StressOptions, StressResult, run_stress, scaled
 from reserva.projection.stress_base import StressBase
+from reserva.store.stress import save_stress
+from reserva.store.stress_base import load_stress_base
 from reserva.vocab import PROGRAMME
 
 __all__ = ["ReverseRow", "StochasticSummary", "StressCheck", "reverse_targets", "run_check",
@@ -169,7 +171,8 @@ def reverse_search(base: StressBase, targets, options: StressOptions, *, high: f
     for target, kind, sc in targets:
         for metric in REVERSE_METRICS:
             def f(ks: np.ndarray, sc=sc, metric=metric) -> np.ndarray:
-                r = run_stress(base, [scaled(sc, float(k)) for k in ks], options)
+                r = run_stress(base, [scaled(sc, float(k)) for k in ks], options,
+                               with_base=False)
                 v = r.metric(metric, 3)[:, -1]
                 # an undefined ratio (no needs, no liabilities) never breaks
                 return np.where(np.isnan(v), np.finfo(float).max, v)
@@ -312,15 +315,10 @@ def stress(store: str | Path, run_id: int | None = None, *,
     StoreError
         No such store or run, or the run predates the stress inputs.
     """
-    from reserva.io.assumptions import load_assumptions
-    from reserva.store.stress_base import load_stress_base
-
     a = assumptions if isinstance(assumptions, AssumptionSet) else load_assumptions(assumptions)
     base = load_stress_base(Path(store), run_id)
     check = run_check(base, a, scenarios=scenarios, reverse=reverse, simulations=simulations,
                       seed=seed, progress=progress)
     if not save:
         return check
-    from reserva.store.stress import save_stress
-
     return save_stress(Path(store), check)

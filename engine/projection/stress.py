@@ -498,8 +498,8 @@ def _notes(base: StressBase, scenarios: Sequence[Scenario]) -> tuple[str, ...]:
     kinds = set(base.kinds)
     pos = base.positions
     owners = np.array([base.kinds[p] if p >= 0 else "" for p in pos.product], dtype=object)
-    partners = tuple(getattr(base, "partners", ()) or ())
-    by_partner = getattr(base, "partner_premiums", None)
+    partners = base.partners
+    by_partner = base.partner_premiums
     out = []
     for sc in scenarios:
         for sh in sc.shocks:
@@ -670,7 +670,7 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
     n_s = len(scenarios)
     shape = (n_s, n, months)
     rows = _group(scenarios, base.kinds, months)
-    partners = tuple(getattr(base, "partners", ()) or ())
+    partners = base.partners
     get = rows.get
     g = base.grid[:n]
     delta = np.zeros((n_s, n, n_l, months))
@@ -772,8 +772,7 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
         delta[:, p, LINE["new_business_outgo"]] += (nb_other[None] * (nb_f[:, p] - 1.0)
                                                     + d_nb_occ[:, p] @ t)
     # premiums: volume, shortfall, delay (those naming a partner on its premiums only)
-    by_partner = getattr(base, "partner_premiums", None)
-    by_partner = None if by_partner is None else by_partner[:, :n]
+    by_partner = None if base.partner_premiums is None else base.partner_premiums[:, :n]
     short = _factor(_of(get("premium_shortfall"), ""), shape, share=True)
     prem = _premiums(g[:, LINE["premiums"]], vol, rows, partners, by_partner)
     nb_prem = g[None, :, LINE["new_business_premiums"]] * nb_f * short
@@ -924,7 +923,8 @@ def _chunk(base: StressBase, scenarios: Sequence[Scenario], opt: StressOptions,
 
 
 def run_stress(base: StressBase, scenarios: Sequence[Scenario], options: StressOptions,
-               *, sum_at_risk: np.ndarray | None = None, progress=None) -> StressResult:
+               *, sum_at_risk: np.ndarray | None = None, progress=None,
+               with_base: bool = True) -> StressResult:
     """Every scenario's metrics on the base position, in chunks of ``options.chunk_scenarios``.
 
     Parameters
@@ -939,6 +939,10 @@ def run_stress(base: StressBase, scenarios: Sequence[Scenario], options: StressO
         Sums at risk in force by month for ``mortality_addon`` (default: the base's).
     progress : callable(done, total), optional
         Called after each chunk.
+    with_base : bool
+        Also compute the unshocked base (``StressResult.base``, which ``frame()`` compares
+        with); False for a caller that reads only the metrics (the reverse-stress search, which
+        evaluates many scaled scenarios), leaving ``base`` and the notes empty.
 
     Raises
     ------
@@ -948,11 +952,11 @@ def run_stress(base: StressBase, scenarios: Sequence[Scenario], options: StressO
         A horizon beyond the run's projected months.
     """
     scenarios = tuple(scenarios)
-    _check_rows(scenarios, tuple(getattr(base, "partners", ()) or ()))
+    _check_rows(scenarios, base.partners)
     if not scenarios:
         raise ArgumentError.bad("scenarios", 0, "at least one scenario",
                                 summary="no scenarios to run: the scenario file has no rows")
-    sar = (getattr(base, "sum_at_risk", None) if sum_at_risk is None else sum_at_risk)
+    sar = base.sum_at_risk if sum_at_risk is None else sum_at_risk
     if sar is None:
         sar = np.zeros((len(base.products) + 1, base.months))
     size = max(int(options.chunk_scenarios), 1)
@@ -962,11 +966,15 @@ def run_stress(base: StressBase, scenarios: Sequence[Scenario], options: StressO
         if progress is not None:
             progress(min(lo + size, len(scenarios)), len(scenarios))
     values = {k: np.concatenate([p[k] for p in parts], axis=0) for k in METRICS}
-    unshocked = _chunk(base, (Scenario("base", "base", "both", "base", ()),), options, sar)
+    unshocked, notes = {}, ()
+    if with_base:
+        unshocked = {k: v[0] for k, v in _chunk(
+            base, (Scenario("base", "base", "both", "base", ()),), options, sar).items()}
+        notes = _notes(base, scenarios)
     return StressResult(scenarios, base.columns, tuple(int(h) for h in options.horizons),
-                        base.months, values, {k: v[0] for k, v in unshocked.items()},
-                        options.liquidity_threshold, options.solvency_threshold,
-                        tuple(bool(x) for x in base.allocated), _notes(base, scenarios))
+                        base.months, values, unshocked, options.liquidity_threshold,
+                        options.solvency_threshold, tuple(bool(x) for x in base.allocated),
+                        notes)
 
 
 def scaled(scenario: Scenario, k: float) -> Scenario:

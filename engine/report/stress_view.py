@@ -19,42 +19,65 @@ from reserva.report.model import Column, Lines, Report, Section, table_from_fram
 from reserva.store.stress import read_stress
 from reserva.vocab import PROGRAMME
 
-__all__ = ["reverse_rows", "stochastic_rows", "stored_stress_report", "stress_report",
-           "stress_rows"]
+__all__ = ["compact_rows", "reverse_rows", "stochastic_rows", "stored_stress_report",
+           "stress_report", "stress_rows"]
 
 PERCENT = "percent"
 
 
+def compact_rows(frame: pd.DataFrame, months: int, columns: list[str],
+                 scenario_ids: list[str], *, per_product: bool) -> pd.DataFrame:
+    """The compact table from long metric rows (``StressResult.frame()``, or the stored
+    ``stress_metrics`` with a ``scenario_id``): one row per scenario (in ``scenario_ids``'
+    order) and column of ``columns``; the breached tests named liquidity by horizon, then
+    solvency, then survival (as ``StressResult.breaches``)."""
+    mine = frame[frame["product_id"].isin(columns)]
+    cell = mine.set_index(["scenario_id", "product_id", "metric", "horizon_months"])
+    value = cell["value"].astype(float).to_dict()
+    bad = cell["breach"].astype(bool).to_dict()
+    horizons = sorted({int(h) for h in mine.loc[mine["metric"] == "liquidity_ratio",
+                                                 "horizon_months"]})
+    out = []
+    for sid in scenario_ids:
+        for col in columns:
+            def v(metric: str, h: int = 0, key=(sid, col)) -> float:
+                return value.get((*key, metric, h), float("nan"))
+
+            row = {"scenario": sid}
+            if per_product:
+                row["product"] = col
+            for h in horizons:
+                row[f"liquidity {h}m"] = v("liquidity_ratio", h)
+            if 3 in horizons:
+                row["factor 3m"] = v("factor_ratio", 3)
+                row["net 3m"] = v("net_liquidity_ratio", 3)
+            hz = v("survival_horizon")
+            row["survival"] = ("n/a" if np.isnan(hz) else f"> {months}" if hz > months
+                               else str(int(hz)))
+            row["shortfall"] = v("shortfall")
+            month = v("shortfall_month")
+            row["month"] = str(int(month)) if month > 0 else ""
+            row["solvency"] = v("solvency_ratio")
+            row["surplus"] = v("surplus")
+            names = [f"liquidity {h}m" for h in horizons
+                     if bad.get((sid, col, "liquidity_ratio", h))]
+            names += [name for metric, name in (("solvency_ratio", "solvency"),
+                                                ("survival_horizon", "survival"))
+                      if bad.get((sid, col, metric, 0))]
+            row["breaches"] = "; ".join(names)
+            out.append(row)
+    return pd.DataFrame(out)
+
+
 def stress_rows(check, *, per_product: bool = False) -> pd.DataFrame:
-    """One row per scenario (the programme) or per scenario and column (``per_product``)."""
+    """One row per scenario (the programme) or per scenario and column with assets
+    (``per_product``)."""
     r = check.result
     held = r.allocated or (True,) * len(r.columns)
     cols = ([c for c, h in zip(r.columns, held, strict=True) if h] if per_product
             else [PROGRAMME])
-    idx = [r.columns.index(c) for c in cols]
-    breaches = r.breaches()
-    out = []
-    for s, sc in enumerate(r.scenarios):
-        for c, j in zip(cols, idx, strict=True):
-            row = {"scenario": sc.scenario_id}
-            if per_product:
-                row["product"] = c
-            for h in r.horizons:
-                row[f"liquidity {h}m"] = float(r.metric("liquidity_ratio", h)[s, j])
-            if 3 in r.horizons:
-                row["factor 3m"] = float(r.metric("factor_ratio", 3)[s, j])
-                row["net 3m"] = float(r.metric("net_liquidity_ratio", 3)[s, j])
-            hz = float(r.values["survival_horizon"][s, j])
-            row["survival"] = ("n/a" if np.isnan(hz) else f"> {r.months}" if hz > r.months
-                               else str(int(hz)))
-            row["shortfall"] = float(r.values["shortfall"][s, j])
-            month = float(r.values["shortfall_month"][s, j])
-            row["month"] = str(int(month)) if month > 0 else ""
-            row["solvency"] = float(r.values["solvency_ratio"][s, j])
-            row["surplus"] = float(r.values["surplus"][s, j])
-            row["breaches"] = breaches[s, j]
-            out.append(row)
-    return pd.DataFrame(out)
+    return compact_rows(r.frame(), r.months, cols, list(r.scenario_ids),
+                        per_product=per_product)
 
 
 def reverse_rows(check) -> pd.DataFrame:
@@ -132,35 +155,10 @@ def stored_stress_report(store, run_id: int | None = None) -> Report:
     (one row per stored scenario, the programme's figures, as the compact table of a check;
     a note per check stored: when, the scenario file and its sha256, the assumption set)."""
     rid, months, metrics, lineage = read_stress(store, run_id)
-    prog = metrics[metrics["product_id"] == PROGRAMME]
-    rows = []
-    for lin in lineage.itertuples(index=False):
-        mine = prog[prog["scenario"] == lin.scenario]
-
-        def value(metric: str, horizon: int = 0, mine=mine) -> float:
-            hit = mine[(mine["metric"] == metric) & (mine["horizon_months"] == horizon)]
-            return float(hit["value"].iloc[0]) if len(hit) else float("nan")
-
-        horizons = sorted(int(h) for h in mine.loc[mine["metric"] == "liquidity_ratio",
-                                                   "horizon_months"])
-        row = {"scenario": lin.scenario_id}
-        for h in horizons:
-            row[f"liquidity {h}m"] = value("liquidity_ratio", h)
-        row["factor 3m"] = value("factor_ratio", 3)
-        row["net 3m"] = value("net_liquidity_ratio", 3)
-        hz = value("survival_horizon")
-        row["survival"] = ("n/a" if np.isnan(hz) else f"> {months}" if hz > months
-                           else str(int(hz)))
-        row["shortfall"] = value("shortfall")
-        row["solvency"] = value("solvency_ratio")
-        row["surplus"] = value("surplus")
-        bad = mine[mine["breach"]]
-        row["breaches"] = "; ".join(
-            f"liquidity {int(b.horizon_months)}m" if b.metric == "liquidity_ratio"
-            else "survival" if b.metric == "survival_horizon" else "solvency"
-            for b in bad.itertuples(index=False))
-        rows.append(row)
-    frame = pd.DataFrame(rows)
+    # keyed by the stored name (one scenario id may be stored twice, changed), shown by its id
+    frame = compact_rows(metrics.rename(columns={"scenario": "scenario_id"}), months,
+                         [PROGRAMME], list(lineage["scenario"]), per_product=False)
+    frame["scenario"] = list(lineage["scenario_id"])
     percent = {c: Column(c, PERCENT, "right") for c in frame.columns
                if c.startswith(("liquidity ", "factor ", "net ")) or c == "solvency"}
     return Report(f"run {rid}: stored stress checks", (Section("stress", (
