@@ -3,7 +3,8 @@
 The golden files in ``tests/golden/data`` were stored by the commit before issue 14 (see
 ``build.py`` for how and when to rebuild them). Each case is closed here with the current code
 into a fresh store and every table is compared exactly (``compare.py``: same tables, columns,
-types and rows, floats bit for bit, after run ids become run ordinals and the columns of
+types and rows, floats bit for bit or within 1e-12 of one another (``compare.FLOAT_RTOL``: the
+last bits of a sum may differ from one CPU to another), after run ids become run ordinals and the columns of
 ``VOLATILE`` are dropped). The only differences that pass are those of ``INTENDED``, each with
 its reason, and a ``scenario`` column holding only ``'base'``.
 
@@ -90,14 +91,25 @@ def test_identical_tables_compare_equal_with_nan_equal_to_nan():
 
 
 @pytest.mark.parametrize("old, new, expected", [
-    (1.5, 1.5 + 2.0**-52, "1.5 -> 1.5000000000000002"),  # one unit in the last place
+    (1.5, 1.500000000003, "1.5 -> 1.500000000003"),  # just beyond FLOAT_RTOL
+    (1e-300, -1e-300, "1e-300 -> -1e-300"),  # close, but of the other sign
+    (0.0, 1e-300, "0.0 -> 1e-300"),  # a zero is equal to zero only
     (0.0, -0.0, "0.0 -> -0.0"),
     (float("nan"), None, "nan -> None"),  # SQL NULL is not NaN
     (None, 0.0, "None -> 0.0"),
 ])
-def test_floats_are_compared_bit_for_bit(old, new, expected):
+def test_floats_are_compared_bit_for_bit_or_within_the_tolerance(old, new, expected):
     lines = only(snap(kpis=results([1.0, old])), snap(kpis=results([1.0, new])))
     assert lines == [f"kpis [run_id=1, product_id=B] value: {expected}"]
+
+
+@pytest.mark.parametrize("old, new", [
+    (1932.3948435829946, 1932.3948435829943),  # one grid cell on two CPUs
+    (1.5, 1.5 + 2.0**-52),  # one unit in the last place
+    (-2.0, -2.0 * (1 + 5e-13)),
+])
+def test_floats_within_the_tolerance_are_equal(old, new):
+    assert only(snap(kpis=results([1.0, old])), snap(kpis=results([1.0, new]))) == []
 
 
 def test_missing_and_extra_rows_tables_and_columns_are_differences():
