@@ -44,7 +44,8 @@ from reserva.pipeline import CloseResult, spot_upr
 
 __all__ = [
     "load_pack", "load_assumptions", "derive", "close", "close_many", "upr_at", "triangle_ibnr",
-    "life_reserve", "runs", "results", "scenarios", "stored_report", "stress", "DataPack",
+    "life_reserve", "runs", "results", "scenarios", "stored_report", "stress", "project",
+    "DataPack",
     "AssumptionSet", "CloseResult",
 ]
 
@@ -613,3 +614,59 @@ def stress(store: str | Path, run_id: int | None = None, *,
 
     return _stress(store, run_id, assumptions=assumptions, scenarios=scenarios,
                    reverse=reverse, simulations=simulations, seed=seed, save=write)
+
+
+def project(store: str | Path, run_id: int | None = None, *,
+            assumptions: str | Path | AssumptionSet = "default", years: int | None = None,
+            period: str | None = None, scenarios: str | Path | None = None,
+            actions: str | Path | None = None, use_actions: bool = True, write: bool = False):
+    """Project a stored close forward under the business plan and scenarios
+    (``reserva project``).
+
+    The run's position and in-force run-off are read from the store (the close is not
+    recomputed) and projected month by month over ``years`` in quarters or years
+    (``reserva.projection.plan``), the plan and every scenario together, with the management
+    actions applied inside the projection.
+
+    Parameters
+    ----------
+    store : str or Path
+        The DuckDB store holding the run.
+    run_id : int, optional
+        The run (default: the latest completed run).
+    assumptions : set id, folder or AssumptionSet
+        The set of the plan (plan.csv, new_business.csv, asset_yields.csv), the ``[forecast]``
+        settings and the scenario and action libraries.
+    years : int, optional
+        0 to 10 (default ``[forecast] years``).
+    period : {"quarter", "year"}, optional
+        Default: ``[forecast] period_months``.
+    scenarios : str or Path, optional
+        A scenario file of your own (the set's ``stress_scenarios.csv`` when None); the plan,
+        ``base``, is always projected first.
+    actions : str or Path, optional
+        A management action file of your own (the set's ``management_actions.csv`` when None).
+    use_actions : bool
+        False: no management action.
+    write : bool
+        Store the results under the run (default False: nothing written).
+
+    Returns
+    -------
+    reserva.forecast.Projection
+        ``result.values`` [scenario, column, period, item], ``table()``, ``statements()``,
+        ``breaches``, ``verdicts``, the lineage and the scenarios ``stored``.
+
+    Raises
+    ------
+    InputError
+        A bad scenario or action file (every bad cell at once).
+    ArgumentError
+        A bad option, or a run stored before the close kept what a projection reads.
+    StoreError
+        No such store or run.
+    """
+    from reserva.forecast import project as _project
+
+    return _project(store, run_id, assumptions=assumptions, years=years, period=period,
+                    scenarios=scenarios, actions=actions, use_actions=use_actions, save=write)

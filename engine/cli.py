@@ -514,6 +514,66 @@ def stress(run_id, scenarios_csv, assumptions, reverse, simulations, seed, by_pr
                           "stored": list(check.stored), "notes": list(check.notes)}, **tables))
 
 
+@cli.command()
+@click.option("--run", "run_id", type=click.IntRange(min=1), default=None,
+              help="Run id of the close to start from (default: the latest completed run).")
+@click.option("--years", type=click.IntRange(min=0, max=10), default=None,
+              help="Years projected (default: the set's [forecast] years; 0 = the close only).")
+@click.option("--period", type=click.Choice(["quarter", "year"]), default=None,
+              help="Projected period (default: the set's [forecast] period_months).")
+@click.option("--scenarios", "scenarios_csv", default=None,
+              help="Scenario file (columns of stress_scenarios.csv; default: the set's). The "
+                   "business plan, scenario base, is always projected first.")
+@click.option("--actions", "actions_csv", default=None,
+              help="Management action file (columns of management_actions.csv; default: the "
+                   "set's).")
+@click.option("--no-actions", is_flag=True, help="Project without management actions.")
+@click.option("--assumptions", default="default", show_default=True,
+              help="Assumption set of the plan: a folder name under assumptions/ or a path.")
+@click.option("--statements", "statements_of", default=None, metavar="SCENARIO",
+              help="Also print this scenario's statements, reserves and ratios by period.")
+@click.option("--no-save", is_flag=True, help="Show the projection without storing it.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="table: the compact table and verdicts; json: every "
+                                      "item; csv: every item as long rows.")
+@store_option
+def project(run_id, years, period, scenarios_csv, actions_csv, no_actions, assumptions,
+            statements_of, no_save, fmt, store) -> None:
+    """Project a stored close forward: the business plan and adverse scenarios, quarter by
+    quarter or year by year, with management actions; statements, reserves, solvency and
+    liquidity per period, the first breaches and an FCT-style verdict per scenario."""
+    from reserva.forecast import project as run
+    from reserva.report import terminal
+    from reserva.report.export import csv_text, json_text
+    from reserva.report.plan_view import projection_report
+    from reserva.store.plan import values_frame
+
+    store = store or Path(DEFAULT_STORE)
+    if statements_of is not None and fmt != "table":
+        raise click.UsageError("--statements prints a table; json and csv hold every item")
+    if no_actions and actions_csv:
+        raise click.UsageError("--no-actions and --actions exclude each other")
+    res = run(store, run_id, assumptions=assumptions, years=years, period=period,
+              scenarios=scenarios_csv, actions=actions_csv, use_actions=not no_actions,
+              save=not no_save)
+    if statements_of is not None:
+        res.statements(statements_of)  # a bad name is refused before anything is printed
+    if fmt == "table":
+        terminal.show(projection_report(res, statements=statements_of))
+        return
+    frame = values_frame(res.result)
+    if fmt == "csv":
+        click.echo(csv_text(frame), nl=False)
+        return
+    click.echo(json_text({"run_id": res.run_id, "scenarios_file": res.scenarios_file,
+                          "scenarios_sha256": res.file_hash, "actions_sha256": res.actions_hash,
+                          "assumption_set": res.assumption_set,
+                          "period_months": res.result.period_months,
+                          "verdicts": dict(res.verdicts), "stored": list(res.stored),
+                          "notes": list(res.notes)},
+                         projection=frame, breaches=res.breaches))
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--run", "run_id", type=click.IntRange(min=1), default=None, help="Run id (default: the latest completed run).")
 @click.option("--product", default=None, help="One product (or ALL for the programme).")

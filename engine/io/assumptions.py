@@ -15,6 +15,7 @@ import hashlib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -69,6 +70,11 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "investment_limits.csv": ("rule", "asset_class", "limit"),
     "stress_scenarios.csv": SCENARIO_COLUMNS,
     "management_actions.csv": ACTION_COLUMNS,
+    "plan.csv": (
+        "product_kind", "renewal_rate", "new_business_rate", "growth_rate", "term_months",
+        "commission_rate", "ceded_share", "fixed_expense_share", "reporting_pattern",
+    ),
+    "asset_yields.csv": ("asset_class", "yield"),
     "settings.toml": (),
 })
 EARNING_BASES = (
@@ -237,6 +243,21 @@ class ProjectionBasis:
 
 
 @dataclass(frozen=True)
+class PlanBasis:
+    """The business plan of one product kind for the forward projection (plan.csv)."""
+
+    product_kind: str
+    renewal_rate: float  # share of the premium expiring that renews (the survivors' premium)
+    new_business_rate: float  # monthly new premium / the close period's monthly written premium
+    growth_rate: float  # annual growth of the monthly new premium
+    term_months: int  # cover of a renewal or a new policy
+    commission_rate: float  # share of the written premium paid as commission when written
+    ceded_share: float  # quota share of the programme's treaty (premium ceded, claims recovered)
+    fixed_expense_share: float  # share of the close's operating expenses that is fixed
+    reporting_pattern: tuple[float, ...]  # share of a month's claims reported 0, 1, ... months later
+
+
+@dataclass(frozen=True)
 class AssumptionSet:
     set_id: str
     set_hash: str
@@ -263,6 +284,8 @@ class AssumptionSet:
     liquidity_factors_by_horizon: Mapping[int, Mapping[str, float]]  # horizon -> item -> share
     stress_scenarios: tuple[Scenario, ...]  # the library of stress_scenarios.csv, file order
     management_actions: tuple[Action, ...]  # the library of management_actions.csv, file order
+    plan_bases: Mapping[str, PlanBasis] = dataclass_field(default_factory=dict)  # plan.csv
+    asset_yields: Mapping[str, float] = dataclass_field(default_factory=dict)  # by class
     # A set derived from another (reserva.io.variants.derive): the parent's set hash and the
     # canonical JSON of the overrides; None for a set read from its folder.
     parent_hash: str | None = None
@@ -276,6 +299,16 @@ class AssumptionSet:
             raise AssumptionError(
                 f"assumption set {self.set_id}: projection.csv has no row for product kind "
                 f"{product_kind!r}; fix: add a row for it (basis none to leave it out)"
+            ) from None
+
+    def plan(self, product_kind: str) -> PlanBasis:
+        try:
+            return self.plan_bases[product_kind]
+        except KeyError:
+            raise AssumptionError(
+                f"assumption set {self.set_id}: plan.csv has no row for product kind "
+                f"{product_kind!r}; fix: add a row for it (renewal and new business rates 0 to "
+                "project only its run-off)"
             ) from None
 
     def life(self, product_kind: str) -> LifeBasis:
@@ -540,6 +573,8 @@ def _load_assumptions(set_id: str, root: Path | None) -> AssumptionSet:
     limits = parse("investment_limits.csv", _limits, default=empty)
     scenarios = parse("stress_scenarios.csv", _scenarios, reserving, asset_map, default=())
     actions = parse("management_actions.csv", _actions, reserving, default=())
+    plan = parse("plan.csv", _plan, projection, default={})
+    yields = parse("asset_yields.csv", _asset_yields, asset_map, default={})
     p.raise_all()
     return AssumptionSet(
         set_id=manifest.get("set_id", set_dir.name),
@@ -568,6 +603,8 @@ def _load_assumptions(set_id: str, root: Path | None) -> AssumptionSet:
             {h: MappingProxyType(f) for h, f in by_horizon.items()}),
         stress_scenarios=scenarios,
         management_actions=actions,
+        plan_bases=MappingProxyType(plan),
+        asset_yields=MappingProxyType(yields),
     )
 
 
@@ -1066,6 +1103,72 @@ def _projection(p: _Problems, frame: pd.DataFrame) -> dict[str, ProjectionBasis]
         if not p.has(name):
             out[row["product_kind"]] = ProjectionBasis(
                 **{k: row[k] for k in ProjectionBasis.__dataclass_fields__})
+    return {} if p.has(name) else out
+
+
+def _plan(p: _Problems, frame: pd.DataFrame, projection: Mapping) -> dict[str, PlanBasis]:
+    """plan.csv: one row per product kind (see PlanBasis); the reporting pattern never behind
+    the kind's settlement pattern of projection.csv (a claim is reported before it is paid)."""
+    name = "plan.csv"
+    rows = _cells(p, name, frame, {
+        "renewal_rate": (_unit, "a share in [0, 1]"),
+        "new_business_rate": (_amount, "a ratio >= 0 of the close's monthly written premium"),
+        "growth_rate": (_rate, "an annual rate between -0.5 and 1"),
+        "term_months": (_whole, "a whole number of months >= 1"),
+        "commission_rate": (_unit, "a share in [0, 1] of the written premium"),
+        "ceded_share": (_unit, "a share in [0, 1]"),
+        "fixed_expense_share": (_unit, "a share in [0, 1]"),
+        "reporting_pattern": (_pattern, "shares >= 0 by month of lag separated by ';' adding "
+                                        "to 1"),
+    })
+    out = {}
+    for i, row in enumerate(rows, start=2):
+        kind = row["product_kind"]
+        if kind in out:
+            p.add(name, i, "product_kind", kind, "one row per product kind",
+                  f"{name} line {i}: product kind {kind!r} twice")
+            continue
+        if row.get("_bad"):
+            continue
+        basis = projection.get(kind)
+        if basis is not None:
+            rep_cum = np.cumsum(row["reporting_pattern"])
+            pay_cum = np.cumsum(basis.settlement_pattern)
+            k = max(rep_cum.size, pay_cum.size)
+            rep_cum = np.pad(rep_cum, (0, k - rep_cum.size), constant_values=1.0)
+            pay_cum = np.pad(pay_cum, (0, k - pay_cum.size), constant_values=1.0)
+            if np.any(rep_cum < pay_cum - 1e-9):
+                p.add(name, i, "reporting_pattern", ";".join(map(str, row["reporting_pattern"])),
+                      "claims reported no later than paid: the cumulative reporting pattern at "
+                      "least projection.csv's cumulative settlement pattern at every lag")
+                continue
+        out[kind] = PlanBasis(**{k: row[k] for k in PlanBasis.__dataclass_fields__})
+    return {} if p.has(name) else out
+
+
+def _asset_yields(p: _Problems, frame: pd.DataFrame,
+                  asset_map: pd.DataFrame | None) -> dict[str, float]:
+    """asset_yields.csv: the annual investment yield of each asset class of asset_map.csv
+    (the forward projection's investment income)."""
+    name = "asset_yields.csv"
+    rows = _cells(p, name, frame, {"yield": (_rate, "an annual rate between -0.5 and 1")})
+    classes = (None if asset_map is None or p.has("asset_map.csv")
+               else {str(c) for c in asset_map["asset_class"]})
+    out = {}
+    for i, row in enumerate(rows, start=2):
+        cls = str(row["asset_class"]).strip()
+        if classes is not None and cls not in classes:
+            p.add(name, i, "asset_class", cls, "an asset class of asset_map.csv")
+        elif cls in out:
+            p.add(name, i, "asset_class", cls, "each asset class once")
+        elif not row.get("_bad"):
+            out[cls] = float(row["yield"])
+    if classes is not None and not p.has(name):
+        missing = sorted(classes - set(out))
+        if missing:
+            p.add(name, None, "asset_class", "", "every class of asset_map.csv",
+                  f"{name}: no yield for asset class(es) {', '.join(missing)}; fix: add a row "
+                  "for each")
     return {} if p.has(name) else out
 
 

@@ -57,6 +57,10 @@ HORIZONS = Rule("each once, in ascending order, with 3",
                 lambda v: 3 in v and list(v) == sorted(set(v)))
 
 
+# a projected period: a quarter or a year
+PERIODS = Rule("3 or 12", "write 3 (quarters) or 12 (years)", lambda v: v in (3, 12))
+
+
 @dataclass(frozen=True)
 class Spec:
     """What one setting may hold and what it means (the metadata of its field)."""
@@ -374,6 +378,34 @@ class Stress(Section):
 
 
 @dataclass(frozen=True)
+class Forecast(Section):
+    """[forecast]: forward projections of a stored close (projection/plan.py)."""
+
+    period_months: int = setting(
+        "months of a projected period: 3 (quarters) or 12 (years)", unit="months",
+        source="house choice; FCT and ORSA report by year, boards by quarter", rule=PERIODS)
+    years: int = setting("years projected unless the command says otherwise", unit="years",
+                         min=1, max=10, source="FCT: at least 3 years; ORSA: 3 to 5 years")
+    internal_target: float = setting(
+        "the base scenario passes when its solvency ratio stays at or above this in every "
+        "period", unit="ratio", min=0, source="spec §1.10: solvency target 120% (E2); FCT: "
+        "the base meets the internal target")
+    regulatory_minimum: float = setting(
+        "a going-concern scenario passes when its solvency ratio stays at or above this",
+        unit="ratio", min=0, source="E2 L3073-3074 (technically solvent >= 1); FCT: "
+        "going-concern scenarios stay above the regulatory minimum")
+    liquidity_threshold: float = setting(
+        "a projected 3-month liquidity ratio below this is a breach", unit="ratio", min=0,
+        source="E2 L3168-3175 (liquidity ratio at least 100%)")
+    expense_inflation: float = setting(
+        "annual growth of the fixed expenses", unit="rate", min=-0.5, max=1,
+        source="illustrative")
+    chunk_scenarios: int = setting(
+        "scenarios projected together (memory about 8 x 20 x products x months bytes each)",
+        unit="scenarios", min=1, source="house choice")
+
+
+@dataclass(frozen=True)
 class Settings(Mapping):
     """Every section of ``settings.toml``, typed; also a read-only mapping section -> Section."""
 
@@ -395,6 +427,7 @@ class Settings(Mapping):
     day_count: DayCount
     stochastic: Stochastic
     stress: Stress
+    forecast: Forecast
 
     def __getitem__(self, section: str) -> Section:
         if section not in self.__dataclass_fields__:

@@ -200,4 +200,5 @@ def project_business(
     else:
         nb_occ = np.zeros((n, h))
     return g.CashflowGrid(tuple(str(p) for p in products), int(v), edges, amount, unallocated,
-                          claims_occurred=pf.claims_occurred, new_business_occurred=nb_occ)
+                          claims_occurred=pf.claims_occurred, new_business_occurred=nb_occ,
+                          earned_premium=pf.earned, expiring_premium=pf.expiring)

@@ -48,6 +48,12 @@ benefits and maturities of ``inforce.project_life`` on the contract's mortality 
                          ``term_months`` from the sale (claims then paid by the settlement
                          pattern) and commission ``commission_rate x P`` at the sale
 
+Kept beside the lines (not cashflows; for the stress checks and the forward projection):
+``claims_occurred`` and ``new_business_occurred`` (the claims before settlement),
+``earned_premium`` ``S_m x W x d_m / T`` (the premium the survivors earn in month m) and
+``expiring_premium`` ``S_m x W`` in the month m holding the cover's last day e (the premium of
+the policies whose cover runs out then, the base of their renewals).
+
 Memory: the kernels add every policy into totals by product, line and month; nothing is kept
 per policy, so memory beyond the inputs is O(products x lines x H).
 """
@@ -109,7 +115,8 @@ def month_of(days: np.ndarray, edges: np.ndarray) -> np.ndarray:
 @njit(cache=True)
 def _policies_into(start, end, cancel, issue, written, commission, interval, n_inst, product,
                    use, lapse_m, freq_sev, loss_ratio, claim_cost_per_day, expense_ratio,
-                   refund_factor, edges, premiums, commissions, occurred, expenses, refunds):
+                   refund_factor, edges, premiums, commissions, occurred, expenses, refunds,
+                   earned_out, expiring):
     """Add each policy in force at v = edges[0] into the [product, month] totals."""
     v = edges[0]
     h = edges.size - 1
@@ -141,6 +148,7 @@ def _policies_into(start, end, cancel, issue, written, commission, interval, n_i
                 else:
                     occurred[p, col] += surv * loss_ratio[p] * w * d / t_days
                 expenses[p, col] += surv * expense_ratio[p] * w * d / t_days
+                earned_out[p, col] += surv * w * d / t_days
             if hi_e < e:  # lapses at the month's end while cover remains
                 paid = w
                 if iv > 0:
@@ -155,6 +163,8 @@ def _policies_into(start, end, cancel, issue, written, commission, interval, n_i
                     earned = 0.0
                 if paid > earned:
                     refunds[p, col] += surv * (1.0 - keep) * refund_factor[p] * (paid - earned)
+            else:  # the cover ends in this month: the survivors' premium expires
+                expiring[p, col] += surv * w
             lo_e = hi_e
             m += 1
         if iv > 0:  # instalments k >= 1 due after v (instalment 0 is written at issue)
@@ -180,6 +190,8 @@ class PolicyFlows:
     claims_occurred: np.ndarray
     expenses: np.ndarray
     refunds: np.ndarray
+    earned: np.ndarray  # premium earned by the survivors: W x d_m / T x S_m
+    expiring: np.ndarray  # premium of the survivors whose cover ends in the month: W x S_m
 
 
 def policy_flows(start, end, cancel, issue, written_premium, commission, interval_months,
@@ -213,7 +225,7 @@ def policy_flows(start, end, cancel, issue, written_premium, commission, interva
     freq_sev = basis == "frequency_severity"
     per_day = (np.nan_to_num(np.asarray(frequency, np.float64).reshape(k))
                * np.nan_to_num(np.asarray(severity, np.float64).reshape(k)) / float(days_per_year))
-    out = [np.zeros((k, int(horizon_months))) for _ in range(5)]
+    out = [np.zeros((k, int(horizon_months))) for _ in range(7)]
     _policies_into(
         np.ascontiguousarray(start, np.int64), np.ascontiguousarray(end, np.int64),
         np.ascontiguousarray(cancel, np.int64), np.ascontiguousarray(issue, np.int64),
@@ -302,6 +314,10 @@ def _pile(monthly: np.ndarray, h: int) -> np.ndarray:
     return out
 
 
+# [product, month] arrays a grid keeps beside its lines (module docstring)
+KEPT = ("claims_occurred", "new_business_occurred", "earned_premium", "expiring_premium")
+
+
 @dataclass(frozen=True)
 class CashflowGrid:
     """Projected cashflows [product, line, month] (lines of ``LINES``, amounts >= 0, the line's
@@ -322,10 +338,12 @@ class CashflowGrid:
     unallocated: np.ndarray
     claims_occurred: np.ndarray | None = None  # [product, month]; None -> zeros
     new_business_occurred: np.ndarray | None = None  # [product, month]; None -> zeros
+    earned_premium: np.ndarray | None = None  # [product, month]; None -> zeros
+    expiring_premium: np.ndarray | None = None  # [product, month]; None -> zeros
 
     def __post_init__(self) -> None:
         shape = (len(self.products), int(self.edges.size - 1))
-        for name in ("claims_occurred", "new_business_occurred"):
+        for name in KEPT:
             value = getattr(self, name)
             value = np.zeros(shape) if value is None else np.asarray(value, np.float64)
             if value.shape != shape:

@@ -13,6 +13,10 @@ sum of the products. Months ``m = 1 .. M`` are the grid's months (month 1 first,
 - ``claims_occurred[c, m]``: the in-force claims by month of occurrence, before settlement
   (``grid.claims`` = their settlement by ``settlement[c]``), and
   ``new_business_occurred[c, m]`` the new business's (settled into ``new_business_outgo``);
+- ``earned_premium[c, m]`` and ``expiring_premium[c, m]``: the premium the policies in force
+  earn in month m and the premium of those whose cover runs out in month m (the grid's, for the
+  forward projection's earning and renewals: ``reserva.forecast``); None for a run stored
+  before the close kept them;
 - ``settlement[c, lag]``: the product's settlement pattern (share paid at lag 0, 1, ...);
 - ``lapse_rate``, ``refund_factor``, ``withdrawal_rate``: the product's annual lapse rate, the
   share of the unearned premium refunded on a lapse (1, or 0 under the ``none`` refund rule) and
@@ -129,7 +133,8 @@ __all__ = [
 
 # the flows of the stress_flows table
 FLOWS = ("claims_occurred", "new_business_occurred", "settlement_share",
-         "reinsurance_recoveries", "grants", "sum_at_risk", "partner_premiums")
+         "reinsurance_recoveries", "grants", "sum_at_risk", "partner_premiums",
+         "earned_premium", "expiring_premium")
 # the flow kept per distribution partner (its counterparty); the others have counterparty ""
 PARTNER_FLOW = "partner_premiums"
 # the kinds whose cover pays on death (the mortality add-on's sum at risk): not health, not
@@ -203,6 +208,8 @@ class StressBase:
     sum_at_risk: np.ndarray | None = None  # [column, month]; None: not known (no add-on)
     partners: tuple[str, ...] = ()  # the distribution partners, sorted
     partner_premiums: np.ndarray | None = None  # [partner, column, month]
+    earned_premium: np.ndarray | None = None  # [column, month]; None: a run stored before
+    expiring_premium: np.ndarray | None = None  # [column, month]; None: a run stored before
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -552,6 +559,8 @@ def stress_flows_frame(products: Sequence[str], grid: CashflowGrid,
     frames = [
         _long(products, "claims_occurred", grid.claims_occurred),
         _long(products, "new_business_occurred", grid.new_business_occurred),
+        _long(products, "earned_premium", grid.earned_premium),
+        _long(products, "expiring_premium", grid.expiring_premium),
         settlement,
         _long(products, "reinsurance_recoveries", _run_rate(si.reinsurance, si, h)),
         _long(products, "grants", _run_rate(si.grants, si, h)),
@@ -672,7 +681,9 @@ def stress_base(*, run_id: int | None, products: Sequence[str], kinds: Sequence[
                 cash: np.ndarray, convertible: np.ndarray,
                 positions: AssetPositions, sum_at_risk: np.ndarray | None = None,
                 partners: Sequence[str] = (),
-                partner_premiums: np.ndarray | None = None) -> StressBase:
+                partner_premiums: np.ndarray | None = None,
+                earned_premium: np.ndarray | None = None,
+                expiring_premium: np.ndarray | None = None) -> StressBase:
     """The base from its parts (module docstring); every array is copied, read-only.
 
     Parameters
@@ -706,6 +717,8 @@ def stress_base(*, run_id: int | None, products: Sequence[str], kinds: Sequence[
         The distribution partners, sorted.
     partner_premiums : ndarray, optional
         [partner, product, month] premiums due through each partner (None: no partner).
+    earned_premium, expiring_premium : ndarray, optional
+        [product, month] of the grid (None: a run stored before the close kept them).
     """
     n = len(products)
     lags = max((len(s) for s in settlement), default=0)
@@ -736,6 +749,8 @@ def stress_base(*, run_id: int | None, products: Sequence[str], kinds: Sequence[
         positions=positions,
         sum_at_risk=None if sum_at_risk is None else _ro(_with_total(sum_at_risk)),
         **_partner_fields(partners, partner_premiums, n, grid.shape[2]),
+        earned_premium=None if earned_premium is None else _ro(_with_total(earned_premium)),
+        expiring_premium=None if expiring_premium is None else _ro(_with_total(expiring_premium)),
     )
 
 
@@ -786,4 +801,5 @@ def stress_base_from_close(result: Any) -> StressBase:
         p16=result.income["P16"], period_months=si.period_months, cash=cash,
         convertible=convertible, positions=si.positions, sum_at_risk=si.sum_at_risk,
         partners=si.partners, partner_premiums=si.partner_premiums,
+        earned_premium=g.earned_premium, expiring_premium=g.expiring_premium,
     )

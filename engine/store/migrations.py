@@ -285,4 +285,27 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
             PRIMARY KEY (run_id, scenario)
         );
     """),
+    (16, "forward projections of a close: values by scenario, period and item, action "
+         "events, lineage", """
+        CREATE TABLE IF NOT EXISTS projection_values (
+            run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, product_id VARCHAR NOT NULL,
+            period INTEGER NOT NULL, item VARCHAR NOT NULL, value DOUBLE,
+            PRIMARY KEY (run_id, scenario, product_id, period, item)
+        );
+        CREATE TABLE IF NOT EXISTS projection_events (
+            run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, action_id VARCHAR NOT NULL,
+            product_kind VARCHAR NOT NULL, fired_period INTEGER, first_period INTEGER NOT NULL,
+            last_period INTEGER NOT NULL, injected DOUBLE NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS projection_lineage (
+            run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, scenario_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL, severity VARCHAR NOT NULL, scenario_identity VARCHAR NOT NULL,
+            scenarios_file VARCHAR NOT NULL, file_hash VARCHAR NOT NULL,
+            actions_hash VARCHAR NOT NULL, assumption_set VARCHAR NOT NULL,
+            assumption_hash VARCHAR NOT NULL, engine_version VARCHAR NOT NULL,
+            period_months INTEGER NOT NULL, periods INTEGER NOT NULL, verdict VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (run_id, scenario)
+        );
+    """),
 )

@@ -203,6 +203,13 @@ STRESS_COLUMNS = {
     "stress_lineage": ("scenario_id", "name", "family", "severity", "scenario_identity",
                        "scenarios_file", "file_hash", "assumption_set", "assumption_hash",
                        "engine_version", "simulations", "seed", "created_at"),
+    "projection_values": ("product_id", "period", "item", "value"),
+    "projection_events": ("action_id", "product_kind", "fired_period", "first_period",
+                          "last_period", "injected"),
+    "projection_lineage": ("scenario_id", "name", "severity", "scenario_identity",
+                           "scenarios_file", "file_hash", "actions_hash", "assumption_set",
+                           "assumption_hash", "engine_version", "period_months", "periods",
+                           "verdict", "created_at"),
 }
 
 
@@ -297,6 +304,18 @@ TABLES: tuple[ResultTable, ...] = (
                 "what a stored stress scenario was: its id, identity, scenario file and hash, "
                 "assumption set and hash, engine version, simulations and seed",
                 lambda r: _empty(STRESS_COLUMNS["stress_lineage"]), by_close=False),
+    # what a forward projection stores under the run (reserva.store.plan; migration 16)
+    ResultTable("projection_values", ("product_id", "period", "item"), "product+programme",
+                "a projected scenario's statements, reserves, ratios and KPIs by period "
+                "(0 = the close)", lambda r: _empty(STRESS_COLUMNS["projection_values"]),
+                by_close=False),
+    ResultTable("projection_events", (), "programme",
+                "the management actions a projected scenario fired and the capital injected",
+                lambda r: _empty(STRESS_COLUMNS["projection_events"]), by_close=False),
+    ResultTable("projection_lineage", (), "programme",
+                "what a stored projected scenario was: its id, identity, scenario file, "
+                "actions, set, engine version, period, periods and its verdict",
+                lambda r: _empty(STRESS_COLUMNS["projection_lineage"]), by_close=False),
 )
 BY_NAME: dict[str, ResultTable] = {t.name: t for t in TABLES}
 RESULT_TABLES: tuple[str, ...] = tuple(BY_NAME)  # the names, in writing order

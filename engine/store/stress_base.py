@@ -162,7 +162,19 @@ def stress_base_from_tables(tables: Mapping[str, pd.DataFrame],
         positions=_positions(tables["asset_positions"], tables["asset_flows"], pidx, h, what),
         sum_at_risk=flow("sum_at_risk", h),
         **_partner_premiums(fl, pidx, h),
+        **_earning(fl, flow, h),
     )
+
+
+def _earning(flows: pd.DataFrame, flow, h: int) -> dict:
+    """``earned_premium`` and ``expiring_premium`` [product, month] of ``stress_flows``; both
+    None for a run stored before the close kept them (no row of either, while the run has
+    claims occurring on its policies in force)."""
+    kept = flows["flow"].isin(("earned_premium", "expiring_premium")).any()
+    if not kept and (flows["flow"] == "claims_occurred").any():
+        return {"earned_premium": None, "expiring_premium": None}
+    return {"earned_premium": flow("earned_premium", h),
+            "expiring_premium": flow("expiring_premium", h)}
 
 
 def _partner_premiums(flows: pd.DataFrame, pidx: Mapping[str, int], h: int) -> dict:

@@ -85,14 +85,15 @@ INTENDED: tuple[Intended, ...] = (
              "named and chosen in the set); issue 15 added stress_scenarios.csv, the [stochastic] "
              "and [stress] sections and projection.csv's mean claims of the stochastic "
              "claims, which no close reads unless [stress] at_close; issue 16 added "
-             "management_actions.csv, which only a projection reads; every result table is "
-             "unchanged"),
+             "management_actions.csv, plan.csv, asset_yields.csv and the [forecast] section, "
+             "which only a projection reads; every result table is unchanged"),
     Intended("run_notes", "*table*",
              "a run's notes stored as a list, one a row (migration 13): the "
              "notes hold '; ' themselves, so the report model no longer splits runs.notes by "
              "guessing; runs.notes is kept, joined as before, and is unchanged"),
     *(Intended(table, "*table*",
-               "what a stress check reads, kept with every close (issue 15, migration 14): "
+               "what a stress check and a projection read, kept with every close (issue 15, "
+               "migration 14; issue 16 adds the flows earned_premium and expiring_premium): "
                "per product rates and horizon, claims by month of occurrence, settlement "
                "shares, recoveries and grants, the assets by product, class and issuer and "
                "their flows; a new table, every earlier table unchanged")
@@ -101,6 +102,10 @@ INTENDED: tuple[Intended, ...] = (
                "a stress check's results and lineage (issue 15, migration 15): a close writes "
                "no rows to them (present, empty)")
       for table in ("stress_metrics", "stress_reverse", "stress_stochastic", "stress_lineage")),
+    *(Intended(table, "*table*",
+               "a forward projection's results and lineage (issue 16, migration 16): a close "
+               "writes no rows to them (present, empty)")
+      for table in ("projection_values", "projection_events", "projection_lineage")),
 )
 
 
