@@ -15,8 +15,10 @@ Notation: month ``m = 0 .. M - 1`` (month 1 of the close's grid is m = 0), produ
 Business written. In month m a product writes, at the base tariff,
 
     renewals   B^R_m = rho'_m (E^IF_m a_m + E^N_m)      rho' = clip(1 - k (1 - rho), 0, 1)
-    new        B^N_m = nu P0 (1 + g)^(m / 12) f^NB_m (1 - stop)       (plus new_business.csv's
-               monthly_premium in its first ``months`` months)
+    new        B^N_m = nu P0 (1 + g)^(m / 12) f^NB_m (1 - stop)
+    sales      B^S_m = new_business.csv's monthly_premium in its first ``months`` months
+               x f^NB_m (1 - stop), written for that file's term_months with its
+               commission_rate (the other two for plan.csv's term and commission)
 
 ``E^IF`` the premium of the policies in force whose cover runs out in month m (the grid's
 ``expiring_premium``), ``E^N`` that of the business the projection wrote (a cohort written in
@@ -53,8 +55,10 @@ run-off); ``mortality_addon`` adds ``pp / 100 / 12 x w_m x`` the sum at risk to 
 benefits.
 
 ALR. ``ALR_(m+1) = max(0, (ALR_m + P^life_m - X^life_m - D_m - Mat_m - Wd_m) (1 + i)^(1/12))``
-per product (``i`` projection.csv's interest rate; life premiums and expenses for the kinds
-projected on ``life``): the reserve's own recursion on the projected cashflows (Dickson, Hardy &
+per product (``i`` projection.csv's interest rate; ``P^life`` the premium earned and
+``X^life`` the grid's expenses of the kinds projected on ``life``, whose premiums, due as the
+grid says, are written when due and earned over plan.csv's term like a cohort, with no claims
+or expenses of their own): the reserve's own recursion on the projected cashflows (Dickson, Hardy &
 Waters, AMLCR §7.5), equal to the prospective reserve when premium and projection bases agree.
 A ``mass_lapse`` surrenders ``x`` of the ALR at its start, a ``savings_withdrawals`` factor
 scales the withdrawals.
@@ -70,7 +74,7 @@ period's P17 + P18 + P20 a month, ``phi`` plan.csv's fixed share (all of it for 
 no product). P19: commissions.
 
 Assets. One pot per column, at its opening mix (rebalanced each month): income ``A_m ((1 +
-y)^(1/12) - 1)`` with ``y`` the column's yield (asset_yields.csv by class, weighted by the
+y)^(1/12) - 1)`` on the pot at the month's end, after its cashflows, with ``y`` the column's yield (asset_yields.csv by class, weighted by the
 close's positions; + a ``rate_shift`` from its start); an ``asset_haircut`` or
 ``issuer_default`` at its start takes ``x`` times the hit groups' share of the column's assets
 (a ``rate_shift`` its duration loss) into P08. Cash in: premiums collected, instalments,
@@ -177,7 +181,9 @@ class PlanResult:
     period_months: int
     values: np.ndarray  # [scenario, column, period, item]
     events: tuple[tuple[str, str, str, int, int, int, float], ...]
-    # (scenario, action_id, product_kind, fired at t, first period, last period, injected)
+    # (scenario, action_id, product_kind, fired at t, first period, last period, injected):
+    # one row when an action fires (injected 0) and one per injection it makes (fired -1,
+    # first = last = the period of the injection, injected the amount)
     options: PlanOptions
     notes: tuple[str, ...] = ()
 
@@ -325,12 +331,13 @@ def _step_actions(actions, states, scopes, fig, t: int, periods: int, events, si
 # ---------------------------------------------------------------------------------------------
 
 
-def _profiles(base: PlanBase) -> tuple[list, list, list, np.ndarray]:
-    """Per product, for a unit premium: earned-by-exposure [k], forfeited-earned [k], refunded
-    [k] (k = 0 .. n-1) and the survivors' share at expiry."""
+def _profiles(base: PlanBase, terms: np.ndarray) -> tuple[list, list, list, np.ndarray]:
+    """Per product, for a unit premium written for ``terms[p]`` months: earned-by-exposure
+    [k], forfeited-earned [k], refunded [k] (k = 0 .. n-1) and the survivors' share at
+    expiry."""
     earn, forf, ref, surv_end = [], [], [], np.zeros(len(base.products))
     for p in range(len(base.products)):
-        n = int(base.term[p])
+        n = int(terms[p])
         u = 1.0 - (1.0 - base.lapse_rate[p]) ** (1.0 / 12.0)
         s = (1.0 - u) ** np.arange(n + 1)
         e = s[:n] / n
@@ -392,7 +399,7 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
     months = T * dm + LIQUIDITY_MONTHS
     H = base.months
     lags = max(base.settlement.shape[1], base.reporting.shape[1])
-    terms = int(base.term.max()) if n else 1
+    terms = int(max(base.term.max(), base.nb_term.max())) if n else 1
     pad = months + terms + lags + 2
     sids = [s.scenario_id for s in scenarios]
 
@@ -403,36 +410,43 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
         out[:, :w] = x[:, :w]
         return out
 
-    if_prem, if_earn, if_occ = line(base.premiums), line(base.earned), line(base.occurred)
+    if_prem, if_occ = line(base.premiums), line(base.occurred)
     if_exp, if_comm, if_ref = line(base.expenses), line(base.commissions), line(base.refunds)
     if_death, if_mat, if_wd = line(base.deaths), line(base.maturities), line(base.withdrawals)
     if_ocs, if_ibnr, if_exp_prem = line(base.ocs_paid), line(base.ibnr_paid), line(base.expiring)
     other_paid, grants = line(base.other_paid), line(base.grants)
-    nb_fixed = line(base.nb_fixed)
+    # new_business.csv's sales: in their own first months, whatever the grid's horizon
+    nb_fixed = np.zeros((n, months))
+    k_nb = min(base.nb_fixed.shape[1], months)
+    nb_fixed[:, :k_nb] = base.nb_fixed[:, :k_nb]
     sar = None if base.sum_at_risk is None else line(base.sum_at_risk)
-    # the in-force UPR's release: (earned + refunds) / what remains of both
-    rel_base = if_earn + if_ref
-    remain = np.cumsum(rel_base[:, ::-1], axis=1)[:, ::-1]
+    # the in-force UPR's release: (earned + refunds) / what remains of both over the whole
+    # grid (not only the months projected)
+    rel_full = np.asarray(base.earned) + np.asarray(base.refunds)
+    remain_full = np.cumsum(rel_full[:, ::-1], axis=1)[:, ::-1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel_share = np.where(remain > 0, rel_base / remain, 0.0)
-        ref_share = np.where(remain > 0, if_ref / remain, 0.0)
+        rel_share = line(np.where(remain_full > 0, rel_full / remain_full, 0.0))
+        ref_share = line(np.where(remain_full > 0, np.asarray(base.refunds) / remain_full, 0.0))
     # a UPR with no earned premium on the grid (no policy projected) is released over a year
-    none = remain[:, 0] <= 0
+    none = remain_full[:, 0] <= 0 if H else np.ones(n, bool)
     if none.any():
-        rel_share[none, :min(12, months)] = 1.0 / (12 - np.arange(min(12, months)))
+        k12 = min(12, months)
+        rel_share[none, :k12] = 1.0 / (12 - np.arange(k12))
     life = base.life
+    life_ix = np.flatnonzero(life)
+    has_life = bool(life_ix.size)
 
     sh = _Shocks(scenarios, base.kinds, months)
     f_claims = sh.factor("claims_frequency") * sh.factor("claims_severity")
-    cat = sh.amount("catastrophe_claims", if_occ[:, :12].sum(axis=1))
+    cat = sh.amount("catastrophe_claims", np.asarray(base.occurred)[:, :12].sum(axis=1))
     f_nb = sh.factor("new_business")
     f_exp = sh.factor("expenses", unit="multiplier")
-    exp_add = sh.amount("expenses", if_exp[:, :12].sum(axis=1))
+    exp_add = sh.amount("expenses", np.asarray(base.expenses)[:, :12].sum(axis=1))
     f_sf = sh.factor("premium_shortfall", share=True)
     f_wd = sh.factor("savings_withdrawals", unit="multiplier")
     f_grant = sh.factor("grant_stop", share=True, unit="share")
     f_grant_all = sh.programme_factor("grant_stop", unit="share")
-    grant_cut = sh.amount("grant_stop", grants[:n, :12].sum(axis=1))
+    grant_cut = sh.amount("grant_stop", np.asarray(base.grants)[:n, :12].sum(axis=1))
     f_lapse = sh.factor("lapse_rate")
     mort = np.zeros((n_s, n, months))
     if sar is not None:
@@ -448,7 +462,7 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
     renew = np.clip(1.0 - f_lapse * (1.0 - base.renewal_rate[None, :, None]), 0.0, 1.0)
     ry = np.zeros((n_s, nc))  # rate shift of the yield, from its start
 
-    earn_p, forf_p, ref_p, surv_end = _profiles(base)
+    streams = (_profiles(base, base.term), _profiles(base, base.nb_term))
     # state [s, p] or [s, c]
     z = np.zeros
     inv = np.repeat(base.admitted[None], n_s, 0).astype(np.float64)
@@ -646,25 +660,48 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
             g = growth ** m
             exp_if = if_exp_prem[None, :, m] * alive + expire_f[:, :, m]
             ren = renew[:, :, m] * exp_if
-            nb = (base.nb_month[None, :] * g + nb_fixed[None, :, m]) * f_nb[:, :, m] * nbstop
-            bw = ren + nb
-            w_ = bw * tariff * f_sf[:, :, m]
+            vol = f_nb[:, :, m] * nbstop
             acc["renewed_premium"][:, :n] += ren
             acc["expiring_premium"][:, :n] += exp_if
-            acc["P03"][:, :n] += w_
-            inv[:, :n] += w_
-            upr_new += w_
-            comm = w_ * base.commission_rate
-            acc["P19"][:, :n] += comm
-            inv[:, :n] -= comm
-            for p in P:
-                nt = int(base.term[p])
-                earn_f[:, p, m:m + nt] += w_[:, p, None] * earn_p[p]
-                forf_f[:, p, m:m + nt] += w_[:, p, None] * forf_p[p]
-                ref_f[:, p, m:m + nt] += w_[:, p, None] * ref_p[p]
-                occ_f[:, p, m:m + nt] += (bw[:, p] * base.loss_ratio[p] * kept[:, p])[:, None] * earn_p[p]
-                exp_f[:, p, m:m + nt] += (w_[:, p] * base.expense_ratio[p])[:, None] * earn_p[p]
-                expire_f[:, p, m + nt] += bw[:, p] * surv_end[p]
+            # two streams: the plan's (renewals and new business at its rate, plan.csv's term
+            # and commission) and new_business.csv's sales (their own term and commission)
+            for bw, terms_, rate, prof in (
+                    (ren + base.nb_month[None, :] * g * vol, base.term, base.commission_rate,
+                     streams[0]),
+                    (nb_fixed[None, :, m] * vol, base.nb_term, base.nb_commission, streams[1])):
+                if not bw.any():
+                    continue
+                w_ = bw * tariff * f_sf[:, :, m]
+                acc["P03"][:, :n] += w_
+                inv[:, :n] += w_
+                upr_new += w_
+                comm = w_ * rate
+                acc["P19"][:, :n] += comm
+                inv[:, :n] -= comm
+                earn_p, forf_p, ref_p, surv_end = prof
+                for p in P:
+                    nt = int(terms_[p])
+                    e = earn_p[p]
+                    earn_f[:, p, m:m + nt] += w_[:, p, None] * e
+                    forf_f[:, p, m:m + nt] += w_[:, p, None] * forf_p[p]
+                    ref_f[:, p, m:m + nt] += w_[:, p, None] * ref_p[p]
+                    occ_f[:, p, m:m + nt] += (bw[:, p] * base.loss_ratio[p]
+                                              * kept[:, p])[:, None] * e
+                    exp_f[:, p, m:m + nt] += (w_[:, p] * base.expense_ratio[p])[:, None] * e
+                    expire_f[:, p, m + nt] += bw[:, p] * surv_end[p]
+            # the premiums of the life contracts in force: written as they fall due and earned
+            # over plan.csv's term like a cohort (no claims or expenses of their own: the
+            # grid's deaths, maturities and expenses are theirs)
+            inst = if_prem[None, :, m] * alive
+            coll = inst * f_sf[:, :, m]
+            if has_life:
+                upr_new += np.where(life, coll, 0.0)
+                earn_p, forf_p, ref_p, _s = streams[0]
+                for p in life_ix:
+                    nt = int(base.term[p])
+                    earn_f[:, p, m:m + nt] += coll[:, p, None] * earn_p[p]
+                    forf_f[:, p, m:m + nt] += coll[:, p, None] * forf_p[p]
+                    ref_f[:, p, m:m + nt] += coll[:, p, None] * ref_p[p]
             # premium earned: in force (UPR released) and cohorts
             rel = upr_if[:, :n] * rel_share[None, :, m]
             rf_if = upr_if[:, :n] * ref_share[None, :, m]
@@ -675,9 +712,7 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
             acc["P03"][:, :n] -= rf_if + rf
             inv[:, :n] -= rf_if + rf
             earned = (rel - rf_if) + earned_new
-            # the instalments of the business in force (life kinds: premiums written now)
-            inst = if_prem[None, :, m] * alive
-            coll = inst * f_sf[:, :, m]
+            # the instalments of the business in force (life kinds: written above)
             nonlife = ~life
             acc["P03"][:, :n] += np.where(life, coll, -(inst - coll))
             recv[:, nonlife] -= inst[:, nonlife]
@@ -707,7 +742,7 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
             acc["P12"][:, :n] += cash_claims
             inv[:, :n] -= cash_claims
             # ALR: the reserve's recursion on its own cashflows
-            lp = np.where(life, coll, 0.0)
+            lp = np.where(life, earned_new, 0.0)
             lx = np.where(life, if_exp[None, :, m] * alive, 0.0)
             alr[:, :n] = np.maximum((alr[:, :n] + lp - lx - deaths - mat - wd) * imonth, 0.0)
             # reinsurance: ceded premium, recoverable, recoveries received
@@ -737,7 +772,7 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
             gr[:, :n] = np.maximum(gr[:, :n] - grant_cut[:, :, m], 0.0)
             acc["P35"] += gr
             inv += gr
-            # investment income on the month's opening pot
+            # investment income on the pot at the month's end (after its cashflows)
             inc = inv * (yield_m[None, :] if not ry.any() else
                          (1.0 + base.yields[None, :] + ry) ** (1.0 / 12.0) - 1.0)
             acc["P08"] += inc

@@ -25,7 +25,8 @@ overheads of no product).
   claims / earned premium over the first year), expense ratio, lapse rate, refund factor,
   interest and withdrawal rates, and plan.csv's rates; ``nb_month`` = new_business_rate x P03 /
   the period's months, ``nb_fixed`` [product, month] new_business.csv's monthly premium in its
-  first ``months`` months;
+  first ``months`` months, ``nb_term`` and ``nb_commission`` that file's term and commission
+  rate (plan.csv's term and 0 for a product it does not name);
 - ``close_flows``: the close's P codes by column (the projection's period 0).
 """
 
@@ -100,6 +101,8 @@ class PlanBase:
     renewal_rate: np.ndarray
     nb_month: np.ndarray
     nb_fixed: np.ndarray
+    nb_term: np.ndarray  # [product] term of new_business.csv's sales (plan.csv's when none)
+    nb_commission: np.ndarray  # [product] their commission rate
     growth_rate: np.ndarray
     term: np.ndarray
     commission_rate: np.ndarray
@@ -238,6 +241,8 @@ def plan_base(sb: StressBase, lines: Mapping[str, np.ndarray], a: AssumptionSet,
     p03 = lines["P03"][:n]
     nb = a.new_business
     nb_fixed = np.zeros((n, 1))
+    nb_term = np.array([b.term_months for b in plan], np.int64)
+    nb_comm = np.zeros(n)
     if len(nb):
         index = {p: i for i, p in enumerate(sb.products)}
         width = int(max(nb["months"].max(), 1))
@@ -247,7 +252,9 @@ def plan_base(sb: StressBase, lines: Mapping[str, np.ndarray], a: AssumptionSet,
                 raise AssumptionError(
                     f"assumption set {a.set_id}: new_business.csv names product "
                     f"{row.product_id} not in run {sb.run_id}; fix: remove the row or its id")
-            nb_fixed[index[row.product_id], :int(row.months)] = row.monthly_premium
+            i = index[row.product_id]
+            nb_fixed[i, :int(row.months)] = row.monthly_premium
+            nb_term[i], nb_comm[i] = int(row.term_months), float(row.commission_rate)
     closes = {c: _ro(_columns(lines[c])) for c in (
         "P03", "P04", "P02", "P08", "P05", "P12", "P13", "P14", "P15", "P11", "P18", "P19",
         "P21", "P16", "P28", "P35", "P37")}
@@ -277,7 +284,8 @@ def plan_base(sb: StressBase, lines: Mapping[str, np.ndarray], a: AssumptionSet,
         renewal_rate=_ro([b.renewal_rate for b in plan]),
         nb_month=_ro(np.array([b.new_business_rate for b in plan]) * np.maximum(p03, 0)
                      / period_months),
-        nb_fixed=_ro(nb_fixed), growth_rate=_ro([b.growth_rate for b in plan]),
+        nb_fixed=_ro(nb_fixed), nb_term=_ro(nb_term, np.int64), nb_commission=_ro(nb_comm),
+        growth_rate=_ro([b.growth_rate for b in plan]),
         term=_ro([b.term_months for b in plan], np.int64),
         commission_rate=_ro([b.commission_rate for b in plan]),
         ceded_share=_ro([b.ceded_share for b in plan]), close_flows=closes,
