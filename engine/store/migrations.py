@@ -289,8 +289,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
          "events, lineage", """
         CREATE TABLE IF NOT EXISTS projection_values (
             run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, product_id VARCHAR NOT NULL,
-            period INTEGER NOT NULL, item VARCHAR NOT NULL, value DOUBLE,
-            PRIMARY KEY (run_id, scenario, product_id, period, item)
+            period INTEGER NOT NULL, item VARCHAR NOT NULL, value DOUBLE
         );
         CREATE TABLE IF NOT EXISTS projection_events (
             run_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, action_id VARCHAR NOT NULL,

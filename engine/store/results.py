@@ -307,11 +307,14 @@ TABLES: tuple[ResultTable, ...] = (
     # what a forward projection stores under the run (reserva.store.plan; migration 16)
     ResultTable("projection_values", ("product_id", "period", "item"), "product+programme",
                 "a projected scenario's statements, reserves, ratios and KPIs by period "
-                "(0 = the close)", lambda r: _empty(STRESS_COLUMNS["projection_values"]),
-                by_close=False),
+                "(0 = the close); no primary key (its index would cost more than the write: "
+                "a projection's scenarios are stored once, by their tagged name)",
+                lambda r: _empty(STRESS_COLUMNS["projection_values"]), by_close=False,
+                indexed=False),
     ResultTable("projection_events", (), "programme",
                 "the management actions a projected scenario fired and the capital injected",
-                lambda r: _empty(STRESS_COLUMNS["projection_events"]), by_close=False),
+                lambda r: _empty(STRESS_COLUMNS["projection_events"]), by_close=False,
+                indexed=False),
     ResultTable("projection_lineage", (), "programme",
                 "what a stored projected scenario was: its id, identity, scenario file, "
                 "actions, set, engine version, period, periods and its verdict",
