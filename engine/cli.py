@@ -533,22 +533,53 @@ def stress(run_id, scenarios_csv, assumptions, reverse, simulations, seed, by_pr
 @click.option("--statements", "statements_of", default=None, metavar="SCENARIO",
               help="Also print this scenario's statements, reserves and ratios by period.")
 @click.option("--no-save", is_flag=True, help="Show the projection without storing it.")
+@click.option("--backtest", is_flag=True,
+              help="Project --from-run to the date of --to-run under the plan and compare with "
+                   "that close (nothing stored).")
+@click.option("--from-run", type=click.IntRange(min=1), default=None,
+              help="--backtest: the close projected.")
+@click.option("--to-run", type=click.IntRange(min=1), default=None,
+              help="--backtest: the later close compared with.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="table: the compact table and verdicts; json: every "
                                       "item; csv: every item as long rows.")
 @store_option
 def project(run_id, years, period, scenarios_csv, actions_csv, no_actions, assumptions,
-            statements_of, no_save, fmt, store) -> None:
+            statements_of, no_save, backtest, from_run, to_run, fmt, store) -> None:
     """Project a stored close forward: the business plan and adverse scenarios, quarter by
     quarter or year by year, with management actions; statements, reserves, solvency and
-    liquidity per period, the first breaches and an FCT-style verdict per scenario."""
+    liquidity per period, the first breaches and an FCT-style verdict per scenario.
+    --backtest compares a projection with a later close."""
     from reserva.forecast import project as run
     from reserva.report import terminal
     from reserva.report.export import csv_text, json_text
-    from reserva.report.plan_view import projection_report
-    from reserva.store.plan import values_frame
+    from reserva.report.plan_view import backtest_report, projection_report
 
     store = store or Path(DEFAULT_STORE)
+    if backtest or from_run or to_run:
+        if not (backtest and from_run and to_run):
+            raise click.UsageError("--backtest needs --from-run and --to-run (and they need it)")
+        if run_id or years is not None or period or scenarios_csv or statements_of:
+            raise click.UsageError("--backtest projects the plan quarter by quarter from "
+                                   "--from-run to --to-run: leave out --run, --years, --period, "
+                                   "--scenarios and --statements")
+        from reserva.forecast import backtest as run_backtest
+
+        if actions_csv:
+            raise click.UsageError("--backtest takes the set's management actions or none "
+                                   "(the default, --no-actions)")
+        bt = run_backtest(store, from_run, to_run, assumptions=assumptions,
+                          use_actions=False)
+        if fmt == "table":
+            terminal.show(backtest_report(bt))
+        elif fmt == "csv":
+            click.echo(csv_text(bt.frame), nl=False)
+        else:
+            click.echo(json_text({"from_run": bt.from_run, "to_run": bt.to_run,
+                                  "from_date": bt.from_date, "to_date": bt.to_date,
+                                  "months": bt.months, "period_months": bt.period_months,
+                                  "assumption_set": bt.assumption_set}, backtest=bt.frame))
+        return
     if statements_of is not None and fmt != "table":
         raise click.UsageError("--statements prints a table; json and csv hold every item")
     if no_actions and actions_csv:
@@ -561,7 +592,7 @@ def project(run_id, years, period, scenarios_csv, actions_csv, no_actions, assum
     if fmt == "table":
         terminal.show(projection_report(res, statements=statements_of))
         return
-    frame = values_frame(res.result)
+    frame = res.frame()
     if fmt == "csv":
         click.echo(csv_text(frame), nl=False)
         return

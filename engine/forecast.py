@@ -17,6 +17,12 @@ above the liabilities (ratio >= 1); ``reverse`` scenarios are not judged (``n/a`
 the first period of breach of each threshold (internal target, regulatory minimum, assets below
 liabilities, 3-month liquidity below ``liquidity_threshold``) and the capital needed to restore
 the internal target, ``max_t max(0, target x L_t - B01_t)``, are reported.
+
+Back-test (``backtest``): a stored close projected under the plan, quarter by quarter, to the
+valuation date of a later stored close, and compared with it per product and for the
+programme: the written and earned premium, incurred and paid claims, operating expenses and net
+income of the later close's period (the last projected quarters it covers), and its closing
+UPR, IBNR, OCS, ALR and admitted assets.
 """
 
 from __future__ import annotations
@@ -36,14 +42,14 @@ from reserva.io.assumptions import AssumptionSet, load_assumptions
 from reserva.io.scenarios import Scenario
 from reserva.projection.plan import ITEMS, IX, PlanOptions, PlanResult, run_plan
 from reserva.projection.plan_base import PlanBase, plan_base
-from reserva.store.plan import save_projection
+from reserva.store.plan import save_projection, values_frame
 from reserva.store.runs import read_results
 from reserva.store.stress_base import load_stress_base
 from reserva.stress_check import scenarios_of
 from reserva.vocab import PROGRAMME
 
-__all__ = ["BASE_SCENARIO", "Projection", "breaches", "load_plan_base", "project",
-           "run_projection", "verdicts"]
+__all__ = ["BASE_SCENARIO", "Backtest", "Projection", "backtest", "breaches", "load_plan_base",
+           "project", "run_projection", "verdicts"]
 
 # the business plan: a scenario without shocks, always projected first
 BASE_SCENARIO = Scenario("base", "business plan", "both", "base", ())
@@ -92,6 +98,10 @@ class Projection:
                              "solvency_ratio": solv, "liquidity_ratio": liq,
                              "injections": v[IX["injections"]], "breaches": marks})
         return pd.DataFrame(rows)
+
+    def frame(self) -> pd.DataFrame:
+        """Every item as long rows: scenario_id, product_id, period, item, value."""
+        return values_frame(self.result)
 
     def statements(self, scenario: str, column: str = PROGRAMME) -> pd.DataFrame:
         """One scenario's statements, reserves and ratios by period (items x periods)."""
@@ -245,3 +255,112 @@ def project(store: str | Path, run_id: int | None = None, *,
     run = run_projection(base, a, years=years, period=period, scenarios=scenarios,
                          actions=actions, use_actions=use_actions, progress=progress)
     return save_projection(Path(store), run) if save else run
+
+
+# ---------------------------------------------------------------------------------------------
+# back-test: a stored close projected to the date of a later stored close, compared with it
+
+# the figures compared: the flows of the later close's period, its closing balances
+BACKTEST_FLOWS = ("P03", "P02", "P11", "P12", "P16", "P28")
+BACKTEST_BALANCES = ("B14", "B17", "B20", "B23", "B01")
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """A projection of run ``from_run`` to the valuation date of ``to_run`` beside that close:
+    ``frame`` has one row per product (and ``ALL``) and item (``BACKTEST_FLOWS`` over the later
+    close's period, ``BACKTEST_BALANCES`` at its date): projected, actual, difference (actual -
+    projected) and relative difference (difference / |projected|, NaN when that is 0)."""
+
+    from_run: int
+    to_run: int
+    from_date: str
+    to_date: str
+    months: int
+    period_months: int  # the later close's period: the projected quarters summed
+    frame: pd.DataFrame
+    assumption_set: str
+
+
+def _run_dates(store: Path, *runs: int) -> dict[int, tuple[str, str]]:
+    from reserva.store.runs import list_runs
+
+    listed = list_runs(store).set_index("run_id")
+    out = {}
+    for r in runs:
+        if r not in listed.index:
+            raise ArgumentError.bad("run", r, "a run of the store: " + ", ".join(
+                str(i) for i in listed.index))
+        out[r] = (str(listed.loc[r, "period_start"]), str(listed.loc[r, "valuation_date"]))
+    return out
+
+
+def backtest(store: str | Path, from_run: int, to_run: int, *,
+             assumptions: str | Path | AssumptionSet = "default",
+             use_actions: bool = False) -> Backtest:
+    """Project the close of ``from_run`` forward, quarter by quarter, to the valuation date of
+    ``to_run`` under the plan (no scenario; management actions only with ``use_actions``) and
+    compare it with that close (``reserva project --backtest``).
+
+    The months between the two valuation dates must be a whole number of quarters (3 to 120);
+    the later close's period (its ``period_start`` .. valuation date, a whole number of
+    quarters) sets how many of the last projected quarters are summed for the flows.
+
+    Raises
+    ------
+    ArgumentError
+        A run not in the store, runs in the wrong order or months that are not whole quarters.
+    """
+    import datetime as dt
+
+    from reserva.calendar import whole_months
+
+    store = Path(store)
+    a = assumptions if isinstance(assumptions, AssumptionSet) else load_assumptions(assumptions)
+    dates = _run_dates(store, from_run, to_run)
+    (_ps_a, va), (ps_b, vb) = dates[from_run], dates[to_run]
+
+    def day(text: str) -> int:
+        return (dt.date.fromisoformat(text[:10]) - dt.date(1970, 1, 1)).days
+
+    months = int(whole_months(day(va) + 1, day(vb) + 1))
+    if day(vb) <= day(va):
+        raise ArgumentError.bad(
+            "--to-run", to_run, f"a close after run {from_run}'s valuation date {va[:10]}",
+            summary=f"run {to_run} ({vb[:10]}) is not after run {from_run} ({va[:10]}); fix: "
+                    "--from-run the earlier close, --to-run the later one")
+    if months % 3 or not 3 <= months <= 120:
+        raise ArgumentError.bad(
+            "--to-run", to_run, "a later close, a whole number of quarters (3 to 120 months) "
+            f"after run {from_run}'s valuation date {va[:10]}",
+            summary=f"run {to_run} ({vb[:10]}) is not a whole number of quarters after run "
+                    f"{from_run} ({va[:10]}); fix: back-test runs 3, 6, ... months apart")
+    period = int(whole_months(day(ps_b) + 1, day(vb) + 1))  # the period is (ps, v]
+    if period % 3 or not 3 <= period <= months:
+        raise ArgumentError.bad("--to-run", to_run, "a close whose period is whole quarters "
+                                f"within the {months} months back-tested")
+    base = load_plan_base(store, from_run, a)
+    opt = PlanOptions.from_set(a, years=1, period_months=3)
+    opt = PlanOptions(period_months=3, periods=months // 3,
+                      internal_target=opt.internal_target,
+                      regulatory_minimum=opt.regulatory_minimum,
+                      liquidity_threshold=opt.liquidity_threshold,
+                      expense_inflation=opt.expense_inflation,
+                      chunk_scenarios=opt.chunk_scenarios)
+    acts = a.management_actions if use_actions else ()
+    result = run_plan(base, (BASE_SCENARIO,), acts, opt)
+    _rid, st = read_results(store, "statements", to_run)
+    actual = st.set_index(["code", "product_id"])["value"]
+    k = period // 3
+    rows = []
+    for c, col in enumerate(result.columns):
+        v = result.values[0, c]
+        for item in (*BACKTEST_FLOWS, *BACKTEST_BALANCES):
+            proj = (v[-k:, IX[item]].sum() if item in BACKTEST_FLOWS else v[-1, IX[item]])
+            act = float(actual.get((item, col), np.nan))
+            diff = act - proj
+            rows.append({"product_id": col, "item": item, "projected": float(proj),
+                         "actual": act, "difference": diff,
+                         "relative": diff / abs(proj) if proj != 0 else np.nan})
+    return Backtest(from_run, to_run, va[:10], vb[:10], months, period, pd.DataFrame(rows),
+                    a.set_id)

@@ -14,7 +14,7 @@ import pandas as pd
 from reserva.report.model import Column, Lines, Report, Section, table_from_frame
 from reserva.report.stress_view import PERCENT
 
-__all__ = ["projection_report"]
+__all__ = ["backtest_report", "projection_report"]
 
 
 def projection_report(run, *, statements: str | None = None) -> Report:
@@ -56,3 +56,18 @@ def projection_report(run, *, statements: str | None = None) -> Report:
             frame, f"scenario {statements}: the programme's statements, reserves and ratios "
             "by period"),)))
     return Report(f"run {run.run_id}: projection", tuple(sections), run_id=run.run_id)
+
+
+def backtest_report(bt) -> Report:
+    """The report of a ``reserva.forecast.Backtest``: projected against actual per product and
+    item."""
+    head = (f"run {bt.from_run} ({bt.from_date}) projected {bt.months} months under the plan "
+            f"of assumption set {bt.assumption_set}, against run {bt.to_run} ({bt.to_date}); "
+            f"flows over the {bt.period_months} months of run {bt.to_run}'s period, balances "
+            "at its date")
+    frame = bt.frame.rename(columns={"relative": "difference %"})
+    table = table_from_frame(
+        frame, "projected and actual by product and item (difference = actual - projected)",
+        {"difference %": Column("difference %", PERCENT, "right")})
+    return Report(f"back-test of run {bt.from_run} against run {bt.to_run}",
+                  (Section("back-test", (Lines((head,)), table)),), run_id=bt.to_run)
