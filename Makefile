@@ -21,12 +21,15 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 ## demo: sample programme -> period-end close of 8 quarter ends -> KPI table, in a DuckDB store
+##       -> stress check -> 5-year projection -> back-test of the 2024 year-end close
 demo: $(BIN)/.installed
 	$(BIN)/reserva sample $(DATA)
 	$(BIN)/reserva validate $(DATA)
 	$(BIN)/reserva close $(DATA) $(foreach q,$(QUARTERS),--valuation-date $(q)) --store $(STORE)
 	$(BIN)/reserva runs --store $(STORE)
 	$(BIN)/reserva stress --store $(STORE)
+	$(BIN)/reserva project --store $(STORE) --years 5 --period year
+	$(BIN)/reserva project --store $(STORE) --backtest --from-run 4 --to-run 8
 
 ## test: the whole test suite (hypothesis derandomised, as in CI: HYPOTHESIS_PROFILE=dev explores)
 test: $(BIN)/.installed
