@@ -584,9 +584,16 @@ def project(run_id, years, period, scenarios_csv, actions_csv, no_actions, assum
         raise click.UsageError("--statements prints a table; json and csv hold every item")
     if no_actions and actions_csv:
         raise click.UsageError("--no-actions and --actions exclude each other")
+    done = [0]
+
+    def progress(k: int) -> None:  # a line per chunk of scenarios, on a terminal only
+        done[0] += k
+        if fmt == "table" and sys.stderr.isatty():
+            click.echo(f"reserva: projected {done[0]} scenario(s)", err=True)
+
     res = run(store, run_id, assumptions=assumptions, years=years, period=period,
               scenarios=scenarios_csv, actions=actions_csv, use_actions=not no_actions,
-              save=not no_save)
+              save=not no_save, progress=progress)
     if statements_of is not None:
         res.statements(statements_of)  # a bad name is refused before anything is printed
     if fmt == "table":

@@ -29,14 +29,18 @@ def projection_report(run, *, statements: str | None = None) -> Report:
     verdict = run.breaches.assign(verdict=[run.verdicts[s] for s in run.breaches["scenario"]])
     verdict = verdict[["scenario", "severity", "verdict", "first_below_target",
                        "first_below_minimum", "first_assets_below_liabilities",
-                       "first_liquidity_breach", "min_solvency_ratio", "capital_needed"]]
+                       "first_liquidity_breach", "min_solvency_ratio", "capital_needed"]].rename(
+        columns={"first_below_target": "below target", "first_below_minimum": "below minimum",
+                 "first_assets_below_liabilities": "assets < liabilities",
+                 "first_liquidity_breach": "liquidity < threshold",
+                 "min_solvency_ratio": "min solvency", "capital_needed": "capital needed"})
     sections = [Section("projection", (
         Lines((head,)),
         table_from_frame(run.table(), "programme by period (period 0 = the close)", ratio),
         table_from_frame(verdict, "verdict per scenario (FCT: base at the internal target, "
                          "going concern at the regulatory minimum, severe: assets cover the "
-                         "liabilities)",
-                         {"min_solvency_ratio": Column("min_solvency_ratio", PERCENT, "right")}),
+                         "liabilities); the breach columns give the first period of each",
+                         {"min solvency": Column("min solvency", PERCENT, "right")}),
     ), notes=(
         f"breaches: T solvency below the internal target {opt.internal_target:.0%}, M below "
         f"the regulatory minimum {opt.regulatory_minimum:.0%}, L 3-month liquidity below "
