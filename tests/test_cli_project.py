@@ -197,3 +197,26 @@ def test_backtest_compares_a_projection_with_the_later_close(two_closes, capsys)
 def test_backtest_errors(two_closes, capsys, argv, words):
     code, _out, err = run(capsys, "project", "--store", two_closes, *argv)
     assert code == 2 and words in err and "Traceback" not in err
+
+
+def test_a_bad_statements_name_stores_nothing(store, capsys):
+    code, _out, err = run(capsys, "project", "--store", store, "--years", "1", "--statements",
+                          "nosuch")
+    assert code == 2 and "nosuch" in err
+    for t in PROJECTION_TABLES:
+        assert _count(store, t) == 0
+
+
+def test_claims_paid_by_products_without_assets_reduce_the_programmes_cash(store, tmp_path):
+    """Every asset of the sample belongs to no product (but HE's claims cash and deposits), so
+    the other products' pots start at 0: what they pay comes out of cash and liquid assets at
+    the programme's mix (plan_base: a column without assets at the close takes it)."""
+    f = tmp_path / "cat.csv"
+    f.write_text(HEADER + "\ncat,catastrophe,both,severe,catastrophe_claims,credit_life,,,1,,"
+                 "100000,amount,step,illustrative,\n", encoding="utf-8")
+    p = api.project(store, years=1, scenarios=f, use_actions=False)
+    v = p.result.values[:, -1, 1]  # the programme, period 1
+    paid = v[1, IX["P12"]] - v[0, IX["P12"]]
+    assert paid > 50_000
+    assert v[1, IX["B02"]] < v[0, IX["B02"]] - 0.05 * paid
+    assert v[1, IX["liquid"]] < v[0, IX["liquid"]] - 0.05 * paid

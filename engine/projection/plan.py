@@ -66,7 +66,9 @@ scales the withdrawals.
 Reinsurance. Quota share ``q = min(1, plan.csv's ceded_share + the actions' shares)``: ``q``
 of the month's earned premium ceded (paid), ``q`` of the month's claims occurred recoverable
 (an admitted asset) and received as they are paid; P21 = ceded - recoverable occurred (+ what
-a ``reinsurer_default`` writes off).
+a ``reinsurer_default`` writes off: from its start month, a permanent step, ``x`` of the
+recoverable and of the recoveries still due, and ``x`` of the claims ceded after it are not
+booked as recoverable).
 
 Expenses. P18 = (the in-force's and cohorts' variable expenses + the fixed expenses ``phi X0
 (1 + infl)^(m/12)``) x the ``expenses`` factor x (1 - the actions' cut), ``X0`` the close
@@ -75,9 +77,12 @@ no product). P19: commissions.
 
 Assets. One pot per column, at its opening mix (rebalanced each month): income ``A_m ((1 +
 y)^(1/12) - 1)`` on the pot at the month's end, after its cashflows, with ``y`` the column's yield (asset_yields.csv by class, weighted by the
-close's positions; + a ``rate_shift`` from its start); an ``asset_haircut`` or
-``issuer_default`` at its start takes ``x`` times the hit groups' share of the column's assets
-(a ``rate_shift`` its duration loss) into P08. Cash in: premiums collected, instalments,
+close's positions; + a ``rate_shift`` times the share of the column's assets it hits, from its
+start); an ``asset_haircut`` or ``issuer_default`` at its start takes ``x`` times the hit
+groups' share of the column's assets (a ``rate_shift`` its duration loss) into P08, never from
+a pot in debt. A column that held no asset at the close (its pot is what its business brings
+in) is held at the programme's mix: its cash, convertible and liquid shares, its yield and the
+share of it an asset shock on its kind (or ``ALL``) hits are the programme's. Cash in: premiums collected, instalments,
 recoveries, grants (the close's run rate in months 1 .. 12, x a ``grant_stop``), injections,
 income; out: claims, benefits, refunds, expenses, commissions, ceded premium, other
 liabilities.
@@ -226,17 +231,21 @@ class _Shocks:
             f[i, mask] *= np.clip(term, 0.0, None)[None, :]
         return f
 
-    def programme_factor(self, t: str, unit: str) -> np.ndarray:
-        """[s, m]: ``1 - x w`` of the rows on every product (``ALL``), for what no product
-        holds."""
+    def programme_factor(self, t: str, unit: str, *, share: bool = True) -> np.ndarray:
+        """[s, m]: ``1 - x w`` (or ``1 + (k - 1) w``) of the rows on every product (``ALL``),
+        for what no product holds."""
         f = np.ones((self.n_s, self.months))
         for i, _mask, w, sh in self.rows.get(t, ()):
             if sh.product_kind == PROGRAMME and sh.unit == unit:
-                f[i] *= np.clip(1.0 - sh.value * w, 0.0, None)
+                term = (1.0 - sh.value * w) if share else (1.0 + (sh.value - 1.0) * w)
+                f[i] *= np.clip(term, 0.0, None)
         return f
 
-    def amount(self, t: str, base: np.ndarray, unit: str = "amount") -> np.ndarray:
-        """[s, p, m]: amounts spread over months by weight, shared by ``base`` [p]."""
+    def amount(self, t: str, base: np.ndarray, unit: str = "amount", *,
+               total: bool = False) -> np.ndarray:
+        """[s, p, m]: amounts by weight, shared by ``base`` [p]: ``value x w_m`` a month, or
+        (``total``) the value spread over the months by the weights (all in the start month
+        without a duration)."""
         out = np.zeros((self.n_s, self.n, self.months))
         for i, mask, w, sh in self.rows.get(t, ()):
             if sh.unit != unit:
@@ -244,8 +253,10 @@ class _Shocks:
             share = np.where(mask, base, 0.0)
             tot = share.sum()
             share = share / tot if tot > 0 else mask / max(mask.sum(), 1)
-            ww = w if sh.duration_months is not None else np.where(
-                np.arange(self.months) == sh.start_month - 1, 1.0, 0.0)
+            ww = w
+            if total:
+                ww = (w / w.sum() if sh.duration_months is not None and w.sum() > 0 else
+                      np.where(np.arange(self.months) == sh.start_month - 1, 1.0, 0.0))
             out[i] += share[:, None] * sh.value * ww[None, :]
         return out
 
@@ -438,9 +449,11 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
 
     sh = _Shocks(scenarios, base.kinds, months)
     f_claims = sh.factor("claims_frequency") * sh.factor("claims_severity")
-    cat = sh.amount("catastrophe_claims", np.asarray(base.occurred)[:, :12].sum(axis=1))
+    cat = sh.amount("catastrophe_claims", np.asarray(base.occurred)[:, :12].sum(axis=1),
+                    total=True)
     f_nb = sh.factor("new_business")
     f_exp = sh.factor("expenses", unit="multiplier")
+    f_exp_all = sh.programme_factor("expenses", "multiplier", share=False)
     exp_add = sh.amount("expenses", np.asarray(base.expenses)[:, :12].sum(axis=1))
     f_sf = sh.factor("premium_shortfall", share=True)
     f_wd = sh.factor("savings_withdrawals", unit="multiplier")
@@ -518,13 +531,15 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
         return b
 
     def short_outflows(m0: int) -> np.ndarray:
-        """[s, c]: the position's outflows due in months m0 .. m0 + 2 (module docstring)."""
+        """[s, c]: the position's outflows due in months m0 .. m0 + 2 (module docstring); at
+        the close (m0 = 0) without the scenarios' shocks: period 0 is the close itself."""
         w = slice(m0, min(m0 + LIQUIDITY_MONTHS, months))
         tot = z((n_s, nc))
         # claims occurred so far, paid in the window
         tot[:, :n] += paid_f[:, :, w].sum(2)
         # claims the business in force will have in the window, paid in it
-        occ_w = (if_occ[None, :, w] * alive[:, :, None] + occ_f[:, :, w]) * f_claims[:, :, w]
+        occ_w = (if_occ[None, :, w] * alive[:, :, None] + occ_f[:, :, w]) * (
+            f_claims[:, :, w] if m0 > 0 else 1.0)
         for lag in range(base.settlement.shape[1]):
             span = occ_w.shape[2] - lag
             if span > 0:
@@ -644,16 +659,17 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
                     ibnr_o[i, :n][mask] *= f
                     scale_ocs[i][mask] *= f
                     scale_ibnr[i][mask] *= f
-                elif kind == "reinsurer_default":
+                elif kind == "reinsurer_default":  # a permanent step from its start month
                     lost = recov[i][mask] * shk.value
                     recov[i][mask] -= lost
                     acc["P21"][i, :n][mask] += lost
+                    recov_f[i][mask, m:] *= 1 - shk.value
                     ri_ok[i][mask] *= 1 - shk.value
                 else:  # asset shocks: the hit groups' share of each column's assets
-                    share = base.asset_share(kind, shk)
-                    if kind == "rate_shift":
-                        ry[i] += shk.value / 10_000.0
-                    loss = inv[i] * share
+                    share, touched = base.asset_share(kind, shk)
+                    if kind == "rate_shift":  # the hit assets' yield, from the start month
+                        ry[i] += shk.value / 10_000.0 * touched
+                    loss = np.maximum(inv[i], 0.0) * share  # a pot in debt holds no asset
                     acc["P08"][i] -= loss
                     inv[i] -= loss
             # business written this month
@@ -725,7 +741,7 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
                 ls, lr = base.settlement[p], base.reporting[p]
                 paid_f[:, p, m:m + ls.size] += occ[:, p, None] * ls
                 rep_f[:, p, m:m + lr.size] += occ[:, p, None] * lr
-                recov_f[:, p, m:m + ls.size] += (occ[:, p] * ri[:, p])[:, None] * ls
+                recov_f[:, p, m:m + ls.size] += (occ[:, p] * ri[:, p] * ri_ok[:, p])[:, None] * ls
             paid, rep = paid_f[:, :, m], rep_f[:, :, m]
             ibnr_n += occ - rep
             ocs_n += rep - paid
@@ -747,8 +763,8 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
             alr[:, :n] = np.maximum((alr[:, :n] + lp - lx - deaths - mat - wd) * imonth, 0.0)
             # reinsurance: ceded premium, recoverable, recoveries received
             ceded = ri * earned
-            rec_occ = ri * occ
-            got = recov_f[:, :, m] * ri_ok
+            rec_occ = ri * occ * ri_ok  # what a defaulted reinsurer will not pay is not booked
+            got = recov_f[:, :, m]
             recov += rec_occ - got
             acc["P21"][:, :n] += ceded - rec_occ
             inv[:, :n] += got - ceded
@@ -757,7 +773,7 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
             xp = z((n_s, nc))
             xp[:, :n] = (var * f_exp[:, :, m] + exp_add[:, :, m])
             xp += base.fixed_month[None, :] * infl ** m * np.concatenate(
-                [f_exp[:, :, m], np.ones((n_s, 1))], 1)
+                [f_exp[:, :, m], f_exp_all[:, None, m]], 1)
             xp *= cut_c
             acc["P18"] += xp
             inv -= xp

@@ -120,9 +120,12 @@ class PlanBase:
     def months(self) -> int:
         return int(self.premiums.shape[1])
 
-    def asset_share(self, shock_type: str, shock) -> np.ndarray:
-        """[column]: the share of each column's assets an asset shock takes (the hit groups'
-        value lost / the column's assets at the close)."""
+    def asset_share(self, shock_type: str, shock) -> tuple[np.ndarray, np.ndarray]:
+        """([column] the share of each column's assets an asset shock takes, [column] the
+        share of them it hits): the hit groups' value lost (and value) / the column's assets at
+        the close. A column that held no asset at the close (its pot is what its business
+        brings in) takes the programme's shares, when the shock's product kind is its own or
+        ``ALL``."""
         hit = np.ones(self.group_column.size, bool)
         if shock.product_kind != PROGRAMME:
             hit &= np.array([k == shock.product_kind for k in self.group_kind], bool)
@@ -135,10 +138,22 @@ class PlanBase:
                                       float(shock.value))
         else:
             lost = np.full(self.group_column.size, float(shock.value))
-        loss = np.bincount(self.group_column, weights=np.where(hit, lost, 0.0)
-                           * self.group_admitted, minlength=self.admitted.size)
+        nc = self.admitted.size
+        value = np.where(hit, self.group_admitted, 0.0)
+        held = np.bincount(self.group_column, weights=self.group_admitted, minlength=nc)
+        loss = np.bincount(self.group_column, weights=value * lost, minlength=nc)
+        touched = np.bincount(self.group_column, weights=value, minlength=nc)
+        total = held.sum()
+        whole_loss = loss.sum() / total if total > 0 else 0.0
+        whole_hit = touched.sum() / total if total > 0 else 0.0
+        kinds = np.array([*self.kinds, None], dtype=object)
+        mine = (kinds == shock.product_kind) | (shock.product_kind == PROGRAMME)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(self.admitted > 0, np.minimum(loss / self.admitted, 1.0), 0.0)
+            own_loss = np.where(held > 0, loss / held, 0.0)
+            own_hit = np.where(held > 0, touched / held, 0.0)
+        empty = (held <= 0) & mine
+        return (np.minimum(np.where(empty, whole_loss, own_loss), 1.0),
+                np.minimum(np.where(empty, whole_hit, own_hit), 1.0))
 
 
 def _ro(x, dtype=np.float64) -> np.ndarray:
@@ -214,6 +229,14 @@ def plan_base(sb: StressBase, lines: Mapping[str, np.ndarray], a: AssumptionSet,
         share = {k: np.where(adm > 0, bal[c] / adm, 0.0) for k, c in
                  (("cash", "B02"), ("conv", "B03"))}
         liquid = np.where(adm > 0, _columns(sb.cash + sb.convertible) / adm, 0.0)
+    # a column that held no asset at the close keeps what its business brings in at the
+    # programme's mix (its cash and liquid shares; its yield below)
+    tot = adm.sum()
+    if tot > 0:
+        empty = adm <= 0
+        share["cash"] = np.where(empty, bal["B02"].sum() / tot, share["cash"])
+        share["conv"] = np.where(empty, bal["B03"].sum() / tot, share["conv"])
+        liquid = np.where(empty, (sb.cash[-1] + sb.convertible[-1]) / tot, liquid)
     # yields by the column's positions (a column without positions: the programme's mix)
     pos = sb.positions
     gcol = np.where(pos.product >= 0, pos.product, n).astype(np.int64)

@@ -702,3 +702,77 @@ def test_a_longer_projection_starts_as_the_shorter_one(period_months):
     for k in (1, 2):
         short = run(b, [BASE, sc], period_months=period_months, periods=k).values
         np.testing.assert_allclose(short, long[:, :, :k + 1], rtol=1e-12, atol=1e-9)
+
+
+# --- findings of a review, each a test that failed before its fix ---------------------------
+
+
+def test_a_catastrophe_with_a_duration_is_its_amount_spread_not_repeated():
+    """catastrophe_claims 600 over months 1 .. 6 (step): 100 a month, 600 in all (as the
+    stress check spreads it), not 600 a month."""
+    b = hand_plan_base(loss_ratio=0.0)
+    sc = scenario("cat", shock("catastrophe_claims", 600.0, "amount", start=1, duration=6))
+    v = run(b, [BASE, sc], periods=4).values
+    close(v[1, 0, 1:, IX["claims_occurred"]], [300.0, 300.0, 0.0, 0.0])
+
+
+def test_a_programme_wide_expense_multiplier_scales_the_overheads_of_no_product():
+    b = hand_plan_base(fixed_month=(10.0, 30.0), expense_ratio=0.0)
+    sc = scenario("x2", shock("expenses", 2.0, "multiplier"))
+    v = run(b, [sc], periods=1).values[0]
+    close(v[0, 1, IX["P18"]], 60.0)
+    close(v[1, 1, IX["P18"]], 240.0)  # ALL: (10 + 30) x 3 months x 2
+
+
+def test_a_rate_shift_moves_only_the_yield_of_the_assets_it_hits():
+    """Two products each holding cash: a +1,200 bp shift on the health kind's assets raises
+    the health column's income only; on a class held nowhere it changes nothing."""
+    b = hand_plan_base(products=("H", "C"), kinds=("health", "credit_life"),
+                       admitted=(1000.0, 1000.0, 0.0), group_column=np.array([0, 1]),
+                       group_admitted=np.array([1000.0, 1000.0]),
+                       group_kind=("health", "credit_life"), group_class=("cash", "cash"),
+                       group_counterparty=("", ""), group_duration=np.zeros(2),
+                       group_convexity=np.zeros(2), loss_ratio=0.0, expense_ratio=0.0)
+    base = run(b, [BASE], periods=1).values[0]
+    up = run(b, [scenario("up", shock("rate_shift", 1200.0, "bp", kind="health"))],
+             periods=1).values[0]
+    nowhere = run(b, [scenario("gb", shock("rate_shift", 1200.0, "bp",
+                                           asset_class="government_bond"))],
+                  periods=1).values[0]
+    assert up[0, 1, IX["P08"]] > base[0, 1, IX["P08"]] + 25.0
+    close(up[1, 1, IX["P08"]], base[1, 1, IX["P08"]])
+    np.testing.assert_array_equal(nowhere, base)
+
+
+def test_an_asset_shock_on_a_pot_in_debt_is_no_gain():
+    b = hand_plan_base(admitted=(100.0, 0.0), fixed_month=(500.0, 0.0), loss_ratio=0.0,
+                       expense_ratio=0.0, group_column=np.array([0]),
+                       group_admitted=np.array([100.0]), group_kind=("health",),
+                       group_class=("equity",), group_counterparty=("",),
+                       group_duration=np.zeros(1), group_convexity=np.zeros(1))
+    base = run(b, [BASE], periods=2).values[0, 0]
+    hit = run(b, [scenario("h", shock("asset_haircut", 0.5, "share", start=4))],
+              periods=2).values[0, 0]
+    assert base[1, IX["B01"]] < 0
+    np.testing.assert_allclose(hit[2, IX["P08"]], base[2, IX["P08"]], atol=1e-9)
+
+
+def test_after_a_reinsurer_default_no_recoverable_is_booked_on_later_claims():
+    """Half of every claim ceded, paid two months after it occurs; the reinsurer defaults in
+    month 4 (share 1): its recoverable is written off then and none is booked after, so the
+    admitted assets hold no recoverable and the ceded claims cost the programme."""
+    b = hand_plan_base(nb_month=1000.0, ceded_share=0.5, settlement=(0.0, 0.0, 1.0),
+                       reporting=(1.0,), cash_share=1.0, lapse_rate=0.0)
+    sc = scenario("d", shock("reinsurer_default", 1.0, "share", start=4))
+    v = run(b, [BASE, sc], periods=8).values
+    rec = v[:, 0, :, IX["B01"]] - v[:, 0, :, IX["B02"]] - v[:, 0, :, IX["B03"]]
+    assert rec[0, 2] > 0  # the base holds a recoverable
+    np.testing.assert_allclose(rec[1, 2:], 0.0, atol=1e-9)
+    assert (v[1, 0, 2:, IX["P21"]] > v[0, 0, 2:, IX["P21"]] + 1.0).all()
+
+
+def test_period_zero_does_not_depend_on_the_scenario():
+    b = hand_plan_base(admitted=(0.0, 1000.0), liquid_share=(0.0, 1.0), occurred=100.0)
+    v = run(b, [BASE, scenario("f", shock("claims_frequency", 2.0, "multiplier"))],
+            periods=1).values
+    np.testing.assert_array_equal(v[0, :, 0], v[1, :, 0])
