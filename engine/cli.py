@@ -593,9 +593,7 @@ def project(run_id, years, period, scenarios_csv, actions_csv, no_actions, assum
 
     res = run(store, run_id, assumptions=assumptions, years=years, period=period,
               scenarios=scenarios_csv, actions=actions_csv, use_actions=not no_actions,
-              save=not no_save, progress=progress)
-    if statements_of is not None:
-        res.statements(statements_of)  # a bad name is refused before anything is printed
+              save=not no_save, statements=statements_of, progress=progress)
     if fmt == "table":
         terminal.show(projection_report(res, statements=statements_of))
         return

@@ -218,6 +218,7 @@ def project(store: str | Path, run_id: int | None = None, *,
             assumptions: str | Path | AssumptionSet = "default", years: int | None = None,
             period: str | None = None, scenarios: str | Path | None = None,
             actions: str | Path | None = None, use_actions: bool = True, save: bool = True,
+            statements: str | None = None,
             progress: Callable[[int], None] | None = None) -> Projection:
     """Project a stored close forward (``reserva project``); stored under the run unless
     ``save`` is False.
@@ -239,6 +240,9 @@ def project(store: str | Path, run_id: int | None = None, *,
         management_actions.csv); default: the set's.
     use_actions : bool
         False: no management action.
+    statements : str, optional
+        A scenario whose statements will be shown: refused before anything is stored when the
+        projection has no such scenario.
 
     Raises
     ------
@@ -254,6 +258,8 @@ def project(store: str | Path, run_id: int | None = None, *,
     base = load_plan_base(store, run_id, a)
     run = run_projection(base, a, years=years, period=period, scenarios=scenarios,
                          actions=actions, use_actions=use_actions, progress=progress)
+    if statements is not None:
+        run.statements(statements)
     return save_projection(Path(store), run) if save else run
 
 

@@ -1155,6 +1155,7 @@ def _asset_yields(p: _Problems, frame: pd.DataFrame,
     classes = (None if asset_map is None or p.has("asset_map.csv")
                else {str(c) for c in asset_map["asset_class"]})
     out = {}
+    named = {str(row["asset_class"]).strip() for row in rows}
     for i, row in enumerate(rows, start=2):
         cls = str(row["asset_class"]).strip()
         if classes is not None and cls not in classes:
@@ -1163,8 +1164,8 @@ def _asset_yields(p: _Problems, frame: pd.DataFrame,
             p.add(name, i, "asset_class", cls, "each asset class once")
         elif not row.get("_bad"):
             out[cls] = float(row["yield"])
-    if classes is not None and not p.has(name):
-        missing = sorted(classes - set(out))
+    if classes is not None:
+        missing = sorted(classes - named)
         if missing:
             p.add(name, None, "asset_class", "", "every class of asset_map.csv",
                   f"{name}: no yield for asset class(es) {', '.join(missing)}; fix: add a row "
@@ -1181,6 +1182,14 @@ def _new_business(p: _Problems, frame: pd.DataFrame) -> pd.DataFrame:
         "commission_rate": (_amount, "a share >= 0 of the premium"),
     })
     columns = ["product_id", "monthly_premium", "months", "term_months", "commission_rate"]
+    seen: set[str] = set()
+    for i, row in enumerate(rows, start=2):
+        pid = str(row["product_id"]).strip()
+        if pid in seen:
+            p.add("new_business.csv", i, "product_id", pid, "each product once",
+                  f"new_business.csv line {i}: product {pid!r} twice (only one row of sales "
+                  "per product)")
+        seen.add(pid)
     if p.has("new_business.csv"):
         return pd.DataFrame(columns=columns)
     return pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)
