@@ -164,7 +164,13 @@ def verdicts(result: PlanResult) -> dict[str, str]:
 
 def load_plan_base(store: str | Path, run_id: int | None, a: AssumptionSet) -> PlanBase:
     """The projection's base of a stored close (its stress base and statements)."""
-    sb = load_stress_base(Path(store), run_id)
+    try:
+        sb = load_stress_base(Path(store), run_id)
+    except ArgumentError as exc:  # said for a stress check: say it for a projection
+        raise ArgumentError.bad(
+            "run", run_id, "a run whose close kept what a projection reads",
+            summary=exc.summary.replace("a stress check cannot", "a projection cannot")
+            .replace("and check the new run", "and project the new run")) from None
     _rid, st = read_results(Path(store), "statements", sb.run_id)
     columns = [*sb.products, PROGRAMME]
     lines = {}

@@ -220,3 +220,24 @@ def test_claims_paid_by_products_without_assets_reduce_the_programmes_cash(store
     assert paid > 50_000
     assert v[1, IX["B02"]] < v[0, IX["B02"]] - 0.05 * paid
     assert v[1, IX["liquid"]] < v[0, IX["liquid"]] - 0.05 * paid
+
+
+def test_runs_stored_before_what_a_projection_reads_are_refused_with_the_fix(store, capsys):
+    """A run whose close kept no stress inputs (before migration 14), or no earned and
+    expiring premium (before issue 16): one `reserva:` line each, naming the fix."""
+    con = duckdb.connect(str(store))
+    try:
+        con.execute("DELETE FROM stress_flows WHERE flow IN ('earned_premium', "
+                    "'expiring_premium')")
+    finally:
+        con.close()
+    code, _out, err = run(capsys, "project", "--store", store, "--no-save")
+    assert code == 2 and "predates the forward projection" in err and "--rerun" in err
+    con = duckdb.connect(str(store))
+    try:
+        con.execute("DELETE FROM stress_products")
+    finally:
+        con.close()
+    code, _out, err = run(capsys, "project", "--store", store, "--no-save")
+    assert code == 2 and err.count("\n") == 1
+    assert "a projection cannot start from it" in err and "project the new run" in err

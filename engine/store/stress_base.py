@@ -108,8 +108,8 @@ def stress_base_from_tables(tables: Mapping[str, pd.DataFrame],
         raise ArgumentError.bad(
             "run", run_id, "a run whose close kept the stress inputs",
             summary=f"{what} predates the stress inputs (a close stored before the close kept "
-                    "stress_products, stress_flows, asset_positions and asset_flows): a stress "
-                    "check cannot start from it; fix: re-run the close of its date (`reserva "
+                    "stress_products, stress_flows, asset_positions and asset_flows): a "
+                    "stress check cannot start from it; fix: re-run the close of its date (`reserva "
                     "close DATA_DIR --valuation-date DATE --rerun`) and check the new run")
     products = tuple(str(p) for p in sp["product_id"])
     n, h = len(products), int(sp["horizon_months"].iloc[0])
