@@ -52,7 +52,8 @@ Kept beside the lines (not cashflows; for the stress checks and the forward proj
 ``claims_occurred`` and ``new_business_occurred`` (the claims before settlement),
 ``earned_premium`` ``S_m x W x d_m / T`` (the premium the survivors earn in month m) and
 ``expiring_premium`` ``S_m x W`` in the month m holding the cover's last day e (the premium of
-the policies whose cover runs out then, the base of their renewals).
+the policies whose cover runs out then, the base of their renewals), both for every product,
+those projected on ``life`` too (their terms in the policies table carry their UPR).
 
 Memory: the kernels add every policy into totals by product, line and month; nothing is kept
 per policy, so memory beyond the inputs is O(products x lines x H).
@@ -122,8 +123,9 @@ def _policies_into(start, end, cancel, issue, written, commission, interval, n_i
     h = edges.size - 1
     for i in range(start.size):
         p = product[i]
-        if p < 0 or not use[p]:
+        if p < 0:
             continue
+        lines = use[p]  # else (a kind projected on ``life``): its earned and expiring premium only
         s, e, c = start[i], end[i], cancel[i]
         if issue[i] > v or c <= v or e <= v or e < s:
             continue
@@ -143,13 +145,14 @@ def _policies_into(start, end, cancel, issue, written, commission, interval, n_i
             b = hi_e if hi_e < e else e
             d = b - a + 1.0
             if d > 0.0:
-                if freq_sev[p]:
-                    occurred[p, col] += surv * claim_cost_per_day[p] * d
-                else:
-                    occurred[p, col] += surv * loss_ratio[p] * w * d / t_days
-                expenses[p, col] += surv * expense_ratio[p] * w * d / t_days
                 earned_out[p, col] += surv * w * d / t_days
-            if hi_e < e:  # lapses at the month's end while cover remains
+                if lines:
+                    if freq_sev[p]:
+                        occurred[p, col] += surv * claim_cost_per_day[p] * d
+                    else:
+                        occurred[p, col] += surv * loss_ratio[p] * w * d / t_days
+                    expenses[p, col] += surv * expense_ratio[p] * w * d / t_days
+            if hi_e < e and lines:  # lapses at the month's end while cover remains
                 paid = w
                 if iv > 0:
                     k = 1
@@ -163,11 +166,11 @@ def _policies_into(start, end, cancel, issue, written, commission, interval, n_i
                     earned = 0.0
                 if paid > earned:
                     refunds[p, col] += surv * (1.0 - keep) * refund_factor[p] * (paid - earned)
-            else:  # the cover ends in this month: the survivors' premium expires
+            elif hi_e >= e:  # the cover ends in this month: the survivors' premium expires
                 expiring[p, col] += surv * w
             lo_e = hi_e
             m += 1
-        if iv > 0:  # instalments k >= 1 due after v (instalment 0 is written at issue)
+        if iv > 0 and lines:  # instalments k >= 1 due after v (instalment 0 is written at issue)
             for k in range(1, n):
                 due = add_months(s, k * iv)
                 if due > e:
