@@ -73,6 +73,7 @@ REQUIRED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "plan.csv": (
         "product_kind", "renewal_rate", "new_business_rate", "growth_rate", "term_months",
         "commission_rate", "ceded_share", "fixed_expense_share", "reporting_pattern",
+        "instalments", "savings_share",
     ),
     "asset_yields.csv": ("asset_class", "yield"),
     "settings.toml": (),
@@ -255,6 +256,8 @@ class PlanBasis:
     ceded_share: float  # quota share of the programme's treaty (premium ceded, claims recovered)
     fixed_expense_share: float  # share of the close's operating expenses that is fixed
     reporting_pattern: tuple[float, ...]  # share of a month's claims reported 0, 1, ... months later
+    instalments: int  # premiums paid per term, evenly, in advance (1: a single premium)
+    savings_share: float  # share of the premium earned credited to the savings (the ALR)
 
 
 @dataclass(frozen=True)
@@ -1120,6 +1123,8 @@ def _plan(p: _Problems, frame: pd.DataFrame, projection: Mapping) -> dict[str, P
         "fixed_expense_share": (_unit, "a share in [0, 1]"),
         "reporting_pattern": (_pattern, "shares >= 0 by month of lag separated by ';' adding "
                                         "to 1"),
+        "instalments": (_whole, "a whole number >= 1 of premiums per term"),
+        "savings_share": (_unit, "a share in [0, 1] of the premium"),
     })
     out = {}
     for i, row in enumerate(rows, start=2):
@@ -1129,6 +1134,11 @@ def _plan(p: _Problems, frame: pd.DataFrame, projection: Mapping) -> dict[str, P
                   f"{name} line {i}: product kind {kind!r} twice")
             continue
         if row.get("_bad"):
+            continue
+        if row["term_months"] % row["instalments"]:
+            p.add(name, i, "instalments", row["instalments"],
+                  f"a divisor of term_months ({row['term_months']}): premiums every whole "
+                  "number of months")
             continue
         basis = projection.get(kind)
         if basis is not None:

@@ -47,7 +47,8 @@ claims occurred, expenses, commissions, deaths, maturities and savings withdrawa
 IBNR of the close paid by the grid's run-off; the other liabilities by their due dates.
 
 Claims. The month's claims occurred (in force and cohorts, x the ``claims_frequency`` and
-``claims_severity`` factors, plus ``catastrophe_claims``) are reported by plan.csv's reporting
+``claims_severity`` factors, plus ``catastrophe_claims``, plus the death benefits of the life
+contracts in force, which leave the ALR when they occur) are reported by plan.csv's reporting
 pattern and paid by projection.csv's settlement pattern (lag 0 = the month of occurrence):
 IBNR += occurred - reported, OCS += reported - paid. A ``reserve_deficiency`` raises the
 close's OCS and IBNR from its start month (the increase incurred then, paid with their
@@ -342,24 +343,31 @@ def _step_actions(actions, states, scopes, fig, t: int, periods: int, events, si
 # ---------------------------------------------------------------------------------------------
 
 
-def _profiles(base: PlanBase, terms: np.ndarray) -> tuple[list, list, list, np.ndarray]:
-    """Per product, for a unit premium written for ``terms[p]`` months: earned-by-exposure
-    [k], forfeited-earned [k], refunded [k] (k = 0 .. n-1) and the survivors' share at
-    expiry."""
-    earn, forf, ref, surv_end = [], [], [], np.zeros(len(base.products))
+def _profiles(base: PlanBase, terms: np.ndarray, instalments: np.ndarray) -> tuple:
+    """Per product, for a unit premium written for ``terms[p]`` months in ``instalments[p]``
+    equal premiums paid in advance: earned-by-exposure [k], forfeited-earned [k], refunded [k]
+    (k = 0 .. n-1), the months and shares of the premiums written (the survivors pay) and the
+    survivors' share at expiry. A lapse at the end of month k leaves unearned what was paid
+    beyond month k: ``paid_k - (k + 1) / n`` of the premium."""
+    earn, forf, ref, when, paid, surv_end = [], [], [], [], [], np.zeros(len(base.products))
     for p in range(len(base.products)):
-        n = int(terms[p])
+        n, k = int(terms[p]), max(int(instalments[p]), 1)
         u = 1.0 - (1.0 - base.lapse_rate[p]) ** (1.0 / 12.0)
         s = (1.0 - u) ** np.arange(n + 1)
-        e = s[:n] / n
+        due = (np.arange(k) * n) // k
+        share_paid = np.searchsorted(due, np.arange(n), side="right") / k  # paid by month t
         lapse_unearned = np.zeros(n)
-        lapse_unearned[:n - 1] = (s[:n - 1] - s[1:n]) * (n - np.arange(n - 1) - 1) / n
+        t = np.arange(n - 1)
+        lapse_unearned[:n - 1] = (s[:n - 1] - s[1:n]) * np.maximum(
+            share_paid[:n - 1] - (t + 1) / n, 0.0)
         r = base.refund_factor[p]
-        earn.append(e)
+        earn.append(s[:n] / n)
         forf.append((1.0 - r) * lapse_unearned)
         ref.append(r * lapse_unearned)
+        when.append(due)
+        paid.append(s[due] / k)
         surv_end[p] = s[n - 1]
-    return earn, forf, ref, surv_end
+    return earn, forf, ref, when, paid, surv_end
 
 
 def run_plan(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Action],
@@ -411,6 +419,7 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
     H = base.months
     lags = max(base.settlement.shape[1], base.reporting.shape[1])
     terms = int(max(base.term.max(), base.nb_term.max())) if n else 1
+    ones = np.ones(n, np.int64)
     pad = months + terms + lags + 2
     sids = [s.scenario_id for s in scenarios]
 
@@ -431,20 +440,16 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
     k_nb = min(base.nb_fixed.shape[1], months)
     nb_fixed[:, :k_nb] = base.nb_fixed[:, :k_nb]
     sar = None if base.sum_at_risk is None else line(base.sum_at_risk)
-    # the in-force UPR's release: (earned + refunds) / what remains of both over the whole
-    # grid (not only the months projected)
-    rel_full = np.asarray(base.earned) + np.asarray(base.refunds)
-    remain_full = np.cumsum(rel_full[:, ::-1], axis=1)[:, ::-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel_share = line(np.where(remain_full > 0, rel_full / remain_full, 0.0))
-        ref_share = line(np.where(remain_full > 0, np.asarray(base.refunds) / remain_full, 0.0))
-    # a UPR with no earned premium on the grid (no policy projected) is released over a year
-    none = remain_full[:, 0] <= 0 if H else np.ones(n, bool)
-    if none.any():
-        k12 = min(12, months)
-        rel_share[none, :k12] = 1.0 / (12 - np.arange(k12))
+    # the in-force UPR released with the grid's earned premium and refunds (x upr_scale); one
+    # with nothing left to earn on the grid runs off evenly over a year
+    c_upr = base.upr_scale
+    none = c_upr <= 0
+    if_ref_c = if_ref * c_upr[:, None]
+    if_rel_c = (line(base.earned) + if_ref) * c_upr[:, None]
     life = base.life
-    life_ix = np.flatnonzero(life)
+    # life kinds whose terms are not on the grid: their premiums are earned as cohorts
+    life_cohort = life & none
+    life_ix = np.flatnonzero(life_cohort)
     has_life = bool(life_ix.size)
 
     sh = _Shocks(scenarios, base.kinds, months)
@@ -475,12 +480,16 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
     renew = np.clip(1.0 - f_lapse * (1.0 - base.renewal_rate[None, :, None]), 0.0, 1.0)
     ry = np.zeros((n_s, nc))  # rate shift of the yield, from its start
 
-    streams = (_profiles(base, base.term), _profiles(base, base.nb_term))
+    # the plan's business (plan.csv's term and instalments), new_business.csv's sales (single
+    # premiums for their own term) and each premium of the life contracts in force (earned over
+    # its interval: the term / instalments)
+    streams = (_profiles(base, base.term, base.instalments), _profiles(base, base.nb_term, ones),
+               _profiles(base, np.maximum(base.term // np.maximum(base.instalments, 1), 1),
+                         ones))
     # state [s, p] or [s, c]
     z = np.zeros
     inv = np.repeat(base.admitted[None], n_s, 0).astype(np.float64)
     recov = z((n_s, n))
-    recv = np.repeat(base.receivable[None], n_s, 0).astype(np.float64)
     upr_if = np.repeat(base.upr[None], n_s, 0).astype(np.float64)
     upr_new = z((n_s, n))
     ocs_o = np.repeat(base.ocs[None], n_s, 0).astype(np.float64)
@@ -493,6 +502,7 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
     ri_ok = np.ones((n_s, n))
     # the future of the business written and of the claims occurred [s, p, month]
     earn_f, forf_f, ref_f = z((n_s, n, pad)), z((n_s, n, pad)), z((n_s, n, pad))
+    writ_f, comm_f = z((n_s, n, pad)), z((n_s, n, pad))  # premiums and commissions to come
     occ_f, exp_f, expire_f = z((n_s, n, pad)), z((n_s, n, pad)), z((n_s, n, pad))
     paid_f, rep_f, recov_f = z((n_s, n, pad)), z((n_s, n, pad)), z((n_s, n, pad))
 
@@ -517,7 +527,7 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
         b["B02"] = inv * base.cash_share
         b["B03"] = inv * base.convertible_share
         b["B04"] = inv * (1 - base.cash_share - base.convertible_share) + rec
-        b["B05"] = np.concatenate([recv, pad1], 1) + base.non_admitted_other
+        b["B05"] = np.repeat(base.non_admitted_other[None], n_s, 0).astype(np.float64)
         b["B14"] = np.concatenate([upr_if[:, :n] + upr_new, upr_if[:, n:]], 1)
         b["B17"] = np.concatenate([ibnr_o[:, :n] + ibnr_n, ibnr_o[:, n:]], 1)
         b["B20"] = np.concatenate([ocs_o[:, :n] + ocs_n, ocs_o[:, n:]], 1)
@@ -636,11 +646,8 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
                     acc["P03"][i, :n][mask] -= r * reln
                     inv[i, :n][mask] -= r * reln
                     upr_new[i][mask] -= reln
-                    for arr in (earn_f, forf_f, ref_f, occ_f, exp_f, expire_f):
+                    for arr in (earn_f, forf_f, ref_f, occ_f, exp_f, expire_f, writ_f, comm_f):
                         arr[i][mask, m:] *= 1 - x
-                    wo = recv[i][mask] * x
-                    acc["P03"][i, :n][mask] -= wo
-                    recv[i][mask] -= wo
                     sur = alr[i, :n][mask] * x
                     acc["P12"][i, :n][mask] += sur
                     inv[i, :n][mask] -= sur
@@ -688,16 +695,12 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
                 if not bw.any():
                     continue
                 w_ = bw * tariff * f_sf[:, :, m]
-                acc["P03"][:, :n] += w_
-                inv[:, :n] += w_
-                upr_new += w_
-                comm = w_ * rate
-                acc["P19"][:, :n] += comm
-                inv[:, :n] -= comm
-                earn_p, forf_p, ref_p, surv_end = prof
+                earn_p, forf_p, ref_p, when, paid_p, surv_end = prof
                 for p in P:
                     nt = int(terms_[p])
                     e = earn_p[p]
+                    writ_f[:, p, m + when[p]] += w_[:, p, None] * paid_p[p]
+                    comm_f[:, p, m + when[p]] += (w_[:, p] * rate[p])[:, None] * paid_p[p]
                     earn_f[:, p, m:m + nt] += w_[:, p, None] * e
                     forf_f[:, p, m:m + nt] += w_[:, p, None] * forf_p[p]
                     ref_f[:, p, m:m + nt] += w_[:, p, None] * ref_p[p]
@@ -711,16 +714,31 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
             inst = if_prem[None, :, m] * alive
             coll = inst * f_sf[:, :, m]
             if has_life:
-                upr_new += np.where(life, coll, 0.0)
-                earn_p, forf_p, ref_p, _s = streams[0]
+                upr_new += np.where(life_cohort, coll, 0.0)
+                earn_p, forf_p, ref_p, _w, _p, _s = streams[2]
                 for p in life_ix:
-                    nt = int(base.term[p])
+                    nt = earn_p[p].size
                     earn_f[:, p, m:m + nt] += coll[:, p, None] * earn_p[p]
                     forf_f[:, p, m:m + nt] += coll[:, p, None] * forf_p[p]
                     ref_f[:, p, m:m + nt] += coll[:, p, None] * ref_p[p]
-            # premium earned: in force (UPR released) and cohorts
-            rel = upr_if[:, :n] * rel_share[None, :, m]
-            rf_if = upr_if[:, :n] * ref_share[None, :, m]
+            # the premiums of the business written falling due now, and their commissions
+            wn, cn = writ_f[:, :, m], comm_f[:, :, m]
+            acc["P03"][:, :n] += wn
+            upr_new += wn
+            acc["P19"][:, :n] += cn
+            inv[:, :n] += wn - cn
+            # the instalments of the business in force, written as they fall due (life kinds:
+            # above), then the UPR released with the grid's earned premium and refunds
+            upr_if[:, :n] += np.where(life_cohort, 0.0, coll)
+            if none.any() and m < 12:
+                even = upr_if[:, :n] / (12 - m)
+            else:
+                even = 0.0
+            rel = np.where(none, even, np.minimum(if_rel_c[None, :, m] * alive, upr_if[:, :n]))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rf_if = np.where(none, 0.0, np.where(
+                    if_rel_c[None, :, m] > 0, rel * if_ref_c[None, :, m] / if_rel_c[None, :, m],
+                    0.0))
             upr_if[:, :n] -= rel
             rf = ref_f[:, :, m]
             earned_new = earn_f[:, :, m] + forf_f[:, :, m]
@@ -728,14 +746,12 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
             acc["P03"][:, :n] -= rf_if + rf
             inv[:, :n] -= rf_if + rf
             earned = (rel - rf_if) + earned_new
-            # the instalments of the business in force (life kinds: written above)
-            nonlife = ~life
-            acc["P03"][:, :n] += np.where(life, coll, -(inst - coll))
-            recv[:, nonlife] -= inst[:, nonlife]
+            acc["P03"][:, :n] += coll
             inv[:, :n] += coll
-            # claims occurred, reported, paid
+            # claims occurred (the death benefits of the life contracts too), reported, paid
+            deaths = (if_death[None, :, m] * f_claims[:, :, m] + mort[:, :, m]) * alive
             occ = ((if_occ[None, :, m] * alive + occ_f[:, :, m]) * f_claims[:, :, m]
-                   + cat[:, :, m])
+                   + cat[:, :, m] + deaths)
             acc["claims_occurred"][:, :n] += occ
             for p in P:
                 ls, lr = base.settlement[p], base.reporting[p]
@@ -751,14 +767,13 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
             op_i = np.minimum(op_i, np.maximum(ibnr_o[:, :n], 0))
             ocs_o[:, :n] -= op_o
             ibnr_o[:, :n] -= op_i
-            deaths = (if_death[None, :, m] * f_claims[:, :, m] + mort[:, :, m]) * alive
             mat = if_mat[None, :, m] * alive
             wd = if_wd[None, :, m] * alive * f_wd[:, :, m]
-            cash_claims = paid + op_o + op_i + deaths + mat + wd
+            cash_claims = paid + op_o + op_i + mat + wd
             acc["P12"][:, :n] += cash_claims
             inv[:, :n] -= cash_claims
             # ALR: the reserve's recursion on its own cashflows
-            lp = np.where(life, earned_new, 0.0)
+            lp = np.where(life, earned, base.savings_share[None, :] * earned)
             lx = np.where(life, if_exp[None, :, m] * alive, 0.0)
             alr[:, :n] = np.maximum((alr[:, :n] + lp - lx - deaths - mat - wd) * imonth, 0.0)
             # reinsurance: ceded premium, recoverable, recoveries received

@@ -13,9 +13,10 @@ overheads of no product).
   ``deaths``, ``maturities``, ``withdrawals``, ``ocs_paid``, ``ibnr_paid`` and ``expiring``;
   ``other_paid`` and ``grants`` [column, month];
 - opening balances [column]: ``admitted`` (B01), ``upr``, ``ocs``, ``ibnr``, ``alr`` (B14,
-  B20, B17, B23), ``other`` (B21 + B25 + B29) and ``other_split`` (their shares), ``receivable``
-  [product] (the grid's instalments still due on premiums written: a non-admitted asset),
-  ``non_admitted_other`` = B05 - receivable, ``cash_share`` and ``convertible_share`` (B02 / B01,
+  B20, B17, B23), ``other`` (B21 + B25 + B29) and ``other_split`` (their shares),
+  ``non_admitted_other`` = B05 (held as it is), ``upr_scale`` [product] ``c = (UPR + the
+  instalments to come) / (the earned premium + refunds to come)`` of the grid (0 when none is
+  to come: then the UPR runs off over a year), ``cash_share`` and ``convertible_share`` (B02 / B01,
   B03 / B01), ``liquid_share`` (the liquidity table's cash + convertible / B01), ``yields``
   (asset_yields.csv weighted by the column's positions; a column without positions: the
   programme's mix), ``fixed_month`` (plan.csv's fixed share of P17 + P18 + P20 / the period's
@@ -83,7 +84,6 @@ class PlanBase:
     alr: np.ndarray
     other: np.ndarray
     other_split: np.ndarray  # [3, column]: B21, B25, B29 shares of ``other``
-    receivable: np.ndarray
     non_admitted_other: np.ndarray
     cash_share: np.ndarray
     convertible_share: np.ndarray
@@ -103,6 +103,9 @@ class PlanBase:
     nb_fixed: np.ndarray
     nb_term: np.ndarray  # [product] term of new_business.csv's sales (plan.csv's when none)
     nb_commission: np.ndarray  # [product] their commission rate
+    instalments: np.ndarray  # [product] premiums per term of the plan's business (plan.csv)
+    savings_share: np.ndarray  # [product] share of the premium earned credited to the ALR
+    upr_scale: np.ndarray  # [product] the in-force UPR released per unit of earned + refunds
     growth_rate: np.ndarray
     term: np.ndarray
     commission_rate: np.ndarray
@@ -219,7 +222,16 @@ def plan_base(sb: StressBase, lines: Mapping[str, np.ndarray], a: AssumptionSet,
 
     life = np.array([b.basis == "life" for b in proj], bool)
     premiums = gl("premiums")
-    receivable = np.where(life, 0.0, premiums.sum(axis=1))
+    # the in-force UPR: the instalments still due are written as they fall due (as the close
+    # writes them) and the UPR runs off with the grid's earned premium and refunds, scaled so
+    # that it is used up: c = (UPR + instalments to come) / (earned + refunds to come)
+    to_earn = sb.earned_premium[:n].sum(axis=1) + g[:n, LINE["refunds"]].sum(axis=1)
+    # (a life kind whose terms the policies table holds too; else its premiums, due as the
+    # life contracts say, are earned over their interval: ``reserva.projection.plan``)
+    inst_to_come = np.where(to_earn > 0, premiums.sum(axis=1), 0.0)
+    upr0 = _columns(lines["B14"])[:n]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upr_scale = np.where(to_earn > 0, (upr0 + inst_to_come) / to_earn, 0.0)
     bal = {c: _columns(lines[c]) for c in BALANCE}
     other = bal["B21"] + bal["B25"] + bal["B29"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -294,7 +306,7 @@ def plan_base(sb: StressBase, lines: Mapping[str, np.ndarray], a: AssumptionSet,
         sum_at_risk=None if sb.sum_at_risk is None else _ro(sb.sum_at_risk[:n]),
         admitted=_ro(adm), upr=_ro(bal["B14"]), ocs=_ro(bal["B20"]), ibnr=_ro(bal["B17"]),
         alr=_ro(bal["B23"]), other=_ro(other), other_split=_ro(split),
-        receivable=_ro(receivable), non_admitted_other=_ro(bal["B05"] - np.append(receivable, 0)),
+        non_admitted_other=_ro(bal["B05"]), upr_scale=_ro(upr_scale),
         cash_share=_ro(share["cash"]), convertible_share=_ro(share["conv"]),
         liquid_share=_ro(liquid), yields=_ro(yields), fixed_month=_ro(phi * x0),
         settlement=_ro(_pattern([b.settlement_pattern for b in proj])),
@@ -308,6 +320,8 @@ def plan_base(sb: StressBase, lines: Mapping[str, np.ndarray], a: AssumptionSet,
         nb_month=_ro(np.array([b.new_business_rate for b in plan]) * np.maximum(p03, 0)
                      / period_months),
         nb_fixed=_ro(nb_fixed), nb_term=_ro(nb_term, np.int64), nb_commission=_ro(nb_comm),
+        instalments=_ro([b.instalments for b in plan], np.int64),
+        savings_share=_ro([b.savings_share for b in plan]),
         growth_rate=_ro([b.growth_rate for b in plan]),
         term=_ro([b.term_months for b in plan], np.int64),
         commission_rate=_ro([b.commission_rate for b in plan]),

@@ -20,7 +20,7 @@ from reserva.projection.plan_base import CLOSE_CODES, PlanBase
 # [product, month], "cm" [column, month]
 PER_PRODUCT = ("loss_ratio", "expense_ratio", "lapse_rate", "refund_factor", "interest_rate",
                "withdrawal_rate", "renewal_rate", "nb_month", "growth_rate", "commission_rate",
-               "ceded_share", "receivable", "nb_commission")
+               "ceded_share", "nb_commission", "savings_share", "upr_scale")
 PER_COLUMN = ("admitted", "upr", "ocs", "ibnr", "alr", "other", "non_admitted_other",
               "cash_share", "convertible_share", "liquid_share", "yields", "fixed_month")
 PRODUCT_MONTH = ("premiums", "earned", "occurred", "expenses", "commissions", "refunds",
@@ -63,7 +63,7 @@ def hand_plan_base(*, products=("P1",), kinds=None, months: int = 48, **override
         "other_split": np.array([[0.0] * nc, [1.0] * nc, [0.0] * nc]),
         "settlement": (1.0,), "reporting": (1.0,), "term": 12, "loss_ratio": 0.6,
         "expense_ratio": 0.1, "refund_factor": 1.0, "nb_fixed": np.zeros((n, 1)),
-        "nb_term": None,
+        "nb_term": None, "instalments": 1,
         "close_flows": {}, "group_kind": (), "group_class": (), "group_counterparty": (),
     }
     fields.update(overrides)
@@ -88,6 +88,8 @@ def hand_plan_base(*, products=("P1",), kinds=None, months: int = 48, **override
             out[name] = _ro(_pattern(v, n))
         elif name == "term":
             out[name] = _ro(np.broadcast_to(np.asarray(v), (n,)), np.int64)
+        elif name == "instalments":
+            out[name] = _ro(np.broadcast_to(np.asarray(v), (n,)), np.int64)
         elif name == "nb_term":  # new_business.csv's term: plan.csv's unless given
             t = fields["term"] if v is None else v
             out[name] = _ro(np.broadcast_to(np.asarray(t), (n,)), np.int64)
@@ -104,6 +106,13 @@ def hand_plan_base(*, products=("P1",), kinds=None, months: int = 48, **override
             out[name] = None if v is None else _ro(v)
         else:
             out[name] = v
+    if "upr_scale" not in overrides:  # as plan_base: the UPR and instalments to come are
+        # released with the earned premium and refunds to come
+        to_earn = out["earned"].sum(axis=1) + out["refunds"].sum(axis=1)
+        to_come = np.where(out["life"], 0.0, out["premiums"].sum(axis=1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["upr_scale"] = _ro(np.where(to_earn > 0, (out["upr"][:n] + to_come) / to_earn,
+                                            0.0))
     unknown = set(overrides) - {f.name for f in dataclasses.fields(PlanBase)}
     if unknown:
         raise TypeError(f"hand_plan_base: no PlanBase field {sorted(unknown)}")

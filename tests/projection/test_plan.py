@@ -72,7 +72,7 @@ def rich_base(*, yields=(0.04, 0.03, 0.0, 0.05), nb=(500.0, 200.0, 0.0)):
         alr=(0.0, 0.0, 3000.0, 0.0), other=(0.0, 0.0, 0.0, 400.0),
         other_split=np.array([[0.0, 0.0, 0.0, 0.25], [1.0, 1.0, 1.0, 0.5],
                               [0.0, 0.0, 0.0, 0.25]]),
-        receivable=(300.0, 0.0, 0.0), non_admitted_other=(0.0, 0.0, 0.0, 100.0),
+        non_admitted_other=(300.0, 0.0, 0.0, 100.0),
         cash_share=0.3, convertible_share=0.2, liquid_share=0.5, yields=yields,
         fixed_month=(20.0, 10.0, 5.0, 30.0),
         settlement=((0.5, 0.3, 0.2), (1.0,), (1.0,)), reporting=((0.6, 0.4), (0.8, 0.2), (1.0,)),
@@ -142,15 +142,14 @@ def test_zero_periods_is_the_base():
         x = np.asarray(x, float)
         return np.append(x[:n], x.sum())
 
-    rec = np.append(b.receivable, 0.0)
     liab = b.upr + b.ibnr + b.ocs + b.alr + b.other
     expected = {
         "B01": b.admitted, "B14": b.upr, "B17": b.ibnr, "B20": b.ocs, "B23": b.alr,
         "B02": b.admitted * b.cash_share, "B03": b.admitted * b.convertible_share,
-        "B05": rec + b.non_admitted_other, "B21": b.other * b.other_split[0],
+        "B05": b.non_admitted_other, "B21": b.other * b.other_split[0],
         "B25": b.other * b.other_split[1], "B29": b.other * b.other_split[2],
         "liabilities": liab, "surplus": b.admitted - liab,
-        "capital": b.admitted + rec + b.non_admitted_other - liab,
+        "capital": b.admitted + b.non_admitted_other - liab,
         **{c: b.close_flows[c] for c in CLOSE_CODES},
     }
     for name, x in expected.items():
@@ -776,3 +775,67 @@ def test_period_zero_does_not_depend_on_the_scenario():
     v = run(b, [BASE, scenario("f", shock("claims_frequency", 2.0, "multiplier"))],
             periods=1).values
     np.testing.assert_array_equal(v[0, :, 0], v[1, :, 0])
+
+
+# --- instalments, savings, the in-force UPR ---------------------------------------------------
+
+
+def test_monthly_instalments_leave_no_unearned_premium_at_a_months_end():
+    """1,200 of annual premium sold a month, paid in 12 monthly premiums of 100 in advance:
+    quarter 1 writes 100 x (3 + 2 + 1) = 600 and earns the same, UPR 0 at its end."""
+    b = hand_plan_base(nb_month=1200.0, instalments=12, loss_ratio=0.0, expense_ratio=0.0)
+    v = run(b, [BASE], periods=2).values[0, 0]
+    close(v[1:, IX["P03"]], [600.0, 1500.0])
+    close(v[1:, IX["P02"]], [600.0, 1500.0])
+    close(v[1:, IX["B14"]], [0.0, 0.0])
+
+
+def test_quarterly_instalments_are_written_when_due_and_earned_monthly():
+    """Quarterly premiums of 300 on 1,200 a year: each month's sale pays 300 at once, earns
+    100 a month; quarter 1 writes 900, earns 600 (3 + 2 + 1 months), leaves 300 unearned."""
+    b = hand_plan_base(nb_month=1200.0, instalments=4, loss_ratio=0.0, expense_ratio=0.0,
+                       commission_rate=0.1)
+    v = run(b, [BASE], periods=2).values[0, 0]
+    close(v[1, IX["P03"]], 900.0)
+    close(v[1, IX["P02"]], 600.0)
+    close(v[1, IX["B14"]], 300.0)
+    close(v[1, IX["P19"]], 90.0)  # commission with each premium written
+    # quarter 2: the three sales of quarter 1 pay their second premium (900) and three new
+    # sales their first (900); earned 100 a month per sale: 3 x 3 + 3 + 2 + 1 = 15 x 100
+    close(v[2, IX["P03"]], 1800.0)
+    close(v[2, IX["P02"]], 1500.0)
+
+
+def test_a_savings_share_of_the_premium_earned_goes_to_the_alr():
+    b = hand_plan_base(nb_month=1200.0, loss_ratio=0.0, expense_ratio=0.0, savings_share=0.5)
+    v = run(b, [BASE], periods=1).values[0, 0]
+    close(v[1, IX["P02"]], 600.0)
+    close(v[1, IX["B23"]], 300.0)
+    close(v[1, IX["P15"]], 300.0)
+
+
+def test_instalments_of_the_business_in_force_are_written_as_they_fall_due():
+    """A UPR of 600 at the close, 50 of instalments still to come each month for a year and
+    100 a month to earn: the UPR and the instalments (1,200) run off with the earned premium
+    (1,200, scale 1); quarter 1 writes 150, earns 300, leaves 450."""
+    m = np.arange(48)
+    f12 = np.where(m < 12, 1.0, 0.0)
+    b = hand_plan_base(upr=(600.0, 0.0), premiums=50.0 * f12, earned=100.0 * f12,
+                       loss_ratio=0.0, expense_ratio=0.0)
+    assert b.upr_scale[0] == pytest.approx(1.0)
+    v = run(b, [BASE], periods=4).values[0, 0]
+    close(v[1, IX["P03"]], 150.0)
+    close(v[1, IX["P02"]], 300.0)
+    close(v[1, IX["B14"]], 450.0)
+    close(v[4, IX["B14"]], 0.0)
+
+
+def test_life_premiums_are_earned_over_their_interval():
+    """A life product's premiums due monthly (plan.csv instalments 12 on a 12-month term): each
+    earned in its month, so the premium earned is the premium written and no UPR builds up."""
+    b = hand_plan_base(life=True, kinds=("whole_life",), premiums=120.0, instalments=12,
+                       loss_ratio=0.0, expense_ratio=0.0)
+    v = run(b, [BASE], periods=2).values[0, 0]
+    close(v[1:, IX["P03"]], 360.0)
+    close(v[1:, IX["P02"]], 360.0)
+    close(v[1:, IX["B14"]], 0.0)
