@@ -25,8 +25,8 @@ from reserva.errors import StoreError
 from reserva.projection.plan import ITEMS
 from reserva.store.db import writing
 from reserva.store.results import STRESS_COLUMNS
-from reserva.store.runs import _in_transaction, _scenarios, resolve_run
-from reserva.store.stress import stress_tag
+from reserva.store.runs import _scenarios, resolve_run
+from reserva.store.stress import insert_scenarios, stress_tag
 
 __all__ = ["save_projection", "values_frame"]
 
@@ -59,6 +59,8 @@ def save_projection(store: Path, run):
     """
     from reserva import __version__
 
+    if run.run_id is None:
+        raise StoreError("this projection has no stored run to store it under")
     created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     r = run.result
     opt = r.options
@@ -86,20 +88,6 @@ def save_projection(store: Path, run):
             "verdict": run.verdicts[sc.scenario_id], "created_at": created} for sc in new])
         tables = {"projection_values": values, "projection_events": ev,
                   "projection_lineage": lineage}
-
-        def work() -> None:
-            for table, frame in tables.items():
-                if frame.empty:
-                    continue
-                con.register("_plan_frame", frame)
-                cols = ", ".join(f'"{c}"' for c in frame.columns if c != "scenario")
-                con.execute(f"INSERT INTO {table} (run_id, scenario, {cols}) "
-                            f"SELECT ?, scenario, {cols} FROM _plan_frame", [rid])
-                con.unregister("_plan_frame")
-
-        if new:
-            _in_transaction(con, f"cannot write the projection of run {rid} to store {store}",
-                            work)
-    if run.run_id is None:
-        raise StoreError("this projection has no stored run to store it under")
+        insert_scenarios(con, rid, tables,
+                         f"cannot write the projection of run {rid} to store {store}")
     return dataclasses.replace(run, stored=tuple(names[sc.scenario_id] for sc in new))

@@ -32,7 +32,7 @@ from reserva.store.db import reading, writing
 from reserva.store.results import RESULT_TABLES, STRESS_COLUMNS
 from reserva.store.runs import _in_transaction, _scenarios, resolve_run
 
-__all__ = ["LINEAGE_COLUMNS", "read_stress", "save_stress", "stress_tag"]
+__all__ = ["LINEAGE_COLUMNS", "insert_scenarios", "read_stress", "save_stress", "stress_tag"]
 
 LINEAGE_COLUMNS = STRESS_COLUMNS["stress_lineage"]
 
@@ -40,6 +40,24 @@ LINEAGE_COLUMNS = STRESS_COLUMNS["stress_lineage"]
 def stress_tag(*parts: object) -> str:
     """The first 10 hex digits of sha256 of the parts joined by ``|``."""
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:10]
+
+
+def insert_scenarios(con, rid: int, tables: dict[str, pd.DataFrame], failure: str) -> None:
+    """Append each frame (its rows' stored scenario name in a ``scenario`` column) to its
+    table under run ``rid``, every table in one transaction (``failure`` names what could not
+    be written); empty frames are left out, and nothing is written when all are."""
+    tables = {t: f for t, f in tables.items() if not f.empty}
+
+    def work() -> None:
+        for table, frame in tables.items():
+            con.register("_scenario_frame", frame)
+            cols = ", ".join(f'"{c}"' for c in frame.columns if c != "scenario")
+            con.execute(f"INSERT INTO {table} (run_id, scenario, {cols}) "
+                        f"SELECT ?, scenario, {cols} FROM _scenario_frame", [rid])
+            con.unregister("_scenario_frame")
+
+    if tables:
+        _in_transaction(con, failure, work)
 
 
 def _lineage_row(check, scenario_id: str, name: str, family: str, severity: str,
@@ -112,17 +130,8 @@ def save_stress(store: Path, check):
                          __version__)
         stored = (*(names[i] for i in new_ids), *new_extra)
 
-        def work() -> None:
-            for table, frame in tables.items():
-                con.register("_stress_frame", frame)
-                cols = ", ".join(f'"{c}"' for c in frame.columns if c != "scenario")
-                con.execute(f"INSERT INTO {table} (run_id, scenario, {cols}) "
-                            f"SELECT ?, scenario, {cols} FROM _stress_frame", [rid])
-                con.unregister("_stress_frame")
-
-        if tables:
-            _in_transaction(con, f"cannot write the stress check of run {rid} to store {store}",
-                            work)
+        insert_scenarios(con, rid, tables,
+                         f"cannot write the stress check of run {rid} to store {store}")
     return dataclasses.replace(check, stored=stored)
 
 
