@@ -64,6 +64,7 @@ LAYERS = (
     ("period",),  # the period a close covers and the dates it refuses
     ("statements",),
     ("projection",),
+    ("budget",),  # the social health budget: its own kernels, beside the projection
     ("kpi.assemble",),
     ("store",),
     ("report",),
