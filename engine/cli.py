@@ -610,6 +610,64 @@ def project(run_id, years, period, scenarios_csv, actions_csv, no_actions, assum
                          projection=frame, breaches=res.breaches))
 
 
+def _year_range(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    a, _, b = text.partition("-")
+    try:
+        lo, hi = int(a), int(b or a)
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: expected YEAR or FIRST-LAST (e.g. 2003-2015)",
+                                 param_hint="--years") from None
+    if lo > hi:
+        raise click.BadParameter(f"{text!r}: the first year after the last",
+                                 param_hint="--years")
+    return lo, hi
+
+
+@cli.command()
+@click.argument("budget_set")
+@click.option("--scenarios", "scenarios_csv", default=None,
+              help="Scenario file (columns of budget_scenarios.csv; default: the set's own "
+                   "budget_scenarios.csv, if any). The base is always projected first.")
+@click.option("--years", "years_text", default=None, metavar="FIRST-LAST",
+              help="The years shown (all are projected and stored).")
+@click.option("--no-save", is_flag=True, help="Show the budget without storing it.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="table: the seed's three tables; json and csv: every "
+                                      "item of every scenario and year.")
+@store_option
+def budget(budget_set, scenarios_csv, years_text, no_save, fmt, store) -> None:
+    """Project a social health budget set (a folder, or a bundled set's name such as
+    essalud): population x coverage x utilisation x cost against the wage bill and
+    contributions, every scenario at once; income and expenditure, cost as % of the wage bill
+    and per-capita cost by scenario and year."""
+    from reserva.budgeting import budget as run
+    from reserva.report import terminal
+    from reserva.report.budget_view import budget_report
+    from reserva.report.export import csv_text, json_text
+
+    years = _year_range(years_text)
+    store = None if no_save else (store or Path(DEFAULT_STORE))
+    res = run(budget_set, scenarios=scenarios_csv, store=store)
+    if fmt == "table":
+        terminal.show(budget_report(res, years=years))
+        return
+    frame = res.frame()
+    if years is not None:
+        frame = frame[frame["year"].between(*years)]
+    if fmt == "csv":
+        click.echo(csv_text(frame), nl=False)
+        return
+    click.echo(json_text({"budget_id": res.budget_id, "set_id": res.budget_set.set_id,
+                          "set_hash": res.budget_set.set_hash,
+                          "scenarios_file": res.scenarios_file,
+                          "scenarios_sha256": res.file_hash,
+                          "general_average_premium": dict(zip(
+                              res.scenario_ids, map(float, res.general_average_premium),
+                              strict=True))}, budget=frame))
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--run", "run_id", type=click.IntRange(min=1), default=None, help="Run id (default: the latest completed run).")
 @click.option("--product", default=None, help="One product (or ALL for the programme).")

@@ -60,7 +60,7 @@ from reserva.errors import BadCell, InputError
 from reserva.io.assumptions import MANIFEST, set_hash, sha256_file
 from reserva.io.textcsv import read_cells
 
-__all__ = ["FILES", "SCHEME_KEYS", "SEXES", "BudgetSet", "load_budget_set"]
+__all__ = ["FILES", "SCHEME_KEYS", "SEXES", "BudgetSet", "budgets_root", "load_budget_set"]
 
 SEXES = ("male", "female")
 UNITS = ("case", "day")
@@ -103,6 +103,16 @@ class BudgetSet:
     path: Path
     age_bands: tuple[tuple[int, int], ...]
     inputs: BudgetInputs
+
+
+def budgets_root() -> Path:
+    """The folder of the bundled budget sets: ``budgets/`` of the source tree, or, in an
+    installed wheel, the same folder shipped as the package data of ``reserva.budgets``."""
+    here = Path(__file__).resolve()
+    source = here.parents[2] / "budgets"
+    if source.is_dir():
+        return source
+    return here.parents[1] / "budgets"
 
 
 class _Problems:
@@ -225,8 +235,8 @@ def _spread(p: _Problems, file: str, rows, bands, columns: tuple[str, ...], key:
 
 
 def load_budget_set(path: str | Path) -> BudgetSet:
-    """Read and check a budget set folder (module docstring): every bad cell of every file at
-    once, and the files against the manifest's sha256.
+    """Read and check a budget set folder, or a bundled set by name (module docstring): every
+    bad cell of every file at once, and the files against the manifest's sha256.
 
     Raises
     ------
@@ -236,10 +246,13 @@ def load_budget_set(path: str | Path) -> BudgetSet:
     import tomllib
 
     folder = Path(path)
+    if not folder.is_dir() and (budgets_root() / str(path)).is_dir():
+        folder = budgets_root() / str(path)  # a bundled set by its name
     p = _Problems()
     if not folder.is_dir():
         raise InputError([BadCell("budget set", None, None, str(path), "a budget set folder",
-                                  "give the folder of the set's CSV files")])
+                                  "give the folder of the set's CSV files or the name of a "
+                                  f"bundled set ({budgets_root()})")])
     listed: dict[str, str] = {}
     if (folder / MANIFEST).is_file():
         listed = tomllib.loads((folder / MANIFEST).read_text()).get("files", {})

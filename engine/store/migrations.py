@@ -307,4 +307,21 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
             PRIMARY KEY (run_id, scenario)
         );
     """),
+    (17, "social health budget runs: the run and its lineage, its scenarios, its values", """
+        CREATE TABLE IF NOT EXISTS budget_runs (
+            budget_id BIGINT PRIMARY KEY, set_id VARCHAR NOT NULL, set_hash VARCHAR NOT NULL,
+            scenarios_file VARCHAR NOT NULL, file_hash VARCHAR NOT NULL,
+            first_year INTEGER NOT NULL, last_year INTEGER NOT NULL,
+            engine_version VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS budget_scenarios (
+            budget_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, name VARCHAR NOT NULL,
+            scenario_identity VARCHAR NOT NULL, general_average_premium DOUBLE,
+            PRIMARY KEY (budget_id, scenario)
+        );
+        CREATE TABLE IF NOT EXISTS budget_values (
+            budget_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, year INTEGER NOT NULL,
+            item VARCHAR NOT NULL, value DOUBLE
+        );
+    """),
 )

@@ -106,6 +106,10 @@ INTENDED: tuple[Intended, ...] = (
                "a forward projection's results and lineage (issue 16, migration 16): a close "
                "writes no rows to them (present, empty)")
       for table in ("projection_values", "projection_events", "projection_lineage")),
+    *(Intended(table, "*table*",
+               "a social health budget's runs (issue 17, migration 17): not a close's tables, "
+               "empty in a store of closes")
+      for table in ("budget_runs", "budget_scenarios", "budget_values")),
 )
 
 

@@ -105,11 +105,15 @@ def test_a_date_closed_with_the_same_data_is_not_stored_again(tiny_pack, tmp_pat
     assert list(store_runs.list_runs(store)["run_id"]) == [1, 2]
 
 
+BUDGET_TABLES = ("budget_runs", "budget_scenarios", "budget_values")  # migration 17
+
+
 def test_the_result_table_registry_agrees_with_the_migrations_and_the_close(tiny_pack, tmp_path):
     """One registry of result tables (reserva.store.results.TABLES, whose names are
     store.runs.RESULT_TABLES): the migrations create exactly those (besides runs, its notes
-    run_notes and schema_migrations), and a close produces exactly those, each with the columns of its table
-    (run_id and scenario added by the store)."""
+    run_notes and schema_migrations, and the social health budget's own tables, which are not a
+    close's: ``BUDGET_TABLES``), and a close produces exactly those, each with the columns of
+    its table (run_id and scenario added by the store)."""
     con = connect(tmp_path / "s.duckdb")
     created = {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables").fetchall()}
@@ -117,7 +121,8 @@ def test_the_result_table_registry_agrees_with_the_migrations_and_the_close(tiny
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
         "ORDER BY ordinal_position", [t]).fetchall()] for t in store_runs.RESULT_TABLES}
     con.close()
-    assert created == {"runs", "run_notes", "schema_migrations", *store_runs.RESULT_TABLES}
+    assert created == {"runs", "run_notes", "schema_migrations", *BUDGET_TABLES,
+                       *store_runs.RESULT_TABLES}
     tables = pipeline.results_tables(close(tiny_pack, "2024-12-31", write=False))
     assert set(tables) == set(store_runs.RESULT_TABLES)
     for name, frame in tables.items():

@@ -1,0 +1,66 @@
+"""The terminal report of a social health budget run (``reserva budget``): the seed's three
+tables (spec §5.9): the base scenario's income and expenditure statement by year (TV-I1), total
+cost as % of the wage bill by scenario and year (TV-I2), per-capita annual cost per protected
+person by scenario and year (TV-I3), and the general average premium of each scenario."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reserva.report.model import Column, Lines, Report, Section, table_from_frame
+from reserva.report.stress_view import PERCENT
+
+__all__ = ["budget_report"]
+
+LABELS = {
+    "income": "Income", "contributions": "  contributions", "investment": "  investment income",
+    "other_income": "  other income", "expenses": "Expenses", "health_care": "  health care",
+    "cash_benefits": "  cash benefits", "administration": "  administration",
+    "pensions": "  pensions", "operating_result": "Operating result",
+    "capital": "Capital expenditure", "global_expenditure": "Global expenditure",
+    "economic_result": "Economic result", "wage_bill": "Wage bill",
+    "operating_result_ratio": "Operating result / income",
+    "expenditure_income_ratio": "Global expenditure / income",
+    "health_care_cost": "Health care, % wage bill", "cash_benefit_cost": "Cash benefits, %",
+    "administration_cost": "Administration, %", "pension_cost": "Pensions, %",
+    "total_cost": "Total cost (global), % wage bill", "reserve": "Reserve at year end",
+    "reserve_ratio": "Reserve / global expenditure (years)", "protected": "Protected persons",
+    "per_capita_cost": "Per-capita cost",
+}
+PERCENT_ROWS = ("operating_result_ratio", "expenditure_income_ratio", "health_care_cost",
+                "cash_benefit_cost", "administration_cost", "pension_cost", "total_cost")
+
+
+def budget_report(run, *, years: tuple[int, int] | None = None) -> Report:
+    """The report of a ``reserva.budgeting.BudgetRun``."""
+    bs = run.budget_set
+    head = (f"budget set {bs.set_id} ({bs.set_hash[:8]}), {len(run.scenarios)} scenario(s)"
+            + (f" from {run.scenarios_file}" if run.scenarios_file else "")
+            + (f", stored as budget run {run.budget_id}" if run.budget_id else ""))
+    st = run.statement("base", years)
+    money = st.drop(index=list(PERCENT_ROWS)).round(1)
+    money.loc["reserve_ratio"] = st.loc["reserve_ratio"].round(2)
+    pct = (st.loc[list(PERCENT_ROWS)] * 100.0).round(2)
+    statement = pd.concat([money, pct])
+    statement.index = [LABELS[i] + (" (%)" if i in PERCENT_ROWS else "")
+                       for i in statement.index]
+    cost = (run.by_scenario("total_cost", years) * 100.0).round(2)
+    per_capita = run.by_scenario("per_capita_cost", years).round(1)
+    gap = pd.DataFrame({"scenario": list(run.scenario_ids),
+                        "name": [s.name for s in run.scenarios],
+                        "general average premium": run.general_average_premium})
+    sections = (Section("budget", (
+        Lines((head,)),
+        table_from_frame(statement.reset_index(names="item"),
+                         "base scenario: income and expenditure by year (TV-I1 layout)"),
+        table_from_frame(cost.reset_index(names="scenario"),
+                         "total cost (global expenditure) as % of the wage bill"),
+        table_from_frame(per_capita.reset_index(names="scenario"),
+                         "per-capita annual cost per protected person"),
+        table_from_frame(gap, "general average premium over the years (contribution rate on "
+                              "the wage bill balancing the reserve at the reserve's return)",
+                         {"general average premium": Column("general average premium",
+                                                            PERCENT, "right")}),
+    ), notes=("percentages: x 100; the total cost includes capital expenditure, which has no "
+              "row of its own (spec §5.9 TV-I1)",)),)
+    return Report(f"budget {bs.set_id}", sections)
