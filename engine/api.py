@@ -45,7 +45,7 @@ from reserva.pipeline import CloseResult, spot_upr
 __all__ = [
     "load_pack", "load_assumptions", "derive", "close", "close_many", "upr_at", "triangle_ibnr",
     "life_reserve", "runs", "results", "scenarios", "stored_report", "stress", "project",
-    "DataPack",
+    "budget", "DataPack",
     "AssumptionSet", "CloseResult",
 ]
 
@@ -670,3 +670,41 @@ def project(store: str | Path, run_id: int | None = None, *,
 
     return _project(store, run_id, assumptions=assumptions, years=years, period=period,
                     scenarios=scenarios, actions=actions, use_actions=use_actions, save=write)
+
+
+def budget(budget_set: str | Path, *, scenarios: str | Path | None = None,
+           store: str | Path | None = None, write: bool = False):
+    """Project a social health budget set under its scenarios (``reserva budget``).
+
+    Population x coverage x utilisation x cost against the wage bill and the contributions,
+    year by year, every scenario at once (``reserva.budget.model``).
+
+    Parameters
+    ----------
+    budget_set : str or Path
+        A budget set folder, or the name of a bundled set.
+    scenarios : str or Path, optional
+        A ``budget_scenarios.csv`` of your own (default: the set's own, if it has one).
+    store : str or Path, optional
+        The DuckDB store to write the run to (with ``write=True``).
+    write : bool
+        Store the run (default False: nothing written).
+
+    Returns
+    -------
+    reserva.budgeting.BudgetRun
+        ``result.item("total_cost")`` [scenario, year], ``statement()``, ``by_scenario()``,
+        ``frame()``, ``general_average_premium``, the lineage and ``budget_id`` once stored.
+
+    Raises
+    ------
+    InputError
+        A bad budget set or scenario file (every bad cell at once).
+    ArgumentError
+        ``write`` without a store.
+    """
+    from reserva.budgeting import budget as _budget
+
+    if write and store is None:
+        raise ArgumentError.bad("store", None, "a store to write the budget run to")
+    return _budget(budget_set, scenarios=scenarios, store=store if write else None)
