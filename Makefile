@@ -36,7 +36,8 @@ test: $(BIN)/.installed
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -q
 
 ## wheel-check: a plain (non-editable) install works: build the wheel, install it into a fresh
-## environment, and run sample, close, life and ibnr from it in a folder of its own
+## environment, and run sample, close, life, ibnr and budget (the bundled set) from it in a
+## folder of its own
 WHEEL_DIR ?= build/wheel-check
 wheel-check: $(BIN)/.installed
 	rm -rf $(WHEEL_DIR)
@@ -49,6 +50,7 @@ wheel-check: $(BIN)/.installed
 	cd $(WHEEL_DIR) && venv/bin/reserva life --product endowment --age 40 --term 20
 	cd $(WHEEL_DIR) && printf 'origin,12,24,36\n2023,100,150,165\n2024,110,165,\n2025,120,,\n' > tri.csv \
 		&& venv/bin/reserva ibnr tri.csv --method mack
+	cd $(WHEEL_DIR) && venv/bin/reserva budget essalud --years 2003-2005 --no-save
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check engine tests benchmarks

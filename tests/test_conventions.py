@@ -244,8 +244,13 @@ def test_pyproject_lists_every_package_and_ships_the_bundled_sets():
                for init in ENGINE.rglob("__init__.py")}
     sets = {f"reserva.assumptions.{d.name}" for d in (ROOT / "assumptions").iterdir()
             if (d / "manifest.toml").is_file()}
-    assert set(config["packages"]) == folders | {"reserva.assumptions"} | sets
-    assert config["package-dir"] == {"reserva": "engine", "reserva.assumptions": "assumptions"}
+    budgets = {f"reserva.budgets.{d.name}" for d in (ROOT / "budgets").iterdir()
+               if (d / "manifest.toml").is_file()}
+    assert set(config["packages"]) == (folders | {"reserva.assumptions", "reserva.budgets"}
+                                       | sets | budgets)
+    assert config["package-dir"] == {"reserva": "engine", "reserva.assumptions": "assumptions",
+                                     "reserva.budgets": "budgets"}
+    assert all(config["package-data"].get(s) == ["*"] for s in budgets)
     assert all(config["package-data"].get(s) == ["*"] for s in sets)
 
 

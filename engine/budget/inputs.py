@@ -11,7 +11,9 @@ top of the CPI), ``cash_benefit_rate`` (cash benefits / the wage bill), ``admin_
 care), ``pension_outgo`` (the first year's pensions paid by the scheme) and
 ``pension_growth`` (a year, nominal), ``other_income`` and ``other_income_growth`` (nominal),
 ``reserve_opening`` (the reserve fund at the start of the first year) and ``reserve_return`` (a
-year, nominal).
+year, nominal); optionally ``per_capita_scale``, the currency units of an amount per unit of
+persons (1,000 for amounts in millions and persons in thousands; default 1), so that the
+per-capita cost is in currency.
 
 ``population.csv`` (year, sex, age_from, age_to, persons): the population of every year by sex
 (``male``, ``female``) and age band; the same bands every year, contiguous from the youngest.
@@ -91,6 +93,11 @@ SCHEME_KEYS: Mapping[str, tuple[str, float, float]] = {
     "other_income_growth": ("a rate a year between -0.5 and 1", -0.5, 1.0),
     "reserve_opening": ("an amount, negative for a deficit", -1e15, 1e15),
     "reserve_return": ("a rate a year between -0.5 and 1", -0.5, 1.0),
+}
+# keys scheme.csv may leave out, with their default
+OPTIONAL_KEYS: Mapping[str, tuple[str, float, float, float]] = {
+    "per_capita_scale": ("currency units of an amount per unit of persons, > 0 (1,000 for "
+                         "amounts in millions and persons in thousands)", 1e-12, 1e12, 1.0),
 }
 
 
@@ -267,10 +274,11 @@ def load_budget_set(path: str | Path) -> BudgetSet:
     scheme: dict[str, float] = {}
     for ln, r in rows["scheme.csv"]:
         key = r["key"]
-        if key not in SCHEME_KEYS:
-            p.add("scheme.csv", ln, "key", key, f"one of {', '.join(SCHEME_KEYS)}")
+        if key not in SCHEME_KEYS and key not in OPTIONAL_KEYS:
+            p.add("scheme.csv", ln, "key", key,
+                  f"one of {', '.join([*SCHEME_KEYS, *OPTIONAL_KEYS])}")
             continue
-        words, lo, hi = SCHEME_KEYS[key]
+        words, lo, hi = (SCHEME_KEYS[key] if key in SCHEME_KEYS else OPTIONAL_KEYS[key][:3])
         v = _number(p, "scheme.csv", ln, "value", r["value"], words, lo, hi)
         if v is not None:
             scheme[key] = v
@@ -419,6 +427,7 @@ def load_budget_set(path: str | Path) -> BudgetSet:
         other_income=(scheme["other_income"] * (1.0 + scheme["other_income_growth"]) ** t)[None],
         reserve_return=np.full((1, ny), scheme["reserve_return"]),
         reserve_opening=np.array([scheme["reserve_opening"]]),
+        per_capita_scale=scheme.get("per_capita_scale", OPTIONAL_KEYS["per_capita_scale"][3]),
     )
     hashes = {name: sha256_file(folder / name) for name in FILES}
     return BudgetSet(folder.name, set_hash(hashes), folder, bands, inputs)

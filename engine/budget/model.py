@@ -44,7 +44,8 @@ Income (§1C.2)::
 Indicators (§5.9 TV-I1's verified definitions): operating result / income; expenditure /
 income = **global expenditure** / income; cost as % of the wage bill by component and in total,
 the total being **global expenditure** / wage bill (capital included, with no row of its own);
-per-capita annual cost = global expenditure / protected persons; reserve ratio = reserve /
+per-capita annual cost = global expenditure / protected persons x ``per_capita_scale`` (the
+currency units of an amount per person unit); reserve ratio = reserve /
 global expenditure (years of outgo).
 
 General average premium over the years (ILO practice; a house formulation checked against a
@@ -112,6 +113,8 @@ class BudgetInputs:
     other_income: np.ndarray  # [K, Y]
     reserve_return: np.ndarray  # [K, Y]
     reserve_opening: np.ndarray  # [K]
+    per_capita_scale: float = 1.0  # currency units of the amounts per person unit (e.g. 1,000
+    # for amounts in millions and persons in thousands: the per-capita cost in currency)
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,8 @@ def project_budget(x: BudgetInputs) -> BudgetResult:
         "health_care_cost": _div(care, wage_bill), "cash_benefit_cost": _div(cash, wage_bill),
         "administration_cost": _div(admin, wage_bill),
         "pension_cost": _div(pensions, wage_bill), "total_cost": _div(glob, wage_bill),
-        "per_capita_cost": _div(glob, protected), "reserve_ratio": _div(reserve, glob),
+        "per_capita_cost": _div(glob, protected) * x.per_capita_scale,
+        "reserve_ratio": _div(reserve, glob),
     }
     for name, v in cols.items():
         out[:, :, IX[name]] = v
