@@ -45,7 +45,7 @@ from reserva.pipeline import CloseResult, spot_upr
 __all__ = [
     "load_pack", "load_assumptions", "derive", "close", "close_many", "upr_at", "triangle_ibnr",
     "life_reserve", "runs", "results", "scenarios", "stored_report", "stress", "project",
-    "budget", "DataPack",
+    "health_budget", "DataPack",
     "AssumptionSet", "CloseResult",
 ]
 
@@ -672,7 +672,7 @@ def project(store: str | Path, run_id: int | None = None, *,
                     scenarios=scenarios, actions=actions, use_actions=use_actions, save=write)
 
 
-def budget(budget_set: str | Path, *, scenarios: str | Path | None = None,
+def health_budget(budget_set: str | Path, *, scenarios: str | Path | None = None,
            store: str | Path | None = None, write: bool = False):
     """Project a social health budget set under its scenarios (``reserva budget``).
 

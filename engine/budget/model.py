@@ -153,14 +153,16 @@ def project_budget(x: BudgetInputs) -> BudgetResult:
     n = x.population
     pea = n * x.participation
     bases = np.stack([pea * x.salaried_share, pea * (1.0 - x.salaried_share), n])  # [B,K,Y,A,2]
-    base = np.moveaxis(bases[x.category_base], 0, 2)  # [K, Y, C, A, 2]
+    base = np.ascontiguousarray(np.moveaxis(bases[x.category_base], 0, 2))  # [K, Y, C, A, 2]
     base = base * x.eligible[None, None, :, :, None]
     tit = base * x.coverage[:, :, :, None, :]  # [K, Y, C, A, 2]
     dep = (tit.sum(axis=(3, 4)) * x.dependants_per_titular)[:, :, :, None, None] * (
         x.dependant_distribution[:, :, None, :, :])
     prot = tit + dep
     cost = (x.utilisation * x.relative_cost * (x.volume * x.unit_cost)[:, :, :, None, None])
-    by_service = np.einsum("kycas,kyjas->kyj", prot, cost, optimize=True)
+    # protected persons by age and sex (the categories summed first), times each service's
+    # cost per person of that age and sex
+    by_service = np.einsum("kyas,kyjas->kyj", prot.sum(axis=2), cost)
     care = by_service.sum(axis=2)
     wages_c = (tit * x.wage[:, :, :, None, :]).sum(axis=(3, 4)) * x.density * x.contributes
     wage_bill = wages_c.sum(axis=2)
