@@ -51,7 +51,8 @@ class BudgetRun:
     scenarios_file: str
     file_hash: str
     result: BudgetResult
-    general_average_premium: np.ndarray  # [scenario]
+    general_average_premium: np.ndarray  # [scenario]: the premium balancing the reserve to 0
+    scaled_premium: np.ndarray  # [scenario]: ... to the set's reserve_target years of outgo
     budget_id: int | None = None
 
     @property
@@ -124,8 +125,13 @@ def run_budget(bs: BudgetSet, scenarios: str | Path | None = None) -> BudgetRun:
     scen, label, digest = _scenarios_of(bs, scenarios)
     x = apply_scenarios(bs.inputs, scen, age_bands=bs.age_bands)
     result = project_budget(x)
-    gap = general_average_premium(result, x.reserve_return, x.reserve_opening)
-    return BudgetRun(bs, scen, label, digest, result, gap)
+    base = None
+    if bs.premium_base:  # the required tariff a protected person at the first year's prices
+        base = result.item("protected") * (1.0 if x.price_index is None else x.price_index)
+    gap = general_average_premium(result, x.reserve_return, x.reserve_opening, base=base)
+    scaled = general_average_premium(result, x.reserve_return, x.reserve_opening,
+                                     bs.reserve_target, base=base)
+    return BudgetRun(bs, scen, label, digest, result, gap, scaled)
 
 
 def budget(set_path: str | Path, *, scenarios: str | Path | None = None,

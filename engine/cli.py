@@ -663,8 +663,13 @@ def budget(budget_set, scenarios_csv, years_text, no_save, fmt, store) -> None:
                           "set_hash": res.budget_set.set_hash,
                           "scenarios_file": res.scenarios_file,
                           "scenarios_sha256": res.file_hash,
+                          "premium_base": "protected" if res.budget_set.premium_base
+                          else "wage_bill", "reserve_target": res.budget_set.reserve_target,
                           "general_average_premium": dict(zip(
                               res.scenario_ids, map(float, res.general_average_premium),
+                              strict=True)),
+                          "scaled_premium": dict(zip(
+                              res.scenario_ids, map(float, res.scaled_premium),
                               strict=True))}, budget=frame))
 
 

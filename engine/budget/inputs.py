@@ -13,7 +13,10 @@ care), ``pension_outgo`` (the first year's pensions paid by the scheme) and
 ``reserve_opening`` (the reserve fund at the start of the first year) and ``reserve_return`` (a
 year, nominal); optionally ``per_capita_scale``, the currency units of an amount per unit of
 persons (1,000 for amounts in millions and persons in thousands; default 1), so that the
-per-capita cost is in currency.
+per-capita cost is in currency; ``reserve_target`` (years of the last year's global expenditure
+wanted in reserve at the end: the scaled premium's target, default 0) and ``premium_base`` (1:
+the scheme is financed by premiums, and its general average premium is the required tariff a
+protected person a year at the first year's prices; default 0: a rate on the wage bill).
 
 ``population.csv`` (year, sex, age_from, age_to, persons): the population of every year by sex
 (``male``, ``female``) and age band; the same bands every year, contiguous from the youngest.
@@ -22,7 +25,8 @@ per-capita cost is in currency.
 population in the economically active population (PEA) and the share of the PEA salaried.
 
 ``categories.csv`` (category, base, age_from, age_to, contributes, dependants_per_titular,
-wage_male, wage_female, wage_growth, density, contribution_rate, flat_contribution): the insured
+wage_male, wage_female, wage_growth, density, contribution_rate, flat_contribution, and
+optionally premium: a premium a protected person a year at the first year's prices): the insured
 categories: their titulars counted on the salaried or non-salaried PEA or the population
 (``base``) of the ages given, whether their wages (a pension, for pensioners) are in the wage
 bill, their dependants per titular, the first year's average annual wage by sex and its real
@@ -98,6 +102,10 @@ SCHEME_KEYS: Mapping[str, tuple[str, float, float]] = {
 OPTIONAL_KEYS: Mapping[str, tuple[str, float, float, float]] = {
     "per_capita_scale": ("currency units of an amount per unit of persons, > 0 (1,000 for "
                          "amounts in millions and persons in thousands)", 1e-12, 1e12, 1.0),
+    "reserve_target": ("years of the last year's global expenditure wanted in reserve at the "
+                       "end, >= 0", 0.0, 100.0, 0.0),
+    "premium_base": ("0 (the premium is a rate on the wage bill) or 1 (a tariff a protected "
+                     "person a year: a scheme financed by premiums)", 0.0, 1.0, 0.0),
 }
 
 
@@ -110,6 +118,8 @@ class BudgetSet:
     path: Path
     age_bands: tuple[tuple[int, int], ...]
     inputs: BudgetInputs
+    reserve_target: float = 0.0  # years of outgo wanted in reserve at the end
+    premium_base: bool = False  # the premium a tariff a protected person, not a wage rate
 
 
 def budgets_root() -> Path:
@@ -346,6 +356,7 @@ def load_budget_set(path: str | Path) -> BudgetSet:
                     p.add("coverage.csv", None, "category", f"{name} {sex}",
                           "one row per category and sex")
     cat = {k: np.zeros(len(cats)) for k in ("deps", "wm", "wf", "g", "density", "rate", "flat")}
+    premium_c = np.zeros(len(cats))
     base = np.zeros(len(cats), np.int64)
     contributes = np.zeros(len(cats), bool)
     eligible = np.zeros((len(cats), len(bands)), bool)
@@ -374,6 +385,10 @@ def load_budget_set(path: str | Path) -> BudgetSet:
                 ("flat", "flat_contribution", "an amount >= 0", 0.0, 1e12)):
             v = _number(p, "categories.csv", ln, column, r[column], words, lo, hi)
             cat[key][c] = 0.0 if v is None else v
+        if r.get("premium", ""):  # optional: a premium a protected person a year
+            v = _number(p, "categories.csv", ln, "premium", r["premium"], "an amount >= 0",
+                        0.0, 1e12)
+            premium_c[c] = 0.0 if v is None else v
     svc = {k: np.zeros(len(services)) for k in ("cost", "g", "volume")}
     for ln, r in rows["services.csv"]:
         if r["service"] not in services:
@@ -396,6 +411,7 @@ def load_budget_set(path: str | Path) -> BudgetSet:
     if p.cells:
         raise InputError(p.cells, summary=f"budget set {folder.name}: {len(p.cells)} bad "
                                           f"cell(s)")
+    premium = premium_c
     t = (years - y0).astype(np.float64)
     cpi = scheme["cpi"]
     price = (1.0 + cpi) ** t  # [Y]
@@ -428,6 +444,10 @@ def load_budget_set(path: str | Path) -> BudgetSet:
         reserve_return=np.full((1, ny), scheme["reserve_return"]),
         reserve_opening=np.array([scheme["reserve_opening"]]),
         per_capita_scale=scheme.get("per_capita_scale", OPTIONAL_KEYS["per_capita_scale"][3]),
+        premium=None if not premium.any() else per_year(premium_c) * price[None, :, None],
+        price_index=price[None].copy(),
     )
     hashes = {name: sha256_file(folder / name) for name in FILES}
-    return BudgetSet(folder.name, set_hash(hashes), folder, bands, inputs)
+    return BudgetSet(folder.name, set_hash(hashes), folder, bands, inputs,
+                     reserve_target=scheme.get("reserve_target", 0.0),
+                     premium_base=bool(scheme.get("premium_base", 0.0)))

@@ -35,6 +35,7 @@ Expenditure::
 Income (§1C.2)::
 
     contributions[y]    = sum_c contribution_rate[y,c] x wage_bill_c + flat[y,c] x titulars_c
+                          + premium[y,c] x protected_c          (a premium base)
     investment[y]       = reserve_(y-1) x reserve_return[y]   (the opening reserve's return)
     income              = contributions + investment + other_income[y]
     operating_result    = income - expenses
@@ -55,7 +56,10 @@ factor to the first year's start)::
     GAP = (sum_y v_y (global_y - other_y) + v_N target x global_N - reserve_0)
           / sum_y v_y wage_bill_y
 
-``target`` the reserve wanted at the end in years of outgo (0: the plain GAP).
+``target`` the reserve wanted at the end in years of outgo (0: the plain GAP; else the scaled
+premium of a reserve target). For a scheme financed by premiums (a mutual health fund, a
+voluntary scheme) the base is the protected persons x the price index instead of the wage bill,
+and the premium is the required tariff a person a year at the first year's prices.
 """
 
 from __future__ import annotations
@@ -115,6 +119,8 @@ class BudgetInputs:
     reserve_opening: np.ndarray  # [K]
     per_capita_scale: float = 1.0  # currency units of the amounts per person unit (e.g. 1,000
     # for amounts in millions and persons in thousands: the per-capita cost in currency)
+    premium: np.ndarray | None = None  # [K, Y, C] a premium per protected person a year
+    price_index: np.ndarray | None = None  # [K, Y] prices against the first year's (CPI)
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,8 @@ def project_budget(x: BudgetInputs) -> BudgetResult:
     wage_bill = wages_c.sum(axis=2)
     contributions = (x.contribution_rate * wages_c
                      + x.flat_contribution * tit.sum(axis=(3, 4))).sum(axis=2)
+    if x.premium is not None:  # a premium base: so much a protected person
+        contributions = contributions + (x.premium * prot.sum(axis=(3, 4))).sum(axis=2)
     cash = x.cash_benefit_rate * wage_bill
     admin = x.admin_rate * (care + cash)
     pensions = x.pension_outgo
@@ -209,17 +217,20 @@ def project_budget(x: BudgetInputs) -> BudgetResult:
 
 
 def general_average_premium(result: BudgetResult, reserve_return: np.ndarray,
-                            reserve_opening: np.ndarray, target_years: float = 0.0
-                            ) -> np.ndarray:
+                            reserve_opening: np.ndarray, target_years: float = 0.0, *,
+                            base: np.ndarray | None = None) -> np.ndarray:
     """[scenario]: the general average premium over the result's years (module docstring):
-    the constant rate on the wage bill whose contributions, with the opening reserve and the
-    other income, pay every year's global expenditure and leave ``target_years`` of the last
-    year's outgo in reserve, at the reserve's return."""
+    the constant rate on ``base`` (default the wage bill; a premium base: the protected persons
+    x the price index, giving the tariff a person a year at the first year's prices) whose
+    contributions, with the opening reserve and the other income, pay every year's global
+    expenditure and leave ``target_years`` of the last year's outgo in reserve, at the
+    reserve's return. The contributions the scenario already has are not counted: the premium
+    replaces them."""
     r = np.asarray(reserve_return, np.float64)
     v = np.cumprod(1.0 / (1.0 + r), axis=1)  # to each year's end
     glob = result.item("global_expenditure")
     other = result.item("other_income")
-    wb = result.item("wage_bill")
+    b = result.item("wage_bill") if base is None else np.asarray(base, np.float64)
     # flows at the year's end, as the reserve recursion credits the opening reserve's return
     need = (v * (glob - other)).sum(axis=1) + v[:, -1] * target_years * glob[:, -1]
-    return (need - np.asarray(reserve_opening, np.float64)) / (v * wb).sum(axis=1)
+    return (need - np.asarray(reserve_opening, np.float64)) / (v * b).sum(axis=1)

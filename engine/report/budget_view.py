@@ -46,9 +46,14 @@ def budget_report(run, *, years: tuple[int, int] | None = None) -> Report:
                        for i in statement.index]
     cost = (run.by_scenario("total_cost", years) * 100.0).round(2)
     per_capita = run.by_scenario("per_capita_cost", years).round(1)
+    tariff = bs.premium_base
     gap = pd.DataFrame({"scenario": list(run.scenario_ids),
                         "name": [s.name for s in run.scenarios],
-                        "general average premium": run.general_average_premium})
+                        "general average premium": run.general_average_premium,
+                        f"scaled for {bs.reserve_target:g} years in reserve":
+                            run.scaled_premium})
+    if tariff:  # a tariff a protected person a year, in currency at the first year's prices
+        gap.iloc[:, 2:] = (gap.iloc[:, 2:] * bs.inputs.per_capita_scale).round(1)
     sections = (Section("budget", (
         Lines((head,)),
         table_from_frame(statement.reset_index(names="item"),
@@ -57,10 +62,12 @@ def budget_report(run, *, years: tuple[int, int] | None = None) -> Report:
                          "total cost (global expenditure) as % of the wage bill"),
         table_from_frame(per_capita.reset_index(names="scenario"),
                          "per-capita annual cost per protected person"),
-        table_from_frame(gap, "general average premium over the years (contribution rate on "
-                              "the wage bill balancing the reserve at the reserve's return)",
-                         {"general average premium": Column("general average premium",
-                                                            PERCENT, "right")}),
+        table_from_frame(gap, ("required tariff a protected person a year at the first "
+                               "year's prices" if tariff else "general average premium over "
+                               "the years (contribution rate on the wage bill)")
+                         + " balancing the reserve at the reserve's return",
+                         {} if tariff else {c: Column(c, PERCENT, "right")
+                                            for c in gap.columns[2:]}),
     ), notes=("percentages: x 100; the total cost includes capital expenditure, which has no "
               "row of its own (spec §5.9 TV-I1)",)),)
     return Report(f"budget {bs.set_id}", sections)

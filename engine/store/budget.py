@@ -35,8 +35,9 @@ def save_budget(store: Path, run):
             "engine_version": __version__, "created_at": created}]),
         "budget_scenarios": pd.DataFrame([{
             "scenario": s.scenario_id, "name": s.name, "scenario_identity": s.identity,
-            "general_average_premium": float(g)}
-            for s, g in zip(run.scenarios, run.general_average_premium, strict=True)]),
+            "general_average_premium": float(g), "scaled_premium": float(sp)}
+            for s, g, sp in zip(run.scenarios, run.general_average_premium, run.scaled_premium,
+                                strict=True)]),
         "budget_values": run.frame().rename(columns={"scenario_id": "scenario"}),
     }
     with writing(store) as con:

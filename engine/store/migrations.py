@@ -317,7 +317,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
         CREATE TABLE IF NOT EXISTS budget_scenarios (
             budget_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, name VARCHAR NOT NULL,
             scenario_identity VARCHAR NOT NULL, general_average_premium DOUBLE,
-            PRIMARY KEY (budget_id, scenario)
+            scaled_premium DOUBLE, PRIMARY KEY (budget_id, scenario)
         );
         CREATE TABLE IF NOT EXISTS budget_values (
             budget_id BIGINT NOT NULL, scenario VARCHAR NOT NULL, year INTEGER NOT NULL,

@@ -91,3 +91,27 @@ def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(InputError) as err:
         load_budget_set(folder)
     assert ("dependants.csv", "missing") in {(c.file, c.value) for c in err.value.cells}
+
+
+def test_a_premium_scheme_with_a_reserve_target(tmp_path):
+    """A mutual health fund's set: a premium a protected person (categories.csv's optional
+    premium column, at the first year's prices, growing with the CPI), financed by premiums
+    (premium_base 1) with half a year of outgo wanted in reserve (reserve_target 0.5)."""
+    from reserva.budgeting import run_budget
+
+    folder = _copy(tmp_path)
+    cats = (folder / "categories.csv").read_text().splitlines()
+    cats[0] += ",premium"
+    cats[1] += ",50"
+    cats[2] += ","
+    (folder / "categories.csv").write_text("\n".join(cats) + "\n")
+    with open(folder / "scheme.csv", "a") as fh:
+        fh.write("premium_base,1,hand-made,\nreserve_target,0.5,hand-made,\n")
+    write_manifest(folder)
+    bs = load_budget_set(folder)
+    assert bs.premium_base and bs.reserve_target == 0.5
+    assert bs.inputs.premium[0, :, 0] == pytest.approx([50.0, 51.0])  # x 1.02 in 2004
+    assert bs.inputs.premium[0, :, 1] == pytest.approx([0.0, 0.0])
+    run = run_budget(bs)
+    # the scaled tariff leaves half a year of outgo in reserve: above the plain one
+    assert run.scaled_premium[0] > run.general_average_premium[0] > 0

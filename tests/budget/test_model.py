@@ -142,3 +142,27 @@ def test_the_general_average_premium_balances_the_reserve_to_its_target(target):
     r2 = project_budget(x2)
     assert r2.item("reserve")[0, -1] == pytest.approx(
         target * r2.item("global_expenditure")[0, -1], abs=1e-6)
+
+
+def test_a_premium_a_protected_person_is_contributed():
+    x = inputs(premium=np.stack([np.full((1, 2), 10.0), np.full((1, 2), 0.0)], axis=2))
+    base = project_budget(inputs())
+    r = project_budget(x)
+    # the salaried category's 330 titulars and 330 dependants pay 10 each in 2003
+    assert r.item("contributions")[0, 0] == pytest.approx(
+        base.item("contributions")[0, 0] + 10.0 * 660)
+
+
+@pytest.mark.parametrize("target", [0.0, 0.5])
+def test_the_required_tariff_of_a_premium_scheme_balances_its_reserve(target):
+    """On the protected persons x the price index, the premium found is a tariff: charged to
+    every protected person (and no wage contribution), it leaves ``target`` years of outgo."""
+    price = np.array([[1.0, 1.03]])
+    x = inputs(contribution_rate=np.zeros((1, 2, 2)), price_index=price)
+    r = project_budget(x)
+    tariff = general_average_premium(r, x.reserve_return, x.reserve_opening, target,
+                                     base=r.item("protected") * price)
+    x2 = dataclasses.replace(x, premium=np.repeat((tariff[0] * price)[:, :, None], 2, axis=2))
+    r2 = project_budget(x2)
+    assert r2.item("reserve")[0, -1] == pytest.approx(
+        target * r2.item("global_expenditure")[0, -1], abs=1e-6)
