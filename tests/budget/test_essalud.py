@@ -192,3 +192,23 @@ def test_the_base_path_stays_near_tv_i1(essalud):
         assert abs(_col(r, "wage_bill", year) / wages - 1.0) < 0.05, year
     total = r.item("total_cost")[0]
     assert np.all(np.diff(total) > 0)  # the seed's cost rate rises every printed year
+
+
+def test_the_premium_structure_of_tv_i4(essalud):
+    """TV-I4 (seed 003 L576-604; spec §5.9), the part the model produces: the net average
+    premium without accidents is the 2003 total cost, 7.27% of the wage bill; less the pension
+    liability, 0.92%, the net average health premium, 6.35%. Above it, the statutory 9.00%
+    less EPS financing 0.42% and the agrarian and pensioner subsidy 0.83% is the net average
+    premium with accidents, 7.75%, and less occupational accidents 0.48% the same 7.27%: the
+    shares of 9% of each line (4.7, 9.2, 5.3, 80.8, 10.2, 70.6%) follow; the seed's printed
+    90.00% for the 7.75% line is an erratum (7.75 / 9 = 86.11%)."""
+    _b, r = essalud
+    total, pension = _col(r, "total_cost"), _col(r, "pension_cost")
+    assert round(100 * total, 2) == 7.27
+    assert round(100 * pension, 2) == 0.92
+    assert round(100 * (total - pension), 2) == 6.35
+    # the statutory rate's decomposition down to the model's total
+    assert round(9.00 - 0.42 - 0.83 - 0.48, 2) == round(100 * total, 2)
+    shares = [round(100 * x / 9.00, 1) for x in (0.42, 0.83, 0.48, 100 * total, 100 * pension,
+                                                  100 * (total - pension))]
+    assert shares == [4.7, 9.2, 5.3, 80.8, 10.2, 70.6]
