@@ -20,6 +20,12 @@ protected person a year at the first year's prices; default 0: a rate on the wag
 
 ``population.csv`` (year, sex, age_from, age_to, persons): the population of every year by sex
 (``male``, ``female``) and age band; the same bands every year, contiguous from the youngest.
+Or the first year's only, at single ages (the last the open group), with ``mortality.csv``
+(sex, age_from, age_to, qx: the probability of dying within the year), ``fertility.csv``
+(age_from, age_to, rate: births per woman a year) and optionally ``migration.csv`` (sex,
+age_from, age_to, persons: net migrants a year, spread evenly over the range's ages), rates
+constant over the years, and scheme.csv's optional ``sex_ratio_at_birth`` (default 1.05): the
+population is then projected by the cohort-component step of ``reserva.budget.population``.
 
 ``labour.csv`` (sex, age_from, age_to, participation, salaried_share): the share of the
 population in the economically active population (PEA) and the share of the PEA salaried.
@@ -106,6 +112,14 @@ OPTIONAL_KEYS: Mapping[str, tuple[str, float, float, float]] = {
                        "end, >= 0", 0.0, 100.0, 0.0),
     "premium_base": ("0 (the premium is a rate on the wage bill) or 1 (a tariff a protected "
                      "person a year: a scheme financed by premiums)", 0.0, 1.0, 0.0),
+    "sex_ratio_at_birth": ("males born per female born, > 0 (a projected population)", 0.5,
+                           2.0, 1.05),
+}
+# the files of a projected population (optional: population.csv then gives the first year only)
+DEMOGRAPHY: Mapping[str, tuple[str, ...]] = {
+    "mortality.csv": ("sex", "age_from", "age_to", "qx"),
+    "fertility.csv": ("age_from", "age_to", "rate"),
+    "migration.csv": ("sex", "age_from", "age_to", "persons"),
 }
 
 
@@ -251,6 +265,66 @@ def _spread(p: _Problems, file: str, rows, bands, columns: tuple[str, ...], key:
     return out
 
 
+def _read_optional(p: _Problems, folder: Path, name: str):
+    """The rows of an optional file (None when the set has none)."""
+    if not (folder / name).is_file():
+        return None
+    frame, lines, bad = read_cells(folder / name, columns=DEMOGRAPHY[name], what=name)
+    p.cells.extend(bad)
+    if frame is None:
+        return []
+    missing = [c for c in DEMOGRAPHY[name] if c not in frame.columns]
+    if missing:
+        p.add(name, 1, None, ",".join(frame.columns), f"the columns {', '.join(DEMOGRAPHY[name])}",
+              f"add {', '.join(missing)}")
+        return []
+    return [(ln, {k: str(v).strip() for k, v in row.items()})
+            for ln, row in zip(lines, frame.to_dict("records"), strict=True)]
+
+
+def _projected(p: _Problems, first: np.ndarray, n_years: int, bands, demography,
+               sex_ratio: float) -> np.ndarray:
+    """The population of every year from the first year's by the cohort-component step
+    (``reserva.budget.population``): single-age bands, rates constant over the years."""
+    from reserva.budget.population import project_population
+
+    if any(lo != hi for lo, hi in bands[:-1]):
+        p.add("population.csv", None, "age_from", "bands wider than one year",
+              "single ages (the last band the open group) to project the population",
+              "give every year's population, or single ages")
+        return np.zeros((n_years, len(bands), 2))
+    qx = _spread(p, "mortality.csv", demography["mortality.csv"], bands, ("qx",), None)["qx"][0]
+    if (qx > 1).any():
+        p.add("mortality.csv", None, "qx", f"{qx.max():g}", "probabilities of dying in [0, 1]")
+    f = np.zeros(len(bands))
+    for ln, r in demography["fertility.csv"] or []:
+        a = _number(p, "fertility.csv", ln, "age_from", r["age_from"], "a whole age >= 1", 1,
+                    130)
+        b = _number(p, "fertility.csv", ln, "age_to", r["age_to"], "a whole age >= age_from",
+                    1, 130)
+        v = _number(p, "fertility.csv", ln, "rate", r["rate"], "births per woman a year >= 0",
+                    0.0, 5.0)
+        mask = _band_mask(bands, a, b)
+        if mask is not None and v is not None:
+            f[mask] = v
+    mig = np.zeros((len(bands), 2))
+    for ln, r in demography["migration.csv"] or []:
+        sx = _sex(p, "migration.csv", ln, r["sex"])
+        mask = _band_mask(bands, _number(p, "migration.csv", ln, "age_from", r["age_from"],
+                                         "a whole age >= 0", 0, 130),
+                          _number(p, "migration.csv", ln, "age_to", r["age_to"],
+                                  "a whole age >= age_from", 0, 130))
+        v = _number(p, "migration.csv", ln, "persons", r["persons"],
+                    "net migrants a year (negative: emigration)", -1e12, 1e12)
+        if sx is not None and mask is not None and v is not None:
+            mig[mask, sx] = v / max(int(mask.sum()), 1)  # spread evenly over the range's ages
+    if p.cells:
+        return np.zeros((n_years, len(bands), 2))
+    return project_population(first, n_years, qx=np.clip(qx, 0, 1)[None],
+                              fertility=f[None], sex_ratio_at_birth=sex_ratio,
+                              migration=mig[None])
+
+
 def load_budget_set(path: str | Path) -> BudgetSet:
     """Read and check a budget set folder, or a bundled set by name (module docstring): every
     bad cell of every file at once, and the files against the manifest's sha256.
@@ -273,9 +347,11 @@ def load_budget_set(path: str | Path) -> BudgetSet:
     listed: dict[str, str] = {}
     if (folder / MANIFEST).is_file():
         listed = tomllib.loads((folder / MANIFEST).read_text()).get("files", {})
-    for name in FILES:
+    hashed = [n for n in (*FILES, *DEMOGRAPHY, "budget_scenarios.csv")
+              if (folder / n).is_file()]
+    for name in hashed:
         f = folder / name
-        if f.is_file() and listed.get(name) != sha256_file(f):
+        if listed.get(name) != sha256_file(f):
             p.add(name, None, None, "sha256 differs from manifest.toml",
                   "the file the manifest lists",
                   f"restore it, or run `reserva assumptions hash {folder}` after an intended "
@@ -318,9 +394,16 @@ def load_budget_set(path: str | Path) -> BudgetSet:
             continue
         pop[int(yr) - y0, band, s] = n
         have[int(yr) - y0] = True
-    if years.size and not have.all() and not p.has("population.csv"):
+    demography = {name: _read_optional(p, folder, name) for name in DEMOGRAPHY}
+    project = (years.size > 1 and have[0] and not have[1:].any()
+               and demography["mortality.csv"] is not None)
+    if project and not p.has("population.csv"):
+        pop = _projected(p, pop[0], years.size, bands, demography,
+                         scheme.get("sex_ratio_at_birth", OPTIONAL_KEYS["sex_ratio_at_birth"][3]))
+    elif years.size and not have.all() and not p.has("population.csv"):
         p.add("population.csv", None, "year", ", ".join(str(v) for v in years[~have][:5]),
-              "every year of the projection", "give the population of each year")
+              "every year of the projection", "give the population of each year, or the "
+              "first year's with mortality.csv (and fertility.csv, migration.csv) to project it")
     labour = _spread(p, "labour.csv", rows["labour.csv"], bands,
                      ("participation", "salaried_share"), None)
     deps = _spread(p, "dependants.csv", rows["dependants.csv"], bands, ("share",), None)
@@ -447,7 +530,7 @@ def load_budget_set(path: str | Path) -> BudgetSet:
         premium=None if not premium.any() else per_year(premium_c) * price[None, :, None],
         price_index=price[None].copy(),
     )
-    hashes = {name: sha256_file(folder / name) for name in FILES}
+    hashes = {name: sha256_file(folder / name) for name in hashed}
     return BudgetSet(folder.name, set_hash(hashes), folder, bands, inputs,
                      reserve_target=scheme.get("reserve_target", 0.0),
                      premium_base=bool(scheme.get("premium_base", 0.0)))

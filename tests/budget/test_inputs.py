@@ -115,3 +115,38 @@ def test_a_premium_scheme_with_a_reserve_target(tmp_path):
     run = run_budget(bs)
     # the scaled tariff leaves half a year of outgo in reserve: above the plain one
     assert run.scaled_premium[0] > run.general_average_premium[0] > 0
+
+
+PROJECTED = Path(__file__).parents[1] / "data" / "budget" / "projected"
+
+
+def test_a_population_projected_from_its_first_year():
+    """population.csv gives 2003 only, at single ages 0-4 (4 the open group), with mortality,
+    fertility and migration: 2004 by hand (the cohort-component step of
+    reserva.budget.population)."""
+    b = load_budget_set(PROJECTED)
+    pop = b.inputs.population[0]
+    assert pop.shape == (3, 5, 2)
+    # men aged 1 in 2004: the 100 boys aged 0 x (1 - 0.02)
+    assert pop[1, 1, 0] == pytest.approx(98.0)
+    # men aged 2: 90 x 0.99 + 2 immigrants (4 over ages 2-3)
+    assert pop[1, 2, 0] == pytest.approx(91.1)
+    # the open group: 70 x 0.99 + 200 x 0.9
+    assert pop[1, 4, 0] == pytest.approx(249.3)
+    # births: 0.4 x the women of 2 and 3 averaged over the year (start 85, 75; end 88.1,
+    # 83.15 after the emigration of 1 a year at each age), 1.05 boys a girl, half a year of
+    # infant deaths (q0 = 0.02)
+    births = 0.4 * ((85 + 88.1) / 2 + (75 + 83.15) / 2)
+    assert pop[1, 0, 0] == pytest.approx(births * 1.05 / 2.05 * 0.99)
+    assert project_budget(b.inputs).item("protected").shape == (1, 3)
+
+
+def test_a_population_with_years_missing_and_no_mortality_is_refused(tmp_path):
+    folder = tmp_path / "p"
+    shutil.copytree(PROJECTED, folder)
+    (folder / "mortality.csv").unlink()
+    write_manifest(folder)
+    with pytest.raises(InputError) as err:
+        load_budget_set(folder)
+    assert any(c.file == "population.csv" and c.column == "year" and "mortality.csv" in c.fix
+               for c in err.value.cells)
