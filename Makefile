@@ -22,6 +22,7 @@ $(BIN)/.installed: pyproject.toml
 
 ## demo: sample programme -> period-end close of 8 quarter ends -> KPI table, in a DuckDB store
 ##       -> stress check -> 5-year projection -> back-test of the 2024 year-end close
+##       -> the EsSalud social health budget and its scenarios
 demo: $(BIN)/.installed
 	$(BIN)/reserva sample $(DATA)
 	$(BIN)/reserva validate $(DATA)
@@ -30,6 +31,7 @@ demo: $(BIN)/.installed
 	$(BIN)/reserva stress --store $(STORE)
 	$(BIN)/reserva project --store $(STORE) --years 5 --period year
 	$(BIN)/reserva project --store $(STORE) --backtest --from-run 4 --to-run 8
+	$(BIN)/reserva budget essalud --store $(STORE)
 
 ## test: the whole test suite (hypothesis derandomised, as in CI: HYPOTHESIS_PROFILE=dev explores)
 test: $(BIN)/.installed
