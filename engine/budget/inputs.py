@@ -171,18 +171,24 @@ def _number(p: _Problems, file: str, line: int, column: str, text: str, expected
 
 def _read(p: _Problems, folder: Path, name: str) -> list[tuple[int, dict[str, str]]]:
     """(line, row) of a file, the bad cells of its shape added to ``p``."""
-    path = folder / name
-    if not path.is_file():
+    if not (folder / name).is_file():
         p.add(name, None, None, "missing", "a file of the budget set",
               f"write {name} with the columns {', '.join(FILES[name])}")
         return []
-    frame, lines, bad = read_cells(path, columns=FILES[name], what=name)
+    return _rows_of(p, folder / name, FILES[name])
+
+
+def _rows_of(p: _Problems, path: Path, columns: tuple[str, ...]
+             ) -> list[tuple[int, dict[str, str]]]:
+    """(line, row of stripped text cells) of a CSV with ``columns``; its bad cells to ``p``."""
+    name = path.name
+    frame, lines, bad = read_cells(path, columns=columns, what=name)
     p.cells.extend(bad)
     if frame is None:
         return []
-    missing = [c for c in FILES[name] if c not in frame.columns]
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
-        p.add(name, 1, None, ",".join(frame.columns), f"the columns {', '.join(FILES[name])}",
+        p.add(name, 1, None, ",".join(frame.columns), f"the columns {', '.join(columns)}",
               f"add {', '.join(missing)}")
         return []
     return [(ln, {k: str(v).strip() for k, v in row.items()})
@@ -269,17 +275,7 @@ def _read_optional(p: _Problems, folder: Path, name: str):
     """The rows of an optional file (None when the set has none)."""
     if not (folder / name).is_file():
         return None
-    frame, lines, bad = read_cells(folder / name, columns=DEMOGRAPHY[name], what=name)
-    p.cells.extend(bad)
-    if frame is None:
-        return []
-    missing = [c for c in DEMOGRAPHY[name] if c not in frame.columns]
-    if missing:
-        p.add(name, 1, None, ",".join(frame.columns), f"the columns {', '.join(DEMOGRAPHY[name])}",
-              f"add {', '.join(missing)}")
-        return []
-    return [(ln, {k: str(v).strip() for k, v in row.items()})
-            for ln, row in zip(lines, frame.to_dict("records"), strict=True)]
+    return _rows_of(p, folder / name, DEMOGRAPHY[name])
 
 
 def _projected(p: _Problems, first: np.ndarray, n_years: int, bands, demography,
