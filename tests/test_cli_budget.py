@@ -85,3 +85,16 @@ def test_years_and_their_errors(tmp_path, capsys):
     assert code == 2 and "reserva:" in err
     code, _out, err = run(capsys, "budget", TINY, "--no-save", "--years", "1990-1991")
     assert code == 2 and "years within 2003-2004" in err
+
+
+def test_the_bundled_sample_prints_the_seed_s_2003_column(capsys):
+    """`reserva budget essalud`: the seed's tables at its printed precision (TV-I1's 2003
+    column, TV-I2's 7.27 for every scenario in 2003, TV-I3's 377.1)."""
+    code, out, err = run(capsys, "budget", "essalud", "--no-save", "--years", "2003")
+    assert code == 0, err
+    for text in ("2,753.7", "2,679.7", "2,663.2", "1,980.8", "214.6", "129.2", "338.5",
+                 "90.5", "12.1", "2,675.2", "78.5", "36,797.3", "3.29", "97.15", "5.38",
+                 "0.92", "7.27", "377.1"):
+        assert text in out, text
+    table = out[out.index("TV-I2"):out.index("TV-I3")]
+    assert table.count("7.27") == 8  # the base and II-VIII

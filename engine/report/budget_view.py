@@ -5,6 +5,7 @@ person by scenario and year (TV-I3), and the general average premium of each sce
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from reserva.report.model import Column, Lines, Report, Section, table_from_frame
@@ -21,9 +22,11 @@ LABELS = {
     "economic_result": "Economic result", "wage_bill": "Wage bill",
     "operating_result_ratio": "Operating result / income",
     "expenditure_income_ratio": "Global expenditure / income",
-    "health_care_cost": "Health care, % wage bill", "cash_benefit_cost": "Cash benefits, %",
-    "administration_cost": "Administration, %", "pension_cost": "Pensions, %",
-    "total_cost": "Total cost (global), % wage bill", "reserve": "Reserve at year end",
+    "health_care_cost": "Health care, % of the wage bill",
+    "cash_benefit_cost": "Cash benefits, % of the wage bill",
+    "administration_cost": "Administration, % of the wage bill",
+    "pension_cost": "Pensions, % of the wage bill",
+    "total_cost": "Total cost (global), % of the wage bill", "reserve": "Reserve at year end",
     "reserve_ratio": "Reserve / global expenditure (years)", "protected": "Protected persons",
     "per_capita_cost": "Per-capita cost",
 }
@@ -38,14 +41,18 @@ def budget_report(run, *, years: tuple[int, int] | None = None) -> Report:
             + (f" from {run.scenarios_file}" if run.scenarios_file else "")
             + (f", stored as budget run {run.budget_id}" if run.budget_id else ""))
     st = run.statement("base", years)
-    money = st.drop(index=list(PERCENT_ROWS)).round(1)
-    money.loc["reserve_ratio"] = st.loc["reserve_ratio"].round(2)
-    pct = (st.loc[list(PERCENT_ROWS)] * 100.0).round(2)
-    statement = pd.concat([money, pct])
-    statement.index = [LABELS[i] + (" (%)" if i in PERCENT_ROWS else "")
-                       for i in statement.index]
-    cost = (run.by_scenario("total_cost", years) * 100.0).round(2)
-    per_capita = run.by_scenario("per_capita_cost", years).round(1)
+    money = st.drop(index=[*PERCENT_ROWS, "reserve_ratio"])
+    money.index = [LABELS[i] for i in money.index]
+    pct = st.loc[[*PERCENT_ROWS, "reserve_ratio"]] * np.array(
+        [100.0] * len(PERCENT_ROWS) + [1.0])[:, None]
+    pct.index = [LABELS[i] + ("" if "%" in LABELS[i] or i == "reserve_ratio" else " (%)")
+                 for i in pct.index]
+    cost = run.by_scenario("total_cost", years) * 100.0
+    per_capita = run.by_scenario("per_capita_cost", years)
+    year_cols = list(money.columns)
+
+    def fmt(kind: str) -> dict[str, Column]:
+        return {c: Column(c, kind, "right") for c in year_cols}
     tariff = bs.premium_base
     gap = pd.DataFrame({"scenario": list(run.scenario_ids),
                         "name": [s.name for s in run.scenarios],
@@ -56,12 +63,17 @@ def budget_report(run, *, years: tuple[int, int] | None = None) -> Report:
         gap.iloc[:, 2:] = (gap.iloc[:, 2:] * bs.inputs.per_capita_scale).round(1)
     sections = (Section("budget", (
         Lines((head,)),
-        table_from_frame(statement.reset_index(names="item"),
-                         "base scenario: income and expenditure by year (TV-I1 layout)"),
+        table_from_frame(money.reset_index(names="item"),
+                         "base scenario: income and expenditure by year (TV-I1 layout)",
+                         fmt("money1")),
+        table_from_frame(pct.reset_index(names="ratio"),
+                         "base scenario: results and costs as % (TV-I1 layout)", fmt("fixed2")),
         table_from_frame(cost.reset_index(names="scenario"),
-                         "total cost (global expenditure) as % of the wage bill"),
+                         "total cost (global expenditure) as % of the wage bill (TV-I2 layout)",
+                         fmt("fixed2")),
         table_from_frame(per_capita.reset_index(names="scenario"),
-                         "per-capita annual cost per protected person"),
+                         "per-capita annual cost per protected person (TV-I3 layout)",
+                         fmt("money1")),
         table_from_frame(gap, ("required tariff a protected person a year at the first "
                                "year's prices" if tariff else "general average premium over "
                                "the years (contribution rate on the wage bill)")

@@ -44,6 +44,7 @@ FORMATS = {
     "integer": "a whole number as is (no separators)",
     "percent": "a fraction as a percentage, half-up to one decimal; NaN shown n/a",
     "fixed2": "two decimals; None blank",
+    "money1": "thousands separators and one decimal (a statement's amounts)",
     "money2": "thousands separators and two decimals",
     "fixed6": "six decimals",
 }

@@ -105,6 +105,8 @@ def cell_text(fmt: str, x) -> str:
         return _amount(x) if isinstance(x, float) else str(x)
     if fmt == "money":
         return f"{x:,.0f}"
+    if fmt == "money1":
+        return f"{x:,.1f}"
     if fmt == "money2":
         return f"{x:,.2f}"
     if fmt == "fixed2":
