@@ -26,7 +26,7 @@ import pandas as pd
 from reserva.budget.inputs import BudgetSet, load_budget_set
 from reserva.budget.model import ITEMS, BudgetResult, general_average_premium, project_budget
 from reserva.budget.scenarios import FILE, BudgetScenario, apply_scenarios, read_scenarios
-from reserva.errors import ArgumentError
+from reserva.errors import ArgumentError, BadCell, InputError
 
 __all__ = ["BASE", "STATEMENT", "BudgetRun", "budget", "run_budget"]
 
@@ -115,15 +115,22 @@ def _scenarios_of(bs: BudgetSet, path: str | Path | None
         label = p.name
     scen = read_scenarios(p, services=x.services, categories=x.categories)
     digest = hashlib.sha256(p.read_bytes()).hexdigest()
+    own_base = next((s for s in scen if s.scenario_id == BASE.scenario_id), None)
+    if own_base is not None and own_base.all_paths:
+        line = own_base.all_paths[0].line
+        raise InputError([BadCell(p.name, line or None, "scenario_id", "base",
+                                  "an id other than base, the scenario without change",
+                                  "name the scenario otherwise: base is always projected "
+                                  "first, unchanged")])
     rest = tuple(s for s in scen if s.scenario_id != BASE.scenario_id)
-    base = next((s for s in scen if s.scenario_id == BASE.scenario_id), BASE)
-    return (base, *rest), label, digest
+    return (own_base or BASE, *rest), label, digest
 
 
 def run_budget(bs: BudgetSet, scenarios: str | Path | None = None) -> BudgetRun:
     """Project a budget set under its scenarios (module docstring); nothing stored."""
     scen, label, digest = _scenarios_of(bs, scenarios)
-    x = apply_scenarios(bs.inputs, scen, age_bands=bs.age_bands)
+    x = apply_scenarios(bs.inputs, scen, age_bands=bs.age_bands,
+                        file=Path(label).name if label else FILE)
     result = project_budget(x)
     base = None
     if bs.premium_base:  # the required tariff a protected person at the first year's prices
@@ -131,11 +138,13 @@ def run_budget(bs: BudgetSet, scenarios: str | Path | None = None) -> BudgetRun:
     gap = general_average_premium(result, x.reserve_return, x.reserve_opening, base=base)
     scaled = general_average_premium(result, x.reserve_return, x.reserve_opening,
                                      bs.reserve_target, base=base)
+    if bs.premium_base:  # a tariff in currency a person (amounts per person unit x the scale)
+        gap, scaled = gap * x.per_capita_scale, scaled * x.per_capita_scale
     return BudgetRun(bs, scen, label, digest, result, gap, scaled)
 
 
 def budget(set_path: str | Path, *, scenarios: str | Path | None = None,
-           store: str | Path | None = None) -> BudgetRun:
+           store: str | Path | None = None, years: tuple[int, int] | None = None) -> BudgetRun:
     """Read, project and (with ``store``) store a budget run (``reserva budget``).
 
     Raises
@@ -146,6 +155,8 @@ def budget(set_path: str | Path, *, scenarios: str | Path | None = None,
         The store cannot be written (nothing is written then).
     """
     run = run_budget(load_budget_set(set_path), scenarios)
+    if years is not None:
+        run._years(years)  # years the set lacks are refused before anything is stored
     if store is None:
         return run
     from reserva.store.budget import save_budget

@@ -613,9 +613,13 @@ def project(run_id, years, period, scenarios_csv, actions_csv, no_actions, assum
 def _year_range(text: str | None) -> tuple[int, int] | None:
     if text is None:
         return None
-    a, _, b = text.partition("-")
+    import re
+
+    m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", text)
     try:
-        lo, hi = int(a), int(b or a)
+        if m is None:
+            raise ValueError(text)
+        lo, hi = int(m[1]), int(m[2] or m[1])
     except ValueError:
         raise click.BadParameter(f"{text!r}: expected YEAR or FIRST-LAST (e.g. 2003-2015)",
                                  param_hint="--years") from None
@@ -649,7 +653,7 @@ def budget(budget_set, scenarios_csv, years_text, no_save, fmt, store) -> None:
 
     years = _year_range(years_text)
     store = None if no_save else (store or Path(DEFAULT_STORE))
-    res = run(budget_set, scenarios=scenarios_csv, store=store)
+    res = run(budget_set, scenarios=scenarios_csv, store=store, years=years)
     if fmt == "table":
         terminal.show(budget_report(res, years=years))
         return

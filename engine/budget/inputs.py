@@ -115,6 +115,9 @@ OPTIONAL_KEYS: Mapping[str, tuple[str, float, float, float]] = {
     "sex_ratio_at_birth": ("males born per female born, > 0 (a projected population)", 0.5,
                            2.0, 1.05),
 }
+# keys whose value is a whole number
+WHOLE_KEYS = {"first_year": "a whole year", "last_year": "a whole year",
+              "premium_base": "0 or 1"}
 # the files of a projected population (optional: population.csv then gives the first year only)
 DEMOGRAPHY: Mapping[str, tuple[str, ...]] = {
     "mortality.csv": ("sex", "age_from", "age_to", "qx"),
@@ -233,7 +236,7 @@ def _sex(p: _Problems, file: str, ln: int, text: str) -> int | None:
 
 
 def _spread(p: _Problems, file: str, rows, bands, columns: tuple[str, ...], key: str | None,
-            keys: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+            keys: tuple[str, ...] = (), *, shares: bool = False) -> dict[str, np.ndarray]:
     """Per value column, [key, band, sex] (or [band, sex]) from rows over age ranges; every
     band of every sex covered once per key."""
     nk = max(len(keys), 1)
@@ -254,7 +257,8 @@ def _spread(p: _Problems, file: str, rows, bands, columns: tuple[str, ...], key:
             p.add(file, ln, "age_from", f"{r['age_from']}-{r['age_to']}",
                   "an age range holding at least one band of population.csv")
             continue
-        vals = {c: _number(p, file, ln, c, r[c], "a number >= 0", 0.0, 1e15) for c in columns}
+        vals = {c: _number(p, file, ln, c, r[c], "a share in [0, 1]" if shares else
+                           "a number >= 0", 0.0, 1.0 if shares else 1e15) for c in columns}
         if s is None or mask is None or any(v is None for v in vals.values()):
             continue
         for c, v in vals.items():
@@ -342,9 +346,24 @@ def load_budget_set(path: str | Path) -> BudgetSet:
                                   f"bundled set ({budgets_root()})")])
     listed: dict[str, str] = {}
     if (folder / MANIFEST).is_file():
-        listed = tomllib.loads((folder / MANIFEST).read_text()).get("files", {})
+        try:
+            files = tomllib.loads((folder / MANIFEST).read_text()).get("files", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            files = None
+            p.add(MANIFEST, None, None, str(exc)[:80], "a manifest written by `reserva "
+                  "assumptions hash`", f"run `reserva assumptions hash {folder}`")
+        if isinstance(files, dict):
+            listed = {str(k): str(v) for k, v in files.items()}
+        elif files is not None:
+            p.add(MANIFEST, None, "files", str(files)[:40], "a table of file = sha256",
+                  f"run `reserva assumptions hash {folder}`")
     hashed = [n for n in (*FILES, *DEMOGRAPHY, "budget_scenarios.csv")
               if (folder / n).is_file()]
+    for name in listed:
+        if not (folder / name).is_file():
+            p.add(name, None, None, "missing, though manifest.toml lists it",
+                  "every file the manifest lists", f"restore it, or run `reserva assumptions "
+                  f"hash {folder}` after an intended removal")
     for name in hashed:
         f = folder / name
         if listed.get(name) != sha256_file(f):
@@ -354,19 +373,26 @@ def load_budget_set(path: str | Path) -> BudgetSet:
                   "edit")
     rows = {name: _read(p, folder, name) for name in FILES}
     scheme: dict[str, float] = {}
+    seen_keys: set[str] = set()
     for ln, r in rows["scheme.csv"]:
         key = r["key"]
         if key not in SCHEME_KEYS and key not in OPTIONAL_KEYS:
             p.add("scheme.csv", ln, "key", key,
                   f"one of {', '.join([*SCHEME_KEYS, *OPTIONAL_KEYS])}")
             continue
+        if key in seen_keys:
+            p.add("scheme.csv", ln, "key", key, "each key once")
+            continue
+        seen_keys.add(key)
         words, lo, hi = (SCHEME_KEYS[key] if key in SCHEME_KEYS else OPTIONAL_KEYS[key][:3])
         v = _number(p, "scheme.csv", ln, "value", r["value"], words, lo, hi)
+        if v is not None and key in WHOLE_KEYS and v != int(v):
+            p.add("scheme.csv", ln, "value", r["value"], WHOLE_KEYS[key])
+            v = None
         if v is not None:
             scheme[key] = v
     for key in SCHEME_KEYS:
-        if key not in scheme and not any(c.file == "scheme.csv" and c.row is not None
-                                         for c in p.cells):
+        if key not in seen_keys:
             p.add("scheme.csv", None, "key", key, "every key of the scheme once",
                   f"add a row {key},VALUE")
     y0, y1 = int(scheme.get("first_year", 0)), int(scheme.get("last_year", -1))
@@ -377,6 +403,7 @@ def load_budget_set(path: str | Path) -> BudgetSet:
     bands = _bands(p, rows["population.csv"])
     pop = np.zeros((years.size, len(bands), 2))
     have = np.zeros(years.size, bool)
+    cells = np.zeros((years.size, len(bands), 2), np.int64)
     for ln, r in rows["population.csv"]:
         s = _sex(p, "population.csv", ln, r["sex"])
         yr = _number(p, "population.csv", ln, "year", r["year"], "a year of the projection",
@@ -388,11 +415,23 @@ def load_budget_set(path: str | Path) -> BudgetSet:
             continue
         if s is None or yr is None or n is None:
             continue
+        if cells[int(yr) - y0, band, s]:
+            p.add("population.csv", ln, "persons", r["persons"],
+                  "one row per year, sex and age band", "remove the repeated row")
         pop[int(yr) - y0, band, s] = n
+        cells[int(yr) - y0, band, s] += 1
         have[int(yr) - y0] = True
+    for t in np.flatnonzero(have):  # a year given is given whole
+        for b, s in zip(*np.nonzero(cells[t] == 0), strict=True):
+            lo, hi = bands[b]
+            p.add("population.csv", None, "persons", f"{years[t]} {SEXES[s]} {lo}-{hi}",
+                  "every age band of every sex of a year given", "add the row")
     demography = {name: _read_optional(p, folder, name) for name in DEMOGRAPHY}
     project = (years.size > 1 and have[0] and not have[1:].any()
                and demography["mortality.csv"] is not None)
+    if project and demography["fertility.csv"] is None:
+        p.add("fertility.csv", None, None, "missing", "fertility.csv beside mortality.csv to "
+              "project the population", "write fertility.csv (age_from, age_to, rate)")
     if project and not p.has("population.csv"):
         pop = _projected(p, pop[0], years.size, bands, demography,
                          scheme.get("sex_ratio_at_birth", OPTIONAL_KEYS["sex_ratio_at_birth"][3]))
@@ -401,7 +440,7 @@ def load_budget_set(path: str | Path) -> BudgetSet:
               "every year of the projection", "give the population of each year, or the "
               "first year's with mortality.csv (and fertility.csv, migration.csv) to project it")
     labour = _spread(p, "labour.csv", rows["labour.csv"], bands,
-                     ("participation", "salaried_share"), None)
+                     ("participation", "salaried_share"), None, shares=True)
     deps = _spread(p, "dependants.csv", rows["dependants.csv"], bands, ("share",), None)
     cats, cat_rows = [], {}
     for ln, r in rows["categories.csv"]:

@@ -233,4 +233,5 @@ def general_average_premium(result: BudgetResult, reserve_return: np.ndarray,
     b = result.item("wage_bill") if base is None else np.asarray(base, np.float64)
     # flows at the year's end, as the reserve recursion credits the opening reserve's return
     need = (v * (glob - other)).sum(axis=1) + v[:, -1] * target_years * glob[:, -1]
-    return (need - np.asarray(reserve_opening, np.float64)) / (v * b).sum(axis=1)
+    # a base of 0 (no wage bill, no protected person): no premium is defined (NaN)
+    return _div(need - np.asarray(reserve_opening, np.float64), (v * b).sum(axis=1))

@@ -555,8 +555,14 @@ def _resolve(own: dict[str, BudgetScenario], sid: str) -> BudgetScenario:
 # ---------------------------------------------------------------- applying
 
 
+# parameters that are shares (in [0, 1]) and those that may go below 0 (every other stays >= 0)
+SHARES = ("participation", "salaried_share", "coverage", "density", "contribution_rate",
+          "cash_benefit_rate", "admin_rate", "capital_rate")
+SIGNED = ("reserve_return",)
+
+
 def apply_scenarios(base: BudgetInputs, scenarios: Sequence[BudgetScenario], *,
-                    age_bands: Sequence[tuple[int, int]]) -> BudgetInputs:
+                    age_bands: Sequence[tuple[int, int]], file: str = FILE) -> BudgetInputs:
     """The base's inputs under each scenario: ``K = len(scenarios)``, scenario ``k`` on
     ``[k]`` (module docstring for the paths).
 
@@ -572,8 +578,10 @@ def apply_scenarios(base: BudgetInputs, scenarios: Sequence[BudgetScenario], *,
     Raises
     ------
     InputError
-        A selector that names a service or category the base does not have, or an age range
-        with no band of the base inside it (file ``FILE``, the path's line).
+        A selector that names a service or category the base does not have, an age range with
+        no band of the base inside it, or a path that takes a parameter out of its range (a
+        share out of [0, 1], a count, rate or amount below 0): ``file`` (default ``FILE``) and
+        the path's line.
     ComputationError
         A base of more than one scenario, or age bands that are not the base's.
     """
@@ -593,7 +601,7 @@ def apply_scenarios(base: BudgetInputs, scenarios: Sequence[BudgetScenario], *,
     cells: list[BadCell] = []
     for i, scenario in enumerate(scenarios):
         for path in scenario.all_paths:
-            mask = _cells(path, names, bands, cells)
+            mask = _cells(path, names, bands, cells, file)
             if mask is None:
                 continue
             values = path.values(years)
@@ -606,6 +614,17 @@ def apply_scenarios(base: BudgetInputs, scenarios: Sequence[BudgetScenario], *,
             new = (np.broadcast_to(p, old.shape) if path.mode == "set" else
                    old * p if path.mode == "multiply" else old + p)
             target[i, rows] = np.where(mask, new, old)
+            moved = target[i, rows]
+            hi = 1.0 if path.parameter in SHARES else np.inf
+            lo = -np.inf if path.parameter in SIGNED else 0.0
+            # a cell the path takes out of its range (one out of it already is not its doing)
+            out = ((moved < lo) | (moved > hi)) & (old >= lo) & (old <= hi)
+            if out.any():
+                bad = moved[out].flat[0]
+                cells.append(BadCell(file, path.line, "end_value", f"{path.end_value:g}",
+                                     f"a path keeping {path.parameter} "
+                                     + ("in [0, 1]" if hi == 1.0 else ">= 0"),
+                                     f"scenario {scenario.scenario_id} gives {bad:g}"))
     if cells:
         raise InputError(cells)
     return dataclasses.replace(
@@ -615,7 +634,8 @@ def apply_scenarios(base: BudgetInputs, scenarios: Sequence[BudgetScenario], *,
 
 
 def _cells(path: BudgetPath, names: dict[str, tuple[str, ...]],
-           bands: list[tuple[int, int]], cells: list[BadCell]) -> np.ndarray | None:
+           bands: list[tuple[int, int]], cells: list[BadCell], file: str = FILE
+           ) -> np.ndarray | None:
     """The boolean mask of the path's selected cells over its parameter's axes (None and a
     bad cell when a name or an age range selects nothing of the base)."""
     axes = PARAMETERS[path.parameter]
@@ -642,7 +662,7 @@ def _cells(path: BudgetPath, names: dict[str, tuple[str, ...]],
         masks.append(m)
     if problems:
         text = ";".join(f"{k}={'|'.join(v)}" for k, v in path.selector)
-        cells.append(BadCell(FILE, path.line, "selector", text,
+        cells.append(BadCell(file, path.line, "selector", text,
                              "names and age ranges of the base's inputs", "; ".join(problems)))
         return None
     mask = np.ones((), dtype=bool)

@@ -59,8 +59,7 @@ def budget_report(run, *, years: tuple[int, int] | None = None) -> Report:
                         "general average premium": run.general_average_premium,
                         f"scaled for {bs.reserve_target:g} years in reserve":
                             run.scaled_premium})
-    if tariff:  # a tariff a protected person a year, in currency at the first year's prices
-        gap.iloc[:, 2:] = (gap.iloc[:, 2:] * bs.inputs.per_capita_scale).round(1)
+
     sections = (Section("budget", (
         Lines((head,)),
         table_from_frame(money.reset_index(names="item"),
@@ -78,8 +77,8 @@ def budget_report(run, *, years: tuple[int, int] | None = None) -> Report:
                                "year's prices" if tariff else "general average premium over "
                                "the years (contribution rate on the wage bill)")
                          + " balancing the reserve at the reserve's return",
-                         {} if tariff else {c: Column(c, PERCENT, "right")
-                                            for c in gap.columns[2:]}),
+                         {c: Column(c, "money1" if tariff else PERCENT, "right")
+                                          for c in gap.columns[2:]}),
     ), notes=("percentages: x 100; the total cost includes capital expenditure, which has no "
               "row of its own (spec §5.9 TV-I1)",)),)
     return Report(f"budget {bs.set_id}", sections)

@@ -32,6 +32,9 @@ def save_budget(store: Path, run):
             "set_id": bs.set_id, "set_hash": bs.set_hash,
             "scenarios_file": run.scenarios_file, "file_hash": run.file_hash,
             "first_year": int(years[0]), "last_year": int(years[-1]),
+            "premium_base": "protected" if bs.premium_base else "wage_bill",
+            "reserve_target": float(bs.reserve_target),
+            "per_capita_scale": float(bs.inputs.per_capita_scale),
             "engine_version": __version__, "created_at": created}]),
         "budget_scenarios": pd.DataFrame([{
             "scenario": s.scenario_id, "name": s.name, "scenario_identity": s.identity,

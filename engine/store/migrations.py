@@ -312,6 +312,8 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
             budget_id BIGINT PRIMARY KEY, set_id VARCHAR NOT NULL, set_hash VARCHAR NOT NULL,
             scenarios_file VARCHAR NOT NULL, file_hash VARCHAR NOT NULL,
             first_year INTEGER NOT NULL, last_year INTEGER NOT NULL,
+            premium_base VARCHAR NOT NULL, reserve_target DOUBLE NOT NULL,
+            per_capita_scale DOUBLE NOT NULL,
             engine_version VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
         );
         CREATE TABLE IF NOT EXISTS budget_scenarios (
