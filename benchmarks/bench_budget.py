@@ -86,6 +86,7 @@ def blown_up(last_year: int):
         x, years=years, categories=x.categories[:4], category_base=x.category_base[c4],
         contributes=x.contributes[c4], eligible=ages_of(x.eligible[c4], 1),
         services=(*x.services, "consultation_2", "emergency_2"),
+        per_day=None if x.per_day is None else np.asarray(x.per_day)[j6],
         population=pop, participation=years_of(ages_of(x.participation, 2)),
         salaried_share=years_of(ages_of(x.salaried_share, 2)),
         coverage=years_of(x.coverage[:, :, c4]),

@@ -107,6 +107,11 @@ def _scenarios_of(bs: BudgetSet, path: str | Path | None
         p, label = own, f"{bs.set_id}/{FILE}"
     else:
         p = Path(path)
+        if p.is_dir():
+            raise ArgumentError.bad(
+                "--scenarios", str(path), f"a CSV file with the columns of {FILE}",
+                summary=f"scenario file {path} is a folder; fix: give the path of the CSV "
+                        f"file itself (the columns of {FILE})")
         if not p.is_file():
             raise ArgumentError.bad(
                 "--scenarios", str(path), f"a CSV file with the columns of {FILE}",

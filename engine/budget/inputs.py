@@ -508,6 +508,7 @@ def load_budget_set(path: str | Path) -> BudgetSet:
                         0.0, 1e12)
             premium_c[c] = 0.0 if v is None else v
     svc = {k: np.zeros(len(services)) for k in ("cost", "g", "volume")}
+    per_day = [False] * len(services)
     for ln, r in rows["services.csv"]:
         if r["service"] not in services:
             continue
@@ -523,6 +524,7 @@ def load_budget_set(path: str | Path) -> BudgetSet:
             svc[key][j] = 0.0 if v is None else v
         if r["unit"] == "case":
             svc["volume"][j] = 1.0
+        per_day[j] = r["unit"] == "day"
     if bands and not p.has("dependants.csv") and abs(deps["share"].sum() - 1.0) > 1e-9:
         p.add("dependants.csv", None, "share", f"{deps['share'].sum():g}",
               "shares adding to 1 over sex and age")
@@ -563,7 +565,7 @@ def load_budget_set(path: str | Path) -> BudgetSet:
         reserve_opening=np.array([scheme["reserve_opening"]]),
         per_capita_scale=scheme.get("per_capita_scale", OPTIONAL_KEYS["per_capita_scale"][3]),
         premium=None if not premium.any() else per_year(premium_c) * price[None, :, None],
-        price_index=price[None].copy(),
+        price_index=price[None].copy(), per_day=np.array(per_day, bool),
     )
     hashes = {name: sha256_file(folder / name) for name in hashed}
     return BudgetSet(folder.name, set_hash(hashes), folder, bands, inputs,

@@ -121,6 +121,7 @@ class BudgetInputs:
     # for amounts in millions and persons in thousands: the per-capita cost in currency)
     premium: np.ndarray | None = None  # [K, Y, C] a premium per protected person a year
     price_index: np.ndarray | None = None  # [K, Y] prices against the first year's (CPI)
+    per_day: np.ndarray | None = None  # [J] bool: the service is costed by the day (volume)
 
 
 @dataclass(frozen=True)

@@ -604,6 +604,13 @@ def apply_scenarios(base: BudgetInputs, scenarios: Sequence[BudgetScenario], *,
             mask = _cells(path, names, bands, cells, file)
             if mask is None:
                 continue
+            if path.parameter == "volume" and base.per_day is not None and (
+                    mask & ~np.asarray(base.per_day, bool)).any():
+                cells.append(BadCell(file, path.line, "selector", _shown_selector(path),
+                                     "services costed by the day (a service costed by the "
+                                     "case has a volume of 1)",
+                                     "select the services of unit day in services.csv"))
+                continue
             values = path.values(years)
             rows = np.flatnonzero(~np.isnan(values))  # the years from year_from
             if rows.size == 0:
@@ -631,6 +638,10 @@ def apply_scenarios(base: BudgetInputs, scenarios: Sequence[BudgetScenario], *,
         base, **arrays,
         dependant_distribution=np.repeat(base.dependant_distribution, k, axis=0),
         reserve_opening=np.repeat(np.asarray(base.reserve_opening, np.float64), k, axis=0))
+
+
+def _shown_selector(path: BudgetPath) -> str:
+    return ";".join(f"{k}={'|'.join(v)}" for k, v in path.selector) or "(every cell)"
 
 
 def _cells(path: BudgetPath, names: dict[str, tuple[str, ...]],

@@ -165,3 +165,18 @@ def test_a_tariff_is_stored_and_printed_in_currency_with_its_settings(tmp_path, 
         con.close()
     assert row == ("protected", 1000.0)
     assert stored[0] == pytest.approx(doc["general_average_premium"]["base"])
+
+
+def test_a_volume_path_on_a_service_costed_by_the_case_is_refused(tmp_path, capsys):
+    f = tmp_path / "v.csv"
+    f.write_text(HEADER + "\nv,Longer consultations,volume,service=consultation,2003,2004,3,3,"
+                 "set,linear,x,\nok,Shorter stays,volume,service=hospital,2003,2004,4,4,set,"
+                 "linear,x,\n")
+    code, _out, err = run(capsys, "budget", TINY, "--no-save", "--scenarios", f)
+    assert code == 2 and "costed by the day" in err and "v.csv" in err
+    assert err.count("\n") == 2  # the summary and the one bad row: the hospital path is fine
+
+
+def test_a_scenario_folder_is_named_as_such(tmp_path, capsys):
+    code, _out, err = run(capsys, "budget", TINY, "--no-save", "--scenarios", tmp_path)
+    assert code == 2 and "is a folder" in err
