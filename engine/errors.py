@@ -98,6 +98,19 @@ class ArgumentError(InputError):
         self._one_line = False
 
     @classmethod
+    def raise_all(cls, cells: list[BadCell], what: str) -> None:
+        """Raise every bad argument of ``cells`` at once, nothing when there is none: one bad
+        argument prints one line (``<name> <value>: expected ...``), several a summary naming
+        ``what`` and a line each."""
+        if len(cells) == 1:
+            c = cells[0]
+            raise cls.bad(c.column, c.value, c.expected, c.fix,
+                          summary=f"{c.column} {c.value}: expected {c.expected}"
+                          + (f" (fix: {c.fix})" if c.fix else ""))
+        if cells:
+            raise cls(cells, summary=f"{what}: {len(cells)} bad arguments")
+
+    @classmethod
     def bad(cls, argument: str, value: object, expected: str, fix: str = "", *,
             summary: str | None = None) -> ArgumentError:
         """One bad argument; the line is ``summary`` or ``<argument> <value>: expected ...``."""

@@ -13,7 +13,14 @@ import numpy as np
 
 from reserva.errors import ComputationError
 
-__all__ = ["finite_lines", "finite_records"]
+__all__ = ["finite_lines", "finite_records", "is_finite_number"]
+
+
+def is_finite_number(value: object) -> bool:
+    """Whether an argument is a finite real number (a bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return False
+    return bool(np.isfinite(value))
 
 
 def finite_records(stage: str, values: np.ndarray, product: np.ndarray, products: Sequence,

@@ -64,6 +64,7 @@ from __future__ import annotations
 import numpy as np
 
 from reserva.errors import ARGUMENT, ArgumentError, BadCell
+from reserva.finite import is_finite_number
 
 __all__ = ["project_population"]
 
@@ -154,17 +155,10 @@ def _checked(base, years, qx, fertility, srb, migration):
         elif name == "fertility" and np.any(arr[:, 0] != 0):
             bad(name, _worst(arr[:, 0], arr[:, 0] != 0), "0 at age 0",
                 "infants have no births (the births of year t make age 0 at t+1)")
-    if (isinstance(srb, bool) or not isinstance(srb, int | float | np.integer | np.floating)
-            or not np.isfinite(srb) or srb <= 0):
+    if not is_finite_number(srb) or srb <= 0:
         bad("sex_ratio_at_birth", repr(srb), "males per female born, a finite number > 0",
             "e.g. 1.05")
-    if len(cells) == 1:
-        c = cells[0]
-        raise ArgumentError.bad(c.column, c.value, c.expected, c.fix,
-                                summary=f"{c.column} {c.value}: expected {c.expected}"
-                                + (f" (fix: {c.fix})" if c.fix else ""))
-    if cells:
-        raise ArgumentError(cells, summary=f"population projection: {len(cells)} bad arguments")
+    ArgumentError.raise_all(cells, "population projection")
     return base_a, q_a, f_a, m_a
 
 

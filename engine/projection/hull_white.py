@@ -74,27 +74,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from reserva.errors import ARGUMENT, ArgumentError, BadCell
+from reserva.finite import is_finite_number
 
 MONTHS_PER_YEAR = 12
 STEP = 1.0 / MONTHS_PER_YEAR  # h, one month in years
 CHUNK_SCENARIOS = 4096  # scenarios simulated per block of normals
-
-
-def _raise_all(cells: list[BadCell], what: str) -> None:
-    """Every bad argument at once (ArgumentError); one bad argument prints one line."""
-    if len(cells) == 1:
-        c = cells[0]
-        raise ArgumentError.bad(c.column, c.value, c.expected, c.fix,
-                                summary=f"{c.column} {c.value}: expected {c.expected}"
-                                + (f" (fix: {c.fix})" if c.fix else ""))
-    if cells:
-        raise ArgumentError(cells, summary=f"{what}: {len(cells)} bad arguments")
-
-
-def _is_number(value: object) -> bool:
-    return (not isinstance(value, bool)
-            and isinstance(value, int | float | np.integer | np.floating)
-            and math.isfinite(float(value)))
 
 
 def _is_whole(value: object) -> bool:
@@ -111,13 +95,13 @@ class HullWhite:
 
     def __post_init__(self) -> None:
         cells: list[BadCell] = []
-        if not _is_number(self.a) or self.a <= 0:
+        if not is_finite_number(self.a) or self.a <= 0:
             cells.append(BadCell(ARGUMENT, None, "a", repr(self.a),
                                  "a finite mean-reversion speed > 0 (per year)"))
-        if not _is_number(self.sigma) or self.sigma < 0:
+        if not is_finite_number(self.sigma) or self.sigma < 0:
             cells.append(BadCell(ARGUMENT, None, "sigma", repr(self.sigma),
                                  "a finite volatility >= 0 (absolute, per sqrt(year))"))
-        _raise_all(cells, "Hull–White parameters")
+        ArgumentError.raise_all(cells, "Hull–White parameters")
 
     def b(self, tau) -> np.ndarray | float:
         """B(t, t + tau) = (1 - e^{-a tau}) / a."""
@@ -209,7 +193,7 @@ def discount_factors_from_zero_rates(times, rates, months: int) -> np.ndarray:
                              f"one rate per maturity ({t.size})"))
     if not _is_whole(months) or months < 1:
         cells.append(BadCell(ARGUMENT, None, "months", repr(months), "a whole number >= 1"))
-    _raise_all(cells, "zero curve")
+    ArgumentError.raise_all(cells, "zero curve")
     knots_t = np.concatenate(([0.0], t))
     knots_lp = np.concatenate(([0.0], -t * np.log1p(z)))
     grid = np.arange(months + 1) * STEP
@@ -225,7 +209,7 @@ def forward_rates(p0) -> np.ndarray:
     """f(0, t_m) on the monthly grid by finite difference of -ln p0 (the module's convention)."""
     cells: list[BadCell] = []
     arr = _check_curve(p0, cells)
-    _raise_all(cells, "forward rates")
+    ArgumentError.raise_all(cells, "forward rates")
     return _forwards(arr)
 
 
@@ -259,7 +243,7 @@ class Transition:
 
 def transition(model: HullWhite, h: float = STEP) -> Transition:
     """The exact Gaussian transition of (x, Y) over a step of ``h`` years (h > 0)."""
-    if not _is_number(h) or h <= 0:
+    if not is_finite_number(h) or h <= 0:
         raise ArgumentError.bad("h", h, "a step in years > 0")
     a, s = model.a, model.sigma
     return Transition(h=float(h), decay=math.exp(-a * h), b=float(model.b(h)),
@@ -321,7 +305,7 @@ def simulate(model: HullWhite, p0, n_scenarios: int, *, seed: int, antithetic: b
     if not _is_whole(chunk_scenarios) or chunk_scenarios < 2:
         cells.append(BadCell(ARGUMENT, None, "chunk_scenarios", repr(chunk_scenarios),
                              "a whole number >= 2"))
-    _raise_all(cells, "Hull–White simulation")
+    ArgumentError.raise_all(cells, "Hull–White simulation")
 
     a, s, h = model.a, model.sigma, STEP
     months = curve.size - 1
@@ -386,7 +370,7 @@ def bond_price(model: HullWhite, p0, t_index: int, r_t, maturity_index: int):
             raise ValueError
     except (TypeError, ValueError):
         cells.append(BadCell(ARGUMENT, None, "r_t", _short(r_t), "finite short rates"))
-    _raise_all(cells, "Hull–White bond price")
+    ArgumentError.raise_all(cells, "Hull–White bond price")
 
     a, s = model.a, model.sigma
     t = t_index * STEP

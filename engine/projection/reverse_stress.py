@@ -40,13 +40,13 @@ it need not be the smallest one, and the result says so rather than passing it o
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from reserva.errors import ARGUMENT, ArgumentError, BadCell, ComputationError
+from reserva.finite import is_finite_number
 
 __all__ = ["ReverseStressResult", "smallest_breaking_multiplier"]
 
@@ -208,25 +208,13 @@ def _check_arguments(metric: object, threshold: float, low: float, high: float,
         bad("metric", metric, "a callable of an array of multipliers")
     for name, value in (("threshold", threshold), ("low", low), ("high", high),
                         ("tolerance", tolerance)):
-        if not _is_finite_number(value):
+        if not is_finite_number(value):
             bad(name, value, "a finite number")
-    if _is_finite_number(low) and _is_finite_number(high) and low >= high:
+    if is_finite_number(low) and is_finite_number(high) and low >= high:
         bad("high", high, f"a bound above low ({low!r})", "widen the search bound")
-    if _is_finite_number(tolerance) and tolerance <= 0:
+    if is_finite_number(tolerance) and tolerance <= 0:
         bad("tolerance", tolerance, "a positive width of multiplier")
     for name, value in (("max_iterations", max_iterations), ("points", points)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             bad(name, value, "a whole number >= 1")
-    if len(cells) == 1:
-        c = cells[0]
-        raise ArgumentError.bad(c.column, c.value, c.expected, c.fix,
-                                summary=f"{c.column} {c.value}: expected {c.expected}"
-                                + (f" (fix: {c.fix})" if c.fix else ""))
-    if cells:
-        raise ArgumentError(cells, summary=f"reverse stress: {len(cells)} bad arguments")
-
-
-def _is_finite_number(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        return False
-    return math.isfinite(value)
+    ArgumentError.raise_all(cells, "reverse stress")
