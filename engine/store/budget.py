@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from reserva.store.db import reading, writing
-from reserva.store.runs import _in_transaction
+from reserva.store.stress import insert_scenarios
 
 __all__ = ["list_budgets", "save_budget"]
 
@@ -46,16 +46,8 @@ def save_budget(store: Path, run):
     with writing(store) as con:
         bid = int(con.execute("SELECT coalesce(max(budget_id), 0) + 1 FROM budget_runs")
                   .fetchone()[0])
-
-        def work() -> None:
-            for table, frame in tables.items():
-                con.register("_budget_frame", frame)
-                cols = ", ".join(f'"{c}"' for c in frame.columns)
-                con.execute(f"INSERT INTO {table} (budget_id, {cols}) "
-                            f"SELECT ?, {cols} FROM _budget_frame", [bid])
-                con.unregister("_budget_frame")
-
-        _in_transaction(con, f"cannot write the budget run to store {store}", work)
+        insert_scenarios(con, bid, tables, f"cannot write the budget run to store {store}",
+                         key="budget_id")
     return dataclasses.replace(run, budget_id=bid)
 
 

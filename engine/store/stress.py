@@ -42,18 +42,20 @@ def stress_tag(*parts: object) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:10]
 
 
-def insert_scenarios(con, rid: int, tables: dict[str, pd.DataFrame], failure: str) -> None:
-    """Append each frame (its rows' stored scenario name in a ``scenario`` column) to its
-    table under run ``rid``, every table in one transaction (``failure`` names what could not
-    be written); empty frames are left out, and nothing is written when all are."""
+def insert_scenarios(con, rid: int, tables: dict[str, pd.DataFrame], failure: str, *,
+                     key: str = "run_id") -> None:
+    """Append each frame's rows (a scenario's with its stored name in a ``scenario`` column)
+    to its table under ``key`` = ``rid`` (a run; ``budget_id`` for a budget run), every table in
+    one transaction (``failure`` names what could not be written); empty frames are left out,
+    and nothing is written when all are."""
     tables = {t: f for t, f in tables.items() if not f.empty}
 
     def work() -> None:
         for table, frame in tables.items():
             con.register("_scenario_frame", frame)
-            cols = ", ".join(f'"{c}"' for c in frame.columns if c != "scenario")
-            con.execute(f"INSERT INTO {table} (run_id, scenario, {cols}) "
-                        f"SELECT ?, scenario, {cols} FROM _scenario_frame", [rid])
+            cols = ", ".join(f'"{c}"' for c in frame.columns)
+            con.execute(f"INSERT INTO {table} ({key}, {cols}) "
+                        f"SELECT ?, {cols} FROM _scenario_frame", [rid])
             con.unregister("_scenario_frame")
 
     if tables:
