@@ -27,6 +27,7 @@ UPR, IBNR, OCS, ALR and admitted assets.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -352,13 +353,8 @@ def backtest(store: str | Path, from_run: int, to_run: int, *,
         raise ArgumentError.bad("--to-run", to_run, "a close whose period is whole quarters "
                                 f"within the {months} months back-tested")
     base = load_plan_base(store, from_run, a)
-    opt = PlanOptions.from_set(a, years=1, period_months=3)
-    opt = PlanOptions(period_months=3, periods=months // 3,
-                      internal_target=opt.internal_target,
-                      regulatory_minimum=opt.regulatory_minimum,
-                      liquidity_threshold=opt.liquidity_threshold,
-                      expense_inflation=opt.expense_inflation,
-                      chunk_scenarios=opt.chunk_scenarios)
+    opt = dataclasses.replace(PlanOptions.from_set(a, years=1, period_months=3),
+                              periods=months // 3)
     acts = a.management_actions if use_actions else ()
     result = run_plan(base, (BASE_SCENARIO,), acts, opt)
     _rid, st = read_results(store, "statements", to_run)

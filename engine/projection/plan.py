@@ -622,7 +622,8 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
             else:  # capital_injection, grant_injection
                 if act.unit == "ratio":
                     need = np.maximum(0.0, x * fig["liabilities"][:, sc].sum(1)
-                                      - fig["B01"][:, sc].sum(1) - inv_added(acc, sc))
+                                      - fig["B01"][:, sc].sum(1)
+                                      - acc["injections"][:, sc].sum(1))
                 else:
                     need = np.full(n_s, float(x))
                 need = np.where(on, need, 0.0)
@@ -817,11 +818,6 @@ def _chunk(base: PlanBase, scenarios: Sequence[Scenario], actions: Sequence[Acti
         _step_actions(actions, states, scopes, fig, t, T, events, sids)
         prev = b
     return out, events
-
-
-def inv_added(acc: dict, scope: np.ndarray) -> np.ndarray:
-    """The capital already injected this period into the scope (injections add)."""
-    return acc["injections"][:, scope].sum(1)
 
 
 def _split(action: Action, scope: np.ndarray, liabilities: np.ndarray, n: int) -> np.ndarray:
