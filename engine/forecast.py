@@ -2,8 +2,8 @@
 period, with management actions, stored with lineage (``reserva project``).
 
 Orchestration only (the formulas are in ``reserva.projection.plan``): read the run's position
-from the store (``load_stress_base`` and its statements; the close is not recomputed), build
-the ``PlanBase`` on the assumption set, read the scenarios (the set's ``stress_scenarios.csv``
+from the store (the stress base's tables and its statements, each read once; the close is not
+recomputed), build the ``PlanBase`` on the assumption set, read the scenarios (the set's ``stress_scenarios.csv``
 or a user's file; a scenario without shocks is the business plan; the plan ``base`` is always
 projected first) and the management actions (the set's ``management_actions.csv`` or a user's
 file, ``--no-actions`` for none), project them together, judge each scenario and store
@@ -45,7 +45,7 @@ from reserva.projection.plan import ITEMS, IX, PlanOptions, PlanResult, run_plan
 from reserva.projection.plan_base import PlanBase, plan_base
 from reserva.store.plan import save_projection, values_frame
 from reserva.store.runs import read_results
-from reserva.store.stress_base import load_stress_base
+from reserva.store.stress_base import load_stress_tables, stress_base_from_tables
 from reserva.stress_check import scenarios_of
 from reserva.vocab import PROGRAMME
 
@@ -165,21 +165,22 @@ def verdicts(result: PlanResult) -> dict[str, str]:
 
 def load_plan_base(store: str | Path, run_id: int | None, a: AssumptionSet) -> PlanBase:
     """The projection's base of a stored close (its stress base and statements)."""
+    rid, tables = load_stress_tables(store, run_id)  # each table read once
     try:
-        sb = load_stress_base(Path(store), run_id)
+        sb = stress_base_from_tables(tables, rid)
     except ArgumentError as exc:  # said for a stress check: say it for a projection
         raise ArgumentError.bad(
             "run", run_id, "a run whose close kept what a projection reads",
             summary=exc.summary.replace("a stress check cannot", "a projection cannot")
             .replace("and check the new run", "and project the new run")) from None
-    _rid, st = read_results(Path(store), "statements", sb.run_id)
+    st = tables["statements"]
     columns = [*sb.products, PROGRAMME]
     lines = {}
     for code in STATEMENT_CODES:
         rows = st[st["code"] == code]
         lines[code] = (rows.groupby("product_id")["value"].sum().reindex(columns)
                        .fillna(0.0).to_numpy(np.float64))
-    _rid, sp = read_results(Path(store), "stress_products", sb.run_id)
+    sp = tables["stress_products"]
     return plan_base(sb, lines, a, int(sp["period_months"].iloc[0]))
 
 

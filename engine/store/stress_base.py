@@ -49,7 +49,7 @@ from reserva.store.results import BASE
 from reserva.store.runs import read_results
 from reserva.vocab import PROGRAMME, RESERVES
 
-__all__ = ["TABLES", "load_stress_base", "stress_base_from_tables"]
+__all__ = ["TABLES", "load_stress_base", "load_stress_tables", "stress_base_from_tables"]
 
 # the result tables a stress base is read from (the first says whether the run has them)
 TABLES = ("stress_products", "stress_flows", "asset_positions", "asset_flows", "cashflow_grid",
@@ -81,12 +81,20 @@ def load_stress_base(store: Path | str, run_id: int | None = None,
     StoreError
         No store, no such run or scenario, or tables that disagree.
     """
+    rid, tables = load_stress_tables(store, run_id, scenario)
+    return stress_base_from_tables(tables, rid)
+
+
+def load_stress_tables(store: Path | str, run_id: int | None = None,
+                       scenario: str = BASE) -> tuple[int, dict[str, pd.DataFrame]]:
+    """(the run, the ``TABLES`` a stress base is read from), each table read once; only the
+    first when the run predates the stress inputs (``stress_base_from_tables`` says so)."""
     store = Path(store)
     rid, first = read_results(store, TABLES[0], run_id, scenario)
     tables = {TABLES[0]: first}
     if not first.empty:  # else the run predates the stress inputs: said by the assembly
         tables |= {name: read_results(store, name, rid, scenario)[1] for name in TABLES[1:]}
-    return stress_base_from_tables(tables, rid)
+    return rid, tables
 
 
 def stress_base_from_tables(tables: Mapping[str, pd.DataFrame],
