@@ -7,7 +7,7 @@ STORE  ?= $(DATA)/reserva.duckdb
 # The last eight quarter ends of the sample programme, closed in order.
 QUARTERS := 2024-03-31 2024-06-30 2024-09-30 2024-12-31 2025-03-31 2025-06-30 2025-09-30 2025-12-31
 
-.PHONY: demo test lint bench clean wheel-check
+.PHONY: demo test lint bench bench-env clean wheel-check
 
 # The install says what it is doing: pip lists each package as it is collected and installed.
 $(BIN)/.installed: pyproject.toml
@@ -59,6 +59,24 @@ lint: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_close.py
+
+## bench-env: a separate environment with Reserva and lifelib (its basiclife library models) side
+##            by side, for the comparison; benchmarks/lifelib_export.py runs in it
+BENCH_VENV ?= .venv-bench
+LIFELIB_VERSION ?= 0.17.2
+MODELX_VERSION ?= 0.33.0
+# modelx reads the models' tables from their .xlsx files with openpyxl
+OPENPYXL_VERSION ?= 3.1.5
+bench-env: $(BENCH_VENV)/bin/.installed
+
+$(BENCH_VENV)/bin/.installed: pyproject.toml
+	@echo "reserva: creating the benchmark environment $(BENCH_VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --progress-bar on -e . \
+		lifelib==$(LIFELIB_VERSION) modelx==$(MODELX_VERSION) openpyxl==$(OPENPYXL_VERSION)
+	@echo "reserva: installed Reserva, lifelib $(LIFELIB_VERSION), modelx $(MODELX_VERSION) in $(BENCH_VENV)"
+	touch $@
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache

@@ -677,6 +677,47 @@ def budget(budget_set, scenarios_csv, years_text, no_save, fmt, store) -> None:
                               strict=True))}, budget=frame))
 
 
+@cli.command("project-points")
+@click.argument("model_points_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--basis", required=True, metavar="DIR|NAME",
+              help="Basis folder (basis.toml, products.csv, mortality, schedules, discount "
+                   "curve), or a bundled basis: microlife, basicterm_s, basicterm_me, sult.")
+@click.option("--scenarios", "scenarios_file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Shocks (scenario, mortality, lapse, mass_lapse, expense, rate_shift), a "
+                   "stress scenario file, or economic paths (scenario, month, rate[, "
+                   "fund_return]).")
+@click.option("--stochastic", type=click.IntRange(min=1, max=100_000), default=None,
+              metavar="N", help="N Hull-White paths calibrated to the basis' curve.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed of the stochastic paths (required with --stochastic).")
+@click.option("--by", default="product", show_default=True, metavar="point|product|kind|all|COLUMN",
+              help="Group the results by point, product, kind, all, or a column of the "
+                   "model-point file.")
+@click.option("--cashflows", is_flag=True,
+              help="Monthly cashflows by line (csv, json, parquet) instead of the PVs.")
+@click.option("--months", type=click.IntRange(min=1, max=1200), default=None,
+              help="Months projected (default: the basis', else to the last maturity).")
+@click.option("--compress", type=click.IntRange(min=1), default=None, metavar="K",
+              help="Cluster the points into K model points first and report the error of the "
+                   "compressed run against the full one.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]),
+              default="table", show_default=True,
+              help="table: PVs by group and scenario (and percentiles of stochastic paths); csv "
+                   "and json: every row; parquet: written to --output.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write csv, json or parquet to this file (parquet needs it).")
+def project_points_command(model_points_csv, basis, scenarios_file, stochastic, seed, by,
+                           cashflows, months, compress, fmt, output) -> None:
+    """Project a model-point file on a basis: per-point and total cashflows and present values
+    (lifelib's result_pv layout per point) under the base, shocked and stochastic scenarios."""
+    from reserva.points import run_command
+
+    run_command(model_points_csv, basis=basis, scenarios=scenarios_file,
+                stochastic=stochastic, seed=seed, by=by, cashflows=cashflows, months=months,
+                compress=compress, fmt=fmt, output=output)
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--run", "run_id", type=click.IntRange(min=1), default=None, help="Run id (default: the latest completed run).")
 @click.option("--product", default=None, help="One product (or ALL for the programme).")

@@ -161,12 +161,24 @@ ACTION_TYPES = {
     "grant_injection": ("amount",),
 }
 
+# model-point projections (reserva.projection.points): the kinds of point, a kernel code each
+POINT_KINDS = ("term", "endowment", "whole_life", "pure_endowment", "credit_life", "funeral",
+               "annuity", "savings")
+# the monthly lines of a model-point projection, in the kernel's column order: money flows
+# (premiums in, the rest out), then counts (policies in force at the month's start after new
+# business, deaths and lapses in the month) and the account value at the month's end
+POINT_FLOWS = ("premiums", "claims", "maturities", "surrenders", "withdrawals", "annuities",
+               "expenses", "commissions")
+POINT_LINES = (*POINT_FLOWS, "policies", "deaths", "lapses", "account_value")
+# when in the month a cashflow is paid (its discount factor: v(m), v(m + 1/2), v(m + 1))
+CASHFLOW_TIMINGS = ("start", "mid", "end")
+
 __all__ = [
     "ACTION_TRIGGERS", "ACTION_TYPES", "ACTION_UNITS",
-    "ASSET_CLASSES", "BOND_CLASSES", "CASH_ASSETS", "CLAIM_OPEN", "CLAIM_PAID", "CLAIM_PARTIAL",
+    "ASSET_CLASSES", "BOND_CLASSES", "CASHFLOW_TIMINGS", "CASH_ASSETS", "CLAIM_OPEN", "CLAIM_PAID", "CLAIM_PARTIAL",
     "CLAIM_REJECTED", "CLAIM_STATUSES", "CLAIM_STATUS_CODES", "COUPON_FREQUENCIES", "DEATH",
     "EXIT_REASONS", "IBNR_METHODS", "INTERVAL_MONTHS", "LEDGER_LINES", "LIABILITY_KINDS",
-    "LIFE_PLANS", "MAX_AGE", "POLICY_STATUSES", "PREMIUMS_PER_YEAR", "PREMIUM_FREQUENCIES",
+    "LIFE_PLANS", "MAX_AGE", "POINT_FLOWS", "POINT_KINDS", "POINT_LINES", "POLICY_STATUSES", "PREMIUMS_PER_YEAR", "PREMIUM_FREQUENCIES",
     "PRODUCT_KINDS", "PROGRAMME", "RELATIONSHIPS", "RESERVES", "SCHEDULED_ASSETS",
     "SHOCK_PROFILES", "SHOCK_TYPES", "SHOCK_UNITS", "STRESS_FAMILIES", "STRESS_SEVERITIES",
     "TRANSACTION_TYPES", "UNSCHEDULED_ASSETS",

@@ -68,9 +68,10 @@ LAYERS = (
     ("kpi.assemble",),
     ("store",),
     ("report",),
-    ("pipeline", "batch", "stress_check", "forecast", "budgeting"),  # batch: close_many over the close (the pipeline
+    ("pipeline", "batch", "stress_check", "forecast", "budgeting", "points"),  # batch: close_many over the close (the pipeline
     # re-exports it); stress_check: a stress check of a stored close; forecast: a forward
-    # projection of a stored close; budgeting: a social health budget run
+    # projection of a stored close; budgeting: a social health budget run; points: a
+    # model-point projection
     ("api",),
     ("sample",),  # an entry point of its own: the CLI writes a sample pack with it
     ("cli",),

@@ -266,8 +266,21 @@ def _kind(tab: ET.Element) -> str:
     return "other"
 
 
-def _from_xtbml(data: bytes | str, where: str, name: str | None, table: str) -> MortalityTable:
-    table = str(table)
+@dataclass(frozen=True)
+class XtbmlDocument:
+    """The parts of an XTbML document: its ``<Table>`` elements with their kinds (``_kind``:
+    ultimate, select or other), its identity and the provenance it states."""
+
+    tables: tuple  # of ET.Element
+    kinds: tuple  # of str
+    table_id: str
+    table_name: str
+    provenance: str
+
+
+def xtbml_document(data: bytes | str, where: str) -> XtbmlDocument:
+    """Parse an XTbML document (DOCTYPE refused, root ``<XTbML>``) into its tables and identity;
+    ``where`` names it in the errors."""
     root = _parse_xml(data, where)
     if root.tag != "XTbML":
         raise AssumptionError(
@@ -278,8 +291,32 @@ def _from_xtbml(data: bytes | str, where: str, name: str | None, table: str) -> 
     reference = _text(cc, "TableReference")
     provenance = f"SOA table {table_id}" if table_id else f"XTbML {where}"
     provenance += f": {table_name or 'unnamed'}" + (f"; {reference}" if reference else "")
-    tables = root.findall("Table")
-    kinds = [_kind(t) for t in tables]
+    tables = tuple(root.findall("Table"))
+    return XtbmlDocument(tables, tuple(_kind(t) for t in tables), table_id, table_name,
+                         provenance)
+
+
+def ultimate_rates(tab: ET.Element, where: str) -> tuple[int, np.ndarray]:
+    """(min_age, closed q) of an XTbML ``<Table>`` by age alone (``_kind`` ultimate)."""
+    pairs = [(y.get("t"), y.text) for y in tab.find("Values/Axis").findall("Y")
+             if y.text and y.text.strip()]  # an empty <Y/> is a missing age
+    return _table_rates(tab, pairs, where)
+
+
+def _table_rates(tab: ET.Element, pairs, where: str) -> tuple[int, np.ndarray]:
+    """``_rates`` of (age, stored value) pairs with the table's age axis and scaling factor."""
+    age_def = tab.find("MetaData/AxisDef")
+    declared = (_integer(_text(age_def, "MinScaleValue")),
+                _integer(_text(age_def, "MaxScaleValue")))
+    scaling = _text(tab, "MetaData/ScalingFactor") or "0"
+    return _rates(pairs, where, scaling, declared, _text(age_def, "Increment"))
+
+
+def _from_xtbml(data: bytes | str, where: str, name: str | None, table: str) -> MortalityTable:
+    table = str(table)
+    doc = xtbml_document(data, where)
+    tables, kinds = doc.tables, doc.kinds
+    table_id, table_name, provenance = doc.table_id, doc.table_name, doc.provenance
     listing = "; ".join(
         f"{i}: {_text(t, 'MetaData/TableDescription') or '(no description)'} [{k}]"
         for i, (t, k) in enumerate(zip(tables, kinds, strict=True), start=1)
@@ -317,8 +354,7 @@ def _from_xtbml(data: bytes | str, where: str, name: str | None, table: str) -> 
     tab = tables[n - 1]
     label = f"{where} table {n}"
     if wanted == "ultimate":
-        pairs = [(y.get("t"), y.text) for y in tab.find("Values/Axis").findall("Y")
-                 if y.text and y.text.strip()]  # an empty <Y/> is a missing age
+        min_age, q = ultimate_rates(tab, label)
     else:
         pairs = []
         for row in tab.findall("Values/Axis"):
@@ -326,10 +362,7 @@ def _from_xtbml(data: bytes | str, where: str, name: str | None, table: str) -> 
             if given:
                 last = max(given, key=lambda y: _duration(y.get("t")))
                 pairs.append((row.get("t"), last.text))
-    age_def = tab.find("MetaData/AxisDef")
-    declared = (_integer(_text(age_def, "MinScaleValue")), _integer(_text(age_def, "MaxScaleValue")))
-    scaling = _text(tab, "MetaData/ScalingFactor") or "0"
-    min_age, q = _rates(pairs, label, scaling, declared, _text(age_def, "Increment"))
+        min_age, q = _table_rates(tab, pairs, label)
     return MortalityTable(name or table_name or f"SOA table {table_id}", min_age, q, provenance)
 
 
