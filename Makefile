@@ -23,6 +23,7 @@ $(BIN)/.installed: pyproject.toml
 ## demo: sample programme -> period-end close of 8 quarter ends -> KPI table, in a DuckDB store
 ##       -> stress check -> 5-year projection -> back-test of the 2024 year-end close
 ##       -> the EsSalud social health budget and its scenarios
+##       -> model-point projections of the bundled microlife basis under 200 Hull-White paths
 demo: $(BIN)/.installed
 	$(BIN)/reserva sample $(DATA)
 	$(BIN)/reserva validate $(DATA)
@@ -32,14 +33,17 @@ demo: $(BIN)/.installed
 	$(BIN)/reserva project --store $(STORE) --years 5 --period year
 	$(BIN)/reserva project --store $(STORE) --backtest --from-run 4 --to-run 8
 	$(BIN)/reserva budget essalud --store $(STORE)
+	$(BIN)/reserva project-points \
+		"$$($(BIN)/python -c 'from reserva.points import sample_points; print(sample_points("microlife"))')" \
+		--basis microlife --stochastic 200 --seed 1
 
 ## test: the whole test suite (hypothesis derandomised, as in CI: HYPOTHESIS_PROFILE=dev explores)
 test: $(BIN)/.installed
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -q
 
 ## wheel-check: a plain (non-editable) install works: build the wheel, install it into a fresh
-## environment, and run sample, close, life, ibnr and budget (the bundled set) from it in a
-## folder of its own
+## environment, and run sample, close, life, ibnr, budget (the bundled set) and project-points
+## (a bundled basis and its sample points) from it in a folder of its own
 WHEEL_DIR ?= build/wheel-check
 wheel-check: $(BIN)/.installed
 	rm -rf $(WHEEL_DIR)
@@ -53,6 +57,9 @@ wheel-check: $(BIN)/.installed
 	cd $(WHEEL_DIR) && printf 'origin,12,24,36\n2023,100,150,165\n2024,110,165,\n2025,120,,\n' > tri.csv \
 		&& venv/bin/reserva ibnr tri.csv --method mack
 	cd $(WHEEL_DIR) && venv/bin/reserva budget essalud --years 2003-2005 --no-save
+	cd $(WHEEL_DIR) && venv/bin/reserva project-points \
+		"$$(venv/bin/python -c 'from reserva.points import sample_points; print(sample_points("basicterm_s"))')" \
+		--basis basicterm_s --format csv > pv.csv && head -3 pv.csv
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check engine tests benchmarks

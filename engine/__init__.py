@@ -15,6 +15,7 @@ The names a notebook or a script needs, loaded on first use (``import reserva`` 
     reserva.stress(store, scenarios=...)      stress checks of a stored close
     reserva.project(store, years=5)           forward projections of a stored close
     reserva.health_budget("essalud")          the social health budget of a scheme
+    reserva.project_points(points, basis)     model-point projections (life, savings, annuities)
     reserva.EngineError, InputError, ArgumentError, AssumptionError, StoreError,
     AlreadyClosed, ComputationError, BadCell  the errors (``reserva.errors``)
 
@@ -51,7 +52,7 @@ _LAZY = {
     "triangle_ibnr": "reserva.api", "life_reserve": "reserva.api", "runs": "reserva.api",
     "results": "reserva.api", "scenarios": "reserva.api", "stored_report": "reserva.api",
     "stress": "reserva.api",
-    "project": "reserva.api", "health_budget": "reserva.api",
+    "project": "reserva.api", "health_budget": "reserva.api", "project_points": "reserva.api",
     "DataPack": "reserva.api", "AssumptionSet": "reserva.api",
     "CloseResult": "reserva.api", "Overrides": "reserva.io.variants",
 }
@@ -59,7 +60,7 @@ _LAZY = {
 __all__ = [
     "load_pack", "load_assumptions", "derive", "Overrides", "close", "close_many", "upr_at",
     "triangle_ibnr", "life_reserve", "runs", "results", "scenarios", "stored_report", "stress",
-    "project", "health_budget",
+    "project", "health_budget", "project_points",
     "DataPack", "AssumptionSet", "CloseResult", "EngineError", "InputError", "ArgumentError",
     "AssumptionError", "StoreError", "AlreadyClosed", "ComputationError", "BadCell",
     "__version__",

@@ -45,7 +45,7 @@ from reserva.pipeline import CloseResult, spot_upr
 __all__ = [
     "load_pack", "load_assumptions", "derive", "close", "close_many", "upr_at", "triangle_ibnr",
     "life_reserve", "runs", "results", "scenarios", "stored_report", "stress", "project",
-    "health_budget", "DataPack",
+    "health_budget", "project_points", "DataPack",
     "AssumptionSet", "CloseResult",
 ]
 
@@ -708,3 +708,50 @@ def health_budget(budget_set: str | Path, *, scenarios: str | Path | None = None
     if write and store is None:
         raise ArgumentError.bad("store", None, "a store to write the budget run to")
     return _budget(budget_set, scenarios=scenarios, store=store if write else None)
+
+
+def project_points(model_points, basis, *, scenarios: str | Path | None = None,
+                   stochastic: int | None = None, seed: int | None = None, by: str = "product",
+                   months: int | None = None, point_values: bool = False):
+    """Project a model-point file on a basis (``reserva project-points``): monthly cashflows and
+    present values per group (or point) and scenario, nothing stored.
+
+    Parameters
+    ----------
+    model_points : str, Path or reserva.projection.points.model_points.ModelPoints
+        A model-point CSV (``point_id, product, sex, age_at_entry, duration_mth, ...``), or
+        points built in memory.
+    basis : str, Path or reserva.projection.points.basis.Basis
+        A basis folder, or a bundled basis: ``microlife``, ``basicterm_s``, ``basicterm_me``.
+    scenarios : str or Path, optional
+        Shocks, a stress scenario file, or economic paths by scenario and month.
+    stochastic : int, optional
+        That many Hull–White paths calibrated to the basis' curve (the basis' a and sigma).
+    seed : int, optional
+        The paths' seed (required with ``stochastic``): the same seed, the same paths.
+    by : str
+        ``point``, ``product``, ``kind``, ``all`` or a column of the model-point file.
+    months : int, optional
+        Months projected (default: the basis', else to the last maturity).
+    point_values : bool
+        Keep each point's PVs (``result_pv()``: lifelib's layout).
+
+    Returns
+    -------
+    reserva.points.PointsRun
+        ``result`` (cashflows [group, scenario, month, line], pv), ``pv_frame()``,
+        ``result_pv()``, ``cashflow_frame()``, ``percentiles()``, and what was used.
+
+    Raises
+    ------
+    InputError
+        A bad model-point or scenario file (every bad cell at once).
+    AssumptionError
+        A bad basis folder (every problem of its files at once).
+    ArgumentError
+        A bad argument (an unknown grouping, stochastic paths without a seed).
+    """
+    from reserva.points import project_points as _project_points
+
+    return _project_points(model_points, basis, scenarios=scenarios, stochastic=stochastic,
+                           seed=seed, by=by, months=months, point_values=point_values)

@@ -43,6 +43,9 @@ ARGUMENT = "argument"
 RESULT_PV_COLUMNS = ("Premiums", "Claims", "Expenses", "Commissions", "Net Cashflow")
 BENEFIT_FLOWS = ("claims", "maturities", "surrenders", "withdrawals", "annuities")
 PERCENTILES = (0.005, 0.05, 0.25, 0.5, 0.75, 0.95, 0.995)
+_POINT_PATHS = BadCell(ARGUMENT, None, "by", "point", "grouped results under economic paths "
+                       "(a point's results on every path are too many to keep)",
+                       "use --by product, kind, all or a column (per-point PVs: without paths)")
 
 
 def bundled_bases() -> tuple[str, ...]:
@@ -51,6 +54,18 @@ def bundled_bases() -> tuple[str, ...]:
 
     return tuple(sorted(p.name for p in bases_root().iterdir()
                         if p.is_dir() and not p.name.startswith(("_", "."))))
+
+
+def sample_points(basis: str) -> Path:
+    """The sample model-point file of a bundled basis (``sample/model_points.csv``)."""
+    from reserva.projection.points.basis_files import bases_root
+
+    path = bases_root() / str(basis) / "sample" / "model_points.csv"
+    if not path.is_file():
+        raise ArgumentError(BadCell(ARGUMENT, None, "basis", str(basis),
+                                    "a bundled basis with sample points: "
+                                    + ", ".join(bundled_bases())))
+    return path
 
 
 def load_basis(basis: str | Path | Basis) -> Basis:
@@ -106,14 +121,18 @@ def scenarios_for(basis: Basis, *, scenarios: str | Path | None = None,
     if not path.is_file():
         raise ArgumentError(BadCell(ARGUMENT, None, "scenarios", str(scenarios),
                                     "a scenario file", "check the path"))
-    header = path.read_text(encoding="utf-8-sig").splitlines()[:1]
-    columns = [c.strip() for c in header[0].split(",")] if header else []
-    if "month" in columns:
+    if _economic_file(path):
         paths = econ.read_economic_scenarios(path, months)
         return Scenarios((BASE,), paths, str(path), _sha256(path), ())
     shocks = econ.read_shocks(path)
     return Scenarios(tuple(shocks), None, str(path), _sha256(path),
                      tuple(s.text() for s in shocks.skipped))
+
+
+def _economic_file(path: Path) -> bool:
+    """A scenario file of economic paths (its header has a month column), not of shocks."""
+    header = Path(path).read_text(encoding="utf-8-sig").splitlines()[:1]
+    return "month" in ([c.strip() for c in header[0].split(",")] if header else [])
 
 
 @dataclass(frozen=True)
@@ -129,7 +148,7 @@ class PointsRun:
         """One row per group and scenario: the PV of every flow and the net."""
         r = self.result
         g, s = np.meshgrid(np.arange(len(r.groups)), np.arange(len(r.scenarios)), indexing="ij")
-        out = pd.DataFrame({r.by: np.array(r.groups, dtype=object)[g.ravel()],
+        out = pd.DataFrame({_group_column(r.by): np.array(r.groups, dtype=object)[g.ravel()],
                             "scenario": np.array(r.scenarios, dtype=object)[s.ravel()]})
         values = r.pv.reshape(-1, len(PV_LINES))
         for k, line in enumerate(PV_LINES):
@@ -162,21 +181,28 @@ class PointsRun:
         n_paths = self.scenarios.economic.size if self.scenarios.economic else 0
         if n_paths == 0:
             return pd.DataFrame(columns=["statistic", "value"])
+        from reserva.projection.points.economic import percentiles
+
         pv = r.total_pv()[-n_paths:, PV_LINES.index(line)]
         rows = [("mean", float(pv.mean())),
                 ("standard error", float(pv.std(ddof=1) / np.sqrt(pv.size)) if pv.size > 1
                  else float("nan"))]
-        rows += [(f"p{q * 100:g}", float(np.quantile(pv, q))) for q in PERCENTILES]
+        rows += [(f"p{q * 100:g}", v) for q, v in percentiles(pv, PERCENTILES).items()]
         base = float(r.total_pv()[0, PV_LINES.index(line)])
         rows.append(("base (deterministic)", base))
         rows.append(("mean less base", float(pv.mean()) - base))
         return pd.DataFrame(rows, columns=["statistic", "value"])
 
 
+def _group_column(by: str) -> str:
+    return "point_id" if by == "point" else by
+
+
 def cashflow_rows(r: PointsResult) -> pd.DataFrame:
+    """One row per group, scenario and month: every line (``RESULT_LINES``)."""
     n_g, n_s, h, n_l = r.cashflows.shape
     g, s, m = np.meshgrid(np.arange(n_g), np.arange(n_s), np.arange(h), indexing="ij")
-    out = pd.DataFrame({r.by: np.array(r.groups, dtype=object)[g.ravel()],
+    out = pd.DataFrame({_group_column(r.by): np.array(r.groups, dtype=object)[g.ravel()],
                         "scenario": np.array(r.scenarios, dtype=object)[s.ravel()],
                         "month": m.ravel()})
     values = r.cashflows.reshape(-1, n_l)
@@ -207,6 +233,8 @@ def project_points(model_points: str | Path | ModelPoints, basis: str | Path | B
     points, file, file_hash = _read(model_points, b)
     h = months if months is not None else _months(points, b)
     sc = scenarios_for(b, scenarios=scenarios, stochastic=stochastic, seed=seed, months=h)
+    if by == "point" and sc.economic is not None:
+        raise ArgumentError(_POINT_PATHS)
     kwargs = {} if chunk is None else {"chunk": chunk}
     result = project(points, b, shocks=sc.shocks, economic=sc.economic, by=by, months=h,
                      point_values=point_values, **kwargs)
@@ -223,8 +251,7 @@ def iter_point_rows(model_points: str | Path | ModelPoints, basis: str | Path | 
     h = months if months is not None else _months(points, b)
     sc = scenarios_for(b, scenarios=scenarios, months=h)
     if sc.economic is not None:
-        raise ArgumentError(BadCell(ARGUMENT, None, "by", "point", "grouped results under "
-                                    "economic paths", "use --by product (or another column)"))
+        raise ArgumentError(_POINT_PATHS)
     for part in iter_chunks(points, b, shocks=sc.shocks, by="point", months=h, chunk=chunk):
         if cashflows:
             yield cashflow_rows(part)
@@ -246,7 +273,9 @@ def _months(points: ModelPoints, basis: Basis) -> int:
 # the results are per point, so that a large book never sits in memory whole
 def _frames(model_points, basis, *, scenarios, stochastic, seed, by, cashflows, months):
     """The export's frames, one per chunk for per-point results, else one."""
-    if by == "point" and stochastic is None:
+    if by == "point":
+        if stochastic is not None:
+            raise ArgumentError(_POINT_PATHS)
         yield from iter_point_rows(model_points, basis, scenarios=scenarios, months=months,
                                    cashflows=cashflows)
         return
@@ -286,61 +315,81 @@ def _run_for_table(model_points, basis, scenarios, stochastic, seed, by, months,
     error = None
     if compress is not None:
         from reserva.projection.points.compress import compress as cluster
+
+        if by not in ("product", "kind", "all"):
+            raise ArgumentError(BadCell(ARGUMENT, None, "--by", by, "product, kind or all with "
+                                        "--compress", "a compressed point stands for policies "
+                                        "of other points and columns"))
         from reserva.projection.points.engine import horizon
 
         points, _, _ = _read(model_points, b)
         h = months or horizon(points, b, None)
         sc = scenarios_for(b, scenarios=scenarios, months=h)
         comp = cluster(points, b, compress, shocks=sc.shocks)
-        error = comp.error_report(b, sc.shocks)
+        error = comp.error_report(b, sc.shocks, months=h)
         model_points = comp.points
+    if by == "point":  # the table shows PVs: per point, without the monthly lines
+        if stochastic is not None or (scenarios is not None and Path(scenarios).is_file()
+                                      and _economic_file(Path(scenarios))):
+            raise ArgumentError(_POINT_PATHS)
+        run = project_points(model_points, b, scenarios=scenarios, stochastic=stochastic,
+                             seed=seed, by="all", months=months, point_values=True)
+        return run, error
     run = project_points(model_points, b, scenarios=scenarios, stochastic=stochastic,
-                         seed=seed, by=by, months=months, point_values=by == "point")
+                         seed=seed, by=by, months=months)
     return run, error
 
 
 def _write(frames, fmt: str, output: Path | None) -> None:
-    if fmt == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        writer = None
-        try:
-            for frame in frames:
-                table = pa.Table.from_pandas(frame, preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(output, table.schema)
-                writer.write_table(table)
-        finally:
-            if writer is not None:
-                writer.close()
-        return
-    if fmt == "json":
-        whole = pd.concat(list(frames), ignore_index=True)
-        text = json_text({}, results=whole)
-        if output is None:
-            click.echo(text)
-        else:
-            Path(output).write_text(text + "\n", encoding="utf-8")
-        return
-    out = None if output is None else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
-    try:
+    """Write the frames (an iterator: per-point results come chunk by chunk) to ``output`` or
+    stdout. A file is written beside its final name and moved there only when every chunk is
+    written: a run that fails leaves no file (and stdout gets nothing before the first chunk)."""
+    if output is None:
+        if fmt == "json":
+            click.echo(json_text({}, results=pd.concat(list(frames), ignore_index=True)))
+            return
         first = True
         for frame in frames:
             text = csv_text(frame)
-            if not first:  # the header once
-                text = text.split("\n", 1)[1]
+            click.echo(text if first else text.split("\n", 1)[1], nl=False)  # header once
             first = False
-            if out is None:
-                click.echo(text, nl=False)
-            else:
-                out.write(text)
+        return
+    output = Path(output)
+    if not output.parent.is_dir():
+        raise ArgumentError(BadCell(ARGUMENT, None, "--output", str(output),
+                                    "a file in an existing folder", "create the folder first"))
+    part = output.with_name(output.name + ".part")
+    try:
+        if fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            writer = None
+            try:
+                for frame in frames:
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    if writer is None:
+                        writer = pq.ParquetWriter(part, table.schema)
+                    writer.write_table(table)
+            finally:
+                if writer is not None:
+                    writer.close()
+        elif fmt == "json":
+            part.write_text(json_text({}, results=pd.concat(list(frames), ignore_index=True))
+                            + "\n", encoding="utf-8")
+        else:
+            with open(part, "w", encoding="utf-8", newline="") as out:
+                first = True
+                for frame in frames:
+                    text = csv_text(frame)
+                    out.write(text if first else text.split("\n", 1)[1])
+                    first = False
+        part.replace(output)
     finally:
-        if out is not None:
-            out.close()
+        part.unlink(missing_ok=True)
 
 
 
 
-__all__ = ["PointsRun", "run_command", "Scenarios", "bundled_bases", "iter_point_rows", "load_basis",
+__all__ = ["PointsRun", "run_command", "sample_points", "Scenarios", "bundled_bases", "iter_point_rows", "load_basis",
            "project_points", "scenarios_for"]

@@ -64,6 +64,8 @@ def test_readme_example_runs_on_a_small_sample(tmp_path, monkeypatch, capsys):
     assert not scope["stressed"].alm.measures.equals(scope["r"].alm.measures)
     pd.testing.assert_frame_equal(scope["stressed"].kpis, scope["r"].kpis)  # no KPI reads it
     assert any("'2025-13-31'" in line for line in scope["refused"])
+    # lifelib BasicTerm_ME's first point (tests/data/lifelib_basiclife, PV Premiums)
+    assert scope["pv"]["Premiums"].iloc[0] == pytest.approx(708392.199329, rel=1e-9)
 
 
 def test_close_writes_nothing_by_default(tiny_pack):

@@ -55,6 +55,7 @@ from numba import njit
 
 from reserva.calendar import NEVER, add_months, whole_months
 from reserva.errors import BadCell, ComputationError, InputError
+from reserva.projection.points.engine import RESULT_LINES
 from reserva.reserves.accrued.alr import PLAN_BENEFITS
 from reserva.reserves.accrued.mortality import MortalityTable
 from reserva.vocab import INTERVAL_MONTHS, PREMIUM_FREQUENCIES, PREMIUMS_PER_YEAR
@@ -92,58 +93,6 @@ class Projection:
         v_end = v * (1.0 + rate) ** (-1.0 / 12.0)
         return float(np.sum((self.premiums - self.expenses) * v)
                      - np.sum((self.deaths_benefit + self.maturities) * v_end))
-
-
-@njit(cache=True)
-def _project(age_index, term, sum_insured, premium, interval, maturity, premium_months,
-             first_due, age_step, lapse_m, q_m, per_policy_m, pct, horizon, premiums, benefits,
-             maturities, expenses, in_force, deaths, lapses):
-    """Add the months of every point to the totals, point after point (a fixed order of sums)."""
-    last = q_m.size - 1
-    for p in range(age_index.size):
-        n = term[p]
-        end = min(n, horizon)
-        a = age_index[p]
-        if a > last:
-            a = last
-        step = interval[p]
-        instalment = premium[p] * step / 12.0 if step > 0 else premium[p]
-        stop = min(premium_months[p], end)  # premiums only in the months m < stop
-        next_due = first_due[p]  # month of the next premium; -1 = none left
-        if next_due >= stop:
-            next_due = -1
-        w = lapse_m[p]
-        si = sum_insured[p]
-        in_year = 12 - age_step[p]  # the age steps when this count reaches 12
-        q = q_m[a]
-        lm = 1.0
-        for m in range(end):
-            prem = 0.0
-            if m == next_due:
-                prem = lm * instalment
-                next_due = m + step if step > 0 else -1
-                if next_due >= stop:
-                    next_due = -1
-            premiums[m] += prem
-            expenses[m] += lm * per_policy_m + pct * prem
-            in_force[m] += lm
-            d = lm * q
-            benefits[m] += d * si
-            deaths[m] += d
-            s = lm - d
-            u = s * w
-            lapses[m] += u
-            lm = s - u
-            if lm == 0.0:
-                break  # no one left (the table closed): the remaining months add nothing
-            in_year += 1
-            if in_year == 12:
-                in_year = 0
-                if a < last:
-                    a += 1
-                q = q_m[a]
-        if 0 < n <= horizon and lm != 0.0:
-            maturities[n - 1] += lm * maturity[p]
 
 
 def _modes(premium_mode) -> np.ndarray:
@@ -324,19 +273,17 @@ def _run(age, term_months, sum_insured, annual_premium, premium_mode, maturity_b
     if mode.ndim == 0:  # one mode for all: converted once
         mode = np.asarray(_modes(mode.reshape(1))[0])
 
-    with np.errstate(divide="ignore"):  # q = 1: log1p(-1) = -inf, and the month's q is 1
-        q_m = -np.expm1(np.log1p(-q) / 12.0)  # 1 - (1 - q)^(1/12), without cancellation
-        lapse_m = -np.expm1(np.log1p(-lapse) / 12.0)
-    per_policy_m = float(expense_per_policy_annual) / 12.0
-    pct = float(expense_pct_premium)
-    out = [np.zeros(horizon) for _ in range(7)]
-    for start in range(0, size, chunk):
+    table = q_annual if isinstance(q_annual, MortalityTable) else MortalityTable(
+        "q_annual", min_age, q, "the rates given to project_life")
+    lapses = np.atleast_1d(lapse)
+    parts = []
+    for start in range(0, size, chunk):  # checked and converted a chunk at a time
         stop = min(start + chunk, size)
-        a = _ints(inputs["age"], "age", start, stop, None) - min_age
+        a = _ints(inputs["age"], "age", start, stop, None)
         t = _ints(inputs["term_months"], "term_months", start, stop, None)
-        if (a < 0).any():
+        if (a < min_age).any():
             raise ComputationError(
-                f"model point {_first_bad(a < 0, start)}: age below the table's first age "
+                f"model point {_first_bad(a < min_age, start)}: age below the table's first age "
                 f"{min_age}; fix: use a table that covers the ages of the model points"
             )
         if (t < 0).any():
@@ -350,16 +297,78 @@ def _run(age, term_months, sum_insured, annual_premium, premium_mode, maturity_b
         step_at = _ints(inputs["age_step_month"], "age_step_month", start, stop, 1)
         steps = (np.full(stop - start, mode, dtype=np.int64) if mode.ndim == 0
                  else _modes(mode[start:stop]))
-        w = (np.full(stop - start, float(lapse_m)) if lapse_m.ndim == 0
-             else np.ascontiguousarray(lapse_m[start:stop]))
-        _project(a, t, s, g, steps, mat, pm, first, step_at, w, q_m, per_policy_m, pct, horizon,
-                 *out)
-    premiums, benefits, maturities, expenses, in_force, deaths, lapses = out
+        w = (np.full(stop - start, lapses[0]) if lapses.size == 1
+             else np.ascontiguousarray(lapses[start:stop]))
+        parts.append((a, t, s, g, steps, mat, pm, first, step_at, w))
+    arrays = [np.concatenate(col) if parts else np.zeros(0) for col in zip(*parts, strict=True)]
+    if not arrays:
+        arrays = [np.zeros(0, np.int64)] * 10
+    premiums, benefits, maturities, expenses, in_force, deaths, lapses_out = project_in_force(
+        *arrays, table, float(expense_per_policy_annual), float(expense_pct_premium), horizon,
+        chunk=chunk)
     return Projection(
         months=np.arange(horizon, dtype=np.int64), premiums=premiums, deaths_benefit=benefits,
         maturities=maturities, expenses=expenses, net=premiums - benefits - maturities - expenses,
-        in_force_count=in_force, deaths=deaths, lapses=lapses,
+        in_force_count=in_force, deaths=deaths, lapses=lapses_out,
     )
+
+
+def project_in_force(age, term_months, sum_insured, annual_premium, interval, maturity_benefit,
+                     premium_months, first_premium_month, age_step_month, lapse_annual,
+                     table: MortalityTable, per_policy: float, pct: float, horizon: int,
+                     chunk: int = DEFAULT_CHUNK):
+    """The months of in-force points on the model-point engine (``reserva.projection.points``:
+    one code path for the close and ``reserva project-points``): (premiums, death benefits,
+    maturities, expenses, in force, deaths, lapses), each [horizon], points added in order.
+
+    A point becomes a model point of kind endowment (its death and survival benefits as given)
+    whose duration at the start, d = 12 - age_step_month, makes the age step at that month and
+    every 12 after (the engine's age is age_at_entry + duration // 12); its term and premium term
+    are d + term_months and d + premium_months, its first premium falls at duration d +
+    first_premium_month, then one every interval; an instalment is the annual premium x interval
+    / 12 (single: the premium). An age step month above 12 (a contract of Feb 29 whose next
+    anniversary is more than 12 months away) steps at month 12, a month early. Points of each
+    distinct lapse rate form one product of the basis (expenses per policy and per premium, no
+    inflation, no commission)."""
+    from reserva.projection.points.basis import Basis, DiscountCurve, ProductBasis, SelectTable
+    from reserva.projection.points.engine import project
+    from reserva.projection.points.model_points import make_points
+
+    keep = np.asarray(term_months) > 0  # no cover left: nothing to project
+    if not keep.all():
+        age, term_months, sum_insured, annual_premium, interval, maturity_benefit, \
+            premium_months, first_premium_month, age_step_month, lapse_annual = (
+                np.asarray(x)[keep] for x in (
+                    age, term_months, sum_insured, annual_premium, interval, maturity_benefit,
+                    premium_months, first_premium_month, age_step_month, lapse_annual))
+    n = np.asarray(age).size
+    if n == 0 or horizon == 0:
+        return [np.zeros(horizon) for _ in range(7)]
+    d0 = 12 - np.minimum(np.asarray(age_step_month, np.int64), 12)
+    k = np.asarray(interval, np.int64)
+    g = np.asarray(annual_premium, np.float64)
+    instalment = np.where(k > 0, g * k / 12.0, g)
+    rates, product = np.unique(np.asarray(lapse_annual, np.float64), return_inverse=True)
+    names = [f"lapse {i}" for i in range(rates.size)]
+    sel = SelectTable(table.name, table.min_age, table.q, table.provenance)
+    products = {name: ProductBasis(name, "endowment", {"M": sel.name, "F": sel.name},
+                                   lapse=np.array([r]), commission=np.array([0.0]),
+                                   surrender_charge=np.array([0.0]), maintenance=per_policy,
+                                   expense_pct=pct)
+                for name, r in zip(names, rates, strict=True)}
+    basis = Basis("in force", "", products, {sel.name: sel}, DiscountCurve("zero", [0.0]),
+                  {"premiums": "start", "expenses": "start", "benefits": "end"})
+    points = make_points(
+        n, product=np.array(names, dtype=object)[product], age_at_entry=age, duration=d0,
+        term=d0 + np.asarray(term_months, np.int64),
+        premium_term=d0 + np.asarray(premium_months, np.int64),
+        first_premium=d0 + np.asarray(first_premium_month, np.int64), interval=k,
+        premium=instalment, sum_assured=sum_insured, maturity_benefit=maturity_benefit)
+    res = project(points, basis, by="all", months=horizon, chunk=chunk)
+    cf = res.cashflows[0, 0]
+    col = {name: i for i, name in enumerate(RESULT_LINES)}
+    return [np.ascontiguousarray(cf[:, col[name]]) for name in (
+        "premiums", "claims", "maturities", "expenses", "policies", "deaths", "lapses")]
 
 
 @dataclass(frozen=True)

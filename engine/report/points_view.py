@@ -34,8 +34,9 @@ def points_report(run, compression=None) -> Report:
     blocks.append(table_from_frame(shown, "present values of the book by scenario"))
     if n_paths:
         blocks.append(table_from_frame(run.percentiles(), f"net PV over {n_paths} economic "
-                                       "paths (mean less base: the value of the options and "
-                                       "guarantees)"))
+                                       "paths (mean less base: what the rates' randomness "
+                                       "costs the book, the time value of its guarantees "
+                                       "included)"))
     base = run.result_pv(0).reset_index()
     title = f"present values by {r.by}, scenario {r.scenarios[0]} (lifelib result_pv layout)"
     if len(base) > SHOWN_GROUPS:

@@ -11,20 +11,32 @@ Conventions the specification leaves to the reader, and how this reference reads
   lapses, the management charge, the withdrawal share); rates compounded, ``(1 + r)^(1/12) - 1``
   (the guarantee, the declared rate, the fund spread, the loan rate); the policy fee is an amount
   a year, a twelfth a month (basis.py);
+- the scenario's annual mortality is ``min(1, k q + add)``, ``add`` the shock's add-on
+  (``Shock.mortality_add``; the spec writes ``min(1, k q)``);
 - a table's rate by attained age is that of its last age (1: a table closes) beyond its end, and
   its ultimate column beyond its select period;
 - the spouse of an annuity ages with the policy years, ``spouse_age + (year - year_0)``, as the
   annuitant and the indexation do (the spec's "years since the start");
 - annuity points pay no premiums (the spec: "no lapses, no premiums"), so no commission and no
-  premium-related expense either;
+  premium-related expense either; an annuity in arrears pays its last period at the term (the
+  payment due at the start of month ``dur = term``, the end of the last period, even for a
+  point at ``duration = term`` at the start), one in advance does not (that payment would be
+  for a period after the term);
 - the dynamic lapse rate is capped at 1, ``min(1, w x dynamic)`` (the spec does not say so; more
-  than the whole in force cannot lapse);
+  than the whole in force cannot lapse), and the clip applies whatever beta (beta = 0:
+  ``clip(1, lo, hi)``);
 - the ``market`` rate of the dynamic lapse is the fund's return of the month annualised,
   ``(1 + f)^12 - 1``; the credited rate is the monthly rate credited (after the floor),
   annualised the same way;
 - a savings policy enters (``dur = 0``) with an empty account;
-- commissions are paid with the premiums (their timing); maturities and annuities at the month's
-  start; claims, surrenders and withdrawals at the timing of ``benefits``.
+- commissions are paid with the premiums (their timing); maturities at the end of the last
+  month of the term (``dur = term - 1``), annuities at the start of their month; claims,
+  surrenders and withdrawals at the timing of ``benefits``;
+- the maturity month of a savings point: the account at the month's end is that after the
+  withdrawal, its ``account_value`` line is still shown (the survivors' account at the month's
+  end, paid out as the maturity);
+- the maturity of an annuity (``maturity_benefit``, usually 0) is paid to the annuitants alive
+  at the end of the term, as for any kind.
 """
 
 from __future__ import annotations
@@ -125,7 +137,7 @@ def flow_timings(basis: Basis) -> dict[str, str]:
     t = basis.timing
     return {"premiums": t["premiums"], "commissions": t["premiums"], "expenses": t["expenses"],
             "claims": t["benefits"], "surrenders": t["benefits"], "withdrawals": t["benefits"],
-            "maturities": "start", "annuities": "start"}
+            "maturities": "end", "annuities": "start"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,12 +149,14 @@ def _empty(horizon: int) -> dict[str, list[float]]:
 
 
 def _premium_due(point: dict, dur: int) -> bool:
+    """An instalment falls due when first_premium <= dur < premium_term and (dur -
+    first_premium) % interval = 0; a single premium (interval 0) at dur = first_premium."""
     if dur >= point["premium_term"]:
         return False
-    interval = point["interval"]
-    if interval == 0:
-        return dur == 0
-    return dur % interval == 0
+    first = point["first_premium"]
+    if point["interval"] == 0:
+        return dur == first
+    return dur >= first and (dur - first) % point["interval"] == 0
 
 
 def _expenses(product: ProductBasis, point: dict, alive: float, premiums: float, dur: int,
@@ -179,18 +193,16 @@ def _protection(point, product, table, shock, horizon):
     """term, endowment, whole life, pure endowment, credit life, funeral."""
     lines = _empty(horizon)
     c = point["count"]
+    term = point["term"]
     alive = c if point["duration"] > 0 else 0.0
     for m in range(horizon):
         dur = point["duration"] + m
         if dur < 0:
             continue  # not yet issued: nothing happens
+        if dur >= term:
+            break  # matured: nothing left
         if dur == 0:
             alive = c  # new business enters
-        if dur > point["term"]:
-            break
-        if dur == point["term"]:
-            lines["maturities"][m] = alive * point["maturity_benefit"]
-            break
         if m == 0 and dur > 0 and shock.mass_lapse > 0.0:
             gone = alive * shock.mass_lapse
             lines["lapses"][m] += gone
@@ -209,6 +221,9 @@ def _protection(point, product, table, shock, horizon):
         lapses = (alive - deaths) * w
         lines["lapses"][m] += lapses
         alive = alive - deaths - lapses
+        if dur == term - 1:  # the survivors at the end of the term
+            lines["maturities"][m] = alive * point["maturity_benefit"]
+            break
     return lines
 
 
@@ -216,6 +231,7 @@ def _annuity(point, product, table, spouse_table, shock, horizon):
     """An annuity in payment: the annuitant's survival a_x from the start, the spouse's a_y."""
     lines = _empty(horizon)
     c = point["count"]
+    term = point["term"]
     a_x = 1.0
     a_y = 1.0 if spouse_table is not None else 0.0
     year0 = max(point["duration"], 0) // 12
@@ -226,15 +242,11 @@ def _annuity(point, product, table, spouse_table, shock, horizon):
         dur = point["duration"] + m
         if dur < 0:
             continue
-        if dur > point["term"]:
-            break
-        if dur == point["term"]:
-            lines["maturities"][m] = c * a_x * point["maturity_benefit"]
+        if dur > term or (dur == term and not point["arrears"]):
             break
         year = dur // 12
-        alive = c * a_x
-        lines["policies"][m] = alive
-        lines["expenses"][m] = _expenses(product, point, alive, 0.0, dur, m, shock)
+        # the payment due at the start of the month (at the term: in arrears only, the end of
+        # the last period paid for)
         if dur >= first and dur % step == 0:
             level = (point["annuity"] * step / 12.0
                      * (1.0 + point["indexation"]) ** (year - year0))
@@ -244,6 +256,11 @@ def _annuity(point, product, table, spouse_table, shock, horizon):
                 rho = point["reversion"]
                 share = a_x + rho * (a_y - a_x * a_y)  # the annuitant, or the spouse after
             lines["annuities"][m] = c * level * share
+        if dur == term:
+            break
+        alive = c * a_x
+        lines["policies"][m] = alive
+        lines["expenses"][m] = _expenses(product, point, alive, 0.0, dur, m, shock)
         q = monthly_q(table, point["age_at_entry"] + year, year, shock)
         lines["deaths"][m] = alive * q
         a_x *= 1.0 - q
@@ -251,6 +268,8 @@ def _annuity(point, product, table, spouse_table, shock, horizon):
             spouse_age = point["spouse_age"] + (year - year0)
             q_y = monthly_q(spouse_table, spouse_age, spouse_table.select - 1, shock)
             a_y *= 1.0 - q_y
+        if dur == term - 1:  # the annuitants alive at the end of the term
+            lines["maturities"][m] = c * a_x * point["maturity_benefit"]
     return lines
 
 
@@ -273,14 +292,11 @@ def _savings(point, product, table, shock, fund, market_of, horizon):
         dur = point["duration"] + m
         if dur < 0:
             continue
+        if dur >= point["term"]:
+            break  # matured: nothing left
         if dur == 0:
             alive = c
-            account = 0.0
-        if dur > point["term"]:
-            break
-        if dur == point["term"]:
-            lines["maturities"][m] = alive * max(account, point["maturity_benefit"])
-            break
+            account = 0.0  # a new policy's account is empty
         year = dur // 12
         charge = by_year(product.surrender_charge, year)
         if m == 0 and dur > 0 and shock.mass_lapse > 0.0:
@@ -318,6 +334,9 @@ def _savings(point, product, table, shock, fund, market_of, horizon):
         account = account * (1.0 - withdraw)
         lines["account_value"][m] = stay * account
         alive = stay
+        if dur == point["term"] - 1:  # the survivors at the end of the term: the account or more
+            lines["maturities"][m] = alive * max(account, point["maturity_benefit"])
+            break
     return lines
 
 

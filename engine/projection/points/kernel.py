@@ -12,19 +12,25 @@ m to m + 1 months after the start; every array is built once at the boundary, ``
     q        = Qm[g, table, min(age, top), min(year, select - 1)]
                                       monthly mortality of a select-and-ultimate table by attained
                                       age and policy year (ultimate: one column), from the annual
-                                      rate by constant force: q_m = 1 - (1 - min(1, k q))^(1/12),
-                                      k the scenario's mortality multiplier (``basis.py``)
+                                      rate by constant force: q_m = 1 - (1 - min(1, k q + a))^(1/12),
+                                      k the scenario's mortality multiplier and a its add-on
+                                      (``engine.Shock``)
     w        = Wm[g, product, Y]      monthly lapse, 1 - (1 - min(1, k' lapse_Y))^(1/12)
 
 The month, for l in force at its start (l = c when dur = 0: new business enters; l = c at m = 0
 for a point already in force):
 
-    maturity     dur = term: the l in force are paid ``maturity_benefit`` each (savings: the
-                 greater of it and the account) at the month's start, and the point ends
+    maturity     dur = term - 1: the l in force at the end of the month (after its deaths and
+                 lapses; annuities: the annuitants alive) are paid ``maturity_benefit`` each
+                 (savings: the greater of it and the account after the month's withdrawals) at
+                 the month's end, and the point ends (a point with dur >= term at the start
+                 has nothing left but an annuity's last payment in arrears, below)
     mass lapse   m = 0 and dur > 0 (in force at the start), scenario g: u0 = ML_g l lapse at once
                  (surrender value paid; not for annuities), l <- l - u0
-    premiums     P_m = l x premium   when dur < premium_term and dur % interval = 0 (interval
-                 0 = single: dur = 0 only)
+    premiums     P_m = l x premium   when first_premium <= dur < premium_term and
+                 (dur - first_premium) % interval = 0 (first_premium 0 unless the premiums fall
+                 due off the anniversaries, as a dated contract's may; interval 0 = single:
+                 dur = first_premium only)
     commissions  P_m x commission[product, Y]
     expenses     (acquisition c [dur = 0] + l x maintenance / 12 x inflation_m
                  + expense_pct x P_m) x expense multiplier of the scenario; inflation_m =
@@ -41,7 +47,8 @@ rate i at the month's start, ``sum_assured (1 - v^(term - dur)) / (1 - v^term)``
 Annuities in payment (kind annuity; no lapses, no premiums): a_x the annuitant's survival from
 the start (l = c a_x), a_y the spouse's (table ``spouse_table`` at age spouse_age + years since
 the start, ultimate column); the payment due at the start of month m, when dur % a_interval = 0
-(in advance: from dur = 0; in arrears: from dur = a_interval, the end of the period paid for), is
+(in advance: from dur = 0; in arrears: from dur = a_interval, the end of the period paid for,
+the last at dur = term), is
 
     annuities = c x amount x a_interval / 12 x (1 + indexation)^(year - year_0)
                 x (1                               while dur < guarantee (+ a_interval in arrears)
@@ -58,8 +65,9 @@ Savings (account value A per policy; month m, in force l, scenario s with fund r
                                                      charges stop at an empty account)
     A <- A (1 + i),  i = max(f_{s,m} - spread_m, guarantee_m), or max(credited_m, guarantee_m)
                                                      for a declared rate (end of month)
-    deaths d = l q, claims d max(A, sum_assured); lapses u = (l - d) w x dynamic,
-    dynamic = clip(1 + beta (market_{s,m} - credited rate (annual)), lo, hi)
+    deaths d = l q, claims d max(A, sum_assured); lapses u = (l - d) min(1, w x dynamic),
+    dynamic = clip(1 + beta (market_{s,m} - ((1 + i)^12 - 1)), lo, hi) when beta != 0 (else
+    1), market_{s,m} = (1 + f_{s,m})^12 - 1 the fund's return annualised
     surrenders u A (1 - surrender_charge[Y]); withdrawals (l - d - u) A wd_m, A <- A (1 - wd_m)
     account_value = (l - d - u) A at the month's end
 
@@ -89,6 +97,10 @@ assert KIND_CODES["savings"] == SAVINGS and KIND_CODES["annuity"] == ANNUITY
 N_FLOWS = len(POINT_FLOWS)
 N_LINES = len(POINT_LINES)
 START, MID, END = range(3)
+# the savings kernel's work rows over the scenarios (one array, so that the innermost loop
+# vectorises: few arrays for the compiler to check apart)
+Q_ROW, W_ROW, EM_ROW, LIVES_ROW, ACCOUNT_ROW = range(5)
+# the savings kernel's work rows
 
 
 @njit(cache=True)
@@ -115,7 +127,7 @@ def _discount_flows(cf, pv, df, e, timing, m0, m1):
 
 @njit(cache=True)
 def project_points(kind, product, table, spouse_table, age_at_entry, duration, term,
-                   premium_term, interval, premium, sum_assured, maturity_benefit, count,
+                   premium_term, first_premium, interval, premium, sum_assured, maturity_benefit, count,
                    loan_rate_m, annuity, annuity_interval, arrears, guarantee, spouse_age,
                    reversion, indexation, grp,
                    qm, wm, commission, acquisition, maintenance_m, expense_pct, inflation,
@@ -154,8 +166,6 @@ def project_points(kind, product, table, spouse_table, age_at_entry, duration, t
                 dur = d0 + m
                 m1 = m + 1
                 if dur >= n:
-                    if dur == n and lv > 0.0:
-                        cf[m, MATURITIES] += lv * maturity_benefit[p]
                     if dur == n and k == ANNUITY and arrears[p] and dur % a_step == 0:
                         # the last period's payment, in arrears at the end of the term
                         year = dur // 12
@@ -184,7 +194,9 @@ def project_points(kind, product, table, spouse_table, age_at_entry, duration, t
                 prem = 0.0
                 step = interval[p]
                 if k != ANNUITY and dur < premium_term[p] and (
-                        (step > 0 and dur % step == 0) or (step == 0 and dur == 0)):
+                        (step > 0 and dur >= first_premium[p]
+                         and (dur - first_premium[p]) % step == 0)
+                        or (step == 0 and dur == first_premium[p])):
                     prem = lv * premium[p]
                 cf[m, PREMIUMS] += prem
                 cf[m, COMMISSIONS] += prem * commission[pr, min(year, last_year)]
@@ -208,8 +220,11 @@ def project_points(kind, product, table, spouse_table, age_at_entry, duration, t
                         if sage > top:
                             sage = top
                         ay *= 1.0 - qm[g, spouse_table[p], sage, select - 1]
-                    if ax == 0.0 and ay == 0.0 and dur + 1 >= guarantee[p]:
-                        break
+                    if dur == n - 1 and lv != 0.0:  # the annuitants at the end of the term
+                        cf[m, MATURITIES] += lv * maturity_benefit[p]
+                    if ax == 0.0 and ay == 0.0 and dur + 1 >= guarantee[p] + (
+                            a_step if arrears[p] else 0):
+                        break  # nobody left and nothing guaranteed
                     continue
                 d = lv * q
                 cf[m, DEATHS] += d
@@ -217,6 +232,8 @@ def project_points(kind, product, table, spouse_table, age_at_entry, duration, t
                 u = (lv - d) * w
                 cf[m, LAPSES] += u
                 lv = lv - d - u
+                if dur == n - 1 and lv != 0.0:  # the survivors at the end of the term
+                    cf[m, MATURITIES] += lv * maturity_benefit[p]
             gi = grp[p]
             for m in range(m0, m1):
                 for j in range(N_LINES):
@@ -228,8 +245,52 @@ def project_points(kind, product, table, spouse_table, age_at_entry, duration, t
             cf[m0:m1, :] = 0.0
 
 
+@njit(cache=True, fastmath={"nnan", "ninf", "nsz", "arcp"})
+def _savings_month(pp, charge, fee, amc, sa, wd_rate, maint, pct, com, sc, declared, credited,
+                   spread, floor, dynamic, beta, market, lo, hi, fund, st, out):
+    """One month of one savings point for every scenario s: ``st`` holds the rows q, w,
+    expense multiplier, lives and account over s, ``out`` the lines [line, s] of the month,
+    ``fund`` and ``market`` the month's rows over s. Few arrays, so that the compiler can
+    check them apart and vectorise over s; the credited rate is max(credited, floor) for a
+    declared rate, else max(fund - spread, floor) (compiled with fastmath: no NaN may enter,
+    so ``declared`` is decided by the caller)."""
+    for s in range(st.shape[1]):
+        lv = st[LIVES_ROW, s]
+        a = st[ACCOUNT_ROW, s]
+        q = st[Q_ROW, s]
+        i = max(credited if declared else fund[s] - spread, floor)
+        w = st[W_ROW, s]
+        if dynamic:  # on the market's rate over the credited one ((1 + i)^12 by squarings)
+            y2 = (1.0 + i) * (1.0 + i)
+            y4 = y2 * y2
+            x = 1.0 + beta * (market[s] - (y4 * y4 * y4 - 1.0))
+            w = min(w * min(max(x, lo), hi), 1.0)
+        prem = lv * pp
+        a += pp * (1.0 - charge) - fee
+        a -= q * max(sa - a, 0.0)
+        a = max(a * (1.0 - amc), 0.0)  # charges stop at an empty account
+        a *= 1.0 + i
+        d = lv * q
+        u = (lv - d) * w
+        stay = lv - d - u
+        out[POLICIES, s] += lv
+        out[PREMIUMS, s] += prem
+        out[COMMISSIONS, s] += prem * com
+        out[EXPENSES, s] += (lv * maint + pct * prem) * st[EM_ROW, s]
+        out[CLAIMS, s] += d * max(a, sa)
+        out[SURRENDERS, s] += u * a * (1.0 - sc)
+        out[WITHDRAWALS, s] += stay * a * wd_rate
+        out[DEATHS, s] += d
+        out[LAPSES, s] += u
+        a *= 1.0 - wd_rate
+        out[ACCOUNT, s] += stay * a
+        st[LIVES_ROW, s] = stay
+        st[ACCOUNT_ROW, s] = a
+
+
 @njit(cache=True)
-def project_savings(kind, product, table, age_at_entry, duration, term, premium_term, interval,
+def project_savings(kind, product, table, age_at_entry, duration, term, premium_term,
+                    first_premium, interval,
                     premium, sum_assured, maturity_benefit, count, account, grp,
                     qm, wm, commission, surrender_charge, acquisition, maintenance_m,
                     expense_pct, inflation, premium_charge, fee_m, amc_m, spread_m,
@@ -239,15 +300,18 @@ def project_savings(kind, product, table, age_at_entry, duration, term, premium_
     """Every savings point, for all scenarios at once (the innermost loop over scenarios s,
     demographic row scen_g[s], economic row scen_e[s]): months into ``cfb[grp, m, line, s]``;
     when ``pvp`` has one row per point, present values into ``pvp[p, s, flow]``.
-    ``credited_m`` NaN: the fund's return less the spread is credited."""
+    ``credited_m`` NaN: the fund's return less the spread is credited; ``fund_m[m, s]`` and
+    ``market[m, s]`` by month then scenario (contiguous over the scenarios of one month)."""
     n_s = scen_g.size
-    horizon = cfb.shape[1]
-    top = qm.shape[2] - 1
-    select = qm.shape[3]
-    last_year = wm.shape[2] - 1
     keep_pv = pvp.shape[0] == kind.size
-    lives = np.zeros(n_s)
-    acct = np.zeros(n_s)
+    n_g = qm.shape[0]
+    q_g = np.zeros(n_g)
+    w_g = np.zeros(n_g)
+    st = np.zeros((5, n_s))
+    em_s = st[EM_ROW]
+    before = np.zeros((N_FLOWS, n_s))  # the flows added so far this month (for the PVs)
+    for s in range(n_s):
+        em_s[s] = expense_mult[scen_g[s]]
     for p in range(kind.size):
         if kind[p] != SAVINGS:
             continue
@@ -257,84 +321,99 @@ def project_savings(kind, product, table, age_at_entry, duration, term, premium_
         n = term[p]
         d0 = duration[p]
         gi = grp[p]
-        sa = sum_assured[p]
         declared = not np.isnan(credited_m[pr])
-        for s in range(n_s):
-            lives[s] = c if d0 > 0 else 0.0
-            acct[s] = account[p] if d0 > 0 else 0.0
-        for m in range(max(0, -d0), horizon):
-            dur = d0 + m
-            year = dur // 12
-            yy = min(year, last_year)
-            if dur >= n:
-                if dur == n:
-                    for s in range(n_s):
-                        paid = lives[s] * max(acct[s], maturity_benefit[p])
-                        cfb[gi, m, MATURITIES, s] += paid
-                        if keep_pv:
-                            pvp[p, s, MATURITIES] += paid * df[scen_e[s], START, m]
-                break
-            age = min(age_at_entry[p] + year, top)
-            step = interval[p]
-            due = dur < premium_term[p] and ((step > 0 and dur % step == 0)
-                                              or (step == 0 and dur == 0))
-            pp = premium[p] if due else 0.0
-            sc = surrender_charge[pr, yy]
-            com = commission[pr, yy]
-            for s in range(n_s):
+        _savings_point(p, pr, tab, c, n, d0, gi, declared, age_at_entry, term,
+                       premium_term, first_premium, interval, premium, sum_assured,
+                       maturity_benefit, account, qm, wm, commission, surrender_charge,
+                       acquisition, maintenance_m, expense_pct, inflation, premium_charge,
+                       fee_m, amc_m, spread_m, guarantee_m, credited_m, withdrawal_m, beta,
+                       dyn_lo, dyn_hi, mass_lapse, fund_m, market, df, timing, scen_g,
+                       scen_e, cfb, pvp, keep_pv, st, q_g, w_g, before)
+
+
+@njit(cache=True)
+def _savings_point(p, pr, tab, c, n, d0, gi, declared, age_at_entry, term,
+                   premium_term, first_premium, interval, premium, sum_assured,
+                   maturity_benefit, account, qm, wm, commission, surrender_charge,
+                   acquisition, maintenance_m, expense_pct, inflation, premium_charge,
+                   fee_m, amc_m, spread_m, guarantee_m, credited_m, withdrawal_m, beta,
+                   dyn_lo, dyn_hi, mass_lapse, fund_m, market, df, timing, scen_g,
+                   scen_e, cfb, pvp, keep_pv, st, q_g, w_g, before):
+    """One savings point over every scenario (``project_savings``)."""
+    dynamic = beta[pr] != 0.0
+    horizon = cfb.shape[1]
+    top = qm.shape[2] - 1
+    select = qm.shape[3]
+    last_year = wm.shape[2] - 1
+    n_g = qm.shape[0]
+    lives = st[LIVES_ROW]
+    acct = st[ACCOUNT_ROW]
+    q_s = st[Q_ROW]
+    w_s = st[W_ROW]
+    em_s = st[EM_ROW]
+    for s in range(st.shape[1]):
+        lives[s] = c if d0 > 0 else 0.0
+        acct[s] = account[p] if d0 > 0 else 0.0
+    filled = -1  # the policy year whose rates q_s and w_s hold
+    for m in range(max(0, -d0), horizon):
+        dur = d0 + m
+        year = dur // 12
+        yy = min(year, last_year)
+        out = cfb[gi, m]
+        if dur >= n:
+            break
+        age = min(age_at_entry[p] + year, top)
+        ysel = min(year, select - 1)
+        step = interval[p]
+        due = dur < premium_term[p] and (
+            (step > 0 and dur >= first_premium[p] and (dur - first_premium[p]) % step == 0)
+            or (step == 0 and dur == first_premium[p]))
+        pp = premium[p] if due else 0.0
+        sc = surrender_charge[pr, yy]
+        if keep_pv:  # the month's flows so far, to discount what this point adds
+            for k in range(N_FLOWS):
+                for s in range(st.shape[1]):
+                    before[k, s] = out[k, s]
+        if dur == 0:  # new business: the policies enter, acquisition paid
+            for s in range(st.shape[1]):
+                lives[s] = c
+                acct[s] = 0.0
+                out[EXPENSES, s] += c * acquisition[pr] * em_s[s]
+        if m == 0 and dur > 0:  # the mass lapse at the start, at the surrender value
+            for s in range(st.shape[1]):
+                ml = mass_lapse[scen_g[s]]
+                if ml > 0.0:
+                    lapsed = lives[s] * ml
+                    out[SURRENDERS, s] += lapsed * acct[s] * (1.0 - sc)
+                    out[LAPSES, s] += lapsed
+                    lives[s] -= lapsed
+        if year != filled:  # the year's rates of each scenario
+            filled = year
+            for g in range(n_g):
+                q_g[g] = qm[g, tab, age, ysel]
+                w_g[g] = wm[g, pr, yy]
+            for s in range(st.shape[1]):
                 g = scen_g[s]
-                e = scen_e[s]
-                lv = lives[s]
-                a = acct[s]
-                if dur == 0:
-                    lv = c
-                    a = 0.0
-                lapsed = 0.0
-                surr = 0.0
-                if m == 0 and dur > 0 and mass_lapse[g] > 0.0:
-                    lapsed = lv * mass_lapse[g]
-                    surr = lapsed * a * (1.0 - sc)
-                    lv -= lapsed
-                q = qm[g, tab, age, min(year, select - 1)]
-                prem = lv * pp
-                a += pp * (1.0 - premium_charge[pr]) - fee_m[pr]
-                a -= q * max(sa - a, 0.0)
-                a = max(a * (1.0 - amc_m[pr]), 0.0)  # charges stop at an empty account
-                i = credited_m[pr] if declared else fund_m[e, m] - spread_m[pr]
-                i = max(i, guarantee_m[pr])
-                a *= 1.0 + i
-                d = lv * q
-                claim = d * max(a, sa)
-                w = wm[g, pr, yy]
-                if beta[pr] != 0.0:
-                    dyn = 1.0 + beta[pr] * (market[e, m] - ((1.0 + i) ** 12 - 1.0))
-                    w = min(w * min(max(dyn, dyn_lo[pr]), dyn_hi[pr]), 1.0)
-                u = (lv - d) * w
-                surr += u * a * (1.0 - sc)
-                stay = lv - d - u
-                wd = stay * a * withdrawal_m[pr]
-                a *= 1.0 - withdrawal_m[pr]
-                expense = (lv * maintenance_m[pr] * inflation[pr, m]
-                           + expense_pct[pr] * prem) * expense_mult[g]
-                if dur == 0:
-                    expense += c * acquisition[pr] * expense_mult[g]
-                cfb[gi, m, POLICIES, s] += lv
-                cfb[gi, m, PREMIUMS, s] += prem
-                cfb[gi, m, COMMISSIONS, s] += prem * com
-                cfb[gi, m, EXPENSES, s] += expense
-                cfb[gi, m, CLAIMS, s] += claim
-                cfb[gi, m, SURRENDERS, s] += surr
-                cfb[gi, m, WITHDRAWALS, s] += wd
-                cfb[gi, m, DEATHS, s] += d
-                cfb[gi, m, LAPSES, s] += u + lapsed
-                cfb[gi, m, ACCOUNT, s] += stay * a
+                q_s[s] = q_g[g]
+                w_s[s] = w_g[g]
+        _savings_month(pp, premium_charge[pr], fee_m[pr], amc_m[pr], sum_assured[p],
+                       withdrawal_m[pr], maintenance_m[pr] * inflation[pr, m],
+                       expense_pct[pr], commission[pr, yy], sc, declared,
+                       credited_m[pr] if declared else 0.0,
+                       spread_m[pr], guarantee_m[pr], dynamic, beta[pr], market[m],
+                       dyn_lo[pr], dyn_hi[pr], fund_m[m], st, out)
+        if keep_pv:
+            for k in range(N_FLOWS):
+                if k == MATURITIES or k == ANNUITIES:
+                    continue
+                tk = timing[k]
+                for s in range(st.shape[1]):
+                    pvp[p, s, k] += (out[k, s] - before[k, s]) * df[scen_e[s], tk, m]
+        if dur == n - 1:  # the survivors at the end of the term: the account (or more)
+            for s in range(st.shape[1]):
+                paid = lives[s] * max(acct[s], maturity_benefit[p])
+                out[MATURITIES, s] += paid
                 if keep_pv:
-                    row = pvp[p, s]
-                    row[PREMIUMS] += prem * df[e, timing[PREMIUMS], m]
-                    row[COMMISSIONS] += prem * com * df[e, timing[COMMISSIONS], m]
-                    row[EXPENSES] += expense * df[e, timing[EXPENSES], m]
-                    row[CLAIMS] += claim * df[e, timing[CLAIMS], m]
-                    row[SURRENDERS] += surr * df[e, timing[SURRENDERS], m]
-                    row[WITHDRAWALS] += wd * df[e, timing[WITHDRAWALS], m]
-                lives[s] = stay
-                acct[s] = a
+                    pvp[p, s, MATURITIES] += paid * df[scen_e[s], timing[MATURITIES], m]
+                lives[s] = 0.0
+            break

@@ -17,7 +17,7 @@ import numpy as np
 
 from reserva.errors import ComputationError
 
-INT_FIELDS = ("age_at_entry", "duration", "term", "premium_term", "interval",
+INT_FIELDS = ("age_at_entry", "duration", "term", "premium_term", "first_premium", "interval",
               "annuity_interval", "guarantee", "spouse_age")
 FLOAT_FIELDS = ("premium", "sum_assured", "maturity_benefit", "count", "loan_rate", "annuity",
                 "reversion", "indexation", "account")
@@ -34,6 +34,7 @@ class ModelPoints:
     duration: np.ndarray  # int64, months since issue at the start (< 0: future new business)
     term: np.ndarray  # int64, months of cover from issue (whole life: to the table's end)
     premium_term: np.ndarray  # int64, premiums while duration < premium_term
+    first_premium: np.ndarray  # int64, the duration of the first premium, then every interval
     interval: np.ndarray  # int64, months between premiums, 0 = single
     premium: np.ndarray  # float64, one instalment per policy; NaN: the basis rates it
     sum_assured: np.ndarray  # float64, death benefit (credit life: the initial loan)
@@ -83,7 +84,8 @@ def make_points(n: int, **values) -> ModelPoints:
     monthly premium to the term, one policy, no loan, no annuity, no account, unisex "M"."""
     out: dict = {}
     defaults = {"point_id": None, "product": None, "sex": "M", "age_at_entry": None,
-                "duration": 0, "term": None, "premium_term": None, "interval": 1,
+                "duration": 0, "term": None, "premium_term": None, "first_premium": 0,
+                "interval": 1,
                 "premium": 0.0, "sum_assured": 0.0, "maturity_benefit": 0.0, "count": 1.0,
                 "loan_rate": 0.0, "annuity": 0.0, "annuity_interval": 1, "arrears": False,
                 "guarantee": 0, "spouse_age": -1, "spouse_sex": "", "reversion": 0.0,

@@ -66,6 +66,18 @@ MATURITY_KINDS = ("endowment", "pure_endowment")  # maturity_benefit defaults to
 ANNUITY_FREQUENCIES = tuple(f for f in PREMIUM_FREQUENCIES if f != "single")
 ANNUITY_TIMINGS = ("advance", "arrears")
 INF = float("inf")
+MAX_YEARS = 150  # ages, terms and guarantees in years, at most (beyond any table)
+MAX_MONTHS = 12 * MAX_YEARS  # months since issue (or before it), at most
+CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # control characters, tab and newline aside
+# the results' own column names, which a grouping column may not take
+RESERVED = frozenset(("scenario", "month", "point_id", "premiums", "claims", "maturities",
+                      "surrenders", "withdrawals", "annuities", "expenses", "commissions",
+                      "policies", "deaths", "lapses", "account_value", "net_cashflow",
+                      "reserves", "product", "kind", "all", "Premiums", "Claims", "Expenses",
+                      "Commissions", "Net Cashflow")) | frozenset(
+                          f"pv_{x}" for x in ("premiums", "claims", "maturities", "surrenders",
+                                              "withdrawals", "annuities", "expenses",
+                                              "commissions", "net_cashflow"))
 
 
 class _Cells:
@@ -123,6 +135,17 @@ def read_points(path: Path | str, basis: Basis) -> ModelPoints:
             return np.full(n, "", dtype=object)
         return frame[column].str.strip().to_numpy(dtype=object)
 
+    # control characters (a terminal's escape sequences among them) are refused in every cell
+    for column in frame.columns:
+        col = frame[column]
+        for r in np.flatnonzero(col.str.contains(CONTROL, regex=True).to_numpy(dtype=bool)):
+            cells.add(r, column, "text without control characters", "remove them")
+    for column in frame.columns:
+        if column not in COLUMNS and column in RESERVED:
+            raise InputError(BadCell(file, 1, column, column, "a column name the results do "
+                                     "not use themselves (" + ", ".join(sorted(RESERVED))
+                                     + ")", "rename the column"))
+
     def number(column: str, expected: str, *, lo=-INF, hi=INF, lo_open=False, hi_open=False,
                whole=False, fix: str = "") -> tuple[np.ndarray, np.ndarray]:
         """(values, empty): NaN where the cell is empty or bad (a bad one recorded)."""
@@ -169,14 +192,17 @@ def read_points(path: Path | str, basis: Basis) -> ModelPoints:
     sex = choice("sex", SEXES, "M")
 
     # numbers
-    age, age_empty = number("age_at_entry", "a whole age >= 0", lo=0, whole=True)
+    age, age_empty = number("age_at_entry", f"a whole age from 0 to {MAX_YEARS}", lo=0,
+                            hi=MAX_YEARS, whole=True)
     cells.add(np.flatnonzero(age_empty), "age_at_entry", "a whole age >= 0 (required)")
-    duration, _ = number("duration_mth", "a whole number of months (negative: new business)",
-                         whole=True)
+    duration, _ = number("duration_mth", f"a whole number of months from -{MAX_MONTHS} "
+                         f"(new business, issued later) to {MAX_MONTHS}", lo=-MAX_MONTHS,
+                         hi=MAX_MONTHS, whole=True)
     duration = np.nan_to_num(duration, nan=0.0)
-    term_y, term_empty = number("policy_term", "a whole number of years >= 1", lo=1, whole=True)
-    prem_y, prem_empty = number("premium_term", "a whole number of years >= 0", lo=0,
-                                whole=True)
+    term_y, term_empty = number("policy_term", f"a whole number of years from 1 to {MAX_YEARS}",
+                                lo=1, hi=MAX_YEARS, whole=True)
+    prem_y, prem_empty = number("premium_term", f"a whole number of years from 0 to {MAX_YEARS}",
+                                lo=0, hi=MAX_YEARS, whole=True)
     frequency = choice("premium_frequency", PREMIUM_FREQUENCIES, "monthly")
     premium, premium_empty = number("premium", "an instalment per policy >= 0", lo=0)
     sum_assured, sa_empty = number("sum_assured", "an amount >= 0", lo=0)
@@ -187,9 +213,10 @@ def read_points(path: Path | str, basis: Basis) -> ModelPoints:
     annuity, annuity_empty = number("annuity_amount", "an annual amount >= 0", lo=0)
     a_frequency = choice("annuity_frequency", ANNUITY_FREQUENCIES, "monthly")
     timing = choice("annuity_timing", ANNUITY_TIMINGS, "advance")
-    guarantee, _ = number("guarantee_years", "a whole number of years >= 0", lo=0, whole=True)
+    guarantee, _ = number("guarantee_years", f"a whole number of years from 0 to {MAX_YEARS}",
+                          lo=0, hi=MAX_YEARS, whole=True)
     spouse_age, spouse_empty = number("spouse_age", "a whole age >= 0 or empty (no spouse)",
-                                      lo=0, whole=True)
+                                      lo=0, hi=MAX_YEARS, whole=True)
     spouse_sex = text("spouse_sex")
     reversion, _ = number("reversion", "a share from 0 to 1", lo=0, hi=1)
     indexation, _ = number("indexation", "an annual rate between -0.5 and 1", lo=-0.5, hi=1,
@@ -245,6 +272,14 @@ def read_points(path: Path | str, basis: Basis) -> ModelPoints:
         for r in np.flatnonzero((term > 0) & (duration > term)):
             cells.add(r, "duration_mth", f"at most the term ({term[r]} months): a point past "
                       "its maturity is not in force", "remove the point")
+        paid_out = ((term > 0) & (duration == term)
+                    & ((np.nan_to_num(maturity) > 0) | (np.nan_to_num(account) > 0)
+                       | (mat_empty & np.isin(kind, MATURITY_KINDS)
+                          & (np.nan_to_num(sum_assured) > 0))))
+        for r in np.flatnonzero(paid_out):
+            cells.add(r, "duration_mth", f"below the term ({term[r]} months) for a point with a "
+                      "maturity benefit or an account", "a point at its maturity has been paid: "
+                      "remove it")
         for r in np.flatnonzero((term > 0) & ~np.isnan(prem_y) & (prem_y * 12 > term)):
             cells.add(r, "premium_term", f"at most the policy term ({term[r] // 12} years)")
         spouse_out = (~spouse_empty & (s_hi >= 0) & ~np.isnan(spouse_age)
@@ -258,6 +293,12 @@ def read_points(path: Path | str, basis: Basis) -> ModelPoints:
     for r in np.flatnonzero(known & (rule != "given") & ~premium_empty):
         cells.add(r, "premium", f"empty: the product's premium rule is {rule[r]} (the basis "
                   "supplies it)", "leave the premium empty")
+    for r in np.flatnonzero(known & (rule == "table")):
+        pb = basis.products[product[r]]
+        if not np.isnan(age[r]) and term[r] > 0 and (int(age[r]), int(term[r] // 12)) not in \
+                pb.premium_table:
+            cells.add(r, "age_at_entry", f"an age and term ({term[r] // 12} years) in the "
+                      f"premium table of {product[r]}", "extend the premium table")
     needs_sa = known & sa_empty & (np.isin(kind, INSURED_KINDS) | (rule == "table")
                                    | ((kind == "pure_endowment") & mat_empty))
     for r in np.flatnonzero(needs_sa):
@@ -275,7 +316,7 @@ def read_points(path: Path | str, basis: Basis) -> ModelPoints:
     return ModelPoints(
         point_id=point_id, product=product, sex=sex,
         age_at_entry=age.astype(np.int64), duration=duration.astype(np.int64), term=term,
-        premium_term=premium_term,
+        premium_term=premium_term, first_premium=np.zeros(len(point_id), dtype=np.int64),
         interval=np.array([INTERVAL_MONTHS[f] for f in frequency], dtype=np.int64),
         premium=premium, sum_assured=sum_assured, maturity_benefit=maturity,
         count=np.where(count_empty, 1.0, count), loan_rate=np.nan_to_num(loan_rate),
