@@ -76,7 +76,9 @@ UNSCHEDULED_ASSETS = tuple(c for c in ASSET_CLASSES if c not in (*SCHEDULED_ASSE
 COUPON_FREQUENCIES = (0, 1, 2, 3, 4, 6, 12)  # payments a year; 0 = none (12/f whole months)
 LIABILITY_KINDS = ("insurance_obligation", "reinsurance_payable", "payable", "other")
 RESERVES = ("upr", "ibnr", "ocs", "alr")
-LIFE_PLANS = ("whole_life", "endowment", "term", "pure_endowment")
+LIFE_PLANS = ("whole_life", "endowment", "term", "pure_endowment", "annuity")
+# the plans for life: term_years empty, the cover (or the pension) to the table's end
+OPEN_PLANS = ("whole_life", "annuity")
 TRANSACTION_TYPES = ("contribution", "withdrawal")
 RELATIONSHIPS = ("principal", "spouse", "child", "parent", "sibling", "other")
 
@@ -178,7 +180,7 @@ __all__ = [
     "ASSET_CLASSES", "BOND_CLASSES", "CASHFLOW_TIMINGS", "CASH_ASSETS", "CLAIM_OPEN", "CLAIM_PAID", "CLAIM_PARTIAL",
     "CLAIM_REJECTED", "CLAIM_STATUSES", "CLAIM_STATUS_CODES", "COUPON_FREQUENCIES", "DEATH",
     "EXIT_REASONS", "IBNR_METHODS", "INTERVAL_MONTHS", "LEDGER_LINES", "LIABILITY_KINDS",
-    "LIFE_PLANS", "MAX_AGE", "POINT_FLOWS", "POINT_KINDS", "POINT_LINES", "POLICY_STATUSES", "PREMIUMS_PER_YEAR", "PREMIUM_FREQUENCIES",
+    "LIFE_PLANS", "MAX_AGE", "OPEN_PLANS", "POINT_FLOWS", "POINT_KINDS", "POINT_LINES", "POLICY_STATUSES", "PREMIUMS_PER_YEAR", "PREMIUM_FREQUENCIES",
     "PRODUCT_KINDS", "PROGRAMME", "RELATIONSHIPS", "RESERVES", "SCHEDULED_ASSETS",
     "SHOCK_PROFILES", "SHOCK_TYPES", "SHOCK_UNITS", "STRESS_FAMILIES", "STRESS_SEVERITIES",
     "TRANSACTION_TYPES", "UNSCHEDULED_ASSETS",

@@ -429,15 +429,20 @@ LIFE_POLICIES = TableSpec(
         C("product_id", "str"),
         C("plan", "str", choices=LIFE_PLANS,
           doc="whole_life: death cover for life; endowment: death cover for the term and the sum "
-              "at its end; term: death cover only; pure_endowment: the sum at the end only"),
+              "at its end; term: death cover only; pure_endowment: the sum at the end only; "
+              "annuity: a pension in payment (sum_insured a year, paid at premium_mode in "
+              "advance from issue_date, the start of the payments, for life or term_years; no "
+              "premiums: gross_premium and premium_years empty)"),
         C("issue_date", "date"),
         C("issue_age", "int", min=0, max=120, doc="age at issue in whole years, as the table reads it"),
         C("sum_insured", "money", min=0),
-        C("term_years", "int", nullable=True, min=1, doc="empty for whole life"),
+        C("term_years", "int", nullable=True, min=1,
+          doc="empty for whole life (and a pension for life)"),
         C("premium_years", "int", required=False, nullable=True, min=1,
           doc="years of premium payment; empty = the term (whole life: for life)"),
         C("premium_mode", "str", choices=PREMIUM_FREQUENCIES,
-          doc="single = one premium at issue; otherwise level premiums at this frequency"),
+          doc="single = one premium at issue; otherwise level premiums at this frequency "
+              "(annuity: the frequency of the pension's payments, not single)"),
         C("gross_premium", "money", required=False, nullable=True, min=0,
           doc="annual gross premium; empty = the equivalence premium of the assumption set"),
         C("exit_date", "date", required=False, nullable=True,
@@ -456,6 +461,10 @@ LIFE_POLICIES = TableSpec(
         ConditionalRule("term_years", "empty", ("whole_life",), when_column="plan",
                         fix="clear term_years (whole life runs to the end of the mortality "
                             "table), or set the plan to endowment or term"),
+        ConditionalRule("gross_premium", "empty", ("annuity",), when_column="plan",
+                        fix="clear gross_premium: a pension in payment pays no premium"),
+        ConditionalRule("premium_years", "empty", ("annuity",), when_column="plan",
+                        fix="clear premium_years: a pension in payment pays no premium"),
     ),
     pair_rules=(
         PairRule("known", "member_id", "product_id", "policies", "member_id", "product_id",

@@ -57,6 +57,7 @@ from reserva.io.schema import (
     TableSpec,
     WithinRule,
 )
+from reserva.vocab import OPEN_PLANS
 
 DATE_FORMAT = "%Y-%m-%d"
 NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
@@ -542,8 +543,21 @@ def _set_rules(t: _Table, tables: Mapping[str, _Table], limits: InputLimits) -> 
     elif name == "liabilities":
         _vocabulary(t, "kind", limits.liability_kinds, f"a liability kind of liability_map.csv of "
                     f"{where}", "use a kind of liability_map.csv, or add a row for the kind to it")
-    elif name == "life_policies" and limits.life_tables:
-        _life_ages(t, _kind_of(tables), limits)
+    elif name == "life_policies":
+        _pension_modes(t)
+        if limits.life_tables:
+            _life_ages(t, _kind_of(tables), limits)
+
+
+def _pension_modes(t: _Table) -> None:
+    """A pension in payment (plan annuity) is paid at a frequency: premium_mode not single."""
+    if not all(c in t.present for c in ("plan", "premium_mode")):
+        return
+    bad = ((t.typed["plan"] == "annuity") & (t.typed["premium_mode"] == "single")).to_numpy(
+        dtype=bool, na_value=False)
+    t.cell(np.flatnonzero(bad), "premium_mode",
+           "annual, semiannual, quarterly or monthly: how often the pension is paid",
+           "give the pension's payment frequency")
 
 
 def _life_ages(t: _Table, kinds: Mapping[str, tuple[str, int]], limits: InputLimits) -> None:
@@ -557,7 +571,7 @@ def _life_ages(t: _Table, kinds: Mapping[str, tuple[str, int]], limits: InputLim
     kind = np.array([kinds[p][0] for p in listed] + [""], dtype=object)[j]  # -1: no kind
     x, xok = _values(t, "issue_age")
     n, nok = _values(t, "term_years")
-    whole = (t.typed["plan"] == "whole_life").to_numpy(dtype=bool, na_value=False)
+    whole = t.typed["plan"].isin(OPEN_PLANS).to_numpy(dtype=bool, na_value=False) & ~nok
     use = xok & t.usable("product_id") & t.usable("plan") & (whole | nok)
     for k, lt in limits.life_tables.items():
         rows = use & (kind == k)

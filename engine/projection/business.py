@@ -21,7 +21,7 @@ from reserva.errors import AssumptionError, BadCell, InputError
 from reserva.io.assumptions import AssumptionSet
 from reserva.io.bundles import Inputs, latest_rows
 from reserva.projection import grid as g
-from reserva.projection.inforce import model_points, project_life
+from reserva.projection.inforce import model_points, project_in_force
 from reserva.reserves.accrued.alr import mortality_table
 from reserva.reserves.upr.upr import PolicyArrays
 
@@ -70,20 +70,17 @@ def _life_lines(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, horiz
             if not mine.any():
                 continue
             basis = a.life(kinds[p])
-            proj = project_life(
+            lines = project_in_force(
                 pts.age[mine], pts.term_months[mine], pts.sum_insured[mine], premium[mine],
-                pts.interval[mine], maturity_benefit=pts.maturity_benefit[mine],
-                premium_months=pts.premium_months[mine],
-                first_premium_month=pts.first_premium_month[mine],
-                age_step_month=pts.age_step_month[mine], q_annual=table,
-                lapse_annual=a.projection(kinds[p]).lapse_rate,
-                expense_per_policy_annual=basis.per_policy_expense,
-                expense_pct_premium=basis.renewal_expense, horizon_months=horizon,
-            )
-            amount[p, g.LINE["premiums"]] += proj.premiums
-            amount[p, g.LINE["expenses"]] += proj.expenses
-            amount[p, g.LINE["death_benefits"]] += proj.deaths_benefit
-            amount[p, g.LINE["maturities"]] += proj.maturities
+                pts.interval[mine], pts.maturity_benefit[mine], pts.premium_months[mine],
+                pts.first_premium_month[mine], pts.age_step_month[mine],
+                np.full(int(mine.sum()), a.projection(kinds[p]).lapse_rate), table,
+                float(basis.per_policy_expense), float(basis.renewal_expense), horizon,
+                annuity=pts.annuity[mine])
+            for line, values in zip(("premiums", "death_benefits", "maturities", "expenses"),
+                                    (lines[0], lines[1], lines[2], lines[3]), strict=True):
+                amount[p, g.LINE[line]] += values
+            amount[p, g.LINE["annuities"]] += lines[7]
 
 
 def exposure_parameters(kinds, a: AssumptionSet) -> dict[str, Any]:

@@ -31,7 +31,9 @@ With ``d_m`` = days of cover after v in month m:
                       ``r`` = 1 for the pro-rata and data refund rules, 0 for ``none``
 
 life contracts (``life_policies``, kinds projecting on ``life``): premiums, expenses, death
-benefits and maturities of ``inforce.project_life`` on the contract's mortality table;
+benefits and maturities of ``inforce.project_life`` on the contract's mortality table, and the
+annuities of the pensions in payment (plan annuity: sum_insured a year in instalments at
+premium_mode, in advance on their due dates, to the survivors);
 
     savings_withdrawals  B_m x u,  B_{m+1} = (B_m - B_m u)(1 + i)^(1/12),  u = 1 - (1 - withdrawal_rate)^(1/12)
                          from the savings balances at v (the ALR's accounts); what is left at
@@ -80,6 +82,7 @@ LINES: tuple[tuple[str, str], ...] = (
     ("refunds", "out"),
     ("death_benefits", "out"),
     ("maturities", "out"),
+    ("annuities", "out"),
     ("savings_withdrawals", "out"),
     ("ocs_runoff", "out"),
     ("ibnr_runoff", "out"),

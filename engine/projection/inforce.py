@@ -58,7 +58,7 @@ from reserva.errors import BadCell, ComputationError, InputError
 from reserva.projection.points.engine import RESULT_LINES
 from reserva.reserves.accrued.alr import PLAN_BENEFITS
 from reserva.reserves.accrued.mortality import MortalityTable
-from reserva.vocab import INTERVAL_MONTHS, PREMIUM_FREQUENCIES, PREMIUMS_PER_YEAR
+from reserva.vocab import INTERVAL_MONTHS, OPEN_PLANS, PREMIUM_FREQUENCIES, PREMIUMS_PER_YEAR
 
 # months between two premiums of a mode; 0 = one premium only (single); monthly first
 PREMIUM_MODES: dict[str, int] = {f: INTERVAL_MONTHS[f] for f in reversed(PREMIUM_FREQUENCIES)}
@@ -83,6 +83,7 @@ class Projection:
     in_force_count: np.ndarray
     deaths: np.ndarray
     lapses: np.ndarray
+    annuities: np.ndarray | None = None  # outflow at the payment months' start (pensions)
 
     def pv_net(self, rate: float) -> float:
         """PV at the start = sum_m (premiums_m - expenses_m) v^(m/12)
@@ -303,7 +304,7 @@ def _run(age, term_months, sum_insured, annual_premium, premium_mode, maturity_b
     arrays = [np.concatenate(col) if parts else np.zeros(0) for col in zip(*parts, strict=True)]
     if not arrays:
         arrays = [np.zeros(0, np.int64)] * 10
-    premiums, benefits, maturities, expenses, in_force, deaths, lapses_out = project_in_force(
+    premiums, benefits, maturities, expenses, in_force, deaths, lapses_out, _ = project_in_force(
         *arrays, table, float(expense_per_policy_annual), float(expense_pct_premium), horizon,
         chunk=chunk)
     return Projection(
@@ -316,10 +317,15 @@ def _run(age, term_months, sum_insured, annual_premium, premium_mode, maturity_b
 def project_in_force(age, term_months, sum_insured, annual_premium, interval, maturity_benefit,
                      premium_months, first_premium_month, age_step_month, lapse_annual,
                      table: MortalityTable, per_policy: float, pct: float, horizon: int,
-                     chunk: int = DEFAULT_CHUNK):
+                     chunk: int = DEFAULT_CHUNK, annuity=None):
     """The months of in-force points on the model-point engine (``reserva.projection.points``:
     one code path for the close and ``reserva project-points``): (premiums, death benefits,
-    maturities, expenses, in force, deaths, lapses), each [horizon], points added in order.
+    maturities, expenses, in force, deaths, lapses, annuities), each [horizon], points added in
+    order.
+
+    A point with an ``annuity`` above 0 (a pension in payment, that amount a year) is a model
+    point of kind annuity paying ``annuity x interval / 12`` at its due dates (as a premium's
+    below) to the survivors, no premium; the others as follows.
 
     A point becomes a model point of kind endowment (its death and survival benefits as given)
     whose duration at the start, d = 12 - age_step_month, makes the age step at that month and
@@ -334,16 +340,20 @@ def project_in_force(age, term_months, sum_insured, annual_premium, interval, ma
     from reserva.projection.points.engine import project
     from reserva.projection.points.model_points import make_points
 
+    if annuity is None:
+        annuity = np.zeros(np.asarray(age).size)
     keep = np.asarray(term_months) > 0  # no cover left: nothing to project
     if not keep.all():
         age, term_months, sum_insured, annual_premium, interval, maturity_benefit, \
-            premium_months, first_premium_month, age_step_month, lapse_annual = (
+            premium_months, first_premium_month, age_step_month, lapse_annual, annuity = (
                 np.asarray(x)[keep] for x in (
                     age, term_months, sum_insured, annual_premium, interval, maturity_benefit,
-                    premium_months, first_premium_month, age_step_month, lapse_annual))
+                    premium_months, first_premium_month, age_step_month, lapse_annual,
+                    annuity))
     n = np.asarray(age).size
     if n == 0 or horizon == 0:
-        return [np.zeros(horizon) for _ in range(7)]
+        return [np.zeros(horizon) for _ in range(8)]
+    pension = np.asarray(annuity, np.float64) > 0.0
     d0 = 12 - np.minimum(np.asarray(age_step_month, np.int64), 12)
     k = np.asarray(interval, np.int64)
     g = np.asarray(annual_premium, np.float64)
@@ -356,19 +366,26 @@ def project_in_force(age, term_months, sum_insured, annual_premium, interval, ma
                                    surrender_charge=np.array([0.0]), maintenance=per_policy,
                                    expense_pct=pct)
                 for name, r in zip(names, rates, strict=True)}
+    products["pension"] = ProductBasis("pension", "annuity", {"M": sel.name, "F": sel.name},
+                                       lapse=np.array([0.0]), commission=np.array([0.0]),
+                                       surrender_charge=np.array([0.0]), maintenance=per_policy)
+    point_product = np.where(pension, "pension", np.array(names, dtype=object)[product])
     basis = Basis("in force", "", products, {sel.name: sel}, DiscountCurve("zero", [0.0]),
                   {"premiums": "start", "expenses": "start", "benefits": "end"})
     points = make_points(
-        n, product=np.array(names, dtype=object)[product], age_at_entry=age, duration=d0,
+        n, product=point_product.astype(object), age_at_entry=age, duration=d0,
         term=d0 + np.asarray(term_months, np.int64),
         premium_term=d0 + np.asarray(premium_months, np.int64),
         first_premium=d0 + np.asarray(first_premium_month, np.int64), interval=k,
-        premium=instalment, sum_assured=sum_insured, maturity_benefit=maturity_benefit)
+        premium=np.where(pension, 0.0, instalment), sum_assured=sum_insured,
+        maturity_benefit=maturity_benefit, annuity=np.where(pension, annuity, 0.0),
+        annuity_interval=np.where(pension, np.maximum(k, 1), 1))
     res = project(points, basis, by="all", months=horizon, chunk=chunk)
     cf = res.cashflows[0, 0]
     col = {name: i for i, name in enumerate(RESULT_LINES)}
     return [np.ascontiguousarray(cf[:, col[name]]) for name in (
-        "premiums", "claims", "maturities", "expenses", "policies", "deaths", "lapses")]
+        "premiums", "claims", "maturities", "expenses", "policies", "deaths", "lapses",
+        "annuities")]
 
 
 @dataclass(frozen=True)
@@ -386,7 +403,8 @@ class LifeModelPoints:
     sum_insured: np.ndarray  # float64, death benefit
     maturity_benefit: np.ndarray  # float64, survival benefit at the end of the term
     annual_premium: np.ndarray  # float64, gross_premium of the frame; NaN where it is empty
-    interval: np.ndarray  # int64, months between premiums, 0 = single
+    interval: np.ndarray  # int64, months between premiums (a pension's payments), 0 = single
+    annuity: np.ndarray | None = None  # float64, a pension's amount a year (plan annuity), else 0
 
     @property
     def size(self) -> int:
@@ -561,10 +579,11 @@ def life_model_points(life_policies: pd.DataFrame, product: np.ndarray, valuatio
     si = _numbers(lp["sum_insured"], text["sum_insured"])
     report("sum_insured", ~(np.isfinite(si) & (si >= 0.0)), "a number >= 0",
            "correct the sum insured")
-    whole = plan == "whole_life"
     term = _numbers(lp["term_years"], text["term_years"])
+    whole = (plan == "whole_life") | ((plan == "annuity") & (text["term_years"] == ""))
     term_ok = np.isfinite(term) & (term >= 1.0) & (term == np.floor(term))
-    report("term_years", ~whole & ~term_ok, "a whole number >= 1 (empty only for whole_life)",
+    report("term_years", ~whole & ~term_ok,
+           "a whole number >= 1 (empty only for whole_life and a pension for life)",
            "give the term in whole years")
     if "premium_years" in lp.columns:
         prem_years = _numbers(lp["premium_years"], text["premium_years"])
@@ -608,8 +627,9 @@ def model_points(issue_day: np.ndarray, exit_day: np.ndarray, issue_age: np.ndar
     v, max_age = int(valuation_day), int(max_age)
     age = np.asarray(issue_age, dtype=np.float64)
     plan = np.asarray(plan, dtype=object)
-    term = np.where(plan == "whole_life", max_age + 1.0 - age,
-                    np.asarray(term_years, dtype=np.float64))
+    term_years = np.asarray(term_years, dtype=np.float64)
+    term = np.where(np.isin(plan, OPEN_PLANS) & np.isnan(term_years), max_age + 1.0 - age,
+                    term_years)
     live = (issue_day <= v) & (exit_day > v)
     bad = np.flatnonzero(live & ((age + term > max_age + 1.0) | (term < 1.0)))
     if bad.size:
@@ -652,6 +672,7 @@ def _points(rows, issue, term, prem_years, mode, plan, age, si, gross, product,
         age_step_month=age_step[keep],
         sum_insured=si[rows] * death,
         maturity_benefit=si[rows] * survival,
-        annual_premium=gross[rows],
+        annual_premium=np.where(plan[rows] == "annuity", 0.0, gross[rows]),
         interval=interval[keep],
+        annuity=np.where(plan[rows] == "annuity", si[rows], 0.0),
     )

@@ -217,7 +217,8 @@ def _check_life(src: str, p: Product) -> None:
     missing = [k for k in _LIFE_KEYS if k not in life]
     if missing:
         raise _fail(src, where, f"missing keys {missing}")
-    plans = [plan for plan in LIFE_PLANS if plan != "whole_life"]  # a term has an end
+    # a term has an end; the sample has no pensions in payment
+    plans = [plan for plan in LIFE_PLANS if plan not in ("whole_life", "annuity")]
     if life["plan"] not in plans:
         raise _fail(src, where + " plan", f"{life['plan']!r} is not one of {plans}")
     if len(life["makeham"]) != 3:

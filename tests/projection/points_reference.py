@@ -236,7 +236,8 @@ def _annuity(point, product, table, spouse_table, shock, horizon):
     a_y = 1.0 if spouse_table is not None else 0.0
     year0 = max(point["duration"], 0) // 12
     step = point["annuity_interval"]
-    first = step if point["arrears"] else 0
+    phase = point["first_premium"]  # the payments' dates: first_premium + j x step
+    first = phase + (step if point["arrears"] else 0)
     guaranteed_until = point["guarantee"] + (step if point["arrears"] else 0)
     for m in range(horizon):
         dur = point["duration"] + m
@@ -247,7 +248,7 @@ def _annuity(point, product, table, spouse_table, shock, horizon):
         year = dur // 12
         # the payment due at the start of the month (at the term: in arrears only, the end of
         # the last period paid for)
-        if dur >= first and dur % step == 0:
+        if dur >= first and (dur - phase) % step == 0:
             level = (point["annuity"] * step / 12.0
                      * (1.0 + point["indexation"]) ** (year - year0))
             if dur < guaranteed_until:

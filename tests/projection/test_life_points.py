@@ -195,7 +195,7 @@ def test_optional_columns_may_be_absent_and_an_empty_frame_has_no_points():
 
 def test_every_bad_cell_is_listed_at_once():
     rows = [
-        ("annuity", "2020-01-01", 30, 1000, 10, None, "weekly", 10, None),  # line 2
+        ("tontine", "2020-01-01", 30, 1000, 10, None, "weekly", 10, None),  # line 2
         ("term", "2023-02-30", "forty", "abc", 5, None, "annual", -5, None),  # line 3
         ("endowment", "2020-01-01", 30, 1000, None, None, "annual", 10, "31/12/2023"),  # line 4
         ("term", "2020-01-01", -1, 1000, 5, 7, "annual", 10, None),  # line 5
@@ -209,7 +209,7 @@ def test_every_bad_cell_is_listed_at_once():
                           day("2023-12-31"), max_age=100)
     cells = [(c.file, c.row, c.column, c.value) for c in info.value.cells]
     assert cells == [
-        ("life_policies.csv", 2, "plan", "annuity"),
+        ("life_policies.csv", 2, "plan", "tontine"),
         ("life_policies.csv", 2, "premium_mode", "weekly"),
         ("life_policies.csv", 3, "issue_date", "2023-02-30"),
         ("life_policies.csv", 3, "issue_age", "forty"),

@@ -46,9 +46,10 @@ rate i at the month's start, ``sum_assured (1 - v^(term - dur)) / (1 - v^term)``
 
 Annuities in payment (kind annuity; no lapses, no premiums): a_x the annuitant's survival from
 the start (l = c a_x), a_y the spouse's (table ``spouse_table`` at age spouse_age + years since
-the start, ultimate column); the payment due at the start of month m, when dur % a_interval = 0
-(in advance: from dur = 0; in arrears: from dur = a_interval, the end of the period paid for,
-the last at dur = term), is
+the start, ultimate column); the payment due at the start of month m, when (dur -
+first_premium) % a_interval = 0 (in advance: from dur = first_premium, 0 unless the payments
+fall due off the anniversaries; in arrears: from first_premium + a_interval, the end of the
+period paid for, the last at dur = term), is
 
     annuities = c x amount x a_interval / 12 x (1 + indexation)^(year - year_0)
                 x (1                               while dur < guarantee (+ a_interval in arrears)
@@ -166,7 +167,9 @@ def project_points(kind, product, table, spouse_table, age_at_entry, duration, t
                 dur = d0 + m
                 m1 = m + 1
                 if dur >= n:
-                    if dur == n and k == ANNUITY and arrears[p] and dur % a_step == 0:
+                    if dur == n and k == ANNUITY and arrears[p] and (
+                            dur >= first_premium[p] + a_step
+                            and (dur - first_premium[p]) % a_step == 0):
                         # the last period's payment, in arrears at the end of the term
                         year = dur // 12
                         level = annuity[p] * a_step / 12.0 * (1.0 + indexation[p]) ** (
@@ -203,8 +206,8 @@ def project_points(kind, product, table, spouse_table, age_at_entry, duration, t
                 cf[m, EXPENSES] += (lv * maintenance_m[pr] * inflation[pr, m]
                                     + expense_pct[pr] * prem) * expense_mult[g]
                 if k == ANNUITY:
-                    first = a_step if arrears[p] else 0
-                    if dur >= first and dur % a_step == 0:
+                    first = first_premium[p] + (a_step if arrears[p] else 0)
+                    if dur >= first and (dur - first_premium[p]) % a_step == 0:
                         level = annuity[p] * a_step / 12.0 * (1.0 + indexation[p]) ** (year - year0)
                         if dur < guarantee[p] + (a_step if arrears[p] else 0):
                             share = 1.0

@@ -32,7 +32,7 @@ from reserva.errors import AssumptionError, BadCell, InputError
 from reserva.io.assumptions import AssumptionSet, MortalitySpec
 from reserva.io.bundles import Inputs, frozen_array
 from reserva.io.limits import register_table_ages
-from reserva.vocab import PREMIUMS_PER_YEAR
+from reserva.vocab import OPEN_PLANS, PREMIUMS_PER_YEAR
 
 from .life import Commutation, Expenses, commutation, policy_values
 from .mortality import MortalityTable, from_package, makeham, read_csv_table, read_xtbml
@@ -43,6 +43,7 @@ PLAN_BENEFITS = {  # plan -> (death benefit, survival benefit) per unit of sum i
     "endowment": (1.0, 1.0),
     "term": (1.0, 0.0),
     "pure_endowment": (0.0, 1.0),
+    "annuity": (0.0, 0.0),  # a pension in payment: sum_insured a year, paid at premium_mode
 }
 DETAIL_COLUMNS = (
     "product_id", "policy_id", "source", "basis", "duration_years", "annual_premium", "reserve",
@@ -269,7 +270,9 @@ def _life(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, methods: li
     product, issue, exit_day = lp.product, lp.issue_date, lp.exit_date
     per_year = _by_code(lp.premium_mode, PREMIUMS_PER_YEAR).astype(np.int64)
     benefits = np.array([PLAN_BENEFITS[c] for c in lp.plan.categories]).reshape(-1, 2)
-    whole_code, single_code = lp.plan.code("whole_life"), lp.premium_mode.code("single")
+    open_codes = [lp.plan.code(c) for c in OPEN_PLANS if c in lp.plan.categories]
+    annuity_code = (lp.plan.code("annuity") if "annuity" in lp.plan.categories else -1)
+    single_code = lp.premium_mode.code("single")
     out = np.zeros(n)
     frames = [_empty_detail()]
     bases: dict[tuple[str, float], Commutation] = {}
@@ -289,7 +292,7 @@ def _life(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, methods: li
         cm = bases[key]
         x = lp.issue_age[rows].astype(np.int64)
         plan = lp.plan.codes[rows]
-        whole = plan == whole_code
+        whole = np.isin(plan, open_codes) & np.isnan(lp.term_years[rows])
         term = np.where(whole, cm.max_age + 1 - x,
                         np.nan_to_num(lp.term_years[rows], nan=0.0).astype(np.int64))
         single = lp.premium_mode.codes[rows] == single_code
@@ -316,24 +319,39 @@ def _life(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, methods: li
         benefit = benefits[plan]
         si = np.nan_to_num(lp.sum_insured[rows])
         gross = method.endswith("gross_premium")
-        given = np.nan_to_num(lp.gross_premium[rows]) if gross else None
-        vals = policy_values(
-            cm, x, term, m, si * benefit[:, 0], si * benefit[:, 1], k, t,
-            basis="gross" if gross else "net",
-            expenses=(Expenses(lb.initial_expense, lb.renewal_expense, lb.per_policy_expense,
-                               lb.claim_expense) if gross else Expenses()),
-            gross_premium=given,
-        )
-        reserve = vals.reserve
+        pension = plan == annuity_code
+        reserve = np.zeros(rows.size)
+        annual = np.zeros(rows.size)
+        if (~pension).any():
+            c = ~pension
+            vals = policy_values(
+                cm, x[c], term[c], m[c], (si * benefit[:, 0])[c], (si * benefit[:, 1])[c], k[c],
+                t[c], basis="gross" if gross else "net",
+                expenses=(Expenses(lb.initial_expense, lb.renewal_expense,
+                                   lb.per_policy_expense, lb.claim_expense)
+                          if gross else Expenses()),
+                gross_premium=np.nan_to_num(lp.gross_premium[rows][c]) if gross else None,
+            )
+            reserve[c], annual[c] = vals.reserve, vals.premium
+        if pension.any():
+            # a pension in payment: sum_insured a year in k instalments in advance for the
+            # term (for life: to the table's end) is what a level premium of sum_insured with
+            # no benefit is with the sign turned: its reserve, sum_insured x the annuity-due
+            # ä^(k)_{x+t} (to the term's end) at the duration t, is minus that contract's, by
+            # the other plans' formulas (AMLCR §5.11; UDD between anniversaries)
+            vals = policy_values(cm, x[pension], term[pension], term[pension], 0.0, 0.0,
+                                 k[pension], t[pension], basis="gross",
+                                 gross_premium=si[pension])
+            reserve[pension] = -vals.reserve
         out[p] = reserve.sum()
-        premium[rows] = vals.premium
+        premium[rows] = annual
         frames.append(pd.DataFrame({
             "product_id": products[p],
             "policy_id": lp.policy_id[rows],
             "source": "life",
-            "basis": "gross" if gross else "net",
+            "basis": np.where(pension, "annuity", "gross" if gross else "net"),
             "duration_years": t,
-            "annual_premium": vals.premium,
+            "annual_premium": annual,
             "reserve": reserve,
             "guaranteed_value": np.nan,
             "guarantee_exposure": np.nan,
