@@ -66,6 +66,15 @@ GL,2024-12-31,8
 }
 
 
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    """``reserva`` with ``argv`` (each as text): (exit code, stdout, stderr)."""
+    from reserva.cli import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def write_pack(folder: Path, tables: dict[str, str] = TINY_PACK) -> Path:
     """Write ``<table>.csv`` for each entry of ``tables`` into ``folder``; returns ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)

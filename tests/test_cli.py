@@ -8,14 +8,8 @@ import json
 import duckdb
 import pytest
 
-from reserva.cli import main
 from tests.conftest import TINY_PACK, write_pack
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.conftest import run_cli as run
 
 
 def _digest(path):

@@ -10,17 +10,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from reserva.cli import main
+from tests.conftest import run_cli as run
 
 TINY = Path(__file__).parent / "data" / "budget" / "tiny"
 HEADER = ("scenario_id,name,parameter,selector,year_from,year_to,start_value,end_value,mode,"
           "interpolation,source,note")
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _write(path: Path, *rows: str) -> Path:

@@ -15,19 +15,13 @@ import pandas as pd
 import pytest
 
 from reserva import api
-from reserva.cli import main
 from reserva.io.scenarios import COLUMNS
 from reserva.projection.plan import IX
 from reserva.store.runs import read_results
+from tests.conftest import run_cli as run
 
 HEADER = ",".join(COLUMNS)
 PROJECTION_TABLES = ("projection_values", "projection_events", "projection_lineage")
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _count(path: Path, table: str) -> int:

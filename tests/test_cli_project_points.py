@@ -12,18 +12,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from reserva.cli import main
+from tests.conftest import run_cli as run
 
 BASES = Path(__file__).resolve().parents[1] / "assumptions" / "bases"
 MICRO = BASES / "microlife" / "sample" / "model_points.csv"
 ME = BASES / "basicterm_me" / "sample" / "model_points.csv"
 LIFELIB = Path(__file__).parent / "data" / "lifelib_basiclife"
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_the_table_of_a_bundled_basis(capsys):

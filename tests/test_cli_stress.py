@@ -20,23 +20,17 @@ import pandas as pd
 import pytest
 
 from reserva import __version__, api
-from reserva.cli import main
 from reserva.io.assumptions import default_root, load_assumptions
 from reserva.io.scenarios import COLUMNS, FILE, read_scenarios
 from reserva.projection.stress import METRICS, PER_HORIZON
 from reserva.store.stress import stress_tag
 from reserva.stress_check import REVERSE_METRICS, reverse_targets, stress
+from tests.conftest import run_cli as run
 
 HEADER = ",".join(COLUMNS)
 CSV_HEADER = ["scenario_id", "product_id", "metric", "horizon_months", "value", "base",
               "change", "threshold", "breach"]
 STRESS_TABLES = ("stress_metrics", "stress_lineage", "stress_reverse", "stress_stochastic")
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _digest(path: Path) -> str:

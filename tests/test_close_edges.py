@@ -26,7 +26,6 @@ import numpy as np
 import pytest
 
 import reserva.pipeline as close_module
-from reserva.cli import main
 from reserva.errors import AssumptionError, ComputationError, InputError
 from reserva.io.arrays import day, to_date
 from reserva.pipeline import close, spot_upr
@@ -34,14 +33,9 @@ from reserva.reserves.claims.snapshots import snapshot_triangle
 from reserva.reserves.claims.triangles import first_origin_day, reporting_triangle
 from reserva.sample.generate import write_sample
 from tests.conftest import edited_set
+from tests.conftest import run_cli as run
 
 HANDMADE = Path(__file__).parent / "data" / "handmade"
-
-
-def run(capsys, *argv):
-    code = main([str(x) for x in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _digest(path: Path) -> str:

@@ -12,20 +12,14 @@ import pytest
 
 from reserva.budget.inputs import load_budget_set
 from reserva.budgeting import run_budget
-from reserva.cli import main
 from reserva.errors import InputError
 from reserva.io.assumptions import write_manifest
+from tests.conftest import run_cli as run
 
 DATA = Path(__file__).parents[1] / "data" / "budget"
 TINY, PROJECTED = DATA / "tiny", DATA / "projected"
 HEADER = ("scenario_id,name,parameter,selector,year_from,year_to,start_value,end_value,mode,"
           "interpolation,source,note")
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def copy(tmp_path: Path, src: Path = TINY) -> Path:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from reserva.cli import main
 from reserva.errors import MAX_CELL_LINES, BadCell, InputError
 from reserva.io.limits import InputLimits, LifeTable, default_limits
 from reserva.io.readers import read_pack
 from tests.conftest import TINY_PACK, edited_set, write_pack
+from tests.conftest import run_cli as run
 
 WINDOW = ("a date from 1900-01-01 to 2200-12-31 ([input] earliest_date and latest_date of "
           "assumption set default)")
@@ -41,12 +41,6 @@ def cells_of(folder: Path, **kwargs) -> list[BadCell]:
 
 def lines_of(folder: Path, **kwargs) -> list[str]:
     return [c.line() for c in cells_of(folder, **kwargs)]
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ------------------------------------------------------------------ the set's limits
