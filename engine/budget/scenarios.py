@@ -75,6 +75,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +83,7 @@ import pandas as pd
 
 from reserva.budget.model import BudgetInputs
 from reserva.errors import BadCell, ComputationError, InputError
-from reserva.io.textcsv import read_cells
+from reserva.io.textcsv import missing_columns, read_checked
 
 FILE = "budget_scenarios.csv"
 COLUMNS = (
@@ -216,15 +217,9 @@ def read_scenarios(path: str | Path, *, services: Iterable[str] | None = None,
     InputError
         Naming every bad cell (file, line, column, value, expected, fix).
     """
-    path = Path(path)
-    frame, lines, cells = read_cells(path, columns=COLUMNS, what="the budget scenarios file")
-    if frame is None:
-        raise InputError(cells)
-    scenarios, more = check_scenarios(frame, file=path.name, lines=lines, services=services,
-                                      categories=categories)
-    if cells or more:
-        raise InputError([*cells, *more])
-    return scenarios
+    return read_checked(path, columns=COLUMNS, what="the budget scenarios file",
+                        check=partial(check_scenarios, services=services,
+                                      categories=categories))
 
 
 def parse_scenarios(frame: pd.DataFrame, *, file: str = FILE, lines: Iterable[int] | None = None,
@@ -246,11 +241,9 @@ def check_scenarios(frame: pd.DataFrame, *, file: str = FILE, lines: Iterable[in
                     categories: Iterable[str] | None = None,
                     ) -> tuple[tuple[BudgetScenario, ...], list[BadCell]]:
     """(the scenarios, every bad cell); the scenarios are empty when any cell is bad."""
-    missing = [c for c in COLUMNS if c not in frame.columns and c not in OPTIONAL]
+    missing = missing_columns(frame, file, COLUMNS, OPTIONAL)
     if missing:
-        return (), [BadCell(file, None, c, "", "column present",
-                            f"add the column {c} (the columns: {', '.join(COLUMNS)})")
-                    for c in missing]
+        return (), missing
     if frame.empty:
         return (), [BadCell(file, None, None, "no data rows", "at least one scenario row",
                             f"add a row; a scenario without paths has parameter {NO_PATH}")]

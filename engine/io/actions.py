@@ -128,13 +128,14 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from reserva.errors import BadCell, InputError
 from reserva.io.scenarios import MAX_AMOUNT  # the default [input] max_money, as for shocks
-from reserva.io.textcsv import read_cells
+from reserva.io.textcsv import missing_columns, read_checked
 from reserva.vocab import ACTION_TRIGGERS, ACTION_TYPES, ACTION_UNITS, PRODUCT_KINDS, PROGRAMME
 
 FILE = "management_actions.csv"
@@ -217,15 +218,8 @@ def read_actions(path: str | Path, *, product_kinds: Iterable[str] | None = None
     InputError
         Naming every bad cell (file, line, column, value, expected, fix).
     """
-    path = Path(path)
-    frame, lines, cells = read_cells(path, columns=COLUMNS, what="the actions file")
-    if frame is None:
-        raise InputError(cells)
-    actions, more = check_actions(frame, file=path.name, lines=lines,
-                                  product_kinds=product_kinds)
-    if cells or more:
-        raise InputError([*cells, *more])
-    return actions
+    return read_checked(path, columns=COLUMNS, what="the actions file",
+                        check=partial(check_actions, product_kinds=product_kinds))
 
 
 def parse_actions(frame: pd.DataFrame, *, file: str = FILE, lines: Iterable[int] | None = None,
@@ -248,11 +242,9 @@ def check_actions(frame: pd.DataFrame, *, file: str = FILE, lines: Iterable[int]
 
     A file with the header and no rows is a library without actions (none applied).
     """
-    missing = [c for c in COLUMNS if c not in frame.columns and c not in OPTIONAL]
+    missing = missing_columns(frame, file, COLUMNS, OPTIONAL)
     if missing:
-        return (), [BadCell(file, None, c, "", "column present",
-                            f"add the column {c} (the columns: {', '.join(COLUMNS)})")
-                    for c in missing]
+        return (), missing
     kinds = frozenset(PRODUCT_KINDS if product_kinds is None else product_kinds)
     numbers = list(lines) if lines is not None else list(range(2, len(frame) + 2))
     check = _Rows(file, kinds)

@@ -63,12 +63,13 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from reserva.errors import BadCell, InputError
-from reserva.io.textcsv import read_cells
+from reserva.io.textcsv import missing_columns, read_checked
 from reserva.vocab import (
     ASSET_CLASSES,
     PRODUCT_KINDS,
@@ -169,15 +170,8 @@ def read_scenarios(path: str | Path, *, product_kinds: Iterable[str] | None = No
     InputError
         Naming every bad cell (file, line, column, value, expected, fix).
     """
-    path = Path(path)
-    frame, lines, cells = read_cells(path, columns=COLUMNS, what="--scenarios")
-    if frame is None:
-        raise InputError(cells)
-    scenarios, more = check_scenarios(frame, file=path.name, lines=lines,
-                                      product_kinds=product_kinds, asset_classes=asset_classes)
-    if cells or more:
-        raise InputError([*cells, *more])
-    return scenarios
+    return read_checked(path, columns=COLUMNS, what="--scenarios", check=partial(
+        check_scenarios, product_kinds=product_kinds, asset_classes=asset_classes))
 
 
 def parse_scenarios(frame: pd.DataFrame, *, file: str = FILE, lines: Iterable[int] | None = None,
@@ -200,11 +194,9 @@ def check_scenarios(frame: pd.DataFrame, *, file: str = FILE, lines: Iterable[in
                     asset_classes: Iterable[str] | None = None,
                     ) -> tuple[tuple[Scenario, ...], list[BadCell]]:
     """(the scenarios, every bad cell); the scenarios are empty when any cell is bad."""
-    missing = [c for c in COLUMNS if c not in frame.columns and c not in OPTIONAL]
+    missing = missing_columns(frame, file, COLUMNS, OPTIONAL)
     if missing:
-        return (), [BadCell(file, None, c, "", "column present",
-                            f"add the column {c} (the columns: {', '.join(COLUMNS)})")
-                    for c in missing]
+        return (), missing
     if frame.empty:
         return (), [BadCell(file, None, None, "no data rows", "at least one scenario row",
                             f"add a row; a scenario without shocks has shock_type {NO_SHOCK}")]

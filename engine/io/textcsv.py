@@ -1,5 +1,9 @@
 """A user's CSV file of a set's kind (stress scenarios, management actions) as cells of text.
 
+``read_checked(path, columns=..., what=..., check=...)``: ``read_cells`` then ``check`` (the
+kind's rules), every bad cell of both at once. ``missing_columns``: the required columns a
+table lacks.
+
 ``read_cells(path, columns=..., what=...)``: the header and rows as text cells with their line
 numbers in the file (line 1 = the header), blank rows skipped; what makes the file unreadable
 (not readable, not UTF-8 text, empty, a column named twice) is the only bad cell returned with
@@ -11,14 +15,36 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from reserva.errors import BadCell
+from reserva.errors import BadCell, InputError
 
-__all__ = ["read_cells"]
+__all__ = ["missing_columns", "read_cells", "read_checked"]
+
+
+def read_checked(path: str | Path, *, columns: Sequence[str], what: str,
+                 check: Callable[..., tuple[tuple, list[BadCell]]]) -> tuple:
+    """What ``check(frame, file=..., lines=...)`` makes of the file's cells, or one
+    ``InputError`` naming every bad cell of the file and of the check at once."""
+    path = Path(path)
+    frame, lines, cells = read_cells(path, columns=columns, what=what)
+    if frame is None:
+        raise InputError(cells)
+    items, more = check(frame, file=path.name, lines=lines)
+    if cells or more:
+        raise InputError([*cells, *more])
+    return items
+
+
+def missing_columns(frame: pd.DataFrame, file: str, columns: Sequence[str],
+                    optional: Sequence[str] = ()) -> list[BadCell]:
+    """A cell for each of ``columns`` (but the ``optional``) the table lacks."""
+    return [BadCell(file, None, c, "", "column present",
+                    f"add the column {c} (the columns: {', '.join(columns)})")
+            for c in columns if c not in frame.columns and c not in optional]
 
 
 def read_cells(path: Path, *, columns: Sequence[str], what: str
