@@ -165,6 +165,12 @@ def cumulative(claims, horizons: Sequence[int]) -> np.ndarray:
     return c[..., h]
 
 
+def empirical_rank(n: int, level: float) -> int:
+    """k = ceil(n alpha), at least 1: the rank of the empirical alpha-quantile L_(k) of n values
+    (the product rounded first: 1000 x 0.995 is 995, not 995.0000001)."""
+    return max(math.ceil(round(n * level, 9)), 1)
+
+
 def risk_measures(losses, level: float = 0.995) -> RiskMeasures:
     """Empirical VaR and TVaR at ``level`` of the losses along axis 0 (module docstring).
 
@@ -177,8 +183,7 @@ def risk_measures(losses, level: float = 0.995) -> RiskMeasures:
     n = sample.shape[0]
     if n == 0 or not 0 < level < 1:
         raise ValueError("at least one loss and a level in (0, 1)")
-    k = max(math.ceil(round(n * level, 9)), 1)  # round: 1000 x 0.995 is 995, not 995.0000001
-    var = sample[k - 1]
+    var = sample[empirical_rank(n, level) - 1]
     beyond = sample >= var
     tvar = np.where(beyond, sample, 0.0).sum(axis=0) / beyond.sum(axis=0)
     return RiskMeasures(level, var, tvar)

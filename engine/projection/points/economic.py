@@ -88,6 +88,7 @@ from reserva.io.textcsv import read_cells
 from reserva.projection import hull_white as hw
 from reserva.projection.points.basis import DiscountCurve
 from reserva.projection.points.engine import BASE, EconomicScenarios, Shock
+from reserva.projection.stochastic import empirical_rank
 from reserva.vocab import PROGRAMME
 
 BASE_NAME = BASE.name
@@ -480,8 +481,7 @@ def percentiles(values: np.ndarray, qs: Sequence[float] = QUANTILES) -> dict:
     n = sample.shape[0]
     out = {}
     for q in qs:
-        k = min(max(math.ceil(round(n * q, 9)), 1), n)  # round: 1000 x 0.995 is 995
-        value = sample[k - 1]
+        value = sample[empirical_rank(n, q) - 1]
         out[float(q)] = float(value) if np.ndim(value) == 0 else value
     return out
 
