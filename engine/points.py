@@ -231,7 +231,7 @@ def project_points(model_points: str | Path | ModelPoints, basis: str | Path | B
     """Read, project, and keep what was used (the module docstring)."""
     b = load_basis(basis)
     points, file, file_hash = _read(model_points, b)
-    h = months if months is not None else _months(points, b)
+    h = months if months is not None else horizon(points, b, None)
     sc = scenarios_for(b, scenarios=scenarios, stochastic=stochastic, seed=seed, months=h)
     if by == "point" and sc.economic is not None:
         raise ArgumentError(_POINT_PATHS)
@@ -248,7 +248,7 @@ def iter_point_rows(model_points: str | Path | ModelPoints, basis: str | Path | 
     point and scenario, or (``cashflows``) every line by month."""
     b = load_basis(basis)
     points, _, _ = _read(model_points, b)
-    h = months if months is not None else _months(points, b)
+    h = months if months is not None else horizon(points, b, None)
     sc = scenarios_for(b, scenarios=scenarios, months=h)
     if sc.economic is not None:
         raise ArgumentError(_POINT_PATHS)
@@ -257,16 +257,12 @@ def iter_point_rows(model_points: str | Path | ModelPoints, basis: str | Path | 
             yield cashflow_rows(part)
             continue
         frames = []
+        run = PointsRun(part, None, None, sc)
         for k, name in enumerate(part.scenarios):
-            run = PointsRun(part, None, None, sc)
             f = run.result_pv(k).reset_index()
             f.insert(1, "scenario", name)
             frames.append(f)
         yield pd.concat(frames, ignore_index=True)
-
-
-def _months(points: ModelPoints, basis: Basis) -> int:
-    return horizon(points, basis, None)
 
 
 # the command ``reserva project-points``: the report, or the exports written chunk by chunk when

@@ -77,10 +77,12 @@ def _life_lines(inputs: Inputs, products, kinds, a: AssumptionSet, v: int, horiz
                 np.full(int(mine.sum()), a.projection(kinds[p]).lapse_rate), table,
                 float(basis.per_policy_expense), float(basis.renewal_expense), horizon,
                 annuity=pts.annuity[mine])
-            for line, values in zip(("premiums", "death_benefits", "maturities", "expenses"),
-                                    (lines[0], lines[1], lines[2], lines[3]), strict=True):
-                amount[p, g.LINE[line]] += values
-            amount[p, g.LINE["annuities"]] += lines[7]
+            premiums, deaths, maturities, expenses, _, _, _, annuities = lines
+            amount[p, g.LINE["premiums"]] += premiums
+            amount[p, g.LINE["death_benefits"]] += deaths
+            amount[p, g.LINE["maturities"]] += maturities
+            amount[p, g.LINE["expenses"]] += expenses
+            amount[p, g.LINE["annuities"]] += annuities
 
 
 def exposure_parameters(kinds, a: AssumptionSet) -> dict[str, Any]:

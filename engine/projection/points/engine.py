@@ -187,9 +187,9 @@ def _monthly(annual: np.ndarray) -> np.ndarray:
         return -np.expm1(np.log1p(-r) / 12.0)
 
 
-def _pad(rows: list[np.ndarray]) -> np.ndarray:
-    """Schedules by policy year into one array, each padded with its last rate."""
-    width = max(r.size for r in rows)
+def _pad(rows: list[np.ndarray], width: int) -> np.ndarray:
+    """Schedules by policy year into one array of ``width`` years, each padded with its last
+    rate."""
     return np.array([np.concatenate((r, np.full(width - r.size, r[-1]))) for r in rows])
 
 
@@ -219,18 +219,13 @@ def _grid(basis: Basis, shocks: Sequence[Shock], economic: EconomicScenarios | N
         q[i, :t.min_age] = cols[0]  # never used: ages below a table are refused
     products = tuple(sorted(basis.products))
     pb = [basis.products[p] for p in products]
-    lapse = _pad([p.lapse for p in pb])
-    width = max(lapse.shape[1], max(p.commission.size for p in pb),
-                max(p.surrender_charge.size for p in pb))
-    lapse = _pad([np.concatenate((p.lapse, np.full(width - p.lapse.size, p.lapse[-1])))
-                  for p in pb])
-    commission = _pad([np.concatenate((p.commission, np.full(width - p.commission.size,
-                                                              p.commission[-1]))) for p in pb])
-    surrender = _pad([np.concatenate((p.surrender_charge, np.full(
-        width - p.surrender_charge.size, p.surrender_charge[-1]))) for p in pb])
+    width = max(max(p.lapse.size, p.commission.size, p.surrender_charge.size) for p in pb)
+    lapse = _pad([p.lapse for p in pb], width)
+    commission = _pad([p.commission for p in pb], width)
+    surrender = _pad([p.surrender_charge for p in pb], width)
     shocks = list(shocks)
     # the economic paths take the base demographics: a neutral shock's row, else one added
-    demo = [s for s in shocks]
+    demo = list(shocks)
     neutral = [i for i, s in enumerate(shocks) if (s.mortality, s.mortality_add, s.lapse,
                                                    s.mass_lapse, s.expense) == (1, 0, 1, 0, 1)]
     if economic is not None and not neutral:
@@ -381,8 +376,9 @@ def _premiums(points: ModelPoints, basis: Basis, grid: _Grid, codes) -> np.ndarr
             net = (pv[:, 0, K.CLAIMS] + pv[:, 0, K.MATURITIES]) / pv[:, 0, K.PREMIUMS]
         gross = (1.0 + loading[rows]) * net
         d = decimals[rows]
-        premium[rows] = np.where(d >= 0, [np.round(g, int(k)) if k >= 0 else g
-                                          for g, k in zip(gross, d, strict=True)], gross)
+        for k in np.unique(d[d >= 0]):  # each product's rounding, all its points at once
+            gross[d == k] = np.round(gross[d == k], int(k))
+        premium[rows] = gross
     return premium
 
 
@@ -416,7 +412,7 @@ def _savings_args(grid: _Grid):
             np.ascontiguousarray(grid.market[grid.scen_e].T))
 
 
-def _check_points(points: ModelPoints, basis: Basis, grid: _Grid, table) -> None:
+def _check_points(points: ModelPoints, basis: Basis, table: np.ndarray) -> None:
     """Every point whose age at entry is below its mortality table's first age (row = position
     + 2, the file's line)."""
     first = np.array([basis.tables[n].min_age for n in sorted(basis.tables)])
@@ -473,7 +469,7 @@ def iter_chunks(points: ModelPoints, basis: Basis, *, shocks: Sequence[Shock] = 
     if _acc is not None:
         _acc["grid"] = grid
     codes = _codes(points, basis, grid)
-    _check_points(points, basis, grid, codes[2])
+    _check_points(points, basis, codes[2])
     grp_all, labels = _groups(points, by, basis)
     n_s = grid.scen_g.size
     if point_values or by == "point":
