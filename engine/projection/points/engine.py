@@ -488,8 +488,10 @@ def iter_chunks(points: ModelPoints, basis: Basis, *, shocks: Sequence[Shock] = 
                                     "group the results more coarsely (by product), run fewer "
                                     "scenarios or fewer months"))
     premium_all = _premiums(points, basis, grid, codes)
-    if by == "point":  # the chunk's cashflows per point and scenario: at most ~400 MB
-        chunk = min(int(chunk), max(1, MAX_CHUNK_VALUES // (n_s * max(h, 1) * K.N_LINES)))
+    if by == "point":  # the chunk's cashflows per point and scenario (and the savings
+        # kernel's copy of one tile of them): at most ~400 MB
+        lanes = n_s + max(width for _, _, width in K.savings_tiles(n_s))
+        chunk = min(int(chunk), max(1, MAX_CHUNK_VALUES // (lanes * max(h, 1) * K.N_LINES)))
     for start in range(0, max(points.size, 1), int(chunk)):
         stop = min(start + int(chunk), points.size)
         rows = np.arange(start, stop)
@@ -523,11 +525,12 @@ def _run_chunk(sub, premium, codes, grp, n_groups, grid: _Grid, basis, labels, b
         product, kind, table, _ = codes
         shape_b = (n_groups, h, K.N_LINES, n_s)
         cfb = np.zeros(shape_b) if acc is None else acc.setdefault("b", np.zeros(shape_b))
-        K.project_savings(kind, product, table, sub.age_at_entry, sub.duration, sub.term,
-                          sub.premium_term, sub.first_premium, sub.interval, premium, sub.sum_assured,
-                          sub.maturity_benefit, sub.count, sub.account, grp,
-                          *_savings_args(grid), grid.df, grid.timing, grid.scen_g,
-                          grid.scen_e, cfb, pvp)
+        for first, stop, width in K.savings_tiles(n_s):
+            K.project_savings(kind, product, table, sub.age_at_entry, sub.duration, sub.term,
+                              sub.premium_term, sub.first_premium, sub.interval, premium,
+                              sub.sum_assured, sub.maturity_benefit, sub.count, sub.account,
+                              grp, *_savings_args(grid), grid.df, grid.timing, grid.scen_g,
+                              grid.scen_e, cfb, pvp, first, stop, width)
     if acc is None:
         cashflows, pv = _finish(_combined(cfa, cfb, grid), grid)
     else:

@@ -86,7 +86,7 @@ loop (``project_savings``).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import literally, njit
 
 from reserva.vocab import POINT_FLOWS, POINT_KINDS, POINT_LINES
 
@@ -98,10 +98,17 @@ assert KIND_CODES["savings"] == SAVINGS and KIND_CODES["annuity"] == ANNUITY
 N_FLOWS = len(POINT_FLOWS)
 N_LINES = len(POINT_LINES)
 START, MID, END = range(3)
-# the savings kernel's work rows over the scenarios (one array, so that the innermost loop
-# vectorises: few arrays for the compiler to check apart)
-Q_ROW, W_ROW, EM_ROW, LIVES_ROW, ACCOUNT_ROW = range(5)
-# the savings kernel's work rows
+# the savings kernel's flat rows over the scenarios of a tile: a point's (q, w, lives, account)
+# and a month's (expense multiplier, fund return, market rate) (``project_savings``)
+Q_ROW, W_ROW, LIVES_ROW, ACCOUNT_ROW = range(4)
+EM_ROW, FUND_ROW, MARKET_ROW = range(3)
+ST_ROWS, ENV_ROWS = 4, 3
+# the savings kernel's tile widths (scenarios): a month's lines of a tile of 256, 24 KiB, and
+# a point's rows, 8 KiB, stay in a core's first cache; the rows of a block of points, at most
+# SAVINGS_WORK doubles (512 KiB), in its second
+SAVINGS_TILES = (256, 64, 8)
+SAVINGS_WORK = 65536
+SAVINGS_TILE_COST = 128  # the work of a point's month in a tile, besides its lanes, in lanes
 
 
 @njit(cache=True)
@@ -249,24 +256,28 @@ def project_points(kind, product, table, spouse_table, age_at_entry, duration, t
 
 
 @njit(cache=True, fastmath={"nnan", "ninf", "nsz", "arcp"})
-def _savings_month(pp, charge, fee, amc, sa, wd_rate, maint, pct, com, sc, declared, credited,
-                   spread, floor, dynamic, beta, market, lo, hi, fund, st, out):
-    """One month of one savings point for every scenario s: ``st`` holds the rows q, w,
-    expense multiplier, lives and account over s, ``out`` the lines [line, s] of the month,
-    ``fund`` and ``market`` the month's rows over s. Few arrays, so that the compiler can
-    check them apart and vectorise over s; the credited rate is max(credited, floor) for a
-    declared rate, else max(fund - spread, floor) (compiled with fastmath: no NaN may enter,
-    so ``declared`` is decided by the caller)."""
-    for s in range(st.shape[1]):
-        lv = st[LIVES_ROW, s]
-        a = st[ACCOUNT_ROW, s]
-        q = st[Q_ROW, s]
-        i = max(credited if declared else fund[s] - spread, floor)
-        w = st[W_ROW, s]
+def _savings_month(width, par, declared, dynamic, st, env, out):
+    """One month of one savings point for the ``width`` scenarios s of a tile, in flat rows:
+    ``st[r * width + s]`` the point's rows r (q, w, lives, account), ``env`` the month's rows
+    (expense multiplier, fund return, market rate) and ``out[line * width + s]`` the month's
+    lines. ``width`` is a compile-time constant (one compiled kernel per tile width): with the
+    rows a known distance apart the compiler vectorises over s without checking the rows apart
+    at run time on every call. The credited rate is max(credited, floor) for a declared rate,
+    else max(fund - spread, floor) (compiled with fastmath: no NaN may enter, so ``declared``
+    is decided by the caller)."""
+    literally(width)
+    pp, charge, fee, amc, sa, wd_rate, maint, pct, com, sc, credited, spread, floor, beta, lo, \
+        hi = par
+    for s in range(width):
+        lv = st[LIVES_ROW * width + s]
+        a = st[ACCOUNT_ROW * width + s]
+        q = st[Q_ROW * width + s]
+        i = max(credited if declared else env[FUND_ROW * width + s] - spread, floor)
+        w = st[W_ROW * width + s]
         if dynamic:  # on the market's rate over the credited one ((1 + i)^12 by squarings)
             y2 = (1.0 + i) * (1.0 + i)
             y4 = y2 * y2
-            x = 1.0 + beta * (market[s] - (y4 * y4 * y4 - 1.0))
+            x = 1.0 + beta * (env[MARKET_ROW * width + s] - (y4 * y4 * y4 - 1.0))
             w = min(w * min(max(x, lo), hi), 1.0)
         prem = lv * pp
         a += pp * (1.0 - charge) - fee
@@ -276,19 +287,36 @@ def _savings_month(pp, charge, fee, amc, sa, wd_rate, maint, pct, com, sc, decla
         d = lv * q
         u = (lv - d) * w
         stay = lv - d - u
-        out[POLICIES, s] += lv
-        out[PREMIUMS, s] += prem
-        out[COMMISSIONS, s] += prem * com
-        out[EXPENSES, s] += (lv * maint + pct * prem) * st[EM_ROW, s]
-        out[CLAIMS, s] += d * max(a, sa)
-        out[SURRENDERS, s] += u * a * (1.0 - sc)
-        out[WITHDRAWALS, s] += stay * a * wd_rate
-        out[DEATHS, s] += d
-        out[LAPSES, s] += u
+        out[POLICIES * width + s] += lv
+        out[PREMIUMS * width + s] += prem
+        out[COMMISSIONS * width + s] += prem * com
+        out[EXPENSES * width + s] += (lv * maint + pct * prem) * env[EM_ROW * width + s]
+        out[CLAIMS * width + s] += d * max(a, sa)
+        out[SURRENDERS * width + s] += u * a * (1.0 - sc)
+        out[WITHDRAWALS * width + s] += stay * a * wd_rate
+        out[DEATHS * width + s] += d
+        out[LAPSES * width + s] += u
         a *= 1.0 - wd_rate
-        out[ACCOUNT, s] += stay * a
-        st[LIVES_ROW, s] = stay
-        st[ACCOUNT_ROW, s] = a
+        out[ACCOUNT * width + s] += stay * a
+        st[LIVES_ROW * width + s] = stay
+        st[ACCOUNT_ROW * width + s] = a
+
+
+def savings_tiles(n_s: int) -> list[tuple[int, int, int]]:
+    """The tiles of ``project_savings`` over n_s scenarios, as runs (first, stop, width) of
+    tiles of one width: for the scenarios left, the width w of ``SAVINGS_TILES`` (or 1 for a
+    single scenario) of least cost ceil(left / w) (w + SAVINGS_TILE_COST), as many whole tiles
+    of it as fit, then the same for the rest; a last tile's spare lanes repeat its last
+    scenario. At most four tile widths, so at most four compiled kernels."""
+    runs, s0 = [], 0
+    while s0 < n_s:
+        left = n_s - s0
+        widths = SAVINGS_TILES + ((1,) if left == 1 else ())
+        width = min(widths, key=lambda w: (-(-left // w) * (w + SAVINGS_TILE_COST), w))
+        stop = n_s if left <= width else s0 + left // width * width
+        runs.append((s0, stop, width))
+        s0 = stop
+    return runs
 
 
 @njit(cache=True)
@@ -299,124 +327,149 @@ def project_savings(kind, product, table, age_at_entry, duration, term, premium_
                     expense_pct, inflation, premium_charge, fee_m, amc_m, spread_m,
                     guarantee_m, credited_m, withdrawal_m, beta, dyn_lo, dyn_hi,
                     mass_lapse, expense_mult,
-                    fund_m, market, df, timing, scen_g, scen_e, cfb, pvp):
-    """Every savings point, for all scenarios at once (the innermost loop over scenarios s,
-    demographic row scen_g[s], economic row scen_e[s]): months into ``cfb[grp, m, line, s]``;
-    when ``pvp`` has one row per point, present values into ``pvp[p, s, flow]``.
-    ``credited_m`` NaN: the fund's return less the spread is credited; ``fund_m[m, s]`` and
-    ``market[m, s]`` by month then scenario (contiguous over the scenarios of one month)."""
-    n_s = scen_g.size
+                    fund_m, market, df, timing, scen_g, scen_e, cfb, pvp, first, stop, width):
+    """Every savings point for the scenarios s = first..stop-1 (demographic row scen_g[s],
+    economic row scen_e[s]), the innermost loop over the scenarios of a tile of ``width``:
+    months into ``cfb[grp, m, line, s]``; when ``pvp`` has one row per point, present values
+    into ``pvp[p, s, flow]``. ``credited_m`` NaN: the fund's return less the spread is
+    credited; ``fund_m[m, s]`` and ``market[m, s]`` by month then scenario.
+
+    The loops are ordered for speed only (every sum is still added in the order of the points,
+    so the result does not depend on them): the scenarios go in tiles of ``width`` (a
+    compile-time constant; ``savings_tiles``), so that a month's lines of a tile stay in a
+    core's first cache; within a tile the points go in blocks whose rows fill at most
+    ``SAVINGS_WORK`` doubles, month by month and, within a month, point by point."""
     keep_pv = pvp.shape[0] == kind.size
-    n_g = qm.shape[0]
-    q_g = np.zeros(n_g)
-    w_g = np.zeros(n_g)
-    st = np.zeros((5, n_s))
-    em_s = st[EM_ROW]
-    before = np.zeros((N_FLOWS, n_s))  # the flows added so far this month (for the PVs)
-    for s in range(n_s):
-        em_s[s] = expense_mult[scen_g[s]]
-    for p in range(kind.size):
-        if kind[p] != SAVINGS:
-            continue
-        pr = product[p]
-        tab = table[p]
-        c = count[p]
-        n = term[p]
-        d0 = duration[p]
-        gi = grp[p]
-        declared = not np.isnan(credited_m[pr])
-        _savings_point(p, pr, tab, c, n, d0, gi, declared, age_at_entry, term,
-                       premium_term, first_premium, interval, premium, sum_assured,
-                       maturity_benefit, account, qm, wm, commission, surrender_charge,
-                       acquisition, maintenance_m, expense_pct, inflation, premium_charge,
-                       fee_m, amc_m, spread_m, guarantee_m, credited_m, withdrawal_m, beta,
-                       dyn_lo, dyn_hi, mass_lapse, fund_m, market, df, timing, scen_g,
-                       scen_e, cfb, pvp, keep_pv, st, q_g, w_g, before)
-
-
-@njit(cache=True)
-def _savings_point(p, pr, tab, c, n, d0, gi, declared, age_at_entry, term,
-                   premium_term, first_premium, interval, premium, sum_assured,
-                   maturity_benefit, account, qm, wm, commission, surrender_charge,
-                   acquisition, maintenance_m, expense_pct, inflation, premium_charge,
-                   fee_m, amc_m, spread_m, guarantee_m, credited_m, withdrawal_m, beta,
-                   dyn_lo, dyn_hi, mass_lapse, fund_m, market, df, timing, scen_g,
-                   scen_e, cfb, pvp, keep_pv, st, q_g, w_g, before):
-    """One savings point over every scenario (``project_savings``)."""
-    dynamic = beta[pr] != 0.0
-    horizon = cfb.shape[1]
-    top = qm.shape[2] - 1
-    select = qm.shape[3]
-    last_year = wm.shape[2] - 1
-    n_g = qm.shape[0]
-    lives = st[LIVES_ROW]
-    acct = st[ACCOUNT_ROW]
-    q_s = st[Q_ROW]
-    w_s = st[W_ROW]
-    em_s = st[EM_ROW]
-    for s in range(st.shape[1]):
-        lives[s] = c if d0 > 0 else 0.0
-        acct[s] = account[p] if d0 > 0 else 0.0
-    filled = -1  # the policy year whose rates q_s and w_s hold
-    for m in range(max(0, -d0), horizon):
-        dur = d0 + m
-        year = dur // 12
-        yy = min(year, last_year)
-        out = cfb[gi, m]
-        if dur >= n:
-            break
-        age = min(age_at_entry[p] + year, top)
-        ysel = min(year, select - 1)
-        step = interval[p]
-        due = dur < premium_term[p] and (
-            (step > 0 and dur >= first_premium[p] and (dur - first_premium[p]) % step == 0)
-            or (step == 0 and dur == first_premium[p]))
-        pp = premium[p] if due else 0.0
-        sc = surrender_charge[pr, yy]
-        if keep_pv:  # the month's flows so far, to discount what this point adds
-            for k in range(N_FLOWS):
-                for s in range(st.shape[1]):
-                    before[k, s] = out[k, s]
-        if dur == 0:  # new business: the policies enter, acquisition paid
-            for s in range(st.shape[1]):
-                lives[s] = c
-                acct[s] = 0.0
-                out[EXPENSES, s] += c * acquisition[pr] * em_s[s]
-        if m == 0 and dur > 0:  # the mass lapse at the start, at the surrender value
-            for s in range(st.shape[1]):
-                ml = mass_lapse[scen_g[s]]
-                if ml > 0.0:
-                    lapsed = lives[s] * ml
-                    out[SURRENDERS, s] += lapsed * acct[s] * (1.0 - sc)
-                    out[LAPSES, s] += lapsed
-                    lives[s] -= lapsed
-        if year != filled:  # the year's rates of each scenario
-            filled = year
-            for g in range(n_g):
-                q_g[g] = qm[g, tab, age, ysel]
-                w_g[g] = wm[g, pr, yy]
-            for s in range(st.shape[1]):
-                g = scen_g[s]
-                q_s[s] = q_g[g]
-                w_s[s] = w_g[g]
-        _savings_month(pp, premium_charge[pr], fee_m[pr], amc_m[pr], sum_assured[p],
-                       withdrawal_m[pr], maintenance_m[pr] * inflation[pr, m],
-                       expense_pct[pr], commission[pr, yy], sc, declared,
-                       credited_m[pr] if declared else 0.0,
-                       spread_m[pr], guarantee_m[pr], dynamic, beta[pr], market[m],
-                       dyn_lo[pr], dyn_hi[pr], fund_m[m], st, out)
-        if keep_pv:
-            for k in range(N_FLOWS):
-                if k == MATURITIES or k == ANNUITIES:
-                    continue
-                tk = timing[k]
-                for s in range(st.shape[1]):
-                    pvp[p, s, k] += (out[k, s] - before[k, s]) * df[scen_e[s], tk, m]
-        if dur == n - 1:  # the survivors at the end of the term: the account (or more)
-            for s in range(st.shape[1]):
-                paid = lives[s] * max(acct[s], maturity_benefit[p])
-                out[MATURITIES, s] += paid
-                if keep_pv:
-                    pvp[p, s, MATURITIES] += paid * df[scen_e[s], timing[MATURITIES], m]
-                lives[s] = 0.0
-            break
+    n_grp, horizon = cfb.shape[0], cfb.shape[1]
+    points = np.flatnonzero(kind == SAVINGS)
+    if points.size == 0 or horizon == 0:
+        return
+    block = min(points.size, max(1, SAVINGS_WORK // (ST_ROWS * width)))
+    st = np.zeros((block, ST_ROWS * width))
+    env = np.zeros((horizon, ENV_ROWS * width))
+    out = np.zeros((n_grp, horizon, N_LINES * width))
+    before = np.zeros(N_FLOWS * width)  # the month's flows so far (for the PVs)
+    lanes_g = np.zeros(width, np.int64)
+    lanes_e = np.zeros(width, np.int64)
+    q_g = np.zeros(qm.shape[0])
+    w_g = np.zeros(qm.shape[0])
+    filled = np.zeros(block, np.int64)  # the policy year whose rates a point's rows hold
+    lives = LIVES_ROW * width
+    acct = ACCOUNT_ROW * width
+    for t0 in range(first, stop, width):
+        n_t = min(width, stop - t0)  # the tile's scenarios; its other lanes repeat the last
+        for j in range(width):
+            s = t0 + min(j, n_t - 1)
+            lanes_g[j] = scen_g[s]
+            lanes_e[j] = scen_e[s]
+            for m in range(horizon):
+                env[m, EM_ROW * width + j] = expense_mult[scen_g[s]]
+                env[m, FUND_ROW * width + j] = fund_m[m, s]
+                env[m, MARKET_ROW * width + j] = market[m, s]
+        for g in range(n_grp):
+            for m in range(horizon):
+                for k in range(N_LINES):
+                    for j in range(width):
+                        out[g, m, k * width + j] = cfb[g, m, k, t0 + j] if j < n_t else 0.0
+        for b0 in range(0, points.size, block):
+            pts = points[b0:b0 + block]
+            for k in range(pts.size):
+                p = pts[k]
+                filled[k] = -1
+                for j in range(width):
+                    st[k, LIVES_ROW * width + j] = count[p] if duration[p] > 0 else 0.0
+                    st[k, ACCOUNT_ROW * width + j] = account[p] if duration[p] > 0 else 0.0
+            left = pts.size
+            for m in range(horizon):
+                for k in range(pts.size):
+                    p = pts[k]
+                    if filled[k] == -2 or m < -duration[p]:
+                        continue
+                    pr = product[p]
+                    n = term[p]
+                    dur = duration[p] + m
+                    if dur >= n:
+                        filled[k] = -2
+                        left -= 1
+                        continue
+                    year = dur // 12
+                    yy = min(year, wm.shape[2] - 1)
+                    step = interval[p]
+                    due = dur < premium_term[p] and (
+                        (step > 0 and dur >= first_premium[p]
+                         and (dur - first_premium[p]) % step == 0)
+                        or (step == 0 and dur == first_premium[p]))
+                    sc = surrender_charge[pr, yy]
+                    stk = st[k]
+                    envm = env[m]
+                    o = out[grp[p], m]
+                    if keep_pv:  # the month's flows so far, to discount what this point adds
+                        for i in range(N_FLOWS * width):
+                            before[i] = o[i]
+                    if dur == 0:  # new business: the policies enter, acquisition paid
+                        c = count[p]
+                        for j in range(width):
+                            stk[lives + j] = c
+                            stk[acct + j] = 0.0
+                            o[EXPENSES * width + j] += (c * acquisition[pr]
+                                                        * envm[EM_ROW * width + j])
+                    if m == 0 and dur > 0:  # the mass lapse at the start, at the surrender value
+                        for j in range(width):
+                            ml = mass_lapse[lanes_g[j]]
+                            if ml > 0.0:
+                                lapsed = stk[lives + j] * ml
+                                o[SURRENDERS * width + j] += lapsed * stk[acct + j] * (1.0 - sc)
+                                o[LAPSES * width + j] += lapsed
+                                stk[lives + j] -= lapsed
+                    if year != filled[k]:  # the year's rates of each scenario
+                        filled[k] = year
+                        age = min(age_at_entry[p] + year, qm.shape[2] - 1)
+                        ysel = min(year, qm.shape[3] - 1)
+                        for g in range(q_g.size):
+                            q_g[g] = qm[g, table[p], age, ysel]
+                            w_g[g] = wm[g, pr, yy]
+                        for j in range(width):
+                            stk[Q_ROW * width + j] = q_g[lanes_g[j]]
+                            stk[W_ROW * width + j] = w_g[lanes_g[j]]
+                    declared = not np.isnan(credited_m[pr])
+                    pp = premium[p] if due else 0.0
+                    i_d = credited_m[pr] if declared else 0.0
+                    maint = maintenance_m[pr] * inflation[pr, m]
+                    dynamic = beta[pr] != 0.0
+                    par = (pp, premium_charge[pr], fee_m[pr], amc_m[pr], sum_assured[p],
+                           withdrawal_m[pr], maint, expense_pct[pr], commission[pr, yy], sc,
+                           i_d, spread_m[pr], guarantee_m[pr], beta[pr], dyn_lo[pr],
+                           dyn_hi[pr])
+                    if width == 256:  # a constant width for each compiled month
+                        _savings_month(256, par, declared, dynamic, stk, envm, o)
+                    elif width == 64:
+                        _savings_month(64, par, declared, dynamic, stk, envm, o)
+                    elif width == 8:
+                        _savings_month(8, par, declared, dynamic, stk, envm, o)
+                    else:
+                        _savings_month(1, par, declared, dynamic, stk, envm, o)
+                    if keep_pv:
+                        for f in range(N_FLOWS):
+                            if f == MATURITIES or f == ANNUITIES:
+                                continue
+                            tk = timing[f]
+                            for j in range(n_t):
+                                pvp[p, t0 + j, f] += ((o[f * width + j] - before[f * width + j])
+                                                      * df[lanes_e[j], tk, m])
+                    if dur == n - 1:  # the survivors at the end of the term: the account (or more)
+                        for j in range(width):
+                            paid = stk[lives + j] * max(stk[acct + j], maturity_benefit[p])
+                            o[MATURITIES * width + j] += paid
+                            if keep_pv and j < n_t:
+                                pvp[p, t0 + j, MATURITIES] += (
+                                    paid * df[lanes_e[j], timing[MATURITIES], m])
+                            stk[lives + j] = 0.0
+                        filled[k] = -2
+                        left -= 1
+                if left == 0:
+                    break
+        for g in range(n_grp):
+            for m in range(horizon):
+                for k in range(N_LINES):
+                    for j in range(n_t):
+                        cfb[g, m, k, t0 + j] = out[g, m, k * width + j]
