@@ -28,7 +28,7 @@ from reserva.projection.points.engine import (
     Shock,
     project,
 )
-from reserva.projection.points.kernel import SAVINGS_TILES, savings_tiles
+from reserva.projection.points.kernel import SAVINGS_TILES, savings_lanes, savings_tiles
 from reserva.projection.points.model_points import FLOAT_FIELDS, INT_FIELDS, make_points
 from reserva.vocab import CASHFLOW_TIMINGS, POINT_FLOWS, POINT_KINDS, POINT_LINES
 from tests.projection import points_reference as ref
@@ -507,30 +507,38 @@ def test_savings_mass_lapse_and_dynamic_lapse_by_hand():
 
 def test_many_scenarios_in_tiles_as_one_at_a_time():
     """The savings kernel runs the scenarios in tiles of 256, 64, 8 or 1 lanes (a last tile's
-    spare lanes repeat its last scenario): 300 paths and two shocks (a tile of 256, then one
-    of 64 with 18 spare lanes) give, scenario by scenario, what each path gives alone (a tile
-    of 8) and the base alone (a tile of 1): in force, new business, a mass lapse, dynamic
-    lapses, maturities within the horizon."""
+    spare lanes repeat its last scenario) and, within a tile, the points in blocks (64 at a
+    width of 256). 614 paths and two shocks (two tiles of 256, two of 64, the last with 24
+    spare lanes) on 150 points (three blocks) give what one point at a time gives (chunks of
+    one: one block each), and the scenarios at the tiles' edges give what each gives alone (a
+    path with the shocks: a tile of 8; the base alone: a tile of 1). Points in force, new
+    business, maturities within the horizon, a mass lapse, dynamic lapses."""
     basis = _hand_basis(dynamic_beta=20.0, dynamic_min=0.5, dynamic_max=1.5)
-    points = make_points(4, product="sav", age_at_entry=[40, 50, 60, 45],
-                         duration=[13, 0, -5, 30], term=[30, 24, 40, 34],
-                         premium=[100.0, 50.0, 0.0, 20.0], sum_assured=[5000.0, 0.0, 3000.0, 0.0],
-                         maturity_benefit=[0.0, 900.0, 0.0, 0.0], count=[10.0, 5.0, 2.0, 1.0],
-                         account=[2000.0, 0.0, 0.0, 500.0])
+    n = 150
+    i = np.arange(n)
+    duration = i % 41 - 10
+    points = make_points(n, product="sav", age_at_entry=40 + i % 20, duration=duration,
+                         term=31 + i % 17, premium=10.0 + i, sum_assured=50.0 * (i % 5),
+                         maturity_benefit=20.0 * (i % 3), count=1.0 + i % 7,
+                         account=np.where(duration > 0, 100.0 * i, 0.0))
     shocks = (BASE, Shock("ml", mass_lapse=0.2))
-    paths = hull_white_scenarios(basis.curve, 36, 300, seed=3, a=0.1, sigma=0.02)
-    assert [run[2] for run in savings_tiles(302)] == [256, 64]
+    paths = hull_white_scenarios(basis.curve, 40, 614, seed=3, a=0.1, sigma=0.02)
+    assert savings_tiles(616) == [(0, 512, 256), (512, 616, 64)]
 
-    def run(shocks, economic):
-        return project(points, basis, shocks=shocks, economic=economic, by="point", months=36,
-                       point_values=True)
+    def run(shocks, economic, **kw):
+        return project(points, basis, shocks=shocks, economic=economic, by="all", months=40,
+                       point_values=True, **kw)
 
     whole = run(shocks, paths)
-    for k in (0, 1, 253, 254, 255, 299):
-        alone = run(shocks, EconomicScenarios(paths.discount[k:k + 1],
-                                              paths.fund_return[k:k + 1], "one path"))
-        for got, want in ((whole.cashflows[:, [0, 1, 2 + k]], alone.cashflows),
-                          (whole.point_pv[:, [0, 1, 2 + k]], alone.point_pv)):
+    one_by_one = run(shocks, paths, chunk=1)
+    np.testing.assert_array_equal(whole.cashflows, one_by_one.cashflows)
+    np.testing.assert_array_equal(whole.point_pv, one_by_one.point_pv)
+    for s in (2, 255, 256, 511, 512, 575, 576, 615):  # path s - 2
+        path = slice(s - 2, s - 1)
+        alone = run(shocks, EconomicScenarios(paths.discount[path], paths.fund_return[path],
+                                              "one path"))
+        for got, want in ((whole.cashflows[:, [0, 1, s]], alone.cashflows),
+                          (whole.point_pv[:, [0, 1, s]], alone.point_pv)):
             np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-9)
     base = run((BASE,), None)
     np.testing.assert_allclose(whole.cashflows[:, :1], base.cashflows, rtol=1e-13, atol=1e-9)
@@ -538,19 +546,20 @@ def test_many_scenarios_in_tiles_as_one_at_a_time():
     assert np.ptp(whole.pv[0, 2:, PV["surrenders"]]) > 0  # the paths differ
 
 
-@given(n_s=st.integers(1, 5000))
-def test_savings_tiles_cover_the_scenarios(n_s):
-    """Runs of tiles cover 0..n_s-1 once, in order, each of one width of SAVINGS_TILES (1 only
-    for a single scenario left), whole tiles but the last; at most four runs."""
-    runs = savings_tiles(n_s)
+@given(n_s=st.integers(1, 5000), spare=st.booleans())
+def test_savings_tiles_cover_the_scenarios(n_s, spare):
+    """Runs of tiles cover 0..n_s-1 once, in order, each of one width of SAVINGS_TILES or 1
+    (with spare lanes: 1 only for fewer than 8 scenarios), whole tiles but the last; at most
+    four runs; past the first vector of 8, the spare lanes are fewer than the scenarios, and
+    without spare lanes there are none."""
+    runs = savings_tiles(n_s, spare)
     assert runs[0][0] == 0 and runs[-1][1] == n_s and len(runs) <= 4
     for (first, stop, width), after in zip(runs, runs[1:] + [None], strict=True):
         assert first < stop and width in (*SAVINGS_TILES, 1)
-        assert width > 1 or stop - first == 1
+        assert width > 1 or not spare or n_s - first < 8
         if after is not None:
             assert after[0] == stop and (stop - first) % width == 0
-        else:
-            assert -(stop - first) % width < width
+    assert savings_lanes(n_s, spare) - n_s < (max(n_s, 8) if spare else 1)
 
 
 # ---------------------------------------------------------------------------------------------

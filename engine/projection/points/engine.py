@@ -478,8 +478,11 @@ def iter_chunks(points: ModelPoints, basis: Basis, *, shocks: Sequence[Shock] = 
                                         f"{points.size} points x {n_s} scenarios",
                                         "fewer values per point", "group the results (by "
                                         "product) or run fewer scenarios"))
-    size = (len(labels) if by != "point" else min(points.size, int(chunk))) * n_s * max(h, 1)
-    values = size * (len(RESULT_LINES) + K.N_LINES + len(PV_LINES))
+    # lines per group and month: n_s, and the savings kernel's tiles (n_s and spare lanes)
+    lanes = n_s + (K.savings_lanes(n_s, spare=by != "point") if np.any(codes[1] == K.SAVINGS)
+                   else 0)
+    size = (len(labels) if by != "point" else min(points.size, int(chunk))) * max(h, 1)
+    values = size * (n_s * (len(RESULT_LINES) + len(PV_LINES)) + lanes * K.N_LINES)
     if values * 8 > MAX_RESULT_BYTES:
         raise ArgumentError(BadCell(ARGUMENT, None, "results",
                                     f"{len(labels)} groups x {n_s} scenarios x {h} months",
@@ -489,8 +492,7 @@ def iter_chunks(points: ModelPoints, basis: Basis, *, shocks: Sequence[Shock] = 
                                     "scenarios or fewer months"))
     premium_all = _premiums(points, basis, grid, codes)
     if by == "point":  # the chunk's cashflows per point and scenario (and the savings
-        # kernel's copy of one tile of them): at most ~400 MB
-        lanes = n_s + max(width for _, _, width in K.savings_tiles(n_s))
+        # kernel's tiles of them): at most ~400 MB
         chunk = min(int(chunk), max(1, MAX_CHUNK_VALUES // (lanes * max(h, 1) * K.N_LINES)))
     for start in range(0, max(points.size, 1), int(chunk)):
         stop = min(start + int(chunk), points.size)
@@ -523,14 +525,20 @@ def _run_chunk(sub, premium, codes, grp, n_groups, grid: _Grid, basis, labels, b
     cfb = None
     if np.any(kind == K.SAVINGS):
         product, kind, table, _ = codes
-        shape_b = (n_groups, h, K.N_LINES, n_s)
-        cfb = np.zeros(shape_b) if acc is None else acc.setdefault("b", np.zeros(shape_b))
-        for first, stop, width in K.savings_tiles(n_s):
+        runs = K.savings_tiles(n_s, spare=by != "point")
+        shapes = [(-(-(stop - first) // width), n_groups, h, K.N_LINES * width)
+                  for first, stop, width in runs]
+        cfb = ([(run, _vector_zeros(shape)) for run, shape in zip(runs, shapes, strict=True)]
+               if acc is None else acc.setdefault(
+                   "b", [(run, _vector_zeros(shape))
+                         for run, shape in zip(runs, shapes, strict=True)]))
+        savings = _savings_args(grid)
+        for (first, stop, width), tiles in cfb:
             K.project_savings(kind, product, table, sub.age_at_entry, sub.duration, sub.term,
                               sub.premium_term, sub.first_premium, sub.interval, premium,
                               sub.sum_assured, sub.maturity_benefit, sub.count, sub.account,
-                              grp, *_savings_args(grid), grid.df, grid.timing, grid.scen_g,
-                              grid.scen_e, cfb, pvp, first, stop, width)
+                              grp, *savings, grid.df, grid.timing, grid.scen_g, grid.scen_e,
+                              tiles, pvp, first, stop, width, by == "point")
     if acc is None:
         cashflows, pv = _finish(_combined(cfa, cfb, grid), grid)
     else:
@@ -543,10 +551,29 @@ def _run_chunk(sub, premium, codes, grp, n_groups, grid: _Grid, basis, labels, b
                         point_id=sub.point_id, premium=premium, point_pv=point_pv)
 
 
-def _combined(cfa: np.ndarray, cfb: np.ndarray | None, grid: _Grid) -> np.ndarray:
-    """The lines [group, s, m, line] of both kernels' aggregates."""
+def _vector_zeros(shape: tuple[int, ...], align: int = 64) -> np.ndarray:
+    """Zeros whose first byte is on a multiple of ``align`` (a vector register's width: the
+    savings kernel's rows then start on cache lines; a large numpy array starts 16 bytes past
+    a page)."""
+    n = int(np.prod(shape))
+    buf = np.zeros(n + align // 8)
+    first = (-buf.ctypes.data % align) // 8
+    return buf[first:first + n].reshape(shape)
+
+
+def _combined(cfa: np.ndarray, cfb: list[tuple[tuple[int, int, int], np.ndarray]] | None,
+              grid: _Grid) -> np.ndarray:
+    """The lines [group, s, m, line] of both kernels' aggregates: ``cfa[group, g, m, line]``
+    by demographic scenario, ``cfb`` the savings kernel's tiles by run (first, stop, width) of
+    ``kernel.savings_tiles``, [tile, group, m, line x width] (spare lanes dropped)."""
     cf = cfa[:, grid.scen_g]
-    return cf if cfb is None else cf + cfb.transpose(0, 3, 1, 2)
+    if cfb is None:
+        return cf
+    n_grp, h = cf.shape[0], cf.shape[2]
+    parts = [tiles.reshape(-1, n_grp, h, K.N_LINES, width).transpose(1, 0, 4, 2, 3)
+             .reshape(n_grp, -1, h, K.N_LINES)[:, :stop - first]
+             for (first, stop, width), tiles in cfb]
+    return cf + (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1))
 
 
 def _finish(cf: np.ndarray, grid: _Grid) -> tuple[np.ndarray, np.ndarray]:

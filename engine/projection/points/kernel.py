@@ -108,7 +108,7 @@ ST_ROWS, ENV_ROWS = 4, 3
 # SAVINGS_WORK doubles (512 KiB), in its second
 SAVINGS_TILES = (256, 64, 8)
 SAVINGS_WORK = 65536
-SAVINGS_TILE_COST = 128  # the work of a point's month in a tile, besides its lanes, in lanes
+SAVINGS_TILE_COST = 32  # a point's month in a tile costs about this many lanes besides its own
 
 
 @njit(cache=True)
@@ -302,21 +302,38 @@ def _savings_month(width, par, declared, dynamic, st, env, out):
         st[ACCOUNT_ROW * width + s] = a
 
 
-def savings_tiles(n_s: int) -> list[tuple[int, int, int]]:
+def savings_lanes(n_s: int, spare: bool = True) -> int:
+    """The lanes of the tiles of ``savings_tiles(n_s, spare)``: n_s and the spare lanes."""
+    return sum(-(-(stop - first) // width) * width
+               for first, stop, width in savings_tiles(n_s, spare))
+
+
+def savings_tiles(n_s: int, spare: bool = True) -> list[tuple[int, int, int]]:
     """The tiles of ``project_savings`` over n_s scenarios, as runs (first, stop, width) of
-    tiles of one width: for the scenarios left, the width w of ``SAVINGS_TILES`` (or 1 for a
-    single scenario) of least cost ceil(left / w) (w + SAVINGS_TILE_COST), as many whole tiles
-    of it as fit, then the same for the rest; a last tile's spare lanes repeat its last
-    scenario. At most four tile widths, so at most four compiled kernels."""
+    tiles of one width. For the scenarios left: of the widths w of ``SAVINGS_TILES`` (and 1
+    for fewer than 8 scenarios) whose spare lanes ceil(left / w) w - left are fewer than
+    max(left, 8), the one of least cost ceil(left / w) (w + SAVINGS_TILE_COST); as many whole
+    tiles of it as fit, then the same for the rest. A last tile's spare lanes repeat its last
+    scenario. Without ``spare`` (results per point, where spare lanes cost memory for every
+    point) only whole tiles: of 256, 64, 8, then 1. At most four tile widths, so at most four
+    compiled months."""
     runs, s0 = [], 0
     while s0 < n_s:
-        left = n_s - s0
-        widths = SAVINGS_TILES + ((1,) if left == 1 else ())
-        width = min(widths, key=lambda w: (-(-left // w) * (w + SAVINGS_TILE_COST), w))
-        stop = n_s if left <= width else s0 + left // width * width
+        width = _tile_width(n_s - s0, spare)
+        stop = s0 + (n_s - s0) // width * width
+        if stop == s0 or (stop < n_s and _tile_width(n_s - stop, spare) == width):
+            stop = n_s  # the rest in a last tile of the same width
         runs.append((s0, stop, width))
         s0 = stop
     return runs
+
+
+def _tile_width(left: int, spare: bool) -> int:
+    if not spare:
+        return next(w for w in (*SAVINGS_TILES, 1) if w <= left)
+    widths = [w for w in SAVINGS_TILES + ((1,) if left < 8 else ())
+              if -(-left // w) * w - left < max(left, 8)]  # at most doubled, past 8
+    return min(widths, key=lambda w: (-(-left // w) * (w + SAVINGS_TILE_COST), w))
 
 
 @njit(cache=True)
@@ -327,27 +344,29 @@ def project_savings(kind, product, table, age_at_entry, duration, term, premium_
                     expense_pct, inflation, premium_charge, fee_m, amc_m, spread_m,
                     guarantee_m, credited_m, withdrawal_m, beta, dyn_lo, dyn_hi,
                     mass_lapse, expense_mult,
-                    fund_m, market, df, timing, scen_g, scen_e, cfb, pvp, first, stop, width):
+                    fund_m, market, df, timing, scen_g, scen_e, tiles, pvp, first, stop, width, apart):
     """Every savings point for the scenarios s = first..stop-1 (demographic row scen_g[s],
     economic row scen_e[s]), the innermost loop over the scenarios of a tile of ``width``:
-    months into ``cfb[grp, m, line, s]``; when ``pvp`` has one row per point, present values
-    into ``pvp[p, s, flow]``. ``credited_m`` NaN: the fund's return less the spread is
+    months into ``tiles[t, grp, m, line * width + j]`` for s = first + t width + j (a last
+    tile's spare lanes repeat its last scenario); when ``pvp`` has one row per point, present
+    values into ``pvp[p, s, flow]``. ``credited_m`` NaN: the fund's return less the spread is
     credited; ``fund_m[m, s]`` and ``market[m, s]`` by month then scenario.
 
     The loops are ordered for speed only (every sum is still added in the order of the points,
     so the result does not depend on them): the scenarios go in tiles of ``width`` (a
-    compile-time constant; ``savings_tiles``), so that a month's lines of a tile stay in a
-    core's first cache; within a tile the points go in blocks whose rows fill at most
-    ``SAVINGS_WORK`` doubles, month by month and, within a month, point by point."""
+    compile-time constant; ``savings_tiles``), so that a month's lines of a tile, one flat
+    row, stay in a core's first cache; within a tile the points go in blocks whose rows fill
+    at most ``SAVINGS_WORK`` doubles, month by month and, within a month, point by point.
+    With ``apart`` (every point its own group, whose lines share nothing with the others')
+    the blocks are of one point: its months in order, its lines read in order."""
     keep_pv = pvp.shape[0] == kind.size
-    n_grp, horizon = cfb.shape[0], cfb.shape[1]
+    horizon = tiles.shape[2]
     points = np.flatnonzero(kind == SAVINGS)
     if points.size == 0 or horizon == 0:
         return
-    block = min(points.size, max(1, SAVINGS_WORK // (ST_ROWS * width)))
+    block = 1 if apart else min(points.size, max(1, SAVINGS_WORK // (ST_ROWS * width)))
     st = np.zeros((block, ST_ROWS * width))
     env = np.zeros((horizon, ENV_ROWS * width))
-    out = np.zeros((n_grp, horizon, N_LINES * width))
     before = np.zeros(N_FLOWS * width)  # the month's flows so far (for the PVs)
     lanes_g = np.zeros(width, np.int64)
     lanes_e = np.zeros(width, np.int64)
@@ -366,11 +385,7 @@ def project_savings(kind, product, table, age_at_entry, duration, term, premium_
                 env[m, EM_ROW * width + j] = expense_mult[scen_g[s]]
                 env[m, FUND_ROW * width + j] = fund_m[m, s]
                 env[m, MARKET_ROW * width + j] = market[m, s]
-        for g in range(n_grp):
-            for m in range(horizon):
-                for k in range(N_LINES):
-                    for j in range(width):
-                        out[g, m, k * width + j] = cfb[g, m, k, t0 + j] if j < n_t else 0.0
+        out = tiles[(t0 - first) // width]
         for b0 in range(0, points.size, block):
             pts = points[b0:b0 + block]
             for k in range(pts.size):
@@ -446,8 +461,10 @@ def project_savings(kind, product, table, age_at_entry, duration, term, premium_
                         _savings_month(64, par, declared, dynamic, stk, envm, o)
                     elif width == 8:
                         _savings_month(8, par, declared, dynamic, stk, envm, o)
-                    else:
+                    elif width == 1:
                         _savings_month(1, par, declared, dynamic, stk, envm, o)
+                    else:
+                        raise ValueError("a tile width without a compiled month")
                     if keep_pv:
                         for f in range(N_FLOWS):
                             if f == MATURITIES or f == ANNUITIES:
@@ -468,8 +485,3 @@ def project_savings(kind, product, table, age_at_entry, duration, term, premium_
                         left -= 1
                 if left == 0:
                     break
-        for g in range(n_grp):
-            for m in range(horizon):
-                for k in range(N_LINES):
-                    for j in range(n_t):
-                        cfb[g, m, k, t0 + j] = out[g, m, k * width + j]
