@@ -165,7 +165,7 @@ def main() -> None:
     ap.add_argument("--savings", type=int, default=100_000)
     ap.add_argument("--months", type=int, default=240)
     ap.add_argument("--stochastic-repeat", type=int, default=1,
-                    help="runs of the stochastic case (each about a minute at full size)")
+                    help="runs of the stochastic case (each about 20 s at full size)")
     ap.add_argument("--skip-lifelib", action="store_true")
     ap.add_argument("--skip-stochastic", action="store_true")
     a = ap.parse_args()

@@ -516,7 +516,7 @@ def _run_chunk(sub, premium, codes, grp, n_groups, grid: _Grid, basis, labels, b
     n_g = grid.qm.shape[0]
     n_s = grid.scen_g.size
     shape_a = (n_groups, n_g, h, K.N_LINES)
-    cfa = np.zeros(shape_a) if acc is None else acc.setdefault("a", np.zeros(shape_a))
+    cfa = _aggregate(acc, "a", lambda: np.zeros(shape_a))
     pvp = np.zeros((sub.size if keep_pv else 0, n_s, len(POINT_FLOWS)))
     args = _point_args(sub, premium, codes, grid)
     K.project_points(*args, grp, *_table_args(grid), grid.df, grid.timing, grid.scen_g,
@@ -528,10 +528,8 @@ def _run_chunk(sub, premium, codes, grp, n_groups, grid: _Grid, basis, labels, b
         runs = K.savings_tiles(n_s, spare=by != "point")
         shapes = [(-(-(stop - first) // width), n_groups, h, K.N_LINES * width)
                   for first, stop, width in runs]
-        cfb = ([(run, _vector_zeros(shape)) for run, shape in zip(runs, shapes, strict=True)]
-               if acc is None else acc.setdefault(
-                   "b", [(run, _vector_zeros(shape))
-                         for run, shape in zip(runs, shapes, strict=True)]))
+        cfb = _aggregate(acc, "b", lambda: [(run, _vector_zeros(shape))
+                                            for run, shape in zip(runs, shapes, strict=True)])
         savings = _savings_args(grid)
         for (first, stop, width), tiles in cfb:
             K.project_savings(kind, product, table, sub.age_at_entry, sub.duration, sub.term,
@@ -549,6 +547,15 @@ def _run_chunk(sub, premium, codes, grp, n_groups, grid: _Grid, basis, labels, b
     return PointsResult(basis=basis.name, basis_hash=basis.set_hash, scenarios=grid.names,
                         groups=tuple(labels), by=by, cashflows=cashflows, pv=pv,
                         point_id=sub.point_id, premium=premium, point_pv=point_pv)
+
+
+def _aggregate(acc: dict | None, key: str, make):
+    """``acc[key]``, made by ``make()`` on the first chunk; without ``acc``, ``make()``."""
+    if acc is None:
+        return make()
+    if key not in acc:
+        acc[key] = make()
+    return acc[key]
 
 
 def _vector_zeros(shape: tuple[int, ...], align: int = 64) -> np.ndarray:
